@@ -1,0 +1,47 @@
+package oversight
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Event records one state change or decision. Every change is written with
+// its event in the same transaction, and every event is a leaf of the audit
+// log: Index is its position there, counted from 0.
+type Event struct {
+	Index   int64     `json:"index"`
+	Type    string    `json:"type"`
+	Actor   string    `json:"actor"`   // Principal.Actor, a deployment id, or "system"
+	Subject string    `json:"subject"` // the id of the resource that changed
+	Time    time.Time `json:"time"`
+	// Payload is the canonical JSON (RFC 8785) of what changed.
+	Payload json.RawMessage `json:"payload"`
+}
+
+// Event types. They are part of the public record: auditors filter on them.
+const (
+	EventVendorRegistered     = "vendor.registered"
+	EventProductRegistered    = "product.registered"
+	EventReviewSubmitted      = "review.submitted"
+	EventReviewDecided        = "review.decided"
+	EventCountryUpdated       = "country.updated"
+	EventEndUserRegistered    = "end_user.registered"
+	EventDeclarationRecorded  = "declaration.recorded"
+	EventLicenseApplied       = "license.applied"
+	EventLicenseDecided       = "license.decided" // one ministry's approval or denial
+	EventLicenseStatus        = "license.status"  // the status changed (active, denied, suspended, …)
+	EventTokenCreated         = "token.created"
+	EventDeploymentRegistered = "deployment.registered"
+	EventOperationDecided     = "operation.decided"
+	EventProtectedAdded       = "protected.added"
+	EventCaseOpened           = "case.opened"
+	EventCaseUpdated          = "case.updated"
+	EventActionRequested      = "action.requested"
+	EventActionApproved       = "action.approved"
+	EventActionExecuted       = "action.executed"
+	EventDesignationListed    = "designation.listed"
+	EventDesignationUpdated   = "designation.updated"
+	EventDesignationDelisted  = "designation.delisted"
+	EventScreeningPerformed   = "screening.performed"
+	EventLeaseIssued          = "lease.issued"
+)

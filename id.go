@@ -1,0 +1,76 @@
+package oversight
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"strings"
+	"time"
+)
+
+// ID prefixes, one per kind of resource (API.md, Conventions).
+const (
+	PrefixVendor      = "ven_"
+	PrefixProduct     = "prd_"
+	PrefixReview      = "rev_"
+	PrefixEndUser     = "eu_"
+	PrefixDeclaration = "dec_"
+	PrefixLicense     = "lic_"
+	PrefixAction      = "act_"
+	PrefixDeployment  = "dep_"
+	PrefixOperation   = "op_"
+	PrefixCase        = "case_"
+	PrefixDesignation = "des_"
+	PrefixToken       = "tok_"
+	PrefixPerson      = "per_"
+	PrefixScreening   = "scr_"
+)
+
+// crockford is Crockford's base32 alphabet in lower case: no i, l, o or u,
+// so ids survive being read aloud or copied by hand.
+const crockford = "0123456789abcdefghjkmnpqrstvwxyz"
+
+// NewID returns a new id with the given prefix: 48 bits of milliseconds
+// since the Unix epoch followed by 80 random bits, in base32. Ids sort by
+// creation time, which keeps database indexes append-mostly.
+func NewID(prefix string) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
+	rand.Read(b[6:])
+	var out strings.Builder
+	out.Grow(len(prefix) + 26)
+	out.WriteString(prefix)
+	// 128 bits as 26 base32 digits, most significant first.
+	hi := binary.BigEndian.Uint64(b[:8])
+	lo := binary.BigEndian.Uint64(b[8:])
+	for i := 25; i >= 0; i-- {
+		shift := uint(i * 5)
+		var v uint64
+		switch {
+		case shift >= 64:
+			v = hi >> (shift - 64)
+		case shift > 59:
+			v = lo>>shift | hi<<(64-shift)
+		default:
+			v = lo >> shift
+		}
+		out.WriteByte(crockford[v&31])
+	}
+	return out.String()
+}
+
+// ValidID reports whether id has the given prefix followed by 1 to 64
+// characters from the id alphabet. It guards lookups against junk input; it
+// does not check that the id exists.
+func ValidID(prefix, id string) bool {
+	rest, ok := strings.CutPrefix(id, prefix)
+	if !ok || len(rest) == 0 || len(rest) > 64 {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
