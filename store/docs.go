@@ -1,0 +1,138 @@
+package store
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/oversight-dev/oversight"
+)
+
+// Page asks for one page of a list, in id order: ids are time-ordered, so
+// this is creation order, and After is the last id of the previous page.
+type Page struct {
+	After string
+	Limit int
+}
+
+// limit returns the page size to query: one more than asked, to learn
+// whether another page follows.
+func (p Page) limit() int {
+	switch {
+	case p.Limit <= 0:
+		return 101
+	case p.Limit > 1000:
+		return 1001
+	}
+	return p.Limit + 1
+}
+
+// getDoc reads the doc column of one row into v; kind names the resource in
+// a not-found error.
+func (tx *Tx) getDoc(kind, query string, v any, args ...any) error {
+	var doc string
+	err := tx.queryRow(query, args...).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		id := ""
+		if len(args) > 0 {
+			id = fmt.Sprint(args[0])
+		}
+		return notFound(kind, id)
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", kind, err)
+	}
+	if err := json.Unmarshal([]byte(doc), v); err != nil {
+		return fmt.Errorf("decode %s: %w", kind, err)
+	}
+	return nil
+}
+
+// listDocs runs a query selecting doc and decodes each row.
+// It returns the items and the cursor of the next page ("" if none).
+func listDocs[T any](tx *Tx, kind string, page Page, id func(*T) string, query string, args ...any) ([]T, string, error) {
+	rows, err := tx.query(query, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list %s: %w", kind, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return nil, "", fmt.Errorf("list %s: %w", kind, err)
+		}
+		var v T
+		if err := json.Unmarshal([]byte(doc), &v); err != nil {
+			return nil, "", fmt.Errorf("decode %s: %w", kind, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("list %s: %w", kind, err)
+	}
+	next := ""
+	if len(out) == page.limit() {
+		out = out[:len(out)-1]
+		next = id(&out[len(out)-1])
+	}
+	return out, next, nil
+}
+
+// where builds a WHERE clause from conditions whose values are not empty;
+// each condition is "column = $" and is numbered in order.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, v any) {
+	if s, ok := v.(string); ok && s == "" {
+		return
+	}
+	w.args = append(w.args, v)
+	w.conds = append(w.conds, strings.Replace(cond, "$", fmt.Sprintf("$%d", len(w.args)), 1))
+}
+
+// sql returns the clause, the cursor condition and ORDER/LIMIT, and args.
+func (w *where) sql(page Page) (string, []any) {
+	w.add("id > $", page.After)
+	clause := ""
+	if len(w.conds) > 0 {
+		clause = " WHERE " + strings.Join(w.conds, " AND ")
+	}
+	return clause + fmt.Sprintf(" ORDER BY id LIMIT %d", page.limit()), w.args
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("marshal %T: %v", v, err)) // domain types always marshal
+	}
+	return string(b)
+}
+
+func notFound(kind, id string) error { return oversight.NotFound(kind, id) }
+
+// updateDoc runs an UPDATE whose first argument is the row's id and fails
+// with not-found when no row matched.
+func (tx *Tx) updateDoc(kind, query string, args ...any) error {
+	res, err := tx.exec(query, args...)
+	if err != nil {
+		return fmt.Errorf("update %s %v: %w", kind, args[0], err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return notFound(kind, fmt.Sprint(args[0]))
+	}
+	return nil
+}
+
+// wrap adds context to err, if any.
+func wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}

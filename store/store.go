@@ -1,0 +1,201 @@
+// Package store persists Oversight's state in one schema that runs on
+// embedded SQLite (modernc.org/sqlite, the default) and on PostgreSQL (pgx).
+//
+// Every write goes through Update, which group-commits: concurrent callers
+// share one database transaction and one fsync, each inside its own
+// savepoint so that one caller's failure does not undo another's work.
+// Every state change records its event in the same transaction (Tx.Record),
+// and every event becomes a leaf of the audit log, so that no change can
+// bypass the log.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options tune a Store. The zero value is sensible.
+type Options struct {
+	// MaxBatch bounds how many Update calls share one transaction; 0 means
+	// 512.
+	MaxBatch int
+	// ReadConns bounds concurrent readers; 0 means 8.
+	ReadConns int
+}
+
+// Store is a handle on the database. It is safe for concurrent use.
+type Store struct {
+	dialect dialect
+	wdb     *sql.DB // writes: one connection on SQLite, the committer's pool on PostgreSQL
+	rdb     *sql.DB // reads
+	c       *committer
+	dsn     string
+}
+
+// dialect holds the few differences between SQLite and PostgreSQL.
+type dialect struct {
+	name string // "sqlite" or "postgres"
+	// lockHead is appended to the statement that reads the log head at the
+	// start of a batch; on PostgreSQL it serialises the log's sequencer
+	// across replicas.
+	lockHead string
+}
+
+var (
+	sqliteDialect   = dialect{name: "sqlite"}
+	postgresDialect = dialect{name: "postgres", lockHead: " FOR UPDATE"}
+)
+
+// IsPostgres reports whether dsn names a PostgreSQL database rather than an
+// SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the database named by dsn, a PostgreSQL URL or the path of an
+// SQLite file (created with its directory if missing), and applies any
+// pending migrations.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 512
+	}
+	if opts.ReadConns <= 0 {
+		opts.ReadConns = 8
+	}
+	s := &Store{dsn: dsn}
+	var err error
+	if IsPostgres(dsn) {
+		s.dialect = postgresDialect
+		if s.wdb, err = sql.Open("pgx", dsn); err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		s.wdb.SetMaxOpenConns(opts.ReadConns + 2)
+		s.rdb = s.wdb
+	} else {
+		s.dialect = sqliteDialect
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o750); err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+		}
+		// synchronous(FULL) makes every commit durable: an acknowledged
+		// write survives power loss, not only a crash of the process.
+		pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+		if s.wdb, err = sql.Open("sqlite", "file:"+dsn+"?"+pragmas+"&_txlock=immediate"); err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+		}
+		s.wdb.SetMaxOpenConns(1) // SQLite has one writer; the committer is it
+		if s.rdb, err = sql.Open("sqlite", "file:"+dsn+"?"+pragmas+"&_pragma=query_only(1)"); err != nil {
+			s.wdb.Close()
+			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+		}
+		s.rdb.SetMaxOpenConns(opts.ReadConns)
+	}
+	s.wdb.SetConnMaxIdleTime(5 * time.Minute)
+	if err := s.wdb.PingContext(ctx); err != nil {
+		s.closeDBs()
+		return nil, fmt.Errorf("connect to %s: %w", s.Redacted(), err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	if err := s.seed(ctx); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	s.c, err = newCommitter(ctx, s, opts.MaxBatch)
+	if err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Redacted returns the DSN with any password removed, for logs.
+func (s *Store) Redacted() string { return redactDSN(s.dsn) }
+
+func redactDSN(dsn string) string {
+	if !IsPostgres(dsn) {
+		return dsn
+	}
+	scheme, rest, _ := strings.Cut(dsn, "://")
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return dsn
+	}
+	user, _, hasPass := strings.Cut(rest[:at], ":")
+	if !hasPass {
+		return dsn
+	}
+	return scheme + "://" + user + ":xxxxx" + rest[at:]
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect.name }
+
+func (s *Store) migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	d := goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if s.dialect.name == "postgres" {
+		d = goose.DialectPostgres
+		// Replicas starting together must not migrate twice.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(d, s.wdb, sub, opts...)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", s.Redacted(), err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.rdb.PingContext(ctx)
+}
+
+// Close stops the committer, waiting for batches in flight, and closes the
+// database.
+func (s *Store) Close() error {
+	if s.c != nil {
+		s.c.close()
+	}
+	return s.closeDBs()
+}
+
+func (s *Store) closeDBs() error {
+	var errs []error
+	if s.rdb != nil && s.rdb != s.wdb {
+		errs = append(errs, s.rdb.Close())
+	}
+	if s.wdb != nil {
+		errs = append(errs, s.wdb.Close())
+	}
+	return errors.Join(errs...)
+}
