@@ -1,0 +1,605 @@
+package screen
+
+import (
+	"cmp"
+	"container/heap"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oversight-dev/oversight"
+)
+
+// Index holds designations in memory for screening. Queries look up the
+// tokens of the query in an inverted index of the distinct tokens of every
+// listed name (exact, folded romanisation, consonant skeleton and character
+// bigrams), gather the names holding similar tokens, and compare in full only
+// the best few hundred of those: no query scans every entry.
+//
+// An Index is safe for concurrent use: any number of queries run at once,
+// and Put and Remove wait for running queries and block new ones briefly.
+// The zero value is not usable; call NewIndex.
+type Index struct {
+	mu sync.RWMutex
+
+	// The vocabulary: every distinct token of every indexed name, with the
+	// names holding it. Tokens are never forgotten, only their postings:
+	// the vocabulary of names grows slowly and is small.
+	terms  []vocabTerm
+	termID map[termKey]uint32
+	folds  map[string][]uint32
+	skels  map[string][]uint32
+	grams  *[1 << 16][]uint32
+
+	names []nameSlot
+	free  []uint32
+	byID  map[string]*entry
+	nameN int
+
+	scratch sync.Pool
+}
+
+type termKey struct {
+	text string
+	kind Kind
+}
+
+type vocabTerm struct {
+	term
+	postings []uint32 // name slots
+}
+
+// nameSlot is one name or alias of a designation.
+type nameSlot struct {
+	e     *entry // nil when the slot is free
+	text  string // as written on the list
+	terms []uint32
+}
+
+type entry struct {
+	d     oversight.Designation
+	slots []uint32
+}
+
+// NewIndex returns an empty index.
+func NewIndex() *Index {
+	return &Index{
+		termID: make(map[termKey]uint32),
+		folds:  make(map[string][]uint32),
+		skels:  make(map[string][]uint32),
+		grams:  new([1 << 16][]uint32),
+		byID:   make(map[string]*entry),
+	}
+}
+
+// ErrNoID is returned by Put for a designation without an id.
+var ErrNoID = errors.New("screen: designation has no id")
+
+// Put adds d to the index, or replaces the designation with its id. The
+// index keeps its own copy of d.
+func (ix *Index) Put(d oversight.Designation) error {
+	if d.ID == "" {
+		return ErrNoID
+	}
+	prepared := prepare(&d)
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.put(d, prepared)
+	return nil
+}
+
+// PutAll adds or replaces many designations under one lock, which is how a
+// list import or a server start should load them. It adds none if one has
+// no id.
+func (ix *Index) PutAll(ds []oversight.Designation) error {
+	for i := range ds {
+		if ds[i].ID == "" {
+			return fmt.Errorf("designation %d (%q): %w", i, ds[i].Name, ErrNoID)
+		}
+	}
+	// Names are analysed outside the lock: it is most of the work.
+	prepared := make([][]preparedName, len(ds))
+	for i := range ds {
+		prepared[i] = prepare(&ds[i])
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for i := range ds {
+		ix.put(ds[i], prepared[i])
+	}
+	return nil
+}
+
+// Remove drops the designation with id and reports whether it was there.
+// Delisting is not removal: put the designation again with DelistedAt set,
+// so that screening with Query.IncludeDelisted still finds it.
+func (ix *Index) Remove(id string) bool {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	e, ok := ix.byID[id]
+	if ok {
+		ix.remove(e)
+		delete(ix.byID, id)
+	}
+	return ok
+}
+
+// Get returns a copy of the indexed designation with id.
+func (ix *Index) Get(id string) (oversight.Designation, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if e, ok := ix.byID[id]; ok {
+		return e.d, true
+	}
+	return oversight.Designation{}, false
+}
+
+// Stats describes the size of an index.
+type Stats struct {
+	Designations int `json:"designations"`
+	Names        int `json:"names"`  // names and aliases
+	Tokens       int `json:"tokens"` // distinct tokens ever indexed
+}
+
+// Stats returns the size of the index.
+func (ix *Index) Stats() Stats {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return Stats{Designations: len(ix.byID), Names: ix.nameN, Tokens: len(ix.terms)}
+}
+
+type preparedName struct {
+	text  string
+	terms []term
+}
+
+// prepare analyses the names of d, dropping aliases that normalise to a
+// name already seen.
+func prepare(d *oversight.Designation) []preparedName {
+	var out []preparedName
+	seen := make(map[string]bool)
+	for _, n := range append([]string{d.Name}, d.Aliases...) {
+		ts := analyze(n)
+		if len(ts) == 0 {
+			continue
+		}
+		var b strings.Builder
+		for _, t := range ts {
+			b.WriteString(t.text)
+			b.WriteByte(' ')
+		}
+		if seen[b.String()] {
+			continue
+		}
+		seen[b.String()] = true
+		out = append(out, preparedName{text: n, terms: ts})
+	}
+	return out
+}
+
+func (ix *Index) put(d oversight.Designation, names []preparedName) {
+	if old, ok := ix.byID[d.ID]; ok {
+		ix.remove(old)
+	}
+	e := &entry{d: d}
+	e.d.Aliases = slices.Clone(d.Aliases)
+	for _, n := range names {
+		var slot uint32
+		if k := len(ix.free); k > 0 {
+			slot = ix.free[k-1]
+			ix.free = ix.free[:k-1]
+		} else {
+			slot = uint32(len(ix.names))
+			ix.names = append(ix.names, nameSlot{})
+		}
+		ids := make([]uint32, len(n.terms))
+		for i, t := range n.terms {
+			ids[i] = ix.intern(t)
+		}
+		ix.names[slot] = nameSlot{e: e, text: n.text, terms: ids}
+		for i, id := range ids {
+			if !slices.Contains(ids[:i], id) {
+				ix.terms[id].postings = append(ix.terms[id].postings, slot)
+			}
+		}
+		e.slots = append(e.slots, slot)
+		ix.nameN++
+	}
+	ix.byID[d.ID] = e
+}
+
+func (ix *Index) remove(e *entry) {
+	for _, slot := range e.slots {
+		for _, id := range ix.names[slot].terms {
+			p := ix.terms[id].postings
+			if k := slices.Index(p, slot); k >= 0 {
+				p[k] = p[len(p)-1]
+				ix.terms[id].postings = p[:len(p)-1]
+			}
+		}
+		ix.names[slot] = nameSlot{}
+		ix.free = append(ix.free, slot)
+		ix.nameN--
+	}
+}
+
+// intern returns the vocabulary id of t, adding it if new.
+func (ix *Index) intern(t term) uint32 {
+	k := termKey{t.text, t.kind}
+	if id, ok := ix.termID[k]; ok {
+		return id
+	}
+	id := uint32(len(ix.terms))
+	ix.terms = append(ix.terms, vocabTerm{term: t})
+	ix.termID[k] = id
+	if t.kind == Regular {
+		ix.folds[t.fold] = append(ix.folds[t.fold], id)
+		ix.skels[t.skel] = append(ix.skels[t.skel], id)
+		forGrams(t.text, func(g uint16) { ix.grams[g] = append(ix.grams[g], id) })
+	}
+	return id
+}
+
+// forGrams calls f with each character bigram of s, padded at both ends.
+func forGrams(s string, f func(uint16)) {
+	prev := byte(1) // start of token
+	for i := 0; i < len(s); i++ {
+		f(uint16(prev)<<8 | uint16(s[i]))
+		prev = s[i]
+	}
+	f(uint16(prev)<<8 | 2) // end of token
+}
+
+// scratch is the per-query working memory, pooled so that a query
+// allocates little however large the index.
+type scratch struct {
+	acc     []float32 // per name slot: query weight matched so far
+	mark    []uint8   // per name slot: last query token that touched it, +1
+	touched []uint32
+	gcount  []uint8 // per vocabulary term: bigrams shared with a query token
+	gtouch  []uint32
+}
+
+func (ix *Index) getScratch() *scratch {
+	sc, _ := ix.scratch.Get().(*scratch)
+	if sc == nil {
+		sc = new(scratch)
+	}
+	if n := len(ix.names); len(sc.acc) < n {
+		sc.acc = make([]float32, n+n/4)
+		sc.mark = make([]uint8, n+n/4)
+	}
+	if n := len(ix.terms); len(sc.gcount) < n {
+		sc.gcount = make([]uint8, n+n/4)
+	}
+	return sc
+}
+
+func (ix *Index) putScratch(sc *scratch) {
+	for _, s := range sc.touched {
+		sc.acc[s] = 0
+		sc.mark[s] = 0
+	}
+	sc.touched = sc.touched[:0]
+	ix.scratch.Put(sc)
+}
+
+// simEntry is a cached token similarity.
+type simEntry struct {
+	score  float64
+	method Method
+}
+
+// Tuning of candidate generation.
+const (
+	candFloor     = 0.70 // vocabulary tokens less similar to a query token are not followed
+	maxTermsPerQ  = 100  // similar vocabulary tokens followed per query token
+	minCandidates = 64   // names compared in full, at least
+)
+
+// similarTerms finds the vocabulary tokens similar to query token q and
+// returns them best first, filling cache with their similarity.
+func (ix *Index) similarTerms(q *term, sc *scratch, cache map[uint32]simEntry) []uint32 {
+	var found []uint32
+	add := func(id uint32) {
+		if _, ok := cache[id]; ok {
+			return
+		}
+		s, m := tokenSim(q, &ix.terms[id].term)
+		cache[id] = simEntry{s, m}
+		if s >= candFloor {
+			found = append(found, id)
+		}
+	}
+	if q.kind != Regular {
+		// Particles and initials alone say too little to find names
+		// by; they only match exactly.
+		if id, ok := ix.termID[termKey{q.text, q.kind}]; ok {
+			add(id)
+		}
+		return found
+	}
+	if id, ok := ix.termID[termKey{q.text, Regular}]; ok {
+		add(id)
+	}
+	for _, id := range ix.folds[q.fold] {
+		add(id)
+	}
+	if q.abjad {
+		for _, id := range ix.skels[q.skel] {
+			add(id)
+		}
+	}
+	// Tokens sharing enough character bigrams: at least two, and 40% of
+	// the query token's.
+	n := len(q.text) + 1
+	need := uint8(max(2, (n*2+4)/5))
+	sc.gtouch = sc.gtouch[:0]
+	forGrams(q.text, func(g uint16) {
+		for _, id := range ix.grams[g] {
+			if sc.gcount[id] == 0 {
+				sc.gtouch = append(sc.gtouch, id)
+			}
+			if sc.gcount[id] < 255 {
+				sc.gcount[id]++
+			}
+		}
+	})
+	for _, id := range sc.gtouch {
+		if sc.gcount[id] >= need {
+			add(id)
+		}
+		sc.gcount[id] = 0
+	}
+	slices.SortFunc(found, func(a, b uint32) int { return cmp.Compare(cache[b].score, cache[a].score) })
+	if len(found) > maxTermsPerQ {
+		found = found[:maxTermsPerQ]
+	}
+	return found
+}
+
+// Screen returns the designations whose names resemble q.Name, best first.
+// It returns an EINVALID *oversight.Error for a query it cannot run.
+func (ix *Index) Screen(q Query) ([]Match, error) {
+	if err := q.normalize(); err != nil {
+		return nil, err
+	}
+	qt := analyze(q.Name)
+	if len(qt) == 0 {
+		return nil, &oversight.Error{Code: oversight.EINVALID, Message: "invalid screening query",
+			Fields: []oversight.FieldError{{Field: "name", Message: "has no letters to match"}}}
+	}
+	at := q.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	sc := ix.getScratch()
+	defer ix.putScratch(sc)
+
+	// Gather the names holding tokens similar to the query's, adding up
+	// for each the weight of the query tokens it may match.
+	caches := make([]map[uint32]simEntry, len(qt))
+	for i := range qt {
+		caches[i] = make(map[uint32]simEntry)
+		w := float32(qt[i].weight())
+		for _, id := range ix.similarTerms(&qt[i], sc, caches[i]) {
+			s := float32(caches[i][id].score)
+			for _, slot := range ix.terms[id].postings {
+				switch sc.mark[slot] {
+				case uint8(i + 1):
+					continue // a better token of this name was counted
+				case 0:
+					sc.touched = append(sc.touched, slot)
+				}
+				sc.mark[slot] = uint8(i + 1)
+				sc.acc[slot] += w * s
+			}
+		}
+	}
+
+	// Compare in full the names that matched most of the query.
+	cands := ix.topCandidates(sc, q, at)
+	best := make(map[*entry]scored)
+	for _, slot := range cands {
+		ns := &ix.names[slot]
+		lt := make([]term, len(ns.terms))
+		for j, id := range ns.terms {
+			lt[j] = ix.terms[id].term
+		}
+		r := compareNames(qt, lt, func(i, j int) (float64, Method) {
+			id := ns.terms[j]
+			if c, ok := caches[i][id]; ok {
+				return c.score, c.method
+			}
+			s, m := tokenSim(&qt[i], &lt[j])
+			caches[i][id] = simEntry{s, m}
+			return s, m
+		})
+		if b, ok := best[ns.e]; !ok || r.score > b.r.score {
+			best[ns.e] = scored{slot: slot, r: r, terms: lt}
+		}
+	}
+
+	var out []Match
+	for e, b := range best {
+		quals := qualify(&q, &e.d)
+		score := b.r.score
+		for _, x := range quals {
+			score += x.Effect
+		}
+		score = math.Max(0, math.Min(1, score))
+		if score < q.MinScore {
+			continue
+		}
+		m := Match{
+			DesignationID: e.d.ID,
+			Name:          e.d.Name,
+			MatchedAlias:  ix.names[b.slot].text,
+			Score:         round3(score),
+			Basis:         e.d.Basis,
+			Relation:      e.d.Relation,
+			RelatedTo:     e.d.RelatedTo,
+			Delisted:      !e.d.Active(at),
+			Explanation: Explanation{
+				NameScore:  round3(b.r.score),
+				Tokens:     tokenScores(qt, b.terms, b.r),
+				Qualifiers: quals,
+			},
+		}
+		if e.d.Basis == oversight.BasisImmediateRelative && e.d.RelatedTo != "" {
+			rel := &Relative{Relation: e.d.Relation, DesignationID: e.d.RelatedTo}
+			if other, ok := ix.byID[e.d.RelatedTo]; ok {
+				rel.Name, rel.Basis, rel.Delisted = other.d.Name, other.d.Basis, !other.d.Active(at)
+			}
+			m.Explanation.Relative = rel
+		}
+		m.Explanation.Summary = summary(&m)
+		out = append(out, m)
+	}
+	slices.SortFunc(out, func(a, b Match) int {
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.Explanation.NameScore, a.Explanation.NameScore); c != 0 {
+			return c
+		}
+		return strings.Compare(a.DesignationID, b.DesignationID)
+	})
+	if len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out, nil
+}
+
+type scored struct {
+	slot  uint32
+	r     nameResult
+	terms []term
+}
+
+// topCandidates returns the name slots worth comparing in full: those
+// that matched at least half as much of the query as the best, at most
+// max(minCandidates, 8 × limit) of them, leaving out delisted designations
+// unless asked for.
+func (ix *Index) topCandidates(sc *scratch, q Query, at time.Time) []uint32 {
+	var top float32
+	for _, s := range sc.touched {
+		top = max(top, sc.acc[s])
+	}
+	limit := max(minCandidates, 8*q.Limit)
+	h := &slotHeap{acc: sc.acc}
+	for _, s := range sc.touched {
+		if sc.acc[s] < top/2 {
+			continue
+		}
+		e := ix.names[s].e
+		if e == nil || !q.IncludeDelisted && !e.d.Active(at) {
+			continue
+		}
+		if h.Len() < limit {
+			heap.Push(h, s)
+		} else if sc.acc[s] > sc.acc[h.slots[0]] {
+			h.slots[0] = s
+			heap.Fix(h, 0)
+		}
+	}
+	return h.slots
+}
+
+// slotHeap is a min-heap of name slots by accumulated weight.
+type slotHeap struct {
+	slots []uint32
+	acc   []float32
+}
+
+func (h *slotHeap) Len() int           { return len(h.slots) }
+func (h *slotHeap) Less(i, j int) bool { return h.acc[h.slots[i]] < h.acc[h.slots[j]] }
+func (h *slotHeap) Swap(i, j int)      { h.slots[i], h.slots[j] = h.slots[j], h.slots[i] }
+func (h *slotHeap) Push(x any)         { h.slots = append(h.slots, x.(uint32)) }
+func (h *slotHeap) Pop() any {
+	x := h.slots[len(h.slots)-1]
+	h.slots = h.slots[:len(h.slots)-1]
+	return x
+}
+
+// normalize checks q and fills in its defaults.
+func (q *Query) normalize() error {
+	var p oversight.Problems
+	q.Name = strings.TrimSpace(q.Name)
+	if p.Required("name", q.Name) && len(q.Name) > 1000 {
+		p.Add("name", "at most 1000 bytes")
+	}
+	if q.BirthDate != "" && !oversight.ValidBirthDate(q.BirthDate) {
+		p.Add("birth_date", "must be YYYY-MM-DD or YYYY")
+	}
+	q.Nationality = strings.ToUpper(strings.TrimSpace(q.Nationality))
+	if n := q.Nationality; n != "" && (len(n) != 2 || n[0] < 'A' || n[0] > 'Z' || n[1] < 'A' || n[1] > 'Z') {
+		p.Add("nationality", "must be an ISO 3166-1 alpha-2 code such as RU")
+	}
+	switch {
+	case q.Limit < 0 || q.Limit > MaxLimit:
+		p.Add("limit", "must be between 1 and %d", MaxLimit)
+	case q.Limit == 0:
+		q.Limit = DefaultLimit
+	}
+	switch {
+	case q.MinScore < 0 || q.MinScore > 1 || math.IsNaN(q.MinScore):
+		p.Add("min_score", "must be between 0 and 1")
+	case q.MinScore == 0:
+		q.MinScore = DefaultMinScore
+	}
+	return p.Err("invalid screening query")
+}
+
+// summary writes the explanation of m in one sentence.
+func summary(m *Match) string {
+	var b strings.Builder
+	kind := "alias"
+	if m.MatchedAlias == m.Name {
+		kind = "name"
+	}
+	fmt.Fprintf(&b, "%s %q matched %.2f (", kind, m.MatchedAlias, m.Explanation.NameScore)
+	for i, t := range m.Explanation.Tokens {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		switch {
+		case t.Method == MethodUnmatched && t.Listed == "":
+			fmt.Fprintf(&b, "%s not on the list", t.Query)
+		case t.Method == MethodUnmatched:
+			fmt.Fprintf(&b, "%s not given", t.Listed)
+		case t.Method == MethodExact:
+			fmt.Fprintf(&b, "%s exact", t.Query)
+		default:
+			fmt.Fprintf(&b, "%s~%s %s %.2f", t.Query, t.Listed, t.Method, t.Score)
+		}
+	}
+	b.WriteString(")")
+	for _, x := range m.Explanation.Qualifiers {
+		fmt.Fprintf(&b, "; %s %+.2f", x.Reason, x.Effect)
+	}
+	if r := m.Explanation.Relative; r != nil {
+		name := r.Name
+		if name == "" {
+			name = r.DesignationID
+		}
+		fmt.Fprintf(&b, "; %s of %s", r.Relation, name)
+		if r.Basis != "" {
+			fmt.Fprintf(&b, " (%s, %s)", r.DesignationID, r.Basis)
+		}
+		if r.Delisted {
+			b.WriteString(", who is delisted")
+		}
+	}
+	if m.Delisted {
+		b.WriteString("; delisted")
+	}
+	return b.String()
+}

@@ -1,0 +1,93 @@
+package screen
+
+// JaroWinkler returns the Jaro-Winkler similarity of a and b in [0, 1],
+// with the usual prefix scale 0.1 over at most four characters. It compares
+// bytes: the tokens it is given are ASCII. Strings longer than 64 bytes are
+// compared on their first 64.
+func JaroWinkler(a, b string) float64 {
+	j := jaro(a, b)
+	if j <= 0.7 {
+		return j
+	}
+	prefix := 0
+	for prefix < 4 && prefix < len(a) && prefix < len(b) && a[prefix] == b[prefix] {
+		prefix++
+	}
+	return j + float64(prefix)*0.1*(1-j)
+}
+
+func jaro(a, b string) float64 {
+	if len(a) > 64 {
+		a = a[:64]
+	}
+	if len(b) > 64 {
+		b = b[:64]
+	}
+	if a == b {
+		if a == "" {
+			return 0
+		}
+		return 1
+	}
+	la, lb := len(a), len(b)
+	if la == 0 || lb == 0 {
+		return 0
+	}
+	window := max(la, lb)/2 - 1
+	if window < 0 {
+		window = 0
+	}
+	var ma, mb uint64 // matched positions, as bit sets
+	matches := 0
+	for i := 0; i < la; i++ {
+		lo, hi := max(0, i-window), min(lb, i+window+1)
+		for k := lo; k < hi; k++ {
+			if mb&(1<<k) == 0 && a[i] == b[k] {
+				ma |= 1 << i
+				mb |= 1 << k
+				matches++
+				break
+			}
+		}
+	}
+	if matches == 0 {
+		return 0
+	}
+	transpositions, k := 0, 0
+	for i := 0; i < la; i++ {
+		if ma&(1<<i) == 0 {
+			continue
+		}
+		for mb&(1<<k) == 0 {
+			k++
+		}
+		if a[i] != b[k] {
+			transpositions++
+		}
+		k++
+	}
+	m := float64(matches)
+	return (m/float64(la) + m/float64(lb) + (m-float64(transpositions/2))/m) / 3
+}
+
+// similarity is Jaro-Winkler with the penalties watchman found to cut false
+// positives between names: a different first letter multiplies the score by
+// 0.9, and a difference in length lowers it by up to 30% (so that "ali" is
+// not nearly "alibaba").
+func similarity(a, b string) float64 {
+	if a == b {
+		return 1
+	}
+	s := JaroWinkler(a, b)
+	if len(a) > 0 && len(b) > 0 && a[0] != b[0] {
+		s *= 0.9
+	}
+	la, lb := len(a), len(b)
+	if d := la - lb; d != 0 {
+		if d < 0 {
+			d = -d
+		}
+		s *= 1 - 0.3*float64(d)/float64(max(la, lb))
+	}
+	return s
+}

@@ -1,0 +1,251 @@
+package screen
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/mozillazg/go-unidecode"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Kind is the role a token plays in a name.
+type Kind uint8
+
+// Token kinds. Honorifics are dropped; particles (al-, bin, van, de…) are
+// kept but weigh little, since they are written, omitted and attached
+// differently from one document to the next; initials match any token they
+// begin.
+const (
+	Regular Kind = iota
+	Particle
+	Initial
+	Honorific
+)
+
+var kindNames = [...]string{"regular", "particle", "initial", "honorific"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// Token is one word of a normalised name.
+type Token struct {
+	// Text is the token in lower-case ASCII Latin letters. A particle is
+	// written in its canonical form ("el", "ul", "ad"… become "al"; "ibn",
+	// "ben" become "bin").
+	Text   string
+	Kind   Kind
+	Script Script // the script the word was written in
+}
+
+// honorifics are titles, ranks and suffixes that say nothing about who a
+// person is. Words that are also given names (Amir, Sayyid) are not here.
+var honorifics = setOf(
+	"mr", "mrs", "ms", "mx", "miss", "madam", "madame", "mme", "mlle", "herr", "frau",
+	"dr", "doctor", "prof", "professor", "sir", "dame", "lord", "lady", "rev", "reverend",
+	"honorable", "honourable", "excellency", "hrh",
+	"sheikh", "shaykh", "shaikh", "sheik", "shaik", "cheikh", "sheykh", "shekh",
+	"haji", "hajji", "hadji", "hajj", "alhaji", "alhaj", "mullah", "mulla", "molla",
+	"maulana", "mawlana", "mawlawi", "maulvi", "moulavi", "imam", "ayatollah",
+	"hojatoleslam", "hojjatoleslam",
+	"gen", "general", "col", "colonel", "maj", "capt", "captain", "cpt",
+	"lt", "lieutenant", "sgt", "sergeant", "cmdr", "commander", "adm", "admiral", "brig", "brigadier",
+	"jr", "jnr", "sr", "snr", "ii", "iii", "iv",
+	"gospodin", "gospozha",
+)
+
+// particles map each spelling of a name particle to its canonical form.
+var particles = map[string]string{
+	"al": "al", "el": "al", "ul": "al",
+	"bin": "bin", "ibn": "bin", "bn": "bin", "ebn": "bin", "ben": "bin", "bint": "bint",
+	"van": "van", "von": "von", "der": "der", "den": "den", "ter": "ter", "zu": "zu",
+	"de": "de", "da": "da", "di": "di", "du": "du", "del": "del", "della": "della",
+	"dos": "dos", "das": "das", "des": "des", "le": "le", "la": "la",
+}
+
+// sunParticles are the forms the Arabic article takes before a "sun"
+// letter, which it assimilates: ash-Shami, ad-Din, ar-Rahman. They are
+// particles only when the next token does begin with that letter, so that
+// the Vietnamese given name An or the English word "as" are left alone.
+var sunParticles = map[string]string{
+	"ad": "d", "adh": "dh", "an": "n", "ar": "r", "as": "s", "ash": "sh",
+	"at": "t", "ath": "th", "az": "z",
+}
+
+// particlesNotFirst are particles only when they do not begin the name:
+// "Ben Smith" is a given name, "David Ben Gurion" a particle.
+var particlesNotFirst = setOf("ben", "la", "le", "da", "di", "de", "del", "du")
+
+func setOf(words ...string) map[string]bool {
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		m[w] = true
+	}
+	return m
+}
+
+// Normalize returns name as the matcher sees it: NFKC, case-folded,
+// diacritics removed, transliterated to Latin, honorifics dropped,
+// particles in canonical form, tokens separated by single spaces.
+func Normalize(name string) string {
+	toks := Tokenize(name)
+	var b strings.Builder
+	for i, t := range toks {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t.Text)
+	}
+	return b.String()
+}
+
+// Tokenize splits a name in any script into normalised tokens. Honorifics
+// are dropped unless nothing else is left.
+func Tokenize(name string) []Token {
+	name = norm.NFKC.String(name)
+	name = cases.Fold().String(name)
+	var (
+		toks []Token
+		word []rune
+		tb   strings.Builder
+	)
+	flush := func() {
+		if len(word) == 0 {
+			return
+		}
+		word = stripMarks(word)
+		tb.Reset()
+		script := transliterateWord(&tb, word)
+		for _, f := range strings.Fields(tb.String()) {
+			if f = asciiLetters(f); f != "" {
+				toks = append(toks, Token{Text: f, Script: script})
+			}
+		}
+		word = word[:0]
+	}
+	for _, r := range name {
+		switch {
+		case unicode.IsLetter(r) || unicode.Is(unicode.Mn, r):
+			word = append(word, r)
+		case isApostrophe(r) && len(word) > 0:
+			// O'Brien, Sa'ad: the apostrophe joins; after a Hebrew
+			// letter it is a geresh and changes the letter.
+			if scriptOf(word[len(word)-1]) == Hebrew {
+				word = append(word, '\'')
+			}
+		default:
+			flush()
+		}
+	}
+	flush()
+	return classify(toks)
+}
+
+func isApostrophe(r rune) bool {
+	switch r {
+	case '\'', '’', 'ʼ', 'ʻ', '`', '´', '׳', 'ʹ':
+		return true
+	}
+	return false
+}
+
+// stripMarks removes the diacritics of Latin and Greek letters. Arabic
+// vowel signs and shadda are kept, since the Arabic table reads them;
+// Cyrillic letters are already composed by NFKC (й, ё) and read whole.
+func stripMarks(w []rune) []rune {
+	out := w[:0:0]
+	var buf [utf8.UTFMax * 4]byte
+	for _, r := range w {
+		switch {
+		case r < 0x80:
+			out = append(out, r)
+		case unicode.Is(unicode.Mn, r):
+			if len(out) > 0 && scriptOf(out[len(out)-1]) == Arabic {
+				out = append(out, r)
+			}
+		case scriptOf(r) == Latin || scriptOf(r) == Greek:
+			var b [utf8.UTFMax]byte
+			n := utf8.EncodeRune(b[:], r)
+			d := norm.NFD.Append(buf[:0], b[:n]...)
+			for len(d) > 0 {
+				c, n := utf8.DecodeRune(d)
+				d = d[n:]
+				if !unicode.Is(unicode.Mn, c) {
+					out = append(out, c)
+				}
+			}
+		default:
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// asciiLetters keeps the ASCII letters of s, transliterating any Latin
+// letter left without a decomposition (ø, ł, æ, þ).
+func asciiLetters(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 'a' || c > 'z' {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 0x80 {
+			for _, c := range strings.ToLower(unidecode.Unidecode(string(r))) {
+				if c >= 'a' && c <= 'z' {
+					b.WriteRune(c)
+				}
+			}
+			continue
+		}
+		if r >= 'a' && r <= 'z' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// classify sets the kind of each token and drops honorifics, unless the
+// name is nothing but honorifics.
+func classify(toks []Token) []Token {
+	for i := range toks {
+		t := &toks[i]
+		switch {
+		case honorifics[t.Text]:
+			t.Kind = Honorific
+		case len(toks) > 1 && particles[t.Text] != "" && !(i == 0 && particlesNotFirst[t.Text]):
+			t.Kind = Particle
+			t.Text = particles[t.Text]
+		case len(toks) > 1 && sunParticles[t.Text] != "" && i+1 < len(toks) &&
+			strings.HasPrefix(toks[i+1].Text, sunParticles[t.Text]):
+			t.Kind = Particle
+			t.Text = "al"
+		case len(t.Text) == 1:
+			t.Kind = Initial
+		}
+	}
+	kept := toks[:0:0]
+	for _, t := range toks {
+		if t.Kind != Honorific {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) == 0 {
+		for i := range toks {
+			toks[i].Kind = Regular
+		}
+		return toks
+	}
+	return kept
+}

@@ -1,0 +1,63 @@
+package screen
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/oversight-dev/oversight"
+)
+
+// Qualifier effects, after OpenSanctions' logic-v1 (which subtracts 0.15
+// to 0.2 for a disjoint birth date or country) with small raises for
+// agreement: a name alone decides most of the score, and a qualifier can
+// move a borderline match across the review band but not make one.
+const (
+	effectDateEqual    = 0.05
+	effectYearEqual    = 0.02
+	effectDayDiffers   = -0.10
+	effectYearNear     = -0.05
+	effectYearDiffers  = -0.15
+	effectNationEqual  = 0.03
+	effectNationDiffer = -0.10
+)
+
+// qualify compares the birth date and nationality of the query with the
+// designation's, where both are known.
+func qualify(q *Query, d *oversight.Designation) []Qualifier {
+	var out []Qualifier
+	if q.BirthDate != "" && d.BirthDate != "" {
+		out = append(out, birthQualifier(q.BirthDate, d.BirthDate))
+	}
+	if q.Nationality != "" && d.Nationality != "" {
+		if q.Nationality == d.Nationality {
+			out = append(out, Qualifier{Field: "nationality", Query: q.Nationality, Listed: d.Nationality, Effect: effectNationEqual, Reason: "nationality agrees"})
+		} else {
+			out = append(out, Qualifier{Field: "nationality", Query: q.Nationality, Listed: d.Nationality, Effect: effectNationDiffer, Reason: "nationality differs"})
+		}
+	}
+	return out
+}
+
+func birthQualifier(q, listed string) Qualifier {
+	out := Qualifier{Field: "birth_date", Query: q, Listed: listed}
+	yq, _ := strconv.Atoi(q[:4])
+	yl, _ := strconv.Atoi(listed[:4])
+	d := yq - yl
+	if d < 0 {
+		d = -d
+	}
+	full := len(q) == 10 && len(listed) == 10
+	switch {
+	case full && q == listed:
+		out.Effect, out.Reason = effectDateEqual, "birth date agrees"
+	case d == 0 && full:
+		out.Effect, out.Reason = effectDayDiffers, "same birth year, different day"
+	case d == 0:
+		out.Effect, out.Reason = effectYearEqual, "birth year agrees"
+	case d == 1:
+		out.Effect, out.Reason = effectYearNear, "birth years one apart"
+	default:
+		out.Effect, out.Reason = effectYearDiffers, fmt.Sprintf("birth years %d apart", d)
+	}
+	return out
+}

@@ -1,0 +1,290 @@
+package screen
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/mozillazg/go-unidecode"
+)
+
+// The four scripts named by the visa policy have tables of their own,
+// written for personal names: a general-purpose transliterator (unidecode,
+// used below as the fallback for every other script) writes Arabic محمد as
+// "mHmd" and Hebrew כהן as "KHhn", which no Latin spelling of the name
+// resembles. The tables follow the conventions passports and sanctions lists
+// use most: ICAO 9303 / BGN-PCGN for Cyrillic, ELOT 743 for Greek, and the
+// common "Mohammed"-style romanisation of Arabic and Hebrew, where short
+// vowels are not written and long ones are written as letters.
+
+var cyrillic = map[rune]string{
+	'а': "a", 'б': "b", 'в': "v", 'г': "g", 'д': "d", 'е': "e", 'ё': "e",
+	'ж': "zh", 'з': "z", 'и': "i", 'й': "y", 'к': "k", 'л': "l", 'м': "m",
+	'н': "n", 'о': "o", 'п': "p", 'р': "r", 'с': "s", 'т': "t", 'у': "u",
+	'ф': "f", 'х': "kh", 'ц': "ts", 'ч': "ch", 'ш': "sh", 'щ': "shch",
+	'ъ': "", 'ы': "y", 'ь': "", 'э': "e", 'ю': "yu", 'я': "ya",
+	// Ukrainian and Belarusian.
+	'є': "ye", 'і': "i", 'ї': "yi", 'ґ': "g", 'ў': "u",
+	// Serbian and Macedonian.
+	'ђ': "dj", 'ј': "j", 'љ': "lj", 'њ': "nj", 'ћ': "c", 'џ': "dz",
+	'ѓ': "gj", 'ќ': "kj", 'ѕ': "dz",
+	// Kazakh, Tajik and others often met in Russian-language passports.
+	'ә': "a", 'ғ': "g", 'қ': "k", 'ң': "n", 'ө': "o", 'ұ': "u", 'ү': "u",
+	'һ': "h", 'ҳ': "h", 'ҷ': "j", 'ӣ': "i", 'ӯ': "u",
+}
+
+var greek = map[rune]string{
+	'α': "a", 'β': "v", 'γ': "g", 'δ': "d", 'ε': "e", 'ζ': "z", 'η': "i",
+	'θ': "th", 'ι': "i", 'κ': "k", 'λ': "l", 'μ': "m", 'ν': "n", 'ξ': "x",
+	'ο': "o", 'π': "p", 'ρ': "r", 'σ': "s", 'ς': "s", 'τ': "t", 'υ': "y",
+	'φ': "f", 'χ': "ch", 'ψ': "ps", 'ω': "o",
+}
+
+// greekPairs are the Greek digraphs whose reading differs from their
+// letters'. The nasal clusters μπ, ντ, γκ are read b, d, g at the start of
+// a word and mb, nd, ng inside it.
+var greekPairs = map[[2]rune][2]string{ // [start of word, inside]
+	{'ο', 'υ'}: {"ou", "ou"},
+	{'α', 'υ'}: {"av", "av"},
+	{'ε', 'υ'}: {"ev", "ev"},
+	{'η', 'υ'}: {"iv", "iv"},
+	{'μ', 'π'}: {"b", "mb"},
+	{'ν', 'τ'}: {"d", "nd"},
+	{'γ', 'κ'}: {"g", "ng"},
+	{'γ', 'γ'}: {"ng", "ng"},
+	{'γ', 'χ'}: {"nch", "nch"},
+	{'γ', 'ξ'}: {"nx", "nx"},
+	{'τ', 'σ'}: {"ts", "ts"},
+	{'τ', 'ζ'}: {"tz", "tz"},
+}
+
+var arabic = map[rune]string{
+	'ا': "a", 'أ': "a", 'إ': "i", 'آ': "a", 'ٱ': "a", 'ء': "", 'ؤ': "u", 'ئ': "i",
+	'ب': "b", 'ت': "t", 'ث': "th", 'ج': "j", 'ح': "h", 'خ': "kh", 'د': "d",
+	'ذ': "dh", 'ر': "r", 'ز': "z", 'س': "s", 'ش': "sh", 'ص': "s", 'ض': "d",
+	'ط': "t", 'ظ': "z", 'ع': "a", 'غ': "gh", 'ف': "f", 'ق': "q", 'ك': "k",
+	'ل': "l", 'م': "m", 'ن': "n", 'ه': "h", 'ة': "a", 'ى': "a",
+	// Persian and Urdu letters.
+	'پ': "p", 'چ': "ch", 'ژ': "zh", 'گ': "g", 'ک': "k", 'ی': "i", 'ۀ': "a",
+	'ٹ': "t", 'ڈ': "d", 'ڑ': "r", 'ں': "n", 'ہ': "h", 'ھ': "h", 'ے': "e",
+	// Vowel signs, when a name is written with them.
+	'\u064E': "a", '\u064F': "u", '\u0650': "i", '\u0670': "a",
+	'\u064B': "", '\u064C': "", '\u064D': "", '\u0652': "", 'ـ': "",
+}
+
+const arabicShadda = '\u0651'
+
+var hebrew = map[rune]string{
+	'א': "a", 'ב': "v", 'ג': "g", 'ד': "d", 'ה': "h", 'ו': "o", 'ז': "z",
+	'ח': "ch", 'ט': "t", 'י': "i", 'כ': "kh", 'ך': "kh", 'ל': "l", 'מ': "m",
+	'ם': "m", 'נ': "n", 'ן': "n", 'ס': "s", 'ע': "a", 'פ': "f", 'ף': "f",
+	'צ': "ts", 'ץ': "ts", 'ק': "k", 'ר': "r", 'ש': "sh", 'ת': "t",
+}
+
+// hebrewInitial are the readings of letters at the start of a word, where
+// the begadkefat letters are hard and vav and yod are consonants.
+var hebrewInitial = map[rune]string{'ב': "b", 'כ': "k", 'פ': "p", 'ו': "v", 'י': "y"}
+
+// hebrewGeresh are the readings of letters followed by a geresh (׳ or '),
+// used for sounds Hebrew lacks: ג׳ for j, ז׳ for zh, צ׳ for ch.
+var hebrewGeresh = map[rune]string{'ג': "j", 'ז': "zh", 'צ': "ch", 'ת': "th", 'ח': "kh"}
+
+// Script is the writing system a name or token was entered in.
+type Script uint8
+
+// Scripts the normaliser distinguishes.
+const (
+	Latin Script = iota
+	Cyrillic
+	Greek
+	Arabic
+	Hebrew
+	Other
+)
+
+var scriptNames = [...]string{"latin", "cyrillic", "greek", "arabic", "hebrew", "other"}
+
+func (s Script) String() string {
+	if int(s) < len(scriptNames) {
+		return scriptNames[s]
+	}
+	return "unknown"
+}
+
+// abjad reports whether the script leaves short vowels unwritten, so that a
+// token from it is compared by its consonants too.
+func (s Script) abjad() bool { return s == Arabic || s == Hebrew }
+
+func scriptOf(r rune) Script {
+	switch {
+	case r < 0x80:
+		return Latin
+	case unicode.Is(unicode.Cyrillic, r):
+		return Cyrillic
+	case unicode.Is(unicode.Greek, r):
+		return Greek
+	case unicode.Is(unicode.Arabic, r):
+		return Arabic
+	case unicode.Is(unicode.Hebrew, r):
+		return Hebrew
+	case unicode.Is(unicode.Latin, r):
+		return Latin
+	}
+	return Other
+}
+
+// transliterateWord writes one word (a run of letters and marks, already
+// case-folded and free of Latin diacritics) in Latin letters, and reports
+// the script it was mostly written in.
+func transliterateWord(b *strings.Builder, w []rune) Script {
+	var counts [Other + 1]int
+	for _, r := range w {
+		counts[scriptOf(r)]++
+	}
+	script := Latin
+	for s := Cyrillic; s <= Other; s++ {
+		if counts[s] > counts[script] {
+			script = s
+		}
+	}
+	if script == Arabic {
+		w = arabicArticle(b, w)
+	}
+	for i := 0; i < len(w); i++ {
+		r := w[i]
+		switch scriptOf(r) {
+		case Latin:
+			b.WriteRune(r)
+		case Cyrillic:
+			if s, ok := cyrillic[r]; ok {
+				b.WriteString(s)
+			}
+		case Greek:
+			if i+1 < len(w) {
+				if p, ok := greekPairs[[2]rune{r, w[i+1]}]; ok {
+					if i == 0 {
+						b.WriteString(p[0])
+					} else {
+						b.WriteString(p[1])
+					}
+					i++
+					continue
+				}
+			}
+			if s, ok := greek[r]; ok {
+				b.WriteString(s)
+			}
+		case Arabic:
+			i += arabicLetter(b, w, i)
+		case Hebrew:
+			i += hebrewLetter(b, w, i)
+		default:
+			if r == '\'' || r == '׳' {
+				continue
+			}
+			b.WriteString(strings.ToLower(unidecode.Unidecode(string(r))))
+		}
+	}
+	return script
+}
+
+// arabicArticle writes the definite article al- of an Arabic word as a
+// separate token, the way Latin spellings write it ("al-Zawahiri"), and
+// returns the rest of the word. "الله" (Allah), alone or closing a name such
+// as عبدالله, is written whole.
+func arabicArticle(b *strings.Builder, w []rune) []rune {
+	allah := []rune("الله")
+	if n := len(w) - len(allah); n >= 0 && string(w[n:]) == string(allah) {
+		if n > 0 {
+			rest := w[:n]
+			for i := 0; i < len(rest); i++ {
+				i += arabicLetter(b, rest, i)
+			}
+			b.WriteByte(' ')
+		}
+		b.WriteString("allah")
+		return nil
+	}
+	if len(w) > 3 && w[0] == 'ا' && w[1] == 'ل' {
+		b.WriteString("al ")
+		return w[2:]
+	}
+	return w
+}
+
+// arabicLetter writes w[i] and returns how many following runes it
+// consumed. Waw and ya are consonants (w, y) at the start of a word or after
+// a vowel letter and long vowels (u, i) elsewhere; shadda doubles the
+// consonant before it.
+func arabicLetter(b *strings.Builder, w []rune, i int) int {
+	r := w[i]
+	switch r {
+	case arabicShadda:
+		if i > 0 {
+			if s, ok := arabic[w[i-1]]; ok && len(s) > 0 {
+				b.WriteString(s[len(s)-1:])
+			}
+		}
+		return 0
+	case 'و', 'ي', 'ی':
+		if i == 0 || isArabicVowelLetter(w[i-1]) {
+			if r == 'و' {
+				b.WriteByte('w')
+			} else {
+				b.WriteByte('y')
+			}
+		} else if r == 'و' {
+			b.WriteByte('u')
+		} else {
+			b.WriteByte('i')
+		}
+		return 0
+	}
+	if s, ok := arabic[r]; ok {
+		b.WriteString(s)
+	}
+	return 0
+}
+
+func isArabicVowelLetter(r rune) bool {
+	switch r {
+	case 'ا', 'أ', 'إ', 'آ', 'و', 'ي', 'ی', 'ى', '\u064E', '\u064F', '\u0650':
+		return true
+	}
+	return false
+}
+
+// hebrewLetter writes w[i] and returns how many following runes it
+// consumed.
+func hebrewLetter(b *strings.Builder, w []rune, i int) int {
+	r := w[i]
+	if i+1 < len(w) && (w[i+1] == '׳' || w[i+1] == '\'') {
+		if s, ok := hebrewGeresh[r]; ok {
+			b.WriteString(s)
+			return 1
+		}
+	}
+	if i+1 < len(w) && r == w[i+1] && (r == 'ו' || r == 'י') {
+		// Doubled vav and yod are the consonants v and y.
+		if r == 'ו' {
+			b.WriteByte('v')
+		} else {
+			b.WriteByte('y')
+		}
+		return 1
+	}
+	if i == 0 {
+		if s, ok := hebrewInitial[r]; ok {
+			b.WriteString(s)
+			return 0
+		}
+	}
+	if r == 'ה' && i == len(w)-1 && i > 0 {
+		// A final he is a vowel letter (שרה Sarah, משה Moshe).
+		b.WriteByte('a')
+		return 0
+	}
+	if s, ok := hebrew[r]; ok {
+		b.WriteString(s)
+	}
+	return 0
+}
