@@ -1,0 +1,145 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/oversight-dev/oversight"
+)
+
+func TestEngineCache(t *testing.T) {
+	e, err := NewEngine(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := testLicense()
+	p1, err := e.Policy(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p2, _ := e.Policy(l); p2 != p1 {
+		t.Fatal("same licence version compiled twice")
+	}
+
+	// A restriction with a new policy version recompiles, and the new
+	// policy decides differently.
+	l2 := testLicense()
+	l2.PolicyVersion = 2
+	l2.Restrictions = []oversight.Restriction{{ID: "act_r1", Purposes: []oversight.Category{oversight.CategoryTerrorism}}}
+	p3, err := e.Policy(l2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p3 == p1 || p3.Version() != 2 {
+		t.Fatalf("version 2 got policy of version %d", p3.Version())
+	}
+	if d, _ := e.Evaluate(l2, seriousCrime(), facts()); d.Decision != oversight.Deny || codes(d) != "RESTRICT-act_r1" {
+		t.Errorf("after the restriction: %+v", d)
+	}
+
+	// A caller still holding version 1 gets a version 1 policy, which
+	// does not replace the newer one in the cache.
+	if p, _ := e.Policy(l); p.Version() != 1 {
+		t.Errorf("version 1 got policy of version %d", p.Version())
+	}
+	if p, _ := e.Policy(l2); p != p3 {
+		t.Error("an older version replaced the newer policy in the cache")
+	}
+
+	// A suspension that forgot to bump the version still recompiles.
+	l3 := testLicense()
+	l3.PolicyVersion = 2
+	l3.Restrictions = l2.Restrictions
+	l3.Status = oversight.LicenseSuspended
+	if d, _ := e.Evaluate(l3, seriousCrime(), facts()); d.Decision != oversight.Deny || codes(d) != "SCOPE-STATUS,RESTRICT-act_r1" {
+		t.Errorf("after the suspension: %+v", d)
+	}
+
+	e.Forget(l.ID)
+	if p, _ := e.Policy(l3); p == p3 {
+		t.Error("Forget kept the policy")
+	}
+}
+
+// TestEngineReplaceTemplate checks that replacing a template drops the
+// policies compiled from it.
+func TestEngineReplaceTemplate(t *testing.T) {
+	e, err := NewEngine(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := testLicense()
+	r := seriousCrime()
+	r.LegalBasis.MaxSentenceYears = intp(7)
+	if d, _ := e.Evaluate(l, r, facts()); d.Decision != oversight.Permit {
+		t.Fatalf("IL-2021 v1: %+v", d)
+	}
+	il, _ := e.Template("IL-2021")
+	stricter := *il
+	stricter.Version++
+	stricter.Rules.SeriousCrime.MinSentenceYears = 8
+	if err := e.AddTemplate(&stricter); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := e.Evaluate(l, r, facts()); d.Decision != oversight.Deny || codes(d) != "IL2021-1" {
+		t.Fatalf("IL-2021 with an 8-year threshold: %+v", d)
+	}
+}
+
+func TestEngineOptions(t *testing.T) {
+	if _, err := NewEngine(Options{PermitLifetime: -1}); err == nil {
+		t.Error("negative lifetime accepted")
+	}
+	bad := &oversight.DeclarationTemplate{ID: "BAD"}
+	_, err := NewEngine(Options{Templates: []*oversight.DeclarationTemplate{bad}})
+	if oversight.ErrorCode(err) != oversight.EINVALID {
+		t.Errorf("invalid template: %v", err)
+	}
+	e, _ := NewEngine(Options{})
+	if ts := e.Templates(); len(ts) != 1 || ts[0].ID != "IL-2021" {
+		t.Errorf("templates %v", ts)
+	}
+	_, err = e.Compile(&License{Template: "XX"})
+	var oe *oversight.Error
+	if !errors.As(err, &oe) || oe.Code != oversight.ENOTFOUND {
+		t.Errorf("unknown template: %v", err)
+	}
+}
+
+// TestEngineConcurrent evaluates from many goroutines while licences change
+// version; run with -race.
+func TestEngineConcurrent(t *testing.T) {
+	e, err := NewEngine(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				l := testLicense()
+				l.ID = fmt.Sprintf("lic_c%d", i%3)
+				l.PolicyVersion = i % 5
+				want := oversight.Permit
+				if l.PolicyVersion%2 == 1 {
+					l.Restrictions = []oversight.Restriction{{ID: "act_c", Operations: []oversight.Operation{oversight.OpLocate}}}
+					want = oversight.Deny
+				}
+				f := facts()
+				f.ActivePermits = g
+				d, err := e.Evaluate(l, seriousCrime(), f)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if d.Decision != want {
+					t.Errorf("licence %s v%d: %s, want %s", l.ID, l.PolicyVersion, d.Decision, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

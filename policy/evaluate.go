@@ -1,0 +1,243 @@
+package policy
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/cedar-policy/cedar-go"
+	"github.com/cedar-policy/cedar-go/types"
+
+	"github.com/oversight-dev/oversight"
+)
+
+// The Cedar request: principal License::"<licence id>", action
+// Action::"<operation>", resource Target::"<id_hash>", and a context record
+// with these attributes, every one always present and of one type, so that
+// no policy can fail on a missing attribute:
+//
+//	category               String    legal_basis.category
+//	act                    String    legal_basis.act, "" unless terrorism
+//	max_sentence_years     Long      legal_basis.max_sentence_years, 0 when absent
+//	conduct                Set<String> legal_basis.conduct
+//	grounds                Set<String> grounds
+//	has_warrant            Bool      warrant_ref is not blank
+//	has_justification      Bool      justification is not blank
+//	country_code           String    target.country_code
+//	now                    datetime  Facts.Now, to the millisecond
+//	active_permits         Long      Facts.ActivePermits
+//	protected_target       Bool      Facts.ProtectedTarget
+//	deployment_registered  Bool      Facts.DeploymentRegistered
+const (
+	attrCategory     = types.String("category")
+	attrAct          = types.String("act")
+	attrYears        = types.String("max_sentence_years")
+	attrConduct      = types.String("conduct")
+	attrGrounds      = types.String("grounds")
+	attrWarrant      = types.String("has_warrant")
+	attrJustified    = types.String("has_justification")
+	attrCountry      = types.String("country_code")
+	attrNow          = types.String("now")
+	attrActive       = types.String("active_permits")
+	attrProtected    = types.String("protected_target")
+	attrRegistered   = types.String("deployment_registered")
+	contextAttrCount = 12
+)
+
+// Values that do not depend on the request, built once so that converting a
+// request does not allocate them again.
+var (
+	emptySet       types.Value = types.NewSet()
+	emptyString    types.Value = types.String("")
+	categoryValues             = map[oversight.Category]types.Value{
+		oversight.CategoryTerrorism:    types.String(oversight.CategoryTerrorism),
+		oversight.CategorySeriousCrime: types.String(oversight.CategorySeriousCrime),
+		oversight.CategoryOther:        types.String(oversight.CategoryOther),
+	}
+	actionUIDs = map[oversight.Operation]types.EntityUID{
+		oversight.OpIntercept: types.NewEntityUID("Action", types.String(oversight.OpIntercept)),
+		oversight.OpExtract:   types.NewEntityUID("Action", types.String(oversight.OpExtract)),
+		oversight.OpLocate:    types.NewEntityUID("Action", types.String(oversight.OpLocate)),
+		oversight.OpMonitor:   types.NewEntityUID("Action", types.String(oversight.OpMonitor)),
+	}
+)
+
+// contextMaps recycles the scratch maps a request's context is built in;
+// types.NewRecord copies the map, so it can be reused at once.
+var contextMaps = sync.Pool{New: func() any {
+	m := make(types.RecordMap, contextAttrCount)
+	return &m
+}}
+
+// input is one request and its facts, as the rules' explanations see them.
+type input struct {
+	r *oversight.OperationRequest
+	f *Facts
+}
+
+func (in *input) years() int {
+	if y := in.r.LegalBasis.MaxSentenceYears; y != nil {
+		return *y
+	}
+	return 0
+}
+
+// cedarRequest converts a validated request and its facts into Cedar's
+// input.
+func (p *Policy) cedarRequest(r *oversight.OperationRequest, f *Facts) cedar.Request {
+	lb := &r.LegalBasis
+	mp := contextMaps.Get().(*types.RecordMap)
+	m := *mp
+	m[attrCategory] = categoryValues[lb.Category]
+	m[attrAct] = p.word(lb.Act)
+	var y int
+	if lb.MaxSentenceYears != nil {
+		y = *lb.MaxSentenceYears
+	}
+	m[attrYears] = types.Long(y)
+	m[attrConduct] = p.wordSet(lb.Conduct)
+	m[attrGrounds] = p.wordSet(r.Grounds)
+	m[attrWarrant] = types.Boolean(!blank(r.WarrantRef))
+	m[attrJustified] = types.Boolean(!blank(r.Justification))
+	m[attrCountry] = types.String(r.Target.CountryCode)
+	m[attrNow] = types.NewDatetime(f.Now)
+	m[attrActive] = types.Long(f.ActivePermits)
+	m[attrProtected] = types.Boolean(f.ProtectedTarget)
+	m[attrRegistered] = types.Boolean(f.DeploymentRegistered)
+	rec := types.NewRecord(m)
+	clear(m)
+	contextMaps.Put(mp)
+	return cedar.Request{
+		Principal: p.principal,
+		Action:    actionUIDs[r.Operation],
+		Resource:  types.NewEntityUID("Target", types.String(r.Target.IDHash)),
+		Context:   rec,
+	}
+}
+
+// word returns the Cedar string for w, interned when the template knows it.
+func (p *Policy) word(w string) types.Value {
+	if w == "" {
+		return emptyString
+	}
+	if v, ok := p.words[w]; ok {
+		return v
+	}
+	return types.String(w)
+}
+
+// wordSet returns the Cedar set of words.
+func (p *Policy) wordSet(ws []string) types.Value {
+	if len(ws) == 0 {
+		return emptySet
+	}
+	var buf [8]types.Value
+	vs := buf[:0]
+	for _, w := range ws {
+		vs = append(vs, p.word(w))
+	}
+	return types.NewSet(vs...)
+}
+
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// Evaluate decides a request. The request must be well-formed: Evaluate
+// checks it again and returns the EINVALID *oversight.Error of
+// OperationRequest.Validate rather than decide on a malformed one.
+//
+// A permit cites the clause that permits it and expires after the policy's
+// permit lifetime, or at the end of the licence's validity if that comes
+// first. A deny cites every rule that forbids the request, in the order of
+// the declaration and the licence; when nothing forbids but nothing
+// permits either, it cites the clause that did not permit. A rule that
+// fails to evaluate counts as a forbid and is cited as such.
+func (p *Policy) Evaluate(r *oversight.OperationRequest, f Facts) (oversight.Decision, error) {
+	if err := r.Validate(); err != nil {
+		return oversight.Decision{}, err
+	}
+	in := input{r: r, f: &f}
+	decision, diag := cedar.Authorize(policyList{p}, nil, p.cedarRequest(r, &f))
+
+	if decision == cedar.Allow && len(diag.Errors) == 0 {
+		d := oversight.Decision{Decision: oversight.Permit, Reasons: make([]oversight.Reason, 0, 1)}
+		for _, dr := range diag.Reasons {
+			d.Reasons = addReason(d.Reasons, p.byID[dr.PolicyID], &in)
+		}
+		exp := f.Now.Add(p.lifetime)
+		if exp.After(p.end) {
+			exp = p.end
+		}
+		d.ExpiresAt = &exp
+		lb := &r.LegalBasis
+		d.Review = lb.Category == oversight.CategoryTerrorism && slices.Contains(p.terrorism.ReviewActs, lb.Act)
+		return d, nil
+	}
+
+	// Deny. Collect what fired, and what failed, in the rules' order.
+	fired := make([]uint8, len(p.rules))
+	const forbade, failed = 1, 2
+	var failures map[cedar.PolicyID]string
+	if decision == cedar.Deny {
+		for _, dr := range diag.Reasons {
+			fired[p.index(dr.PolicyID)] = forbade
+		}
+	}
+	for _, de := range diag.Errors {
+		fired[p.index(de.PolicyID)] = failed
+		if failures == nil {
+			failures = make(map[cedar.PolicyID]string)
+		}
+		failures[de.PolicyID] = de.Message
+	}
+	d := oversight.Decision{Decision: oversight.Deny}
+	for i, how := range fired {
+		rl := p.rules[i]
+		switch how {
+		case forbade:
+			d.Reasons = addReason(d.Reasons, rl, &in)
+		case failed:
+			d.Reasons = append(d.Reasons, oversight.Reason{
+				Code:    rl.code,
+				Message: "rule could not be evaluated and counts as a forbid: " + failures[rl.id],
+			})
+		}
+	}
+	if len(d.Reasons) == 0 {
+		d.Reasons = append(d.Reasons, p.notPermitted(&in))
+	}
+	return d, nil
+}
+
+// addReason appends the reason of rule rl, merging it into the previous
+// reason when both cite one code.
+func addReason(rs []oversight.Reason, rl *rule, in *input) []oversight.Reason {
+	msg := rl.explain(in)
+	if n := len(rs); n > 0 && rs[n-1].Code == rl.code {
+		rs[n-1].Message += "; " + msg
+		return rs
+	}
+	return append(rs, oversight.Reason{Code: rl.code, Message: msg})
+}
+
+// index returns the position of the rule with the given id.
+func (p *Policy) index(id cedar.PolicyID) int {
+	return slices.Index(p.rules, p.byID[id])
+}
+
+// notPermitted explains a deny that no rule forbade: no clause permitted.
+func (p *Policy) notPermitted(in *input) oversight.Reason {
+	lb := &in.r.LegalBasis
+	t := &p.terrorism
+	switch {
+	case lb.Category == oversight.CategoryTerrorism && slices.Contains(t.ReviewActs, lb.Act):
+		return oversight.Reason{Code: t.Clause, Message: "terrorist act: " + lb.Act +
+			" is not among the listed acts and needs a justification; none was given"}
+	case lb.Category == oversight.CategoryTerrorism && !slices.Contains(t.Acts, lb.Act):
+		return oversight.Reason{Code: t.Clause, Message: "terrorist act: " + lb.Act + " is not among the acts this declaration lists"}
+	case lb.Category == oversight.CategorySeriousCrime && in.years() < p.seriousCrime.MinSentenceYears:
+		return oversight.Reason{Code: p.seriousCrime.Clause, Message: "serious crime: " + years(in.years()) +
+			" under national law; the declaration requires at least " + strconv.Itoa(p.seriousCrime.MinSentenceYears)}
+	}
+	return oversight.Reason{Code: p.purpose, Message: "no clause of the declaration permits this operation"}
+}
