@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // DecodeJSON decodes data into v strictly: unknown fields, trailing data and
@@ -21,6 +23,12 @@ func DecodeJSON(data []byte, v any) error {
 	if err == nil {
 		if _, terr := dec.Token(); terr != io.EOF {
 			return invalidJSON("", "unexpected data after the JSON value")
+		}
+		// encoding/json matches names regardless of case and lets a
+		// repeated name win over the first: two readers of one body could
+		// then disagree on what it says. Accept only exact names, once.
+		if field, msg := checkKeys(data, reflect.TypeOf(v)); field != "" {
+			return invalidJSON(field, msg)
 		}
 		return nil
 	}
@@ -57,7 +65,7 @@ func invalidJSON(field, msg string) error {
 	if field == "" {
 		field = "body"
 	}
-	return &Error{Code: EINVALID, Message: "invalid request body", Fields: []FieldError{{Field: field, Message: msg}}}
+	return &Error{Code: EINVALID, Message: "invalid JSON", Fields: []FieldError{{Field: field, Message: msg}}}
 }
 
 func jsonKind(t reflect.Type) string {
@@ -165,5 +173,205 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		}
 		m[strings.ToLower(name)] = f.Type
 	}
+	return m
+}
+
+// checkKeys walks data, a JSON document that decoded into a value of type t,
+// and returns the path of the first object key that does not name a field
+// of t exactly (in case) or that repeats within its object, and what is
+// wrong with it. Values of types that decode themselves (time.Time,
+// json.RawMessage) and of interface type are not looked into.
+func checkKeys(data []byte, t reflect.Type) (field, msg string) {
+	w := keyWalker{data: data}
+	w.value(t, "")
+	return w.field, w.msg
+}
+
+// keyWalker scans a JSON document already known to be well-formed.
+type keyWalker struct {
+	data       []byte
+	i          int
+	field, msg string
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// opaque reports whether the keys of a JSON value decoded into t are not
+// field names to check.
+func opaque(t reflect.Type) bool {
+	return t == nil || t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(unmarshalerType)
+}
+
+func (w *keyWalker) ws() {
+	for w.i < len(w.data) {
+		switch w.data[w.i] {
+		case ' ', '\t', '\r', '\n':
+			w.i++
+		default:
+			return
+		}
+	}
+}
+
+// value scans one value decoded into t (nil when not checked) at path.
+// It stops at the first problem.
+func (w *keyWalker) value(t reflect.Type, path string) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if opaque(t) {
+		t = nil
+	}
+	w.ws()
+	if w.i >= len(w.data) {
+		return
+	}
+	switch w.data[w.i] {
+	case '{':
+		w.i++
+		var fields map[string]reflect.Type
+		var elem reflect.Type
+		if t != nil {
+			switch t.Kind() {
+			case reflect.Struct:
+				fields = exactFields(t)
+			case reflect.Map:
+				elem = t.Elem()
+			}
+		}
+		var seen []string
+		for w.field == "" {
+			w.ws()
+			if w.i >= len(w.data) || w.data[w.i] == '}' {
+				w.i++
+				return
+			}
+			if w.data[w.i] == ',' {
+				w.i++
+				continue
+			}
+			key, ok := w.str()
+			if !ok {
+				return
+			}
+			p := key
+			if path != "" {
+				p = path + "." + key
+			}
+			if t != nil && slices.Contains(seen, key) {
+				w.field, w.msg = p, "repeated field"
+				return
+			}
+			seen = append(seen, key)
+			ft := elem
+			if fields != nil {
+				var known bool
+				if ft, known = fields[key]; !known {
+					w.field, w.msg = p, "unknown field"
+					for name := range fields {
+						if strings.EqualFold(name, key) {
+							w.msg = "unknown field; names are case-sensitive: " + name
+						}
+					}
+					return
+				}
+			}
+			w.ws()
+			if w.i < len(w.data) && w.data[w.i] == ':' {
+				w.i++
+			}
+			w.value(ft, p)
+		}
+	case '[':
+		w.i++
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for n := 0; w.field == ""; {
+			w.ws()
+			if w.i >= len(w.data) || w.data[w.i] == ']' {
+				w.i++
+				return
+			}
+			if w.data[w.i] == ',' {
+				w.i++
+				continue
+			}
+			w.value(elem, fmt.Sprintf("%s[%d]", path, n))
+			n++
+		}
+	case '"':
+		w.str()
+	default:
+		// A number, true, false or null: up to the next delimiter.
+		for w.i < len(w.data) && !strings.ContainsRune(",]} \t\r\n", rune(w.data[w.i])) {
+			w.i++
+		}
+	}
+}
+
+// str scans a string and returns its value.
+func (w *keyWalker) str() (string, bool) {
+	if w.i >= len(w.data) || w.data[w.i] != '"' {
+		return "", false
+	}
+	start, escaped := w.i, false
+	for w.i++; w.i < len(w.data); w.i++ {
+		switch w.data[w.i] {
+		case '\\':
+			escaped = true
+			w.i++
+		case '"':
+			w.i++
+			raw := w.data[start:w.i]
+			if !escaped {
+				return string(raw[1 : len(raw)-1]), true
+			}
+			var s string
+			if json.Unmarshal(raw, &s) != nil {
+				return "", false
+			}
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// exactFieldsCache maps a struct type to its exactFields.
+var exactFieldsCache sync.Map
+
+// exactFields maps the JSON names of t's fields, exactly as encoding/json
+// writes them, to their types, following embedded structs.
+func exactFields(t reflect.Type) map[string]reflect.Type {
+	if m, ok := exactFieldsCache.Load(t); ok {
+		return m.(map[string]reflect.Type)
+	}
+	m := make(map[string]reflect.Type)
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				for k, v := range exactFields(ft) {
+					m[k] = v
+				}
+				continue
+			}
+		}
+		if name == "" {
+			name = f.Name
+		}
+		m[name] = f.Type
+	}
+	exactFieldsCache.Store(t, m)
 	return m
 }
