@@ -9,15 +9,16 @@ import (
 // Error codes. The HTTP layer maps each to one status; callers decide with
 // ErrorCode rather than by matching messages.
 const (
-	EINVALID      = "invalid"      // bad input: 400
-	EUNAUTHORIZED = "unauthorized" // no or bad credentials: 401
-	EFORBIDDEN    = "forbidden"    // wrong role or not the caller's resource: 403
-	ENOTFOUND     = "not_found"    // 404
-	ECONFLICT     = "conflict"     // state conflict: 409
-	ETOOLARGE     = "too_large"    // body too large: 413
-	ERATELIMIT    = "rate_limited" // 429
-	EUNAVAILABLE  = "unavailable"  // not ready, shutting down: 503
-	EINTERNAL     = "internal"     // everything else: 500, details only in logs
+	EINVALID      = "invalid"            // bad input: 400
+	EUNAUTHORIZED = "unauthorized"       // no or bad credentials: 401
+	EFORBIDDEN    = "forbidden"          // wrong role or not the caller's resource: 403
+	ENOTFOUND     = "not_found"          // 404
+	EMETHOD       = "method_not_allowed" // 405
+	ECONFLICT     = "conflict"           // state conflict: 409
+	ETOOLARGE     = "too_large"          // body too large: 413
+	ERATELIMIT    = "rate_limited"       // 429
+	EUNAVAILABLE  = "unavailable"        // not ready, shutting down: 503
+	EINTERNAL     = "internal"           // everything else: 500, details only in logs
 )
 
 // FieldError names one invalid field of a request and says what is wrong

@@ -16,6 +16,7 @@ type Vendor struct {
 	Address   string    `json:"address,omitempty"`
 	Persons   []Person  `json:"persons"`
 	CreatedAt time.Time `json:"created_at"`
+	LogIndex  int64     `json:"log_index"`
 }
 
 // PersonRole is a person's relation to a vendor.

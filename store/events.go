@@ -46,6 +46,10 @@ func (tx *Tx) Record(typ, actor, subject string, payload any) (int64, error) {
 	return ev.Index, nil
 }
 
+// NextIndex returns the log index the next Record will take, so that a
+// resource can carry the index of its own creation event in that event.
+func (tx *Tx) NextIndex() int64 { return tx.log.size }
+
 // Event returns the event at index i.
 func (tx *Tx) Event(i int64) (*oversight.Event, error) {
 	var entry []byte
@@ -77,9 +81,10 @@ func (tx *Tx) Entries(start, end int64) ([][]byte, error) {
 	return out, rows.Err()
 }
 
-// History returns the events whose subject is id, oldest first.
+// History returns the events about a licence, oldest first: those whose
+// subject is the licence and those about its enforcement actions.
 func (tx *Tx) History(id string) ([]oversight.Event, error) {
-	rows, err := tx.query(`SELECT entry FROM events WHERE subject = $1 ORDER BY idx`, id)
+	rows, err := tx.query(`SELECT entry FROM events WHERE subject = $1 OR subject IN (SELECT id FROM actions WHERE license_id = $1) ORDER BY idx`, id)
 	if err != nil {
 		return nil, fmt.Errorf("history of %s: %w", id, err)
 	}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/client"
+)
+
+// defaultServer is where client commands go without --server.
+const defaultServer = "http://127.0.0.1:8080"
+
+// clientFlags are the flags of every command that talks to a server.
+type clientFlags struct {
+	Server string `env:"OVERSIGHT_SERVER" default:"${default_server}" help:"Server URL (env OVERSIGHT_SERVER)."`
+	Token  string `env:"OVERSIGHT_TOKEN" help:"API token (env OVERSIGHT_TOKEN; prefer the environment: flags show in ps)."`
+	Output string `short:"o" default:"table" enum:"table,json,id" help:"Output: table, json, or id (the resource id alone)."`
+}
+
+func (f *clientFlags) client() *client.Client {
+	c := client.New(f.Server, f.Token)
+	c.UserAgent = "oversight-cli"
+	return c
+}
+
+// print writes v as JSON, as its id alone, or through table.
+func (f *clientFlags) print(env *Env, v any, id string, table func(w io.Writer)) error {
+	switch f.Output {
+	case "json":
+		return printJSON(env.Stdout, v)
+	case "id":
+		if id == "" {
+			return &exitError{code: exitUsage, msg: "--output id: this command does not produce a single resource"}
+		}
+		_, err := fmt.Fprintln(env.Stdout, id)
+		return err
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	table(tw)
+	return tw.Flush()
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// row writes tab-separated cells and a newline.
+func row(w io.Writer, cells ...any) {
+	for i, c := range cells {
+		if i > 0 {
+			io.WriteString(w, "\t")
+		}
+		fmt.Fprint(w, c)
+	}
+	io.WriteString(w, "\n")
+}
+
+// readJSONFile decodes a JSON file ("-" for standard input) into v.
+func readJSONFile(env *Env, path string, v any) error {
+	var (
+		b   []byte
+		err error
+	)
+	if path == "-" {
+		b, err = io.ReadAll(env.Stdin)
+	} else {
+		b, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return &exitError{code: exitUsage, msg: err.Error()}
+	}
+	if err := oversight.DecodeJSON(b, v); err != nil {
+		return &exitError{code: exitUsage, msg: path + ": " + err.Error()}
+	}
+	return nil
+}
+
+func join(xs []string) string {
+	if len(xs) == 0 {
+		return "-"
+	}
+	return strings.Join(xs, ",")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

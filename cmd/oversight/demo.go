@@ -1,0 +1,306 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/service"
+)
+
+// demoToken is a token printed by "serve --demo".
+type demoToken struct{ label, secret string }
+
+// demo builds the demo data set through the service, as officers and
+// vendors would, so that every change is in the audit log like any other.
+// Every name in it is invented.
+type demo struct {
+	ctx context.Context
+	svc *service.Service
+	err error
+
+	admin, defense, defense2, foreign, consular *oversight.Principal
+	vendors                                     map[string]*oversight.Principal
+	keys                                        map[string]ed25519.PrivateKey // end user id → declaration signing key
+}
+
+// loadDemo loads the demo data set and returns the tokens to print.
+func loadDemo(ctx context.Context, svc *service.Service, logger *slog.Logger) ([]demoToken, error) {
+	start := time.Now()
+	d := &demo{ctx: ctx, svc: svc, vendors: map[string]*oversight.Principal{}, keys: map[string]ed25519.PrivateKey{}}
+	var tokens []demoToken
+	tok := func(label string, p oversight.Principal) *oversight.Principal {
+		if d.err != nil {
+			return nil
+		}
+		t, secret, err := svc.CreateToken(ctx, p)
+		if err != nil {
+			d.err = err
+			return nil
+		}
+		if label != "" {
+			tokens = append(tokens, demoToken{label, secret})
+		}
+		return &t.Principal
+	}
+	d.admin = tok("admin", oversight.Principal{Role: oversight.RoleAdmin, Name: "Demo Administrator"})
+	d.defense = tok("defense", oversight.Principal{Role: oversight.RoleDefense, Name: "Officer Tamar Golan"})
+	d.defense2 = tok("", oversight.Principal{Role: oversight.RoleDefense, Name: "Officer Avi Mizrahi"})
+	d.foreign = tok("foreign_affairs", oversight.Principal{Role: oversight.RoleForeignAffairs, Name: "Officer Noa Peretz"})
+	d.consular = tok("consular", oversight.Principal{Role: oversight.RoleConsular, Name: "Consul Lior Weiss"})
+	if d.err != nil {
+		return nil, d.err
+	}
+
+	// Country eligibility, set by an export-control officer.
+	for iso, tier := range map[string]oversight.Tier{
+		"FR": oversight.TierEligible, "DE": oversight.TierEligible, "JP": oversight.TierEligible, "KR": oversight.TierEligible,
+		"IN": oversight.TierEligible, "GB": oversight.TierEligible, "CA": oversight.TierEligible, "MX": oversight.TierRestricted,
+		"AE": oversight.TierIneligible, "SA": oversight.TierIneligible,
+	} {
+		d.call(func() error {
+			_, err := svc.SetCountry(ctx, d.defense, iso, &oversight.CountryUpdate{Tier: tier, Notes: "demo assessment"})
+			return err
+		})
+	}
+
+	kestrel := d.vendor("Kestrel Dynamics Ltd (demo)", "IL", []oversight.Person{
+		{Name: "Yoav Ben-Ami", Role: oversight.PersonOwner, Title: "Founder", Share: 55, BirthDate: "1971-04-09", Nationality: "IL",
+			Relatives: []oversight.Relative{{Name: "Michal Ben-Ami", Relation: oversight.RelationSpouse, BirthDate: "1974"},
+				{Name: "Itai Ben-Ami", Relation: oversight.RelationChild, BirthDate: "2001-11-30"}}},
+		{Name: "Ronit Halevi", Role: oversight.PersonOwner, Share: 45, Nationality: "IL"},
+		{Name: "Dana Shapira", Role: oversight.PersonExecutive, Title: "Chief Executive Officer", Nationality: "IL"},
+	})
+	argent := d.vendor("Argent Signal Systems (demo)", "CY", []oversight.Person{
+		{Name: "Nikos Andreou", Role: oversight.PersonOwner, Title: "Managing Director", Share: 100, BirthDate: "1966", Nationality: "CY",
+			Relatives: []oversight.Relative{{Name: "Eleni Andreou", Relation: oversight.RelationSpouse}}},
+		{Name: "Marta Kowalczyk", Role: oversight.PersonExecutive, Title: "Head of Sales", Nationality: "PL"},
+	})
+	sable := d.vendor("Sable Intercept Labs (demo)", "IL", []oversight.Person{
+		{Name: "Gideon Stern", Role: oversight.PersonOwner, Share: 70, Nationality: "IL"},
+		{Name: "Hila Stern", Role: oversight.PersonOwner, Share: 30, Nationality: "IL"},
+	})
+	if d.err != nil {
+		return nil, d.err
+	}
+	d.vendors[kestrel.ID] = tok("vendor ("+kestrel.Name+")", oversight.Principal{Role: oversight.RoleVendor, VendorID: kestrel.ID, Name: "Kestrel compliance desk"})
+	d.vendors[argent.ID] = tok("", oversight.Principal{Role: oversight.RoleVendor, VendorID: argent.ID, Name: "Argent compliance desk"})
+	d.vendors[sable.ID] = tok("", oversight.Principal{Role: oversight.RoleVendor, VendorID: sable.ID, Name: "Sable compliance desk"})
+
+	// Products spread over the development stages.
+	harrier := d.product(kestrel, "Harrier", []string{"zero_click", "intercept_messages", "extract_files", "locate"}, oversight.StageExportReady)
+	lantern := d.product(argent, "Lantern", []string{"one_click", "intercept_calls", "microphone"}, oversight.StageExportReady)
+	d.product(kestrel, "Merlin", []string{"remote_install", "extract_credentials"}, oversight.StageTesting)
+	d.product(sable, "Quill", []string{"network_surveillance"}, oversight.StagePrototype)
+	wick := d.product(argent, "Wick", []string{"physical_access", "extract_files"}, oversight.StageConcept)
+	kite := d.product(kestrel, "Kite", []string{"one_click", "camera"}, "")
+	// Wick's design review needs changes; Kite's concept is under review.
+	d.review(wick, oversight.StageDesign, []string{oversight.SafeguardAuditHook}, &oversight.ReviewDecisionRequest{
+		Decision: oversight.DecideChangesRequired, Conditions: []string{"design the operating-lease check into the implant loader"}})
+	d.review(kite, oversight.StageConcept, nil, nil)
+
+	// Ten agencies in eight countries.
+	agencies := map[string]*oversight.EndUser{}
+	for _, a := range []struct {
+		key, country, name string
+		kind               oversight.EndUserKind
+	}{
+		{"fr-ct", "FR", "Directorate for Counter-Terrorism Investigations (demo)", oversight.KindLawEnforcement},
+		{"fr-int", "FR", "Internal Security Intelligence Service (demo)", oversight.KindIntelligence},
+		{"de", "DE", "Federal Office for Serious Crime (demo)", oversight.KindLawEnforcement},
+		{"jp", "JP", "National Investigation Bureau (demo)", oversight.KindLawEnforcement},
+		{"kr", "KR", "Counter-Terrorism Intelligence Centre (demo)", oversight.KindIntelligence},
+		{"in-1", "IN", "Central Organised Crime Unit (demo)", oversight.KindLawEnforcement},
+		{"in-2", "IN", "Defence Signals Directorate (demo)", oversight.KindMilitary},
+		{"gb", "GB", "Serious Crime Investigation Command (demo)", oversight.KindLawEnforcement},
+		{"ca", "CA", "Federal Security Intelligence Office (demo)", oversight.KindIntelligence},
+		{"mx", "MX", "Special Prosecutor for Kidnapping (demo)", oversight.KindLawEnforcement},
+	} {
+		agencies[a.key] = d.endUser(a.country, a.name, a.kind)
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	if p := tok("end_user ("+agencies["fr-ct"].Agency+")", oversight.Principal{Role: oversight.RoleEndUser, EndUserID: agencies["fr-ct"].ID, Name: "Directorate systems"}); p == nil {
+		return nil, d.err
+	}
+
+	now := time.Now().UTC()
+	year := oversight.Scope{
+		Purposes:   []oversight.Category{oversight.CategoryTerrorism, oversight.CategorySeriousCrime},
+		Operations: oversight.Operations, BlockedCountryCodes: []string{"+1", "+44", "+972"},
+		MaxActiveOperations: 50, ValidFrom: now.Add(-24 * time.Hour).Truncate(time.Second), ValidUntil: now.AddDate(1, 0, 0).Truncate(time.Second),
+	}
+	// Licences in every state.
+	active := d.exportLicense(harrier, agencies["fr-ct"], year, "active")
+	d.exportLicense(harrier, agencies["de"], year, "applied")
+	d.exportLicense(lantern, agencies["jp"], year, "half") // defense approved, foreign affairs pending
+	d.license(oversight.KindMarketing, lantern, agencies["mx"], "", year, "denied")
+	suspended := d.exportLicense(lantern, agencies["gb"], year, "active")
+	revoked := d.exportLicense(harrier, agencies["in-1"], year, "active")
+	past := year
+	past.ValidFrom, past.ValidUntil = now.AddDate(-1, 0, -1).Truncate(time.Second), now.Add(-time.Hour).Truncate(time.Second)
+	d.exportLicense(harrier, agencies["kr"], past, "active")
+	d.call(func() error { _, err := svc.ExpireLicenses(ctx); return err })
+
+	if active != nil {
+		d.action(active.ID, &oversight.ActionRequest{Kind: oversight.ActionRestrict, Reason: "Pending review of a complaint: terrorism investigations only",
+			Restriction: &oversight.Restriction{Purposes: []oversight.Category{oversight.CategoryTerrorism}}}, false)
+	}
+	if suspended != nil {
+		d.action(suspended.ID, &oversight.ActionRequest{Kind: oversight.ActionSuspend, Reason: "Forensic report of a journalist's device under review"}, false)
+	}
+	if revoked != nil {
+		d.action(revoked.ID, &oversight.ActionRequest{Kind: oversight.ActionRevoke, Reason: "Use against an opposition politician confirmed"}, true)
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	logger.Info("demo data loaded", "duration", time.Since(start).Round(time.Millisecond))
+	return tokens, nil
+}
+
+func (d *demo) call(f func() error) {
+	if d.err == nil {
+		d.err = f()
+	}
+}
+
+func (d *demo) vendor(name, country string, persons []oversight.Person) *oversight.Vendor {
+	var v *oversight.Vendor
+	d.call(func() (err error) {
+		v, err = d.svc.CreateVendor(d.ctx, d.defense, &oversight.Vendor{Name: name, Country: country, Persons: persons})
+		return err
+	})
+	return v
+}
+
+// product registers a product and takes it through every stage up to upTo.
+func (d *demo) product(v *oversight.Vendor, name string, caps []string, upTo oversight.Stage) *oversight.Product {
+	if d.err != nil {
+		return nil
+	}
+	vp := d.vendors[v.ID]
+	var p *oversight.Product
+	d.call(func() (err error) {
+		p, err = d.svc.CreateProduct(d.ctx, vp, &oversight.Product{Name: name, Description: name + " (demo product)",
+			Capabilities: caps, ControlEntries: []string{"4.A.5", "4.D.4"}})
+		return err
+	})
+	if upTo == "" {
+		return p
+	}
+	for _, st := range oversight.Stages {
+		d.review(p, st, oversight.Safeguards, &oversight.ReviewDecisionRequest{Decision: oversight.DecideApprove, Notes: "meets the stage's conditions"})
+		if st == upTo {
+			break
+		}
+	}
+	return p
+}
+
+func (d *demo) review(p *oversight.Product, st oversight.Stage, safeguards []string, decide *oversight.ReviewDecisionRequest) {
+	if d.err != nil {
+		return
+	}
+	var r *oversight.Review
+	d.call(func() (err error) {
+		r, err = d.svc.SubmitReview(d.ctx, d.vendors[p.VendorID], p.ID, &oversight.ReviewSubmission{
+			Stage: st, Dossier: fmt.Sprintf("%s %s dossier: architecture, data flows, safeguards (demo).", p.Name, st), Safeguards: safeguards})
+		return err
+	})
+	if decide != nil {
+		d.call(func() error { _, err := d.svc.DecideReview(d.ctx, d.defense, r.ID, decide); return err })
+	}
+}
+
+func (d *demo) endUser(country, name string, kind oversight.EndUserKind) *oversight.EndUser {
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	var e *oversight.EndUser
+	d.call(func() (err error) {
+		e, err = d.svc.CreateEndUser(d.ctx, d.foreign, &oversight.EndUser{Country: country, Agency: name, Kind: kind, SigningKey: oversight.EncodeKey(pub)})
+		return err
+	})
+	if e != nil {
+		d.keys[e.ID] = priv
+	}
+	return e
+}
+
+// declaration has the agency's state sign the IL-2021 declaration.
+func (d *demo) declaration(e *oversight.EndUser) *oversight.Declaration {
+	sub := &oversight.DeclarationSubmission{Template: "IL-2021", EndUserID: e.ID,
+		Signatory: oversight.Signatory{Name: "Minister Claire Dumont (demo)", Title: "Minister of the Interior"}, SignedOn: "2026-01-15"}
+	var dec *oversight.Declaration
+	d.call(func() error {
+		text, err := d.svc.DeclarationText(d.ctx, d.foreign, sub)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(text)
+		sub.TextSHA256 = hex.EncodeToString(sum[:])
+		sub.Signature = oversight.EncodeKey(ed25519.Sign(d.keys[e.ID], text))
+		dec, err = d.svc.RecordDeclaration(d.ctx, d.foreign, sub)
+		return err
+	})
+	return dec
+}
+
+// exportLicense obtains an active marketing licence and applies for an
+// export licence, taking it to state.
+func (d *demo) exportLicense(p *oversight.Product, e *oversight.EndUser, scope oversight.Scope, state string) *oversight.License {
+	if d.err != nil {
+		return nil
+	}
+	d.license(oversight.KindMarketing, p, e, "", scope, "active")
+	dec := d.declaration(e)
+	if dec == nil {
+		return nil
+	}
+	return d.license(oversight.KindExport, p, e, dec.ID, scope, state)
+}
+
+func (d *demo) license(kind oversight.LicenseKind, p *oversight.Product, e *oversight.EndUser, decID string, scope oversight.Scope, state string) *oversight.License {
+	var l *oversight.License
+	d.call(func() (err error) {
+		l, err = d.svc.ApplyLicense(d.ctx, d.vendors[p.VendorID], &oversight.LicenseApplication{
+			Kind: kind, ProductID: p.ID, EndUserID: e.ID, DeclarationID: decID, Scope: scope})
+		return err
+	})
+	approve := func(by *oversight.Principal, m oversight.Ministry, decision, reason string) {
+		d.call(func() (err error) {
+			l, err = d.svc.DecideLicense(d.ctx, by, l.ID, &oversight.ApprovalRequest{Ministry: m, Decision: decision, Reason: reason})
+			return err
+		})
+	}
+	switch state {
+	case "active":
+		approve(d.defense, oversight.MinistryDefense, "approve", "")
+		approve(d.foreign, oversight.MinistryForeignAffairs, "approve", "")
+	case "half":
+		approve(d.defense, oversight.MinistryDefense, "approve", "")
+	case "denied":
+		approve(d.defense, oversight.MinistryDefense, "approve", "")
+		approve(d.foreign, oversight.MinistryForeignAffairs, "deny", "Human-rights concerns about the requesting agency")
+	}
+	return l
+}
+
+// action orders an enforcement action; both asks for the foreign-affairs
+// approval a revocation needs.
+func (d *demo) action(licenseID string, r *oversight.ActionRequest, both bool) {
+	var a *oversight.Action
+	d.call(func() (err error) { a, err = d.svc.RequestAction(d.ctx, d.defense2, licenseID, r); return err })
+	if both {
+		d.call(func() error {
+			_, err := d.svc.ApproveAction(d.ctx, d.foreign, a.ID, &oversight.ActionApprovalRequest{Decision: "approve"})
+			return err
+		})
+	}
+}

@@ -1,0 +1,125 @@
+// Command oversight is the Oversight server, its enforcement agent and the
+// command-line client of its API, in one binary. Run "oversight --help".
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/oversight-dev/oversight"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Run(ctx, os.Args[1:], &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+	stop()
+	os.Exit(code)
+}
+
+// Env is what a command may touch of the outside world. Tests pass their
+// own.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+}
+
+// CLI is the command tree. Each command is a struct with a Run method in a
+// file of its own; kong builds help text from the tags.
+type CLI struct {
+	Serve ServeCmd `cmd:"" help:"Run the Oversight server: API, audit log, background jobs."`
+	Token TokenCmd `cmd:"" help:"Manage API tokens directly in the database."`
+
+	Vendor      VendorCmd      `cmd:"" help:"Register and list vendors."`
+	Product     ProductCmd     `cmd:"" help:"Register and list products."`
+	Review      ReviewCmd      `cmd:"" help:"Submit and decide development-stage reviews."`
+	Country     CountryCmd     `cmd:"" help:"List countries and set their eligibility."`
+	EndUser     EndUserCmd     `cmd:"" name:"end-user" help:"Register and list end-user agencies."`
+	Declaration DeclarationCmd `cmd:"" help:"Sign and record end-user declarations."`
+	License     LicenseCmd     `cmd:"" help:"Apply for, approve, deny and inspect licences."`
+	Policy      PolicyCmd      `cmd:"" help:"Evaluate operation requests against a declaration and a licence, offline."`
+}
+
+// exitError ends the program with a given status after printing its
+// message, if any. Commands use it for outcomes that are not failures of the
+// program, such as a deny from "policy eval" (status 3).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// Exit statuses.
+const (
+	exitOK     = 0
+	exitError1 = 1 // the command failed
+	exitUsage  = 2 // bad input: flags, arguments, files
+)
+
+// Run parses args, runs the command and returns the exit status.
+func Run(ctx context.Context, args []string, env *Env) (code int) {
+	var cli CLI
+	exited := false
+	parser, err := kong.New(&cli,
+		kong.Name("oversight"),
+		kong.Description("Oversight supervises commercial cyber-intrusion tools from development to use: "+
+			"licences, per-use authorisation, enforcement, visa screening and a public audit log."),
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Writers(env.Stdout, env.Stderr),
+		kong.Exit(func(c int) { exited = true; code = c }),
+		kong.BindTo(ctx, (*context.Context)(nil)),
+		kong.Bind(env),
+		kong.Vars{"default_server": defaultServer, "default_db": defaultDB, "demo_db": demoDB},
+	)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "oversight: %v\n", err)
+		return exitError1
+	}
+	kctx, err := parser.Parse(args)
+	if exited {
+		return code
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "oversight: %v\n", err)
+		return exitUsage
+	}
+	err = kctx.Run()
+	return report(env, err)
+}
+
+// report prints err and maps it to an exit status.
+func report(env *Env, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintf(env.Stderr, "oversight: %s\n", ee.msg)
+		}
+		return ee.code
+	}
+	var de *oversight.Error
+	if !errors.As(err, &de) || len(de.Fields) == 0 {
+		fmt.Fprintf(env.Stderr, "oversight: %v\n", err)
+	} else {
+		// One line per invalid field, so that each can be read and fixed.
+		fmt.Fprintf(env.Stderr, "oversight: %s\n", de.Message)
+		for _, f := range de.Fields {
+			fmt.Fprintf(env.Stderr, "  %s: %s\n", f.Field, f.Message)
+		}
+	}
+	if de != nil && de.Code == oversight.EINVALID {
+		return exitUsage
+	}
+	return exitError1
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/httpapi"
+	"github.com/oversight-dev/oversight/service"
+	"github.com/oversight-dev/oversight/store"
+)
+
+// defaultDB is the embedded database used when --db is not given.
+const defaultDB = "data/oversight.db"
+
+// demoDB is the database "serve --demo" starts afresh each time.
+const demoDB = "data/demo.db"
+
+// ServeCmd runs the server.
+type ServeCmd struct {
+	Addr            string        `default:"127.0.0.1:8080" help:"Address to listen on (host:port; port 0 picks a free one)."`
+	DB              string        `env:"OVERSIGHT_DB" help:"SQLite file or postgres:// URL (default ${default_db}; with --demo, ${demo_db}, recreated at each start)."`
+	Demo            bool          `help:"Load a fictional demo data set and print one token per role."`
+	Template        []string      `type:"existingfile" help:"Add a declaration template from a JSON file (repeatable)."`
+	LogLevel        string        `default:"info" enum:"debug,info,warn,error" help:"Log level: ${enum}."`
+	LogFormat       string        `default:"text" enum:"text,json" help:"Log format: ${enum}."`
+	MaxBody         int64         `default:"1048576" help:"Largest request body accepted, in bytes."`
+	ShutdownTimeout time.Duration `default:"15s" help:"How long to wait for requests in flight on SIGTERM."`
+}
+
+// Help is shown by "oversight serve --help".
+func (c *ServeCmd) Help() string {
+	return `The default database is an embedded SQLite file; pass --db postgres://… to share one
+PostgreSQL database between several replicas. Migrations run at start-up.
+
+Examples:
+  oversight serve --demo
+  oversight serve --addr 0.0.0.0:8080 --db /var/lib/oversight/oversight.db
+  oversight serve --db postgres://oversight@db.internal:5432/oversight`
+}
+
+// Run starts the server and blocks until ctx ends (SIGINT or SIGTERM), then
+// shuts down gracefully.
+func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
+	logger := newLogger(env, c.LogLevel, c.LogFormat)
+	dsn := c.DB
+	if dsn == "" {
+		dsn = defaultDB
+		if c.Demo {
+			dsn = demoDB
+			// The demo is disposable: start from nothing every time, so that
+			// the printed tokens are the ones that work.
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				if err := os.Remove(dsn + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+					return fmt.Errorf("reset demo database: %w", err)
+				}
+			}
+		}
+	}
+	var templates []*oversight.DeclarationTemplate
+	for _, path := range c.Template {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		t, err := oversight.ParseTemplate(b)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		templates = append(templates, t)
+	}
+
+	st, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc, err := service.New(st, service.Options{Logger: logger, Templates: templates})
+	if err != nil {
+		return err
+	}
+	api := httpapi.New(svc, httpapi.Options{Logger: logger, MaxBody: c.MaxBody})
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	base := "http://" + ln.Addr().String()
+
+	var tokens []demoToken
+	if c.Demo {
+		if tokens, err = loadDemo(ctx, svc, logger); err != nil {
+			ln.Close()
+			return fmt.Errorf("load demo data: %w", err)
+		}
+	}
+
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second, // long streams lift it per request
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	logger.Info("oversight serving", "addr", base, "db", st.Redacted(), "dialect", st.Dialect())
+	fmt.Fprintf(env.Stdout, "Oversight listening on %s (database: %s)\n", base, st.Redacted())
+	if c.Demo {
+		printDemo(env, base, tokens)
+	}
+
+	jobs := startJobs(ctx, svc, logger)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", c.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	jobs.Wait()
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func newLogger(env *Env, level, format string) *slog.Logger {
+	var lv slog.Level
+	lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(env.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(env.Stderr, opts))
+}
+
+// jobGroup waits for background jobs.
+type jobGroup struct{ done chan struct{} }
+
+func (g *jobGroup) Wait() { <-g.done }
+
+// startJobs runs periodic work until ctx ends: expiring licences past
+// their validity.
+func startJobs(ctx context.Context, svc *service.Service, logger *slog.Logger) *jobGroup {
+	g := &jobGroup{done: make(chan struct{})}
+	go func() {
+		defer close(g.done)
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			if n, err := svc.ExpireLicenses(ctx); err != nil && ctx.Err() == nil {
+				logger.Error("expire licences", "err", err)
+			} else if n > 0 {
+				logger.Info("licences expired", "count", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return g
+}
+
+func printDemo(env *Env, base string, tokens []demoToken) {
+	w := env.Stdout
+	fmt.Fprintf(w, "\nDemo data loaded. Tokens (one per role; use with --token or OVERSIGHT_TOKEN):\n")
+	width := 0
+	for _, t := range tokens {
+		width = max(width, len(t.label))
+	}
+	for _, t := range tokens {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, t.label, t.secret)
+	}
+	fmt.Fprintf(w, "\nTry:\n  export OVERSIGHT_SERVER=%s OVERSIGHT_TOKEN=%s\n  oversight license list\n", base, tokens[0].secret)
+	fmt.Fprintf(w, "OpenAPI document: %s/v1/openapi.json\n", base)
+}

@@ -1,0 +1,57 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/store"
+)
+
+// routesLicenses registers the licence lifecycle.
+func (s *Server) routesLicenses() {
+	s.handle("POST", "/v1/licenses", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var a oversight.LicenseApplication
+		if err := decode(r, &a); err != nil {
+			return err
+		}
+		out, err := s.svc.ApplyLicense(r.Context(), p, &a)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, out)
+	})
+	s.handle("GET", "/v1/licenses", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		pg, err := page(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		f := store.LicenseFilter{
+			VendorID: q.Get("vendor_id"), EndUserID: q.Get("end_user_id"), ProductID: q.Get("product_id"),
+			Status: oversight.LicenseStatus(q.Get("status")), Kind: oversight.LicenseKind(q.Get("kind")),
+		}
+		out, err := s.svc.Licenses(r.Context(), p, f, pg)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("GET", "/v1/licenses/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		out, err := s.svc.License(r.Context(), p, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("POST", "/v1/licenses/{id}/approvals", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var a oversight.ApprovalRequest
+		if err := decode(r, &a); err != nil {
+			return err
+		}
+		out, err := s.svc.DecideLicense(r.Context(), p, r.PathValue("id"), &a)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+}

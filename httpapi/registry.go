@@ -1,0 +1,210 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/oversight-dev/oversight"
+)
+
+// routesRegistry registers vendors, products, reviews, countries, end
+// users and declarations.
+func (s *Server) routesRegistry() {
+	s.handle("POST", "/v1/vendors", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var v oversight.Vendor
+		if err := decode(r, &v); err != nil {
+			return err
+		}
+		out, err := s.svc.CreateVendor(r.Context(), p, &v)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, out)
+	})
+	s.handle("GET", "/v1/vendors", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		pg, err := page(r)
+		if err != nil {
+			return err
+		}
+		out, err := s.svc.Vendors(r.Context(), p, pg)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("GET", "/v1/vendors/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		out, err := s.svc.Vendor(r.Context(), p, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+
+	s.handle("POST", "/v1/products", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var pr oversight.Product
+		if err := decode(r, &pr); err != nil {
+			return err
+		}
+		out, err := s.svc.CreateProduct(r.Context(), p, &pr)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, out)
+	})
+	s.handle("GET", "/v1/products", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		pg, err := page(r)
+		if err != nil {
+			return err
+		}
+		out, err := s.svc.Products(r.Context(), p, r.URL.Query().Get("vendor_id"), pg)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("GET", "/v1/products/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		out, err := s.svc.Product(r.Context(), p, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("POST", "/v1/products/{id}/reviews", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var sub oversight.ReviewSubmission
+		if err := decode(r, &sub); err != nil {
+			return err
+		}
+		out, err := s.svc.SubmitReview(r.Context(), p, r.PathValue("id"), &sub)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, out)
+	})
+	s.handle("GET", "/v1/products/{id}/reviews", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		pg, err := page(r)
+		if err != nil {
+			return err
+		}
+		out, err := s.svc.Reviews(r.Context(), p, r.PathValue("id"), pg)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("GET", "/v1/reviews/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		out, err := s.svc.Review(r.Context(), p, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("POST", "/v1/reviews/{id}/decision", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var d oversight.ReviewDecisionRequest
+		if err := decode(r, &d); err != nil {
+			return err
+		}
+		out, err := s.svc.DecideReview(r.Context(), p, r.PathValue("id"), &d)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+
+	s.handle("GET", "/v1/countries", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		out, err := s.svc.Countries(r.Context(), p, oversight.Tier(r.URL.Query().Get("tier")))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	})
+	s.handle("PUT", "/v1/countries/{iso2}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var u oversight.CountryUpdate
+		if err := decode(r, &u); err != nil {
+			return err
+		}
+		out, err := s.svc.SetCountry(r.Context(), p, r.PathValue("iso2"), &u)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+
+	s.handle("POST", "/v1/end-users", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var e oversight.EndUser
+		if err := decode(r, &e); err != nil {
+			return err
+		}
+		out, err := s.svc.CreateEndUser(r.Context(), p, &e)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, out)
+	})
+	s.handle("GET", "/v1/end-users", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		pg, err := page(r)
+		if err != nil {
+			return err
+		}
+		out, err := s.svc.EndUsers(r.Context(), p, r.URL.Query().Get("country"), pg)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("GET", "/v1/end-users/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		out, err := s.svc.EndUser(r.Context(), p, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+
+	s.handle("GET", "/v1/declaration-templates", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		out, err := s.svc.Templates(r.Context(), p)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	})
+	s.handle("POST", "/v1/declarations:text", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var sub oversight.DeclarationSubmission
+		if err := decode(r, &sub); err != nil {
+			return err
+		}
+		text, err := s.svc.DeclarationText(r.Context(), p, &sub)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, err = w.Write(text)
+		return err
+	})
+	s.handle("POST", "/v1/declarations", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var sub oversight.DeclarationSubmission
+		if err := decode(r, &sub); err != nil {
+			return err
+		}
+		out, err := s.svc.RecordDeclaration(r.Context(), p, &sub)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, out)
+	})
+	s.handle("GET", "/v1/declarations", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		pg, err := page(r)
+		if err != nil {
+			return err
+		}
+		out, err := s.svc.Declarations(r.Context(), p, r.URL.Query().Get("end_user_id"), pg)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("GET", "/v1/declarations/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		out, err := s.svc.Declaration(r.Context(), p, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+}

@@ -1,0 +1,312 @@
+// Package httpapi serves Oversight's HTTP API: JSON handlers over package
+// service, bearer-token authentication, RFC 9457 problem documents, request
+// limits, metrics, and the OpenAPI document of the whole API.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/service"
+	"github.com/oversight-dev/oversight/store"
+)
+
+// Options configure a Server. The zero value is sensible.
+type Options struct {
+	// MaxBody bounds a request body in bytes; larger bodies get 413. 0 means
+	// 1 MiB.
+	MaxBody int64
+	// Logger receives one line per request; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Server is the HTTP API.
+type Server struct {
+	svc     *service.Service
+	log     *slog.Logger
+	maxBody int64
+	mux     *http.ServeMux
+	routes  []Route
+	reg     *prometheus.Registry
+	metrics *metrics
+	ready   func(context.Context) error
+}
+
+// Route is one endpoint: its method and path pattern as net/http writes
+// them, and whether it needs a bearer token.
+type Route struct {
+	Method  string
+	Pattern string
+	Public  bool
+}
+
+// New returns the API over svc.
+func New(svc *service.Service, opts Options) *Server {
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = 1 << 20
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Server{svc: svc, log: opts.Logger, maxBody: opts.MaxBody, mux: http.NewServeMux(), reg: prometheus.NewRegistry()}
+	s.metrics = newMetrics(s.reg)
+	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.ready = func(ctx context.Context) error { return svc.Store().Ping(ctx) }
+	s.routesOps()
+	s.routesRegistry()
+	s.routesLicenses()
+	s.routesActions()
+	return s
+}
+
+// Routes lists every endpoint the server serves.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// Registry returns the Prometheus registry, for other components' metrics.
+func (s *Server) Registry() *prometheus.Registry { return s.reg }
+
+// ServeHTTP makes Server an http.Handler. Requests that match no route get
+// a problem document too: 405 with Allow when the path exists under other
+// methods, 404 otherwise.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	var allowed []string
+	for _, m := range []string{"GET", "POST", "PUT", "DELETE", "PATCH"} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		s.problem(w, r, oversight.Errorf(oversight.EMETHOD, "%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allowed, " or ")))
+		return
+	}
+	s.problem(w, r, oversight.Errorf(oversight.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
+}
+
+// handlerFunc is an authenticated handler: it gets the caller and returns
+// an error that becomes a problem document.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error
+
+// handle registers an authenticated route.
+func (s *Server) handle(method, pattern string, h handlerFunc) {
+	s.route(method, pattern, false, func(w http.ResponseWriter, r *http.Request) error {
+		p, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		return h(w, r, p)
+	})
+}
+
+// handlePublic registers a route that needs no token.
+func (s *Server) handlePublic(method, pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
+	s.route(method, pattern, true, h)
+}
+
+func (s *Server) route(method, pattern string, public bool, h func(w http.ResponseWriter, r *http.Request) error) {
+	s.routes = append(s.routes, Route{Method: method, Pattern: pattern, Public: public})
+	s.mux.Handle(method+" "+pattern, s.instrument(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+		}
+		if err := h(w, r); err != nil {
+			s.problem(w, r, err)
+		}
+	}))
+}
+
+// authenticate returns the principal of the request's bearer token.
+func (s *Server) authenticate(r *http.Request) (*oversight.Principal, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return nil, oversight.Errorf(oversight.EUNAUTHORIZED, "missing Authorization: Bearer <token>")
+	}
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return nil, oversight.Errorf(oversight.EUNAUTHORIZED, "the Authorization header must be Bearer <token>")
+	}
+	return s.svc.Authenticate(r.Context(), strings.TrimSpace(token))
+}
+
+// decode reads a JSON request body strictly into v.
+func decode(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return &oversight.Error{Code: oversight.EINVALID, Message: "invalid request", Fields: []oversight.FieldError{{
+			Field: "Content-Type", Message: "must be application/json"}}}
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	return oversight.DecodeJSON(body, v)
+}
+
+// readBody reads the whole body, turning an overlong one into ETOOLARGE.
+func readBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, oversight.Errorf(oversight.ETOOLARGE, "request body exceeds %d bytes", mbe.Limit)
+	}
+	if err != nil {
+		return nil, oversight.Errorf(oversight.EINVALID, "read request body: %v", err)
+	}
+	return body, nil
+}
+
+// writeJSON writes v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// page reads the limit and after query parameters.
+func page(r *http.Request) (store.Page, error) {
+	var p store.Page
+	q := r.URL.Query()
+	p.After = q.Get("after")
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 1000 {
+			return p, &oversight.Error{Code: oversight.EINVALID, Message: "invalid query", Fields: []oversight.FieldError{{
+				Field: "limit", Message: "must be a whole number from 1 to 1000"}}}
+		}
+		p.Limit = n
+	}
+	if len(p.After) > 100 {
+		return p, &oversight.Error{Code: oversight.EINVALID, Message: "invalid query", Fields: []oversight.FieldError{{
+			Field: "after", Message: "not a cursor returned by this API"}}}
+	}
+	return p, nil
+}
+
+// metrics are the API's Prometheus series.
+type metrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newMetrics(reg *prometheus.Registry) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "oversight_http_requests_total", Help: "HTTP requests by route, method and status code.",
+		}, []string{"route", "method", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "oversight_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route", "method"}),
+	}
+	reg.MustRegister(m.requests, m.latency)
+	return m
+}
+
+// statusWriter records the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush lets server-sent events through the wrapper.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// instrument logs and measures every request. It logs the route pattern,
+// never the query string or headers, so that no token or target reaches
+// the logs.
+func (s *Server) instrument(route string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		h(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		d := time.Since(start)
+		code := strconv.Itoa(sw.status)
+		s.metrics.requests.WithLabelValues(route, r.Method, code).Inc()
+		s.metrics.latency.WithLabelValues(route, r.Method).Observe(d.Seconds())
+		level := slog.LevelDebug
+		if sw.status >= 500 {
+			level = slog.LevelError
+		} else if sw.status >= 400 {
+			level = slog.LevelInfo
+		}
+		s.log.Log(r.Context(), level, "http", "method", r.Method, "route", route, "status", sw.status, "duration", d)
+	})
+}
+
+// routesOps registers health, readiness, metrics and the OpenAPI document.
+func (s *Server) routesOps() {
+	s.handlePublic("GET", "/healthz", func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, err := io.WriteString(w, "ok\n")
+		return err
+	})
+	s.handlePublic("GET", "/readyz", func(w http.ResponseWriter, r *http.Request) error {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.ready(ctx); err != nil {
+			s.log.Warn("not ready", "err", err)
+			return oversight.Errorf(oversight.EUNAVAILABLE, "database not reachable")
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, err := io.WriteString(w, "ready\n")
+		return err
+	})
+	metricsHandler := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
+	s.handlePublic("GET", "/metrics", func(w http.ResponseWriter, r *http.Request) error {
+		metricsHandler.ServeHTTP(w, r)
+		return nil
+	})
+	s.handlePublic("GET", "/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) error {
+		doc, err := OpenAPI()
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		_, err = w.Write(doc)
+		return err
+	})
+}

@@ -1,0 +1,191 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/store"
+)
+
+// LicenseChange tells subscribers that what a licence allows has changed:
+// its status or its restrictions. The enforcement layer pushes it to the
+// licence's deployments.
+type LicenseChange struct {
+	LicenseID     string
+	Status        oversight.LicenseStatus
+	PolicyVersion int
+	// Action is the enforcement action that caused the change, if any.
+	Action *oversight.Action
+}
+
+// Subscribe registers f to be called after every committed licence change,
+// in commit order. f must not block.
+func (s *Service) Subscribe(f func(LicenseChange)) {
+	s.subsMu.Lock()
+	defer s.subsMu.Unlock()
+	s.subs = append(s.subs, f)
+}
+
+// changed schedules subscribers for after the transaction commits.
+func (s *Service) changed(tx *store.Tx, l *oversight.License, a *oversight.Action) {
+	c := LicenseChange{LicenseID: l.ID, Status: l.Status, PolicyVersion: l.PolicyVersion, Action: a}
+	tx.OnCommit(func() {
+		s.subsMu.RLock()
+		defer s.subsMu.RUnlock()
+		for _, f := range s.subs {
+			f(c)
+		}
+	})
+}
+
+// RequestAction orders an enforcement action on a licence. A restriction
+// or a suspension takes effect at once on a defense officer's word. A
+// reinstatement or a revocation is pending until an officer of the other
+// ministry, a different person, approves it (ApproveAction).
+func (s *Service) RequestAction(ctx context.Context, p *oversight.Principal, licenseID string, r *oversight.ActionRequest) (*oversight.Action, error) {
+	if err := allow(p, "ordering an enforcement action", oversight.RoleDefense, oversight.RoleForeignAffairs); err != nil {
+		return nil, err
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	if !r.Kind.NeedsBothMinistries() && p.Role != oversight.RoleDefense {
+		return nil, oversight.Errorf(oversight.EFORBIDDEN, "%s takes effect on a defense officer's word; a %s officer cannot order it", r.Kind, p.Role)
+	}
+	now := s.clock()
+	a := &oversight.Action{
+		ID: oversight.NewID(oversight.PrefixAction), LicenseID: licenseID, Kind: r.Kind, Reason: r.Reason, CaseID: r.CaseID,
+		Restriction: r.Restriction, Status: oversight.ActionPending, CreatedAt: now,
+		Approvals: []oversight.ActionApproval{{Ministry: oversight.Ministry(p.Role), Decision: "approve", By: p.Actor(), Person: p.Name, At: now}},
+	}
+	if a.Restriction != nil {
+		a.Restriction.ID = a.ID
+	}
+	err := s.update(ctx, func(tx *store.Tx) error {
+		l, err := tx.License(licenseID)
+		if err != nil {
+			return err
+		}
+		if err := r.Kind.CheckApplicable(l); err != nil {
+			return err
+		}
+		a.LogIndex = tx.NextIndex()
+		a.Approvals[0].LogIndex = a.LogIndex
+		if _, err := tx.Record(oversight.EventActionRequested, p.Actor(), a.ID, a); err != nil {
+			return err
+		}
+		if !r.Kind.NeedsBothMinistries() {
+			if err := s.execute(tx, p.Actor(), l, a, now); err != nil {
+				return err
+			}
+		}
+		return tx.CreateAction(a)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s licence %s: %w", r.Kind, licenseID, err)
+	}
+	return a, nil
+}
+
+// execute puts an approved action into force, with its events.
+func (s *Service) execute(tx *store.Tx, actor string, l *oversight.License, a *oversight.Action, now time.Time) error {
+	if err := a.Kind.CheckApplicable(l); err != nil {
+		return err
+	}
+	before := l.Status
+	a.Execute(l, now)
+	var err error
+	if a.LogIndex, err = tx.Record(oversight.EventActionExecuted, actor, a.ID, struct {
+		LicenseID     string                 `json:"license_id"`
+		Kind          oversight.ActionKind   `json:"kind"`
+		Restriction   *oversight.Restriction `json:"restriction,omitempty"`
+		PolicyVersion int                    `json:"policy_version"`
+	}{l.ID, a.Kind, a.Restriction, l.PolicyVersion}); err != nil {
+		return err
+	}
+	l.LogIndex = a.LogIndex
+	if l.Status != before {
+		if l.LogIndex, err = s.recordStatus(tx, actor, l, before, string(a.Kind)+" "+a.ID+": "+a.Reason); err != nil {
+			return err
+		}
+	}
+	s.changed(tx, l, a)
+	return tx.UpdateLicense(l)
+}
+
+// ApproveAction records the second ministry's decision on a pending
+// action; with its approval the action takes effect.
+func (s *Service) ApproveAction(ctx context.Context, p *oversight.Principal, id string, r *oversight.ActionApprovalRequest) (*oversight.Action, error) {
+	if err := allow(p, "approving an enforcement action", oversight.RoleDefense, oversight.RoleForeignAffairs); err != nil {
+		return nil, err
+	}
+	var a *oversight.Action
+	err := s.update(ctx, func(tx *store.Tx) error {
+		var err error
+		if a, err = tx.Action(id); err != nil {
+			return err
+		}
+		now := s.clock()
+		ap, done, err := a.Approve(r.Decision, p, now)
+		if err != nil {
+			return err
+		}
+		if ap.LogIndex, err = tx.Record(oversight.EventActionApproved, p.Actor(), a.ID, ap); err != nil {
+			return err
+		}
+		a.LogIndex = ap.LogIndex
+		if done {
+			l, err := tx.License(a.LicenseID)
+			if err != nil {
+				return err
+			}
+			if err := s.execute(tx, p.Actor(), l, a, now); err != nil {
+				return err
+			}
+		}
+		return tx.UpdateAction(a)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("approve action %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// Action returns an action; vendors and agencies see the actions on their
+// own licences.
+func (s *Service) Action(ctx context.Context, p *oversight.Principal, id string) (*oversight.Action, error) {
+	if err := allow(p, "reading enforcement actions", with(officials, oversight.RoleVendor, oversight.RoleEndUser)...); err != nil {
+		return nil, err
+	}
+	var a *oversight.Action
+	err := s.view(ctx, func(tx *store.Tx) error {
+		var err error
+		if a, err = tx.Action(id); err != nil {
+			return err
+		}
+		l, err := tx.License(a.LicenseID)
+		if err != nil {
+			return err
+		}
+		if err := ownVendor(p, l.VendorID, "action", id); err != nil {
+			return err
+		}
+		return ownEndUser(p, l.EndUserID, "action", id)
+	})
+	return a, err
+}
+
+// Actions lists the actions on a licence.
+func (s *Service) Actions(ctx context.Context, p *oversight.Principal, licenseID string, page store.Page) (*oversight.List[oversight.Action], error) {
+	if _, err := s.License(ctx, p, licenseID); err != nil {
+		return nil, err
+	}
+	out := &oversight.List[oversight.Action]{}
+	err := s.view(ctx, func(tx *store.Tx) (err error) {
+		out.Items, out.Next, err = tx.Actions(licenseID, page)
+		return err
+	})
+	return out, err
+}

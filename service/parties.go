@@ -1,0 +1,250 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/store"
+)
+
+// everyone is every role that holds a token.
+var everyone = oversight.Roles
+
+// Countries lists countries, only those of tier if set.
+func (s *Service) Countries(ctx context.Context, p *oversight.Principal, tier oversight.Tier) ([]oversight.Country, error) {
+	if err := allow(p, "reading countries", everyone...); err != nil {
+		return nil, err
+	}
+	if tier != "" && !tier.Valid() {
+		return nil, &oversight.Error{Code: oversight.EINVALID, Message: "invalid query", Fields: []oversight.FieldError{{
+			Field: "tier", Message: "must be unassessed, eligible, restricted or ineligible"}}}
+	}
+	var out []oversight.Country
+	err := s.view(ctx, func(tx *store.Tx) (err error) { out, err = tx.Countries(tier); return err })
+	return out, err
+}
+
+// SetCountry sets a country's eligibility tier; only an export-control
+// officer decides it.
+func (s *Service) SetCountry(ctx context.Context, p *oversight.Principal, iso2 string, u *oversight.CountryUpdate) (*oversight.Country, error) {
+	if err := allow(p, "setting a country's eligibility", oversight.RoleDefense); err != nil {
+		return nil, err
+	}
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	var c *oversight.Country
+	err := s.update(ctx, func(tx *store.Tx) error {
+		var err error
+		if c, err = tx.Country(iso2); err != nil {
+			return err
+		}
+		now := s.clock()
+		c.Tier, c.Notes, c.UpdatedBy, c.UpdatedAt = u.Tier, u.Notes, p.Actor(), &now
+		c.LogIndex = tx.NextIndex()
+		if _, err := tx.Record(oversight.EventCountryUpdated, p.Actor(), c.ISO2, struct {
+			Tier  oversight.Tier `json:"tier"`
+			Notes string         `json:"notes,omitempty"`
+		}{c.Tier, c.Notes}); err != nil {
+			return err
+		}
+		return tx.UpdateCountry(c)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set country %s: %w", iso2, err)
+	}
+	return c, nil
+}
+
+// CreateEndUser registers a purchasing agency with its state's declaration
+// signing key.
+func (s *Service) CreateEndUser(ctx context.Context, p *oversight.Principal, e *oversight.EndUser) (*oversight.EndUser, error) {
+	if err := allow(p, "registering an end user", oversight.RoleAdmin, oversight.RoleDefense, oversight.RoleForeignAffairs); err != nil {
+		return nil, err
+	}
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
+	e.ID = oversight.NewID(oversight.PrefixEndUser)
+	e.CreatedAt = s.clock()
+	err := s.update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Country(e.Country); err != nil {
+			return &oversight.Error{Code: oversight.EINVALID, Message: "invalid end user", Fields: []oversight.FieldError{{
+				Field: "country", Message: "not an ISO 3166-1 country: " + e.Country}}}
+		}
+		e.LogIndex = tx.NextIndex()
+		if _, err := tx.Record(oversight.EventEndUserRegistered, p.Actor(), e.ID, e); err != nil {
+			return err
+		}
+		return tx.CreateEndUser(e)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("register end user: %w", err)
+	}
+	return e, nil
+}
+
+// EndUser returns an end user; an agency sees only itself.
+func (s *Service) EndUser(ctx context.Context, p *oversight.Principal, id string) (*oversight.EndUser, error) {
+	if err := allow(p, "reading end users", with(officials, oversight.RoleVendor, oversight.RoleEndUser)...); err != nil {
+		return nil, err
+	}
+	if err := ownEndUser(p, id, "end user", id); err != nil {
+		return nil, err
+	}
+	var e *oversight.EndUser
+	err := s.view(ctx, func(tx *store.Tx) (err error) { e, err = tx.EndUser(id); return err })
+	return e, err
+}
+
+// EndUsers lists end users, of one country if set; an agency sees only
+// itself. Vendors see every agency, to name one in an application.
+func (s *Service) EndUsers(ctx context.Context, p *oversight.Principal, country string, page store.Page) (*oversight.List[oversight.EndUser], error) {
+	if err := allow(p, "reading end users", with(officials, oversight.RoleVendor, oversight.RoleEndUser)...); err != nil {
+		return nil, err
+	}
+	out := &oversight.List[oversight.EndUser]{Items: []oversight.EndUser{}}
+	err := s.view(ctx, func(tx *store.Tx) (err error) {
+		if p.Role == oversight.RoleEndUser {
+			e, err := tx.EndUser(p.EndUserID)
+			if err != nil {
+				return err
+			}
+			if country == "" || e.Country == country {
+				out.Items = append(out.Items, *e)
+			}
+			return nil
+		}
+		out.Items, out.Next, err = tx.EndUsers(country, page)
+		return err
+	})
+	return out, err
+}
+
+// Templates lists the declaration templates, by id.
+func (s *Service) Templates(ctx context.Context, p *oversight.Principal) ([]*oversight.DeclarationTemplate, error) {
+	if err := allow(p, "reading declaration templates", everyone...); err != nil {
+		return nil, err
+	}
+	out := make([]*oversight.DeclarationTemplate, 0, len(s.templates))
+	for _, t := range s.templates {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// Template returns the template with id.
+func (s *Service) Template(id string) (*oversight.DeclarationTemplate, bool) {
+	t, ok := s.templates[id]
+	return t, ok
+}
+
+// DeclarationText returns the canonical text a purchasing state signs for
+// the submission's template, end user, signatory and date: what
+// "oversight declaration sign" signs and what RecordDeclaration checks.
+func (s *Service) DeclarationText(ctx context.Context, p *oversight.Principal, sub *oversight.DeclarationSubmission) ([]byte, error) {
+	if err := allow(p, "reading declarations", with(officials, oversight.RoleEndUser, oversight.RoleVendor)...); err != nil {
+		return nil, err
+	}
+	var text []byte
+	err := s.view(ctx, func(tx *store.Tx) (err error) { text, _, err = s.declarationText(tx, sub); return err })
+	return text, err
+}
+
+func (s *Service) declarationText(tx *store.Tx, sub *oversight.DeclarationSubmission) ([]byte, *oversight.EndUser, error) {
+	t, ok := s.templates[sub.Template]
+	if !ok {
+		return nil, nil, &oversight.Error{Code: oversight.EINVALID, Message: "invalid declaration", Fields: []oversight.FieldError{{
+			Field: "template", Message: "unknown declaration template " + sub.Template}}}
+	}
+	eu, err := tx.EndUser(sub.EndUserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := tx.Country(eu.Country)
+	if err != nil {
+		return nil, nil, err
+	}
+	return oversight.CanonicalDeclarationText(t, eu, c.Name, sub.Signatory, sub.SignedOn), eu, nil
+}
+
+// RecordDeclaration records a declaration signed by a purchasing state,
+// after checking its Ed25519 signature over the canonical text against the
+// agency's registered signing key.
+func (s *Service) RecordDeclaration(ctx context.Context, p *oversight.Principal, sub *oversight.DeclarationSubmission) (*oversight.Declaration, error) {
+	if err := allow(p, "recording a declaration", oversight.RoleAdmin, oversight.RoleForeignAffairs, oversight.RoleEndUser); err != nil {
+		return nil, err
+	}
+	if err := sub.Validate(); err != nil {
+		return nil, err
+	}
+	if err := ownEndUser(p, sub.EndUserID, "end user", sub.EndUserID); err != nil {
+		return nil, err
+	}
+	var d *oversight.Declaration
+	err := s.update(ctx, func(tx *store.Tx) error {
+		text, eu, err := s.declarationText(tx, sub)
+		if err != nil {
+			return err
+		}
+		key, err := oversight.ParsePublicKey(eu.SigningKey)
+		if err != nil {
+			return fmt.Errorf("end user %s signing key: %w", eu.ID, err)
+		}
+		if err := oversight.CheckDeclarationSignature(key, text, sub); err != nil {
+			return err
+		}
+		t := s.templates[sub.Template]
+		d = &oversight.Declaration{
+			ID: oversight.NewID(oversight.PrefixDeclaration), TemplateID: t.ID, TemplateVersion: t.Version,
+			EndUserID: eu.ID, Country: eu.Country, Signatory: sub.Signatory, SignedOn: sub.SignedOn,
+			TextSHA256: sub.TextSHA256, Signature: sub.Signature, CreatedAt: s.clock(), LogIndex: tx.NextIndex(),
+		}
+		if _, err := tx.Record(oversight.EventDeclarationRecorded, p.Actor(), d.ID, d); err != nil {
+			return err
+		}
+		return tx.CreateDeclaration(d)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record declaration: %w", err)
+	}
+	return d, nil
+}
+
+// Declaration returns a declaration; an agency sees only its own.
+func (s *Service) Declaration(ctx context.Context, p *oversight.Principal, id string) (*oversight.Declaration, error) {
+	if err := allow(p, "reading declarations", with(officials, oversight.RoleEndUser, oversight.RoleVendor)...); err != nil {
+		return nil, err
+	}
+	var d *oversight.Declaration
+	err := s.view(ctx, func(tx *store.Tx) (err error) { d, err = tx.Declaration(id); return err })
+	if err != nil {
+		return nil, err
+	}
+	if err := ownEndUser(p, d.EndUserID, "declaration", id); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Declarations lists declarations, of one end user if set.
+func (s *Service) Declarations(ctx context.Context, p *oversight.Principal, endUserID string, page store.Page) (*oversight.List[oversight.Declaration], error) {
+	if err := allow(p, "reading declarations", with(officials, oversight.RoleEndUser, oversight.RoleVendor)...); err != nil {
+		return nil, err
+	}
+	if p.Role == oversight.RoleEndUser {
+		if endUserID != "" && endUserID != p.EndUserID {
+			return &oversight.List[oversight.Declaration]{Items: []oversight.Declaration{}}, nil
+		}
+		endUserID = p.EndUserID
+	}
+	out := &oversight.List[oversight.Declaration]{}
+	err := s.view(ctx, func(tx *store.Tx) (err error) {
+		out.Items, out.Next, err = tx.Declarations(endUserID, page)
+		return err
+	})
+	return out, err
+}

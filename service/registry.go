@@ -1,0 +1,274 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/store"
+)
+
+// List is one page of a listing; Next is the cursor of the following page,
+// empty on the last.
+type List[T any] struct {
+	Items []T    `json:"items"`
+	Next  string `json:"next,omitempty"`
+}
+
+// CreateVendor registers a vendor and its owners and executives.
+func (s *Service) CreateVendor(ctx context.Context, p *oversight.Principal, v *oversight.Vendor) (*oversight.Vendor, error) {
+	if err := allow(p, "registering a vendor", oversight.RoleAdmin, oversight.RoleDefense); err != nil {
+		return nil, err
+	}
+	if err := v.Validate(); err != nil {
+		return nil, err
+	}
+	v.ID = oversight.NewID(oversight.PrefixVendor)
+	v.CreatedAt = s.clock()
+	for i := range v.Persons {
+		v.Persons[i].ID = oversight.NewID(oversight.PrefixPerson)
+	}
+	err := s.update(ctx, func(tx *store.Tx) error {
+		v.LogIndex = tx.NextIndex()
+		if _, err := tx.Record(oversight.EventVendorRegistered, p.Actor(), v.ID, v); err != nil {
+			return err
+		}
+		return tx.CreateVendor(v)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("register vendor: %w", err)
+	}
+	return v, nil
+}
+
+// Vendor returns a vendor: officials see every vendor, a vendor only
+// itself.
+func (s *Service) Vendor(ctx context.Context, p *oversight.Principal, id string) (*oversight.Vendor, error) {
+	if err := allow(p, "reading vendors", with(officials, oversight.RoleVendor)...); err != nil {
+		return nil, err
+	}
+	if err := ownVendor(p, id, "vendor", id); err != nil {
+		return nil, err
+	}
+	var v *oversight.Vendor
+	err := s.view(ctx, func(tx *store.Tx) (err error) { v, err = tx.Vendor(id); return err })
+	return v, err
+}
+
+// Vendors lists vendors; a vendor sees only itself.
+func (s *Service) Vendors(ctx context.Context, p *oversight.Principal, page store.Page) (*oversight.List[oversight.Vendor], error) {
+	if err := allow(p, "reading vendors", with(officials, oversight.RoleVendor)...); err != nil {
+		return nil, err
+	}
+	out := &oversight.List[oversight.Vendor]{Items: []oversight.Vendor{}}
+	err := s.view(ctx, func(tx *store.Tx) (err error) {
+		if p.Role == oversight.RoleVendor {
+			v, err := tx.Vendor(p.VendorID)
+			if err != nil {
+				return err
+			}
+			out.Items = append(out.Items, *v)
+			return nil
+		}
+		out.Items, out.Next, err = tx.Vendors(page)
+		return err
+	})
+	return out, err
+}
+
+// CreateProduct registers a product of a vendor; it starts before the
+// concept stage is approved.
+func (s *Service) CreateProduct(ctx context.Context, p *oversight.Principal, pr *oversight.Product) (*oversight.Product, error) {
+	if err := allow(p, "registering a product", oversight.RoleAdmin, oversight.RoleDefense, oversight.RoleVendor); err != nil {
+		return nil, err
+	}
+	if p.Role == oversight.RoleVendor && pr.VendorID == "" {
+		pr.VendorID = p.VendorID
+	}
+	if err := pr.Validate(); err != nil {
+		return nil, err
+	}
+	if err := ownVendor(p, pr.VendorID, "vendor", pr.VendorID); err != nil {
+		return nil, err
+	}
+	pr.ID = oversight.NewID(oversight.PrefixProduct)
+	pr.Stage = ""
+	pr.Status = oversight.ProductRegistered
+	pr.CreatedAt = s.clock()
+	err := s.update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Vendor(pr.VendorID); err != nil {
+			return err
+		}
+		pr.LogIndex = tx.NextIndex()
+		if _, err := tx.Record(oversight.EventProductRegistered, p.Actor(), pr.ID, pr); err != nil {
+			return err
+		}
+		return tx.CreateProduct(pr)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("register product: %w", err)
+	}
+	return pr, nil
+}
+
+// Product returns a product; a vendor sees only its own.
+func (s *Service) Product(ctx context.Context, p *oversight.Principal, id string) (*oversight.Product, error) {
+	if err := allow(p, "reading products", with(officials, oversight.RoleVendor)...); err != nil {
+		return nil, err
+	}
+	var pr *oversight.Product
+	err := s.view(ctx, func(tx *store.Tx) (err error) { pr, err = tx.Product(id); return err })
+	if err != nil {
+		return nil, err
+	}
+	if err := ownVendor(p, pr.VendorID, "product", id); err != nil {
+		return nil, err
+	}
+	return pr, nil
+}
+
+// Products lists products, of one vendor if vendorID is set; a vendor sees
+// only its own.
+func (s *Service) Products(ctx context.Context, p *oversight.Principal, vendorID string, page store.Page) (*oversight.List[oversight.Product], error) {
+	if err := allow(p, "reading products", with(officials, oversight.RoleVendor)...); err != nil {
+		return nil, err
+	}
+	if p.Role == oversight.RoleVendor {
+		if vendorID != "" && vendorID != p.VendorID {
+			return &oversight.List[oversight.Product]{Items: []oversight.Product{}}, nil
+		}
+		vendorID = p.VendorID
+	}
+	out := &oversight.List[oversight.Product]{}
+	err := s.view(ctx, func(tx *store.Tx) (err error) {
+		out.Items, out.Next, err = tx.Products(vendorID, page)
+		return err
+	})
+	return out, err
+}
+
+// SubmitReview opens a development-stage review of a product. The product
+// advances one stage at a time; after changes were required it resubmits
+// the same stage, having met every condition.
+func (s *Service) SubmitReview(ctx context.Context, p *oversight.Principal, productID string, sub *oversight.ReviewSubmission) (*oversight.Review, error) {
+	if err := allow(p, "submitting a review", oversight.RoleAdmin, oversight.RoleVendor); err != nil {
+		return nil, err
+	}
+	if err := sub.Validate(); err != nil {
+		return nil, err
+	}
+	r := &oversight.Review{
+		ID: oversight.NewID(oversight.PrefixReview), ProductID: productID, Stage: sub.Stage,
+		Dossier: sub.Dossier, Safeguards: sub.Safeguards, ConditionsMet: sub.ConditionsMet,
+		Status: oversight.ReviewSubmitted, SubmittedBy: p.Actor(), SubmittedAt: s.clock(),
+	}
+	if r.Safeguards == nil {
+		r.Safeguards = []string{}
+	}
+	err := s.update(ctx, func(tx *store.Tx) error {
+		pr, err := tx.Product(productID)
+		if err != nil {
+			return err
+		}
+		if err := ownVendor(p, pr.VendorID, "product", productID); err != nil {
+			return err
+		}
+		prev, err := tx.LatestReview(productID)
+		if err != nil {
+			return err
+		}
+		if err := oversight.CheckSubmission(pr, prev, sub); err != nil {
+			return err
+		}
+		pr.Status = oversight.ProductInReview
+		r.LogIndex = tx.NextIndex()
+		pr.LogIndex = r.LogIndex
+		if _, err := tx.Record(oversight.EventReviewSubmitted, p.Actor(), r.ID, r); err != nil {
+			return err
+		}
+		if err := tx.CreateReview(r); err != nil {
+			return err
+		}
+		return tx.UpdateProduct(pr)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("submit review of %s: %w", productID, err)
+	}
+	return r, nil
+}
+
+// DecideReview records an export-control officer's decision on an open
+// review.
+func (s *Service) DecideReview(ctx context.Context, p *oversight.Principal, reviewID string, d *oversight.ReviewDecisionRequest) (*oversight.Review, error) {
+	if err := allow(p, "deciding a review", oversight.RoleDefense); err != nil {
+		return nil, err
+	}
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	var r *oversight.Review
+	err := s.update(ctx, func(tx *store.Tx) error {
+		var err error
+		if r, err = tx.Review(reviewID); err != nil {
+			return err
+		}
+		pr, err := tx.Product(r.ProductID)
+		if err != nil {
+			return err
+		}
+		if err := oversight.Decide(pr, r, d, p.Actor(), s.clock()); err != nil {
+			return err
+		}
+		if r.LogIndex, err = tx.Record(oversight.EventReviewDecided, p.Actor(), r.ID, struct {
+			ProductID  string                   `json:"product_id"`
+			Stage      oversight.Stage          `json:"stage"`
+			Decision   oversight.ReviewDecision `json:"decision"`
+			Conditions []string                 `json:"conditions,omitempty"`
+			Notes      string                   `json:"notes,omitempty"`
+		}{r.ProductID, r.Stage, d.Decision, d.Conditions, d.Notes}); err != nil {
+			return err
+		}
+		pr.LogIndex = r.LogIndex
+		if err := tx.UpdateReview(r); err != nil {
+			return err
+		}
+		return tx.UpdateProduct(pr)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("decide review %s: %w", reviewID, err)
+	}
+	return r, nil
+}
+
+// Review returns a review; a vendor sees only its own products' reviews.
+func (s *Service) Review(ctx context.Context, p *oversight.Principal, id string) (*oversight.Review, error) {
+	if err := allow(p, "reading reviews", with(officials, oversight.RoleVendor)...); err != nil {
+		return nil, err
+	}
+	var r *oversight.Review
+	err := s.view(ctx, func(tx *store.Tx) error {
+		var err error
+		if r, err = tx.Review(id); err != nil {
+			return err
+		}
+		pr, err := tx.Product(r.ProductID)
+		if err != nil {
+			return err
+		}
+		return ownVendor(p, pr.VendorID, "review", id)
+	})
+	return r, err
+}
+
+// Reviews lists a product's reviews, oldest first.
+func (s *Service) Reviews(ctx context.Context, p *oversight.Principal, productID string, page store.Page) (*oversight.List[oversight.Review], error) {
+	if _, err := s.Product(ctx, p, productID); err != nil {
+		return nil, err
+	}
+	out := &oversight.List[oversight.Review]{}
+	err := s.view(ctx, func(tx *store.Tx) (err error) {
+		out.Items, out.Next, err = tx.Reviews(productID, page)
+		return err
+	})
+	return out, err
+}

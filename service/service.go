@@ -1,0 +1,218 @@
+// Package service holds Oversight's use cases: register, review, apply,
+// approve, and the rest. Each method checks the caller's role and scope,
+// validates input, applies the domain transition and writes the change with
+// its audit-log event in one store transaction. The HTTP API and the
+// command line are thin layers over it.
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/store"
+)
+
+// Options configure a Service. The zero value is usable.
+type Options struct {
+	// Templates are declaration templates in addition to the built-in ones.
+	Templates []*oversight.DeclarationTemplate
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives operational logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Service implements the use cases over a store.
+type Service struct {
+	store     *store.Store
+	now       func() time.Time
+	log       *slog.Logger
+	templates map[string]*oversight.DeclarationTemplate
+
+	tokens sync.Map // token hash (string) → cachedToken
+
+	subsMu sync.RWMutex
+	subs   []func(LicenseChange)
+}
+
+// New returns a Service over s.
+func New(s *store.Store, opts Options) (*Service, error) {
+	svc := &Service{store: s, now: opts.Now, log: opts.Logger, templates: map[string]*oversight.DeclarationTemplate{}}
+	if svc.now == nil {
+		svc.now = time.Now
+	}
+	if svc.log == nil {
+		svc.log = slog.Default()
+	}
+	for _, t := range append(oversight.BuiltinTemplates(), opts.Templates...) {
+		if _, dup := svc.templates[t.ID]; dup {
+			return nil, fmt.Errorf("declaration template %s defined twice", t.ID)
+		}
+		svc.templates[t.ID] = t
+	}
+	return svc, nil
+}
+
+// Store returns the underlying store.
+func (s *Service) Store() *store.Store { return s.store }
+
+// clock returns the current time in UTC at microsecond precision, the
+// precision the store keeps.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// allow fails with EFORBIDDEN unless p holds one of roles, and with
+// EUNAUTHORIZED when there is no principal at all.
+func allow(p *oversight.Principal, what string, roles ...oversight.Role) error {
+	if p == nil {
+		return oversight.Errorf(oversight.EUNAUTHORIZED, "authentication required")
+	}
+	if p.Is(roles...) {
+		return nil
+	}
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return oversight.Errorf(oversight.EFORBIDDEN, "%s is for %s, not %s", what, strings.Join(names, ", "), p.Role)
+}
+
+// ownVendor fails unless a vendor principal acts for vendorID; other roles
+// pass. A vendor asking for another vendor's resource is told it does not
+// exist, so that ids cannot be probed.
+func ownVendor(p *oversight.Principal, vendorID, kind, id string) error {
+	if p.Role == oversight.RoleVendor && p.VendorID != vendorID {
+		return oversight.NotFound(kind, id)
+	}
+	return nil
+}
+
+// ownEndUser is ownVendor for end-user agencies.
+func ownEndUser(p *oversight.Principal, endUserID, kind, id string) error {
+	if p.Role == oversight.RoleEndUser && p.EndUserID != endUserID {
+		return oversight.NotFound(kind, id)
+	}
+	return nil
+}
+
+// Officials are the roles that see the whole registry.
+var officials = []oversight.Role{oversight.RoleAdmin, oversight.RoleDefense, oversight.RoleForeignAffairs}
+
+func with(roles []oversight.Role, more ...oversight.Role) []oversight.Role {
+	return append(append([]oversight.Role(nil), roles...), more...)
+}
+
+// view runs fn in a read transaction.
+func (s *Service) view(ctx context.Context, fn func(*store.Tx) error) error {
+	return s.store.View(ctx, fn)
+}
+
+// update runs fn in a write transaction.
+func (s *Service) update(ctx context.Context, fn func(*store.Tx) error) error {
+	return s.store.Update(ctx, fn)
+}
+
+// TokenSecretPrefix starts every API token, so that secret scanners and
+// people recognise one.
+const TokenSecretPrefix = "ovt_"
+
+// CreateToken creates a token for a role, bound to a vendor or an end user
+// where the role requires it, and returns the token and its secret. The
+// secret is shown once; only its hash is stored. It is used by the
+// "oversight token create" command, which has direct database access, and
+// by the demo loader.
+func (s *Service) CreateToken(ctx context.Context, p oversight.Principal) (*oversight.Token, string, error) {
+	var pr oversight.Problems
+	if !p.Role.Valid() {
+		pr.Add("role", "must be one of admin, defense, foreign_affairs, vendor, end_user, consular")
+	}
+	if p.Role == oversight.RoleVendor && !oversight.ValidID(oversight.PrefixVendor, p.VendorID) {
+		pr.Add("vendor", "a vendor token must name its vendor (ven_…)")
+	}
+	if p.Role != oversight.RoleVendor && p.VendorID != "" {
+		pr.Add("vendor", "only a vendor token is bound to a vendor")
+	}
+	if p.Role == oversight.RoleEndUser && !oversight.ValidID(oversight.PrefixEndUser, p.EndUserID) {
+		pr.Add("end_user", "an end_user token must name its agency (eu_…)")
+	}
+	if p.Role != oversight.RoleEndUser && p.EndUserID != "" {
+		pr.Add("end_user", "only an end_user token is bound to an end user")
+	}
+	if err := pr.Err("invalid token request"); err != nil {
+		return nil, "", err
+	}
+	var raw [32]byte
+	rand.Read(raw[:])
+	secret := TokenSecretPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw[:]))
+	sum := sha256.Sum256([]byte(secret))
+	p.TokenID = oversight.NewID(oversight.PrefixToken)
+	tok := &oversight.Token{ID: p.TokenID, Hash: sum[:], Principal: p, CreatedAt: s.clock()}
+	err := s.update(ctx, func(tx *store.Tx) error {
+		if p.VendorID != "" {
+			if _, err := tx.Vendor(p.VendorID); err != nil {
+				return err
+			}
+		}
+		if p.EndUserID != "" {
+			if _, err := tx.EndUser(p.EndUserID); err != nil {
+				return err
+			}
+		}
+		if err := tx.CreateToken(tok); err != nil {
+			return err
+		}
+		// The log names who holds which role, never the secret.
+		_, err := tx.Record(oversight.EventTokenCreated, "system", tok.ID, struct {
+			Role      oversight.Role `json:"role"`
+			VendorID  string         `json:"vendor_id,omitempty"`
+			EndUserID string         `json:"end_user_id,omitempty"`
+			Name      string         `json:"name,omitempty"`
+		}{p.Role, p.VendorID, p.EndUserID, p.Name})
+		return err
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("create token: %w", err)
+	}
+	return tok, secret, nil
+}
+
+type cachedToken struct {
+	p       oversight.Principal
+	expires time.Time
+}
+
+// tokenCacheTTL bounds how long a token lookup is reused.
+const tokenCacheTTL = 30 * time.Second
+
+// Authenticate returns the principal holding secret.
+func (s *Service) Authenticate(ctx context.Context, secret string) (*oversight.Principal, error) {
+	if !strings.HasPrefix(secret, TokenSecretPrefix) || len(secret) > 128 {
+		return nil, oversight.Errorf(oversight.EUNAUTHORIZED, "malformed token")
+	}
+	sum := sha256.Sum256([]byte(secret))
+	key := string(sum[:])
+	now := s.now()
+	if c, ok := s.tokens.Load(key); ok && now.Before(c.(cachedToken).expires) {
+		p := c.(cachedToken).p
+		return &p, nil
+	}
+	var tok *oversight.Token
+	err := s.view(ctx, func(tx *store.Tx) error {
+		var err error
+		tok, err = tx.TokenByHash(sum[:])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.tokens.Store(key, cachedToken{p: tok.Principal, expires: now.Add(tokenCacheTTL)})
+	p := tok.Principal
+	return &p, nil
+}
