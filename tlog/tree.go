@@ -28,8 +28,8 @@ type Tree struct {
 	// bytes. Positions below the width are never written again, so
 	// savepoints and returned TileData share the buffer.
 	edge [maxLevels][]byte
-	// shared[l] means bytes past len(edge[l]) may belong to a savepoint or a
-	// TileData handed out before a rollback: copy before writing.
+	// shared[l] means bytes past len(edge[l]) may belong to a TileData
+	// handed out before a rollback: copy before writing.
 	shared [maxLevels]bool
 	batch  *Batch
 }
@@ -287,9 +287,10 @@ func (b *Batch) RollbackTo(sp Savepoint) {
 	t.size = sp.size
 	t.rng = append(t.rng[:0], sp.rng...)
 	for l := range t.edge {
-		// Bytes past sp's width may now be in a savepoint or a returned
-		// TileData: the next append to the level copies the buffer, unless
-		// the level is untouched since sp.
+		// Savepoints still valid are ancestors of sp and use only bytes
+		// below its width, but TileData returned by Tiles since sp may use
+		// bytes past it: the next append to the level copies the buffer
+		// rather than overwrite them, unless the level is untouched.
 		cur, old := t.edge[l], sp.edge[l]
 		if old != nil && (len(cur) != len(old) || &cur[0] != &old[0]) {
 			t.shared[l] = true

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/oversight-dev/oversight/tlog"
@@ -117,4 +118,53 @@ func TestResourceNotFound(t *testing.T) {
 	if r, err := p.RootHash(context.Background(), 3); err != nil || r != l.Root() {
 		t.Errorf("prover root %s, %v", r, err)
 	}
+}
+
+// Proofs served while the log grows: the Prover's cache is shared by
+// readers, and tile rows are rewritten by appends meanwhile.
+func TestProofsWhileAppending(t *testing.T) {
+	ctx := context.Background()
+	l := New()
+	entry := func(i int64) []byte { return fmt.Appendf(nil, `{"index":%d}`, i) }
+	appendN := func(n int) {
+		batch := make([][]byte, n)
+		for i := range batch {
+			batch[i] = entry(l.Size() + int64(i))
+		}
+		if _, err := l.Append(batch...); err != nil {
+			t.Error(err)
+		}
+	}
+	appendN(1000)
+	p := tlog.NewProver(l, 16)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for range 40 {
+			appendN(97)
+		}
+	})
+	for g := range 4 {
+		wg.Go(func() {
+			for k := range int64(200) {
+				size := l.Size()
+				c := tlog.Checkpoint{Size: size}
+				var err error
+				if c.Root, err = p.RootHash(ctx, size); err != nil {
+					t.Error(err)
+					return
+				}
+				i := (k*7919 + int64(g)) % size
+				pr, err := p.InclusionProof(ctx, i, size)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if err := tlog.VerifyInclusion(c, i, entry(i), pr); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
