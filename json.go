@@ -8,8 +8,10 @@ import (
 	"io"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // DecodeJSON decodes data into v strictly: unknown fields, trailing data and
@@ -50,15 +52,30 @@ func DecodeJSON(data []byte, v any) error {
 		}
 		return invalidJSON(field, "must be "+jsonKind(typ.Type)+", not "+typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		if path := unknownFieldPath(data, reflect.TypeOf(v)); path != "" {
-			name = path
+		// Name the first unknown field in the document by its path, such
+		// as "legal_basis.severity".
+		if json.Valid(data) {
+			if field, msg := checkKeys(data, reflect.TypeOf(v)); field != "" {
+				return invalidJSON(field, msg)
+			}
 		}
-		return invalidJSON(name, "unknown field")
-	default:
-		// Errors from a field's own UnmarshalJSON (a bad time, say).
-		return invalidJSON("", strings.TrimPrefix(err.Error(), "json: "))
+		return invalidJSON(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field")
 	}
+	var pe *time.ParseError
+	if errors.As(err, &pe) && json.Valid(data) {
+		// encoding/json does not say which field a bad time was in: look
+		// for the time value that failed.
+		w := keyWalker{data: data, badTime: pe.Value}
+		w.value(reflect.TypeOf(v), "")
+		if w.field != "" {
+			return invalidJSON(w.field, w.msg)
+		}
+		if w.badTimeAt != "" {
+			return invalidJSON(w.badTimeAt, "must be an RFC 3339 time such as 2026-01-01T00:00:00Z, not "+strconv.Quote(pe.Value))
+		}
+	}
+	// Errors from a field's own UnmarshalJSON.
+	return invalidJSON("", strings.TrimPrefix(err.Error(), "json: "))
 }
 
 func invalidJSON(field, msg string) error {
@@ -89,93 +106,6 @@ func jsonKind(t reflect.Type) string {
 	return "a value of another type"
 }
 
-// unknownFieldPath finds the first key in data that t has no field for and
-// returns its dotted path, such as "legal_basis.severity".
-func unknownFieldPath(data []byte, t reflect.Type) string {
-	var raw any
-	if json.Unmarshal(data, &raw) != nil {
-		return ""
-	}
-	return walkUnknown(raw, t, "")
-}
-
-func walkUnknown(raw any, t reflect.Type, path string) string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	join := func(k string) string {
-		if path == "" {
-			return k
-		}
-		return path + "." + k
-	}
-	switch v := raw.(type) {
-	case map[string]any:
-		if t.Kind() == reflect.Map {
-			for k, x := range v {
-				if p := walkUnknown(x, t.Elem(), join(k)); p != "" {
-					return p
-				}
-			}
-			return ""
-		}
-		if t.Kind() != reflect.Struct {
-			return ""
-		}
-		fields := jsonFields(t)
-		for k, x := range v {
-			ft, ok := fields[strings.ToLower(k)]
-			if !ok {
-				return join(k)
-			}
-			if p := walkUnknown(x, ft, join(k)); p != "" {
-				return p
-			}
-		}
-	case []any:
-		if t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
-			return ""
-		}
-		for i, x := range v {
-			if p := walkUnknown(x, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); p != "" {
-				return p
-			}
-		}
-	}
-	return ""
-}
-
-// jsonFields maps the lower-cased JSON names of t's fields to their types,
-// following embedded structs as encoding/json does.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
-	m := make(map[string]reflect.Type)
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
-			continue
-		}
-		name, _, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				for k, v := range jsonFields(ft) {
-					m[k] = v
-				}
-				continue
-			}
-		}
-		if name == "" {
-			name = f.Name
-		}
-		m[strings.ToLower(name)] = f.Type
-	}
-	return m
-}
-
 // checkKeys walks data, a JSON document that decoded into a value of type t,
 // and returns the path of the first object key that does not name a field
 // of t exactly (in case) or that repeats within its object, and what is
@@ -192,7 +122,12 @@ type keyWalker struct {
 	data       []byte
 	i          int
 	field, msg string
+	// badTime, when set, is a time value that failed to parse; badTimeAt
+	// is set to the path of the first time field holding it.
+	badTime, badTimeAt string
 }
+
+var timeType = reflect.TypeFor[time.Time]()
 
 var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 
@@ -219,6 +154,7 @@ func (w *keyWalker) value(t reflect.Type, path string) {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	isTime := t == timeType
 	if opaque(t) {
 		t = nil
 	}
@@ -302,7 +238,9 @@ func (w *keyWalker) value(t reflect.Type, path string) {
 			n++
 		}
 	case '"':
-		w.str()
+		if s, _ := w.str(); isTime && w.badTime != "" && w.badTimeAt == "" && s == w.badTime {
+			w.badTimeAt = path
+		}
 	default:
 		// A number, true, false or null: up to the next delimiter.
 		for w.i < len(w.data) && !strings.ContainsRune(",]} \t\r\n", rune(w.data[w.i])) {
