@@ -68,6 +68,7 @@ func New(svc *service.Service, opts Options) *Server {
 	s.routesRegistry()
 	s.routesLicenses()
 	s.routesActions()
+	s.routesDeployments()
 	return s
 }
 

@@ -28,6 +28,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives operational logs; nil means slog.Default().
 	Logger *slog.Logger
+	// SitePepper is the HMAC key with which deployments hash target
+	// identifiers (32 bytes); nil means an ephemeral one, for tests.
+	SitePepper []byte
 }
 
 // Service implements the use cases over a store.
@@ -37,7 +40,10 @@ type Service struct {
 	log       *slog.Logger
 	templates map[string]*oversight.DeclarationTemplate
 
-	tokens sync.Map // token hash (string) → cachedToken
+	pepper []byte
+
+	tokens      sync.Map // token hash (string) → cachedToken
+	deployments sync.Map // deployment id → *cachedDeployment
 
 	subsMu sync.RWMutex
 	subs   []func(LicenseChange)
@@ -51,6 +57,14 @@ func New(s *store.Store, opts Options) (*Service, error) {
 	}
 	if svc.log == nil {
 		svc.log = slog.Default()
+	}
+	svc.pepper = opts.SitePepper
+	if svc.pepper == nil {
+		svc.pepper = make([]byte, 32)
+		rand.Read(svc.pepper)
+	}
+	if len(svc.pepper) < 16 {
+		return nil, fmt.Errorf("site pepper: %d bytes is too short; want 32", len(svc.pepper))
 	}
 	for _, t := range append(oversight.BuiltinTemplates(), opts.Templates...) {
 		if _, dup := svc.templates[t.ID]; dup {

@@ -1,0 +1,55 @@
+package oversight
+
+import "time"
+
+// DeploymentStatus is whether a deployment may still act.
+type DeploymentStatus string
+
+// Deployment statuses.
+const (
+	DeploymentActive  DeploymentStatus = "active"
+	DeploymentRetired DeploymentStatus = "retired"
+)
+
+// Deployment is one installation of a licensed tool at an end user's site.
+// It signs every request it makes with its Ed25519 key (package reqsign).
+type Deployment struct {
+	ID        string           `json:"id"`
+	LicenseID string           `json:"license_id"`
+	Label     string           `json:"label"`
+	PublicKey string           `json:"public_key"` // Ed25519, base64
+	Status    DeploymentStatus `json:"status"`
+	CreatedAt time.Time        `json:"created_at"`
+	LogIndex  int64            `json:"log_index"`
+}
+
+// DeploymentRegistration is the body of POST /v1/deployments.
+type DeploymentRegistration struct {
+	LicenseID string `json:"license_id"`
+	Label     string `json:"label"`
+	PublicKey string `json:"public_key"`
+}
+
+// Validate checks the registration's fields on their own.
+func (r *DeploymentRegistration) Validate() error {
+	var p Problems
+	if !ValidID(PrefixLicense, r.LicenseID) {
+		p.Add("license_id", "must be a licence id (lic_…)")
+	}
+	p.Required("label", r.Label)
+	if len(r.Label) > 200 {
+		p.Add("label", "at most 200 characters")
+	}
+	if _, err := ParsePublicKey(r.PublicKey); err != nil {
+		p.Add("public_key", "%v", err)
+	}
+	return p.Err("invalid deployment")
+}
+
+// RegisteredDeployment is the answer to a registration. SitePepper is the
+// key of the HMAC with which the site hashes target identifiers; it is
+// given once, here, and the regulator never receives a raw identifier.
+type RegisteredDeployment struct {
+	Deployment
+	SitePepper string `json:"site_pepper"` // hex
+}

@@ -1,0 +1,141 @@
+// Package reqsign signs and verifies the HTTP requests a deployment makes
+// with its Ed25519 key: authorisation requests, lease renewals, event
+// subscriptions.
+//
+// The signature covers the method, the path with its query, the time and
+// the SHA-256 of the body, in this order, one per line, after a version
+// line:
+//
+//	oversight-request-v1
+//	POST
+//	/v1/authorize
+//	2026-11-23T18:00:00Z
+//	<hex SHA-256 of the body>
+//
+// and travels in three headers: Oversight-Deployment (the deployment id),
+// Oversight-Time (RFC 3339, UTC, seconds) and Oversight-Signature (base64).
+// The verifier refuses a request outside a short window around its own
+// clock; within the window, refusing a replay is the caller's job, with
+// the digest Verify returns as the key (no two requests share it).
+//
+// No maintained Go implementation of RFC 9421 (HTTP Message Signatures)
+// could be used here; this scheme signs the same components in the same
+// spirit and is small enough to audit.
+package reqsign
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// Header names.
+const (
+	HeaderDeployment = "Oversight-Deployment"
+	HeaderTime       = "Oversight-Time"
+	HeaderSignature  = "Oversight-Signature"
+)
+
+// DefaultWindow is how far a request's time may be from the verifier's.
+const DefaultWindow = 30 * time.Second
+
+// Errors Verify returns; callers map them to 401.
+var (
+	ErrMissing   = errors.New("request is not signed: Oversight-Deployment, Oversight-Time and Oversight-Signature are required")
+	ErrBadTime   = errors.New("Oversight-Time is not an RFC 3339 time")
+	ErrStale     = errors.New("request time is outside the accepted window")
+	ErrSignature = errors.New("signature does not verify with the deployment's key")
+)
+
+// message builds the signed bytes.
+func message(method, pathQuery, ts string, bodySum [32]byte) []byte {
+	var b bytes.Buffer
+	b.WriteString("oversight-request-v1\n")
+	b.WriteString(method)
+	b.WriteByte('\n')
+	b.WriteString(pathQuery)
+	b.WriteByte('\n')
+	b.WriteString(ts)
+	b.WriteByte('\n')
+	b.WriteString(hex.EncodeToString(bodySum[:]))
+	return b.Bytes()
+}
+
+// Sign signs req, whose body is body (nil for none), as deployment id with
+// key at time now. It sets the three headers; the body must be sent as
+// given.
+func Sign(req *http.Request, id string, key ed25519.PrivateKey, body []byte, now time.Time) {
+	ts := now.UTC().Truncate(time.Second).Format(time.RFC3339)
+	sig := ed25519.Sign(key, message(req.Method, req.URL.RequestURI(), ts, sha256.Sum256(body)))
+	req.Header.Set(HeaderDeployment, id)
+	req.Header.Set(HeaderTime, ts)
+	req.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
+}
+
+// Signed is what Verify learned from a request.
+type Signed struct {
+	Deployment string
+	Time       time.Time
+	// Digest identifies this exact request (the SHA-256 of its signature):
+	// a second request with the same Digest is a replay.
+	Digest [32]byte
+}
+
+// Parse reads the signature headers without verifying them, so that the
+// caller can look up the deployment's key.
+func Parse(h http.Header) (id string, err error) {
+	id = h.Get(HeaderDeployment)
+	if id == "" || h.Get(HeaderTime) == "" || h.Get(HeaderSignature) == "" {
+		return "", ErrMissing
+	}
+	return id, nil
+}
+
+// Verify checks the signature of req with body against key, and that its
+// time is within window of now.
+func Verify(req *http.Request, body []byte, key ed25519.PublicKey, now time.Time, window time.Duration) (*Signed, error) {
+	id, err := Parse(req.Header)
+	if err != nil {
+		return nil, err
+	}
+	ts := req.Header.Get(HeaderTime)
+	t, err := time.Parse(time.RFC3339, ts)
+	if err != nil {
+		return nil, ErrBadTime
+	}
+	if d := now.Sub(t); d > window || d < -window {
+		return nil, fmt.Errorf("%w: %s is %s from the server's clock (window %s)", ErrStale, ts, d.Round(time.Second), window)
+	}
+	sig, err := base64.StdEncoding.DecodeString(req.Header.Get(HeaderSignature))
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return nil, ErrSignature
+	}
+	if !ed25519.Verify(key, message(req.Method, req.URL.RequestURI(), ts, sha256.Sum256(body)), sig) {
+		return nil, ErrSignature
+	}
+	return &Signed{Deployment: id, Time: t, Digest: sha256.Sum256(sig)}, nil
+}
+
+// NewRequest builds a signed request with a JSON body (nil for none).
+func NewRequest(method, url string, body []byte, id string, key ed25519.PrivateKey, now time.Time) (*http.Request, error) {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, r)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	Sign(req, id, key, body, now)
+	return req, nil
+}

@@ -1,0 +1,134 @@
+package service
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/store"
+)
+
+// RegisterDeployment registers an installation of a licensed tool with its
+// Ed25519 public key, for an active export licence. The vendor installing
+// it, the end user operating it, or a defense officer may register it. The
+// answer carries the site pepper, given only here.
+func (s *Service) RegisterDeployment(ctx context.Context, p *oversight.Principal, r *oversight.DeploymentRegistration) (*oversight.RegisteredDeployment, error) {
+	if err := allow(p, "registering a deployment", oversight.RoleDefense, oversight.RoleVendor, oversight.RoleEndUser); err != nil {
+		return nil, err
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	d := &oversight.Deployment{ID: oversight.NewID(oversight.PrefixDeployment), LicenseID: r.LicenseID, Label: r.Label,
+		PublicKey: r.PublicKey, Status: oversight.DeploymentActive, CreatedAt: s.clock()}
+	err := s.update(ctx, func(tx *store.Tx) error {
+		l, err := tx.License(r.LicenseID)
+		if err != nil {
+			return err
+		}
+		if err := ownVendor(p, l.VendorID, "licence", l.ID); err != nil {
+			return err
+		}
+		if err := ownEndUser(p, l.EndUserID, "licence", l.ID); err != nil {
+			return err
+		}
+		if l.Kind != oversight.KindExport {
+			return oversight.Conflictf(string(l.Kind), "licence %s is a marketing licence; only an export licence has deployments", l.ID)
+		}
+		if l.Status != oversight.LicenseActive {
+			return oversight.Conflictf(string(l.Status), "licence %s is %s; deployments are registered to an active licence", l.ID, l.Status)
+		}
+		d.LogIndex = tx.NextIndex()
+		if _, err := tx.Record(oversight.EventDeploymentRegistered, p.Actor(), d.ID, d); err != nil {
+			return err
+		}
+		return tx.CreateDeployment(d)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("register deployment: %w", err)
+	}
+	return &oversight.RegisteredDeployment{Deployment: *d, SitePepper: hex.EncodeToString(s.pepper)}, nil
+}
+
+// Deployment returns a deployment; vendors and agencies see those of their
+// own licences.
+func (s *Service) Deployment(ctx context.Context, p *oversight.Principal, id string) (*oversight.Deployment, error) {
+	if err := allow(p, "reading deployments", with(officials, oversight.RoleVendor, oversight.RoleEndUser)...); err != nil {
+		return nil, err
+	}
+	var d *oversight.Deployment
+	err := s.view(ctx, func(tx *store.Tx) error {
+		var err error
+		if d, err = tx.Deployment(id); err != nil {
+			return err
+		}
+		l, err := tx.License(d.LicenseID)
+		if err != nil {
+			return err
+		}
+		if err := ownVendor(p, l.VendorID, "deployment", id); err != nil {
+			return err
+		}
+		return ownEndUser(p, l.EndUserID, "deployment", id)
+	})
+	return d, err
+}
+
+// Deployments lists the deployments of a licence.
+func (s *Service) Deployments(ctx context.Context, p *oversight.Principal, licenseID string, page store.Page) (*oversight.List[oversight.Deployment], error) {
+	if licenseID == "" {
+		if err := allow(p, "listing every deployment", officials...); err != nil {
+			return nil, err
+		}
+	} else if _, err := s.License(ctx, p, licenseID); err != nil {
+		return nil, err
+	}
+	out := &oversight.List[oversight.Deployment]{}
+	err := s.view(ctx, func(tx *store.Tx) (err error) {
+		out.Items, out.Next, err = tx.Deployments(licenseID, page)
+		return err
+	})
+	return out, err
+}
+
+// deploymentKeyTTL bounds how long a deployment's key and status are
+// reused from memory; retiring a deployment takes at most this long to
+// bite on the signature check, and the policy check sees it at once.
+const deploymentKeyTTL = 10 * time.Second
+
+type cachedDeployment struct {
+	d       oversight.Deployment
+	key     ed25519.PublicKey
+	expires time.Time
+}
+
+// DeploymentKey returns an active deployment and its public key, for
+// verifying the deployment's signed requests. An unknown or retired
+// deployment is EUNAUTHORIZED: it cannot sign for anything.
+func (s *Service) DeploymentKey(ctx context.Context, id string) (*oversight.Deployment, ed25519.PublicKey, error) {
+	now := s.now()
+	if c, ok := s.deployments.Load(id); ok && now.Before(c.(*cachedDeployment).expires) {
+		c := c.(*cachedDeployment)
+		return &c.d, c.key, nil
+	}
+	var d *oversight.Deployment
+	err := s.view(ctx, func(tx *store.Tx) (err error) { d, err = tx.Deployment(id); return err })
+	if oversight.ErrorCode(err) == oversight.ENOTFOUND {
+		return nil, nil, oversight.Errorf(oversight.EUNAUTHORIZED, "unknown deployment %s", id)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if d.Status != oversight.DeploymentActive {
+		return nil, nil, oversight.Errorf(oversight.EUNAUTHORIZED, "deployment %s is %s", id, d.Status)
+	}
+	key, err := oversight.ParsePublicKey(d.PublicKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("deployment %s key: %w", id, err)
+	}
+	s.deployments.Store(id, &cachedDeployment{d: *d, key: key, expires: now.Add(deploymentKeyTTL)})
+	return d, key, nil
+}
