@@ -29,7 +29,9 @@ func TestSignVerify(t *testing.T) {
 	}{
 		{"valid", func(*httptestReq, *[]byte, *ed25519.PublicKey, *time.Time) {}, nil},
 		{"other key", func(_ *httptestReq, _ *[]byte, k *ed25519.PublicKey, _ *time.Time) { *k = otherPub }, ErrSignature},
-		{"body changed", func(_ *httptestReq, b *[]byte, _ *ed25519.PublicKey, _ *time.Time) { *b = []byte(`{"operation":"extract"}`) }, ErrSignature},
+		{"body changed", func(_ *httptestReq, b *[]byte, _ *ed25519.PublicKey, _ *time.Time) {
+			*b = []byte(`{"operation":"extract"}`)
+		}, ErrSignature},
 		{"path changed", func(r *httptestReq, _ *[]byte, _ *ed25519.PublicKey, _ *time.Time) { r.uri = "/v1/authorize?a=2" }, ErrSignature},
 		{"method changed", func(r *httptestReq, _ *[]byte, _ *ed25519.PublicKey, _ *time.Time) { r.method = "PUT" }, ErrSignature},
 		{"time changed", func(r *httptestReq, _ *[]byte, _ *ed25519.PublicKey, _ *time.Time) {
