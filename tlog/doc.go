@@ -23,15 +23,19 @@
 // Load reads only the EdgeTiles(size) rows and refuses rows whose width
 // does not match size. Then, per group-commit transaction:
 //
-//	b := tree.Begin()                      // BEGIN
+//	b := tree.Begin()                  // BEGIN
 //	for each request:
-//		sp := b.Savepoint()                // SAVEPOINT
-//		i, err := b.AppendEntry(eventJSON) // event.Index = i; INSERT the event and the change
-//		on failure: b.RollbackTo(sp)       // ROLLBACK TO; RELEASE
-//	for _, td := range b.Tiles() {         // the rows that changed, full contents
+//		sp := b.Savepoint()            // SAVEPOINT
+//		ev.Index = b.Size()            // the index the next leaf gets
+//		_, err := b.AppendEntry(canonicalJSON(ev))
+//		INSERT the change and the event
+//		on failure: b.RollbackTo(sp)   // ROLLBACK TO
+//		RELEASE
+//	for _, td := range b.Tiles() {     // the rows that changed, full contents
 //		upsert (td.Level, td.Index) → td.Data
 //	}
 //	COMMIT; then b.Commit(), or b.Rollback() if COMMIT failed
+//	publish (tree.Size(), tree.Root()) to the checkpoint signer
 //
 // An append costs one leaf hash and one interior hash amortised, and never
 // reads old leaves. Root gives the new root for the next checkpoint.

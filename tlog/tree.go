@@ -173,12 +173,13 @@ func (t *Tree) Begin() *Batch {
 // A Batch is a group of appends that become durable together: one database
 // transaction. Use it as
 //
-//	b := tree.Begin()                    // BEGIN
-//	sp := b.Savepoint()                  // SAVEPOINT s
-//	i, err := b.AppendEntry(eventJSON)   // INSERT the event with index i
-//	b.RollbackTo(sp)                     // ROLLBACK TO s, if the change failed
-//	tiles := b.Tiles()                   // upsert these tile rows
-//	b.Commit() or b.Rollback()           // after COMMIT succeeded, or failed
+//	b := tree.Begin()                  // BEGIN
+//	sp := b.Savepoint()                // SAVEPOINT s
+//	i := b.Size()                      // the next leaf's index, for the event
+//	_, err := b.AppendEntry(eventJSON) // INSERT the event with index i
+//	b.RollbackTo(sp)                   // ROLLBACK TO s, if the change failed
+//	tiles := b.Tiles()                 // upsert these tile rows
+//	b.Commit() or b.Rollback()         // after COMMIT succeeded, or failed
 //
 // A Batch is not safe for concurrent use. Misuse (using a closed batch, a
 // savepoint of another batch, or a savepoint destroyed by rolling back past
