@@ -26,6 +26,18 @@ type term struct {
 	skel  string
 	kind  Kind
 	abjad bool
+	// idf is in (0, 1]: how rare the token is among the indexed names,
+	// 1 for rare ones and less for common ones (Mohammed, Ali, Kim); zero
+	// when unknown, which counts as 1.
+	idf float64
+}
+
+// rarity returns the idf factor of t, 1 when unknown.
+func (t *term) rarity() float64 {
+	if t.idf == 0 {
+		return 1
+	}
+	return t.idf
 }
 
 func newTerm(t Token) term {
@@ -89,24 +101,77 @@ func tokenSim(a, b *term) (float64, Method) {
 	if a.text == b.text {
 		return 1, MethodExact
 	}
+	s, m := spellingSim(a, b)
+	// Names built on a common prefix (Abdul-, Abu-) are told apart by
+	// the rest: Abdolsamad is not Abdolhamid, however long the prefix
+	// they share.
+	if pa, pb := theophoric(a.text), theophoric(b.text); pa > 0 && pb > 0 && len(a.text)-pa >= 3 && len(b.text)-pb >= 3 {
+		ra, rb := a.text[pa:], b.text[pb:]
+		ta := term{text: ra, fold: foldKey(ra), skel: skeletonKey(ra), kind: Regular, abjad: a.abjad}
+		tb := term{text: rb, fold: foldKey(rb), skel: skeletonKey(rb), kind: Regular, abjad: b.abjad}
+		if rs, rm := spellingSim(&ta, &tb); rs < s {
+			s, m = rs, rm
+		}
+	}
+	return s, m
+}
+
+// spellingSim compares two regular tokens by spelling, by folded
+// romanisation and, when either was written in an abjad, by consonants.
+// Equal keys of short tokens are weaker evidence than of long ones.
+func spellingSim(a, b *term) (float64, Method) {
+	if a.text == b.text {
+		return 1, MethodExact
+	}
 	s, m := similarity(a.text, b.text), MethodFuzzy
 	if a.fold == b.fold {
-		if s < 0.95 {
-			s, m = 0.95, MethodTransliteration
+		if fs := min(0.95, 0.85+0.03*float64(len(a.fold))); s < fs {
+			s, m = fs, MethodTransliteration
 		}
 	} else if fs := 0.96 * similarity(a.fold, b.fold); fs > s {
 		s, m = fs, MethodTransliteration
 	}
-	if (a.abjad || b.abjad) && len(a.skel) >= 2 && len(b.skel) >= 2 {
-		if a.skel == b.skel {
-			if s < 0.93 {
-				s, m = 0.93, MethodConsonants
-			}
-		} else if ks := 0.92 * similarity(a.skel, b.skel); ks > s {
+	if a.abjad == b.abjad {
+		return s, m
+	}
+	// One token was read from Arabic or Hebrew script, the other not.
+	ab, lat := a, b
+	if b.abjad {
+		ab, lat = b, a
+	}
+	switch {
+	case abjadMatch(ab.text, lat.text):
+		// The Latin name with short vowels left out: as good as a
+		// transliteration, a little less for very short tokens.
+		if ks := min(0.95, 0.87+0.02*float64(len(ab.text))); s < ks {
+			s, m = ks, MethodConsonants
+		}
+	case a.skel == b.skel && len(a.skel) >= 2:
+		// The same consonants, but vowels written where the Latin
+		// name has none or others: weaker evidence.
+		if s < 0.86 {
+			s, m = 0.86, MethodConsonants
+		}
+	case len(a.skel) >= 2 && len(b.skel) >= 2:
+		if ks := 0.88 * similarity(a.skel, b.skel); ks > s {
 			s, m = ks, MethodConsonants
 		}
 	}
 	return s, m
+}
+
+// theophoricPrefixes begin many Arabic and Persian names, written together
+// with the rest of the name or apart.
+var theophoricPrefixes = []string{"abdul", "abdel", "abdol", "abdal", "abdil", "abdur", "abd", "abou", "abu"}
+
+// theophoric returns the length of the prefix s begins with, or 0.
+func theophoric(s string) int {
+	for _, p := range theophoricPrefixes {
+		if strings.HasPrefix(s, p) {
+			return len(p)
+		}
+	}
+	return 0
 }
 
 // pair is a matched part of two names: a token or a run of adjacent tokens
@@ -138,23 +203,33 @@ type simFunc func(i, j int) (float64, Method)
 // of the pair scores, where a query token without a partner counts in full
 // against the match and a listed token without one (a middle name the
 // applicant left out) counts a fifth.
-func compareNames(q, t []term, sim simFunc) nameResult {
+func compareNames(q, t []term, qj []joined, sim simFunc) nameResult {
 	var opts []pair
 	for i := range q {
 		for j := range t {
 			if s, m := sim(i, j); s >= pairFloor {
-				opts = append(opts, pair{q: i, qn: 1, t: j, tn: 1, score: s, method: m, weight: max(q[i].weight(), t[j].weight())})
+				opts = append(opts, pair{q: i, qn: 1, t: j, tn: 1, score: s, method: m, weight: max(q[i].weight(), t[j].weight()) * t[j].rarity()})
 			}
 		}
 	}
 	best := assign(q, t, opts)
-	if needsJoin(q, t, best) {
-		opts = append(opts, joinOptions(q, t)...)
+	if regularCount(q) != regularCount(t) && needsJoin(q, t, best) {
+		opts = append(opts, joinOptions(q, t, qj)...)
 		if r := assign(q, t, opts); r.score > best.score {
 			best = r
 		}
 	}
 	return best
+}
+
+func regularCount(ts []term) int {
+	n := 0
+	for i := range ts {
+		if ts[i].kind != Initial {
+			n++
+		}
+	}
+	return n
 }
 
 // needsJoin reports whether a regular token was left without a strong
@@ -181,51 +256,89 @@ func needsJoin(q, t []term, r nameResult) bool {
 	return false
 }
 
-// joinOptions compares runs of two or three adjacent tokens on one side,
-// written as one word, with single tokens on the other.
-func joinOptions(q, t []term) []pair {
-	var out []pair
-	join := func(ts []term, from, n int) (term, float64, bool) {
-		var b strings.Builder
-		w := 0.0
-		abjad := false
-		for k := from; k < from+n; k++ {
-			if ts[k].kind == Initial {
-				return term{}, 0, false
+// joined is a run of n adjacent tokens from index from, written as one
+// word.
+type joined struct {
+	from, n int
+	t       term
+	weight  float64
+}
+
+// joins returns the runs of two or three adjacent tokens of ts, written as
+// one word. Runs holding an initial are left out.
+func joins(ts []term) []joined {
+	var out []joined
+	for n := 2; n <= 3; n++ {
+	next:
+		for i := 0; i+n <= len(ts); i++ {
+			for k := i; k < i+n; k++ {
+				if ts[k].kind == Initial {
+					continue next
+				}
 			}
-			b.WriteString(ts[k].text)
-			w += ts[k].weight()
-			abjad = abjad || ts[k].abjad
+			out = append(out, joinRun(ts, i, n))
 		}
-		s := b.String()
-		return term{text: s, fold: foldKey(s), skel: skeletonKey(s), kind: Regular, abjad: abjad}, w, true
+	}
+	return out
+}
+
+func joinRun(ts []term, from, n int) joined {
+	var b strings.Builder
+	w, idf, abjad := 0.0, 0.0, false
+	for k := from; k < from+n; k++ {
+		b.WriteString(ts[k].text)
+		w += ts[k].weight()
+		idf += ts[k].rarity()
+		abjad = abjad || ts[k].abjad
+	}
+	s := b.String()
+	return joined{from: from, n: n, weight: w,
+		t: term{text: s, fold: foldKey(s), skel: skeletonKey(s), kind: Regular, abjad: abjad, idf: idf / float64(n)}}
+}
+
+// joinOptions compares runs of adjacent tokens on one side, written as one
+// word, with single tokens on the other. qj are the runs of the query,
+// computed once per query. Only the side with more tokens is joined.
+func joinOptions(q, t []term, qj []joined) []pair {
+	var out []pair
+	if regularCount(q) > regularCount(t) {
+		for k := range qj {
+			j := &qj[k]
+			for i := range t {
+				if t[i].kind != Regular || !closeLength(len(j.t.text), len(t[i].text)) {
+					continue
+				}
+				if s, _ := tokenSim(&j.t, &t[i]); s >= strongMatch {
+					out = append(out, pair{q: j.from, qn: j.n, t: i, tn: 1, score: s, method: MethodJoined, weight: max(j.weight, t[i].weight()) * t[i].rarity()})
+				}
+			}
+		}
+		return out
 	}
 	for n := 2; n <= 3; n++ {
-		for i := 0; i+n <= len(q); i++ {
-			jq, w, ok := join(q, i, n)
-			if !ok {
-				continue
-			}
-			for j := range t {
-				if t[j].kind != Regular {
-					continue
+	next:
+		for from := 0; from+n <= len(t); from++ {
+			size := 0
+			for k := from; k < from+n; k++ {
+				if t[k].kind == Initial {
+					continue next
 				}
-				if s, _ := tokenSim(&jq, &t[j]); s >= strongMatch {
-					out = append(out, pair{q: i, qn: n, t: j, tn: 1, score: s, method: MethodJoined, weight: max(w, t[j].weight())})
-				}
+				size += len(t[k].text)
 			}
-		}
-		for j := 0; j+n <= len(t); j++ {
-			jt, w, ok := join(t, j, n)
-			if !ok {
-				continue
-			}
+			near := false
 			for i := range q {
-				if q[i].kind != Regular {
+				near = near || q[i].kind == Regular && closeLength(len(q[i].text), size)
+			}
+			if !near {
+				continue
+			}
+			j := joinRun(t, from, n)
+			for i := range q {
+				if q[i].kind != Regular || !closeLength(len(q[i].text), size) {
 					continue
 				}
-				if s, _ := tokenSim(&q[i], &jt); s >= strongMatch {
-					out = append(out, pair{q: i, qn: 1, t: j, tn: n, score: s, method: MethodJoined, weight: max(w, q[i].weight())})
+				if s, _ := tokenSim(&q[i], &j.t); s >= strongMatch {
+					out = append(out, pair{q: i, qn: 1, t: from, tn: n, score: s, method: MethodJoined, weight: max(j.weight, q[i].weight()) * j.t.rarity()})
 				}
 			}
 		}
@@ -261,13 +374,14 @@ func assign(q, t []term, opts []pair) nameResult {
 		r.pairs = append(r.pairs, o)
 	}
 	var num, den, listedRegular, listedUnmatched float64
-	matched := 0
+	matched, exact := 0, true
 	for _, p := range r.pairs {
 		num += p.weight * credit(p.score)
 		den += p.weight
 		if p.score >= sureMatch && p.method != MethodInitial && q[p.q].kind != Particle {
 			matched += max(p.qn, p.tn)
 		}
+		exact = exact && p.method == MethodExact
 	}
 	for i := range q {
 		if usedQ&(1<<i) == 0 {
@@ -279,7 +393,12 @@ func assign(q, t []term, opts []pair) nameResult {
 			den += w
 		}
 	}
+	// A listed token the query does not have weighs little when it is a
+	// middle name, which passports and visa forms often leave out, and
+	// more when it begins or ends the name. When most of the listed name
+	// is missing, the rest weighs more.
 	regular := 0
+	var middle, edge float64
 	for j := range t {
 		if t[j].kind == Regular {
 			regular++
@@ -287,26 +406,43 @@ func assign(q, t []term, opts []pair) nameResult {
 		}
 		if usedT&(1<<j) == 0 {
 			r.ut = append(r.ut, j)
-			if t[j].kind == Regular {
+			w := t[j].weight() * t[j].rarity()
+			switch {
+			case t[j].kind == Regular:
 				listedUnmatched += t[j].weight()
+				if j == 0 || j == len(t)-1 {
+					edge += w
+				} else {
+					middle += w
+				}
+			case t[j].kind == Initial:
+				middle += w
 			}
 		}
 	}
-	// A listed token the query does not have weighs a fifth: passports
-	// and visa forms leave out middle names. When most of the listed name
-	// is missing, the rest weighs more.
-	beta := 0.2
 	if listedRegular > 0 && listedUnmatched > listedRegular/2 {
-		beta = 0.5
+		den += 0.5 * listedUnmatched
+	} else {
+		den += 0.1*middle + 0.3*edge
 	}
-	den += beta * listedUnmatched
 	if den > 0 {
 		r.score = num / den
 	}
 	// One shared name part is never enough to be sure, however well it
-	// matches: "George Bush" is not "George Habbash".
-	if matched < 2 && regular >= 2 {
+	// matches: "George Bush" is not "George Habbash", and an initial is
+	// not a name. Nor is one name alike in spelling to another the same
+	// person without more.
+	queryRegular := 0
+	for i := range q {
+		if q[i].kind == Regular {
+			queryRegular++
+		}
+	}
+	switch {
+	case matched < 2 && (regular >= 2 || queryRegular >= 2):
 		r.score = min(r.score, 0.8)
+	case matched == 1 && !exact:
+		r.score *= 0.9
 	}
 	return r
 }
@@ -318,7 +454,12 @@ func credit(s float64) float64 {
 	if s >= strongMatch {
 		return s
 	}
-	return max(0, s-1.5*(strongMatch-s))
+	return max(0, s-2*(strongMatch-s))
+}
+
+// closeLength reports whether two lengths differ by at most a third.
+func closeLength(a, b int) bool {
+	return 3*abs(a-b) <= max(a, b)
 }
 
 func abs(x int) int {
@@ -333,7 +474,7 @@ func abs(x int) int {
 // candidates, offered for tests, tools and one-off checks.
 func Compare(name, listed string) (float64, []TokenScore) {
 	q, t := analyze(name), analyze(listed)
-	r := compareNames(q, t, func(i, j int) (float64, Method) { return tokenSim(&q[i], &t[j]) })
+	r := compareNames(q, t, joins(q), func(i, j int) (float64, Method) { return tokenSim(&q[i], &t[j]) })
 	return round3(r.score), tokenScores(q, t, r)
 }
 

@@ -30,10 +30,12 @@ type Index struct {
 	// names holding it. Tokens are never forgotten, only their postings:
 	// the vocabulary of names grows slowly and is small.
 	terms  []vocabTerm
+	lens   []keyLens // per term, kept apart from terms for the bigram search's sake
 	termID map[termKey]uint32
 	folds  map[string][]uint32
 	skels  map[string][]uint32
-	grams  *[1 << 16][]uint32
+	grams  *[1 << 16][]uint32 // bigrams of fold keys
+	sgrams *[1 << 16][]uint32 // bigrams of consonant skeletons
 
 	names []nameSlot
 	free  []uint32
@@ -42,6 +44,9 @@ type Index struct {
 
 	scratch sync.Pool
 }
+
+// keyLens are the lengths of a term's fold and skeleton keys.
+type keyLens struct{ fold, skel uint8 }
 
 type termKey struct {
 	text string
@@ -72,6 +77,7 @@ func NewIndex() *Index {
 		folds:  make(map[string][]uint32),
 		skels:  make(map[string][]uint32),
 		grams:  new([1 << 16][]uint32),
+		sgrams: new([1 << 16][]uint32),
 		byID:   make(map[string]*entry),
 	}
 }
@@ -235,11 +241,13 @@ func (ix *Index) intern(t term) uint32 {
 	}
 	id := uint32(len(ix.terms))
 	ix.terms = append(ix.terms, vocabTerm{term: t})
+	ix.lens = append(ix.lens, keyLens{uint8(min(len(t.fold), 255)), uint8(min(len(t.skel), 255))})
 	ix.termID[k] = id
 	if t.kind == Regular {
 		ix.folds[t.fold] = append(ix.folds[t.fold], id)
 		ix.skels[t.skel] = append(ix.skels[t.skel], id)
-		forGrams(t.text, func(g uint16) { ix.grams[g] = append(ix.grams[g], id) })
+		forGrams(t.fold, func(g uint16) { ix.grams[g] = append(ix.grams[g], id) })
+		forGrams(t.skel, func(g uint16) { ix.sgrams[g] = append(ix.sgrams[g], id) })
 	}
 	return id
 }
@@ -262,6 +270,8 @@ type scratch struct {
 	touched []uint32
 	gcount  []uint8 // per vocabulary term: bigrams shared with a query token
 	gtouch  []uint32
+	stamp   []uint32 // per vocabulary term: gen when last compared
+	gen     uint32
 }
 
 func (ix *Index) getScratch() *scratch {
@@ -275,6 +285,8 @@ func (ix *Index) getScratch() *scratch {
 	}
 	if n := len(ix.terms); len(sc.gcount) < n {
 		sc.gcount = make([]uint8, n+n/4)
+		sc.stamp = make([]uint32, n+n/4)
+		sc.gen = 0
 	}
 	return sc
 }
@@ -297,7 +309,7 @@ type simEntry struct {
 // Tuning of candidate generation.
 const (
 	candFloor     = 0.70 // vocabulary tokens less similar to a query token are not followed
-	maxTermsPerQ  = 100  // similar vocabulary tokens followed per query token
+	maxTermsPerQ  = 40   // similar vocabulary tokens followed per query token
 	minCandidates = 64   // names compared in full, at least
 )
 
@@ -305,11 +317,24 @@ const (
 // returns them best first, filling cache with their similarity.
 func (ix *Index) similarTerms(q *term, sc *scratch, cache map[uint32]simEntry) []uint32 {
 	var found []uint32
+	sc.gen++
 	add := func(id uint32) {
-		if _, ok := cache[id]; ok {
+		if sc.stamp[id] == sc.gen {
 			return
 		}
-		s, m := tokenSim(q, &ix.terms[id].term)
+		sc.stamp[id] = sc.gen
+		t := &ix.terms[id].term
+		// Cheap tests first: tokens this far apart in their folded
+		// spelling, or in their consonants for an abjad, are not
+		// alike in any other way either.
+		if !q.abjad && !t.abjad {
+			if similarity(q.fold, t.fold) < candFloor-0.1 {
+				return
+			}
+		} else if similarity(q.skel, t.skel) < candFloor/0.92 && similarity(q.fold, t.fold) < candFloor/0.96 {
+			return
+		}
+		s, m := tokenSim(q, t)
 		cache[id] = simEntry{s, m}
 		if s >= candFloor {
 			found = append(found, id)
@@ -329,18 +354,30 @@ func (ix *Index) similarTerms(q *term, sc *scratch, cache map[uint32]simEntry) [
 	for _, id := range ix.folds[q.fold] {
 		add(id)
 	}
+	// Tokens sharing enough bigrams of their folded spelling (Dice
+	// coefficient at least 0.5), and for a token written in an abjad, of
+	// their consonants.
+	ix.gramSearch(q.fold, ix.grams, sc, add, func(id uint32) int { return int(ix.lens[id].fold) + 1 })
 	if q.abjad {
 		for _, id := range ix.skels[q.skel] {
 			add(id)
 		}
+		ix.gramSearch(q.skel, ix.sgrams, sc, add, func(id uint32) int { return int(ix.lens[id].skel) + 1 })
 	}
-	// Tokens sharing enough character bigrams: at least two, and 40% of
-	// the query token's.
-	n := len(q.text) + 1
-	need := uint8(max(2, (n*2+4)/5))
+	slices.SortFunc(found, func(a, b uint32) int { return cmp.Compare(cache[b].score, cache[a].score) })
+	if len(found) > maxTermsPerQ {
+		found = found[:maxTermsPerQ]
+	}
+	return found
+}
+
+// gramSearch calls add with each vocabulary token whose key shares enough
+// bigrams with key: a Dice coefficient of at least 0.5.
+func (ix *Index) gramSearch(key string, grams *[1 << 16][]uint32, sc *scratch, add func(uint32), size func(uint32) int) {
+	n := len(key) + 1
 	sc.gtouch = sc.gtouch[:0]
-	forGrams(q.text, func(g uint16) {
-		for _, id := range ix.grams[g] {
+	forGrams(key, func(g uint16) {
+		for _, id := range grams[g] {
 			if sc.gcount[id] == 0 {
 				sc.gtouch = append(sc.gtouch, id)
 			}
@@ -350,16 +387,11 @@ func (ix *Index) similarTerms(q *term, sc *scratch, cache map[uint32]simEntry) [
 		}
 	})
 	for _, id := range sc.gtouch {
-		if sc.gcount[id] >= need {
+		if shared := int(sc.gcount[id]); shared >= 2 && 10*shared >= 3*(n+size(id)) {
 			add(id)
 		}
 		sc.gcount[id] = 0
 	}
-	slices.SortFunc(found, func(a, b uint32) int { return cmp.Compare(cache[b].score, cache[a].score) })
-	if len(found) > maxTermsPerQ {
-		found = found[:maxTermsPerQ]
-	}
-	return found
 }
 
 // Screen returns the designations whose names resemble q.Name, best first.
@@ -407,13 +439,15 @@ func (ix *Index) Screen(q Query) ([]Match, error) {
 	// Compare in full the names that matched most of the query.
 	cands := ix.topCandidates(sc, q, at)
 	best := make(map[*entry]scored)
+	qj := joins(qt)
 	for _, slot := range cands {
 		ns := &ix.names[slot]
 		lt := make([]term, len(ns.terms))
 		for j, id := range ns.terms {
 			lt[j] = ix.terms[id].term
+			lt[j].idf = idf(len(ix.terms[id].postings), ix.nameN)
 		}
-		r := compareNames(qt, lt, func(i, j int) (float64, Method) {
+		r := compareNames(qt, lt, qj, func(i, j int) (float64, Method) {
 			id := ns.terms[j]
 			if c, ok := caches[i][id]; ok {
 				return c.score, c.method
@@ -482,6 +516,17 @@ type scored struct {
 	slot  uint32
 	r     nameResult
 	terms []term
+}
+
+// idf is the weight factor of a token held by df of n names: 1 for a rare
+// token, falling by 0.1 each time its frequency per thousand names doubles,
+// to 0.4 at the least. "Mohammed" on the SDN list (one name in 25) weighs
+// about half as much as a surname found once.
+func idf(df, n int) float64 {
+	if n == 0 {
+		return 1
+	}
+	return max(0.4, 1-0.1*math.Log2(1+1000*float64(df)/float64(n)))
 }
 
 // topCandidates returns the name slots worth comparing in full: those

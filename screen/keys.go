@@ -4,10 +4,12 @@ import "strings"
 
 // foldKey rewrites a token so that the spellings different romanisations
 // give one name agree: Yevgeniy and Evgenii, Khamid and Hamid,
-// Shcherbakov and Scherbakov, Abdallah and Abdalla, Youssef and Yusef all
-// fold to one key. Tokens with equal keys are very likely the same name;
-// the key also finds spellings that share too few letters for the n-gram
-// search.
+// Shcherbakov and Scherbakov, Abdallah and Abdalla, Youssef and Yusef,
+// Chong and Tsong (Greek τσ), Abdurrahman and Ampntourrachman (Greek μπ, ντ)
+// all fold to one key. Tokens with equal keys are very likely the same name;
+// the index also searches the keys' bigrams, so that spellings sharing few
+// letters are found. The key is for comparison only: it may contain 'C',
+// the class of ch, tch, ts and tz.
 func foldKey(s string) string {
 	if strings.HasPrefix(s, "ye") || strings.HasPrefix(s, "je") && len(s) > 3 {
 		s = s[1:]
@@ -20,28 +22,35 @@ func foldKey(s string) string {
 		if i+1 < len(s) {
 			next = s[i+1]
 		}
+		rest := s[i:]
 		switch {
-		case strings.HasPrefix(s[i:], "shch"):
-			b.WriteString("s")
+		case strings.HasPrefix(rest, "shch"):
+			b.WriteByte('s')
 			i += 3
-		case strings.HasPrefix(s[i:], "sch"):
+		case strings.HasPrefix(rest, "sch"):
 			b.WriteByte('s')
 			i += 2
-		case strings.HasPrefix(s[i:], "tch"):
-			b.WriteByte('h')
+		case strings.HasPrefix(rest, "tch"), strings.HasPrefix(rest, "tsh"):
+			b.WriteByte('C')
 			i += 2
-		case strings.HasPrefix(s[i:], "dzh"):
+		case strings.HasPrefix(rest, "dzh"):
 			b.WriteByte('j')
 			i += 2
+		case i == 0 && c == 't' && next == 'z':
+			// Greek τζ, the sound j: Τζον is John.
+			b.WriteByte('j')
+			i++
 		case c == 'd' && next == 'j', c == 'z' && next == 'h':
 			b.WriteByte('j')
 			i++
-		case (c == 'k' || c == 'c' || c == 's') && next == 'h':
-			if c == 's' {
-				b.WriteByte('s')
-			} else {
-				b.WriteByte('h')
-			}
+		case c == 'c' && next == 'h', c == 't' && (next == 's' || next == 'z'):
+			b.WriteByte('C')
+			i++
+		case c == 'k' && next == 'h':
+			b.WriteByte('h')
+			i++
+		case c == 's' && next == 'h':
+			b.WriteByte('s')
 			i++
 		case c == 'p' && next == 'h':
 			b.WriteByte('f')
@@ -49,8 +58,15 @@ func foldKey(s string) string {
 		case (c == 't' || c == 'd' || c == 'g') && next == 'h':
 			b.WriteByte(c)
 			i++
-		case c == 't' && next == 'z':
-			b.WriteString("ts")
+		case (c == 'm' && (next == 'b' || next == 'p')) && i > 0:
+			// Greek μπ inside a word is b in foreign names.
+			b.WriteByte('b')
+			i++
+		case (c == 'n' && (next == 'd' || next == 't')) && i > 0:
+			b.WriteByte('d')
+			i++
+		case c == 'n' && next == 'g' && i > 0 && i+2 < len(s):
+			b.WriteByte('g')
 			i++
 		case c == 'c' && next == 'k':
 			b.WriteByte('k')
@@ -83,7 +99,7 @@ func foldKey(s string) string {
 func skeletonKey(s string) string {
 	s = trimFinalH(collapse(s))
 	var b strings.Builder
-	b.Grow(len(s))
+	b.Grow(len(s) + 1)
 	var last byte
 	put := func(c byte) {
 		if c != last {
@@ -91,39 +107,30 @@ func skeletonKey(s string) string {
 			last = c
 		}
 	}
+	if s != "" && strings.IndexByte("aeiou", s[0]) >= 0 {
+		// Arabic and Hebrew write an initial vowel with a letter
+		// (alef, ain), so whether a name begins with one is known:
+		// اسد (Assad) is not سعيد (Saeed).
+		put('a')
+		last = 0
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		next := byte(0)
-		if i+1 < len(s) {
-			next = s[i+1]
-		}
-		if next == 'h' {
-			switch c {
-			case 's', 'z':
-				put('s')
-				i++
-				continue
-			case 'k', 'c':
-				put('k')
-				i++
-				continue
-			case 'g':
-				put('g')
-				i++
-				continue
-			case 't':
-				put('t')
-				i++
-				continue
-			case 'd':
-				put('d')
-				i++
-				continue
-			case 'p':
-				put('b')
-				i++
-				continue
-			}
+		rest := s[i:]
+		switch {
+		case strings.HasPrefix(rest, "tsh"), strings.HasPrefix(rest, "tch"):
+			put('c')
+			i += 2
+			continue
+		case strings.HasPrefix(rest, "ch"), strings.HasPrefix(rest, "ts"), strings.HasPrefix(rest, "tz"):
+			put('c')
+			i++
+			continue
+		case len(rest) > 1 && rest[1] == 'h' && strings.IndexByte("szkgtdp", c) >= 0:
+			// sh, zh, kh, gh, th, dh, ph: one consonant each.
+			put("ssgkbtd"[strings.IndexByte("szgkptd", c)])
+			i++
+			continue
 		}
 		switch c {
 		case 'a', 'e', 'i', 'o', 'u', 'y', 'w':

@@ -12,7 +12,8 @@ import (
 // used below as the fallback for every other script) writes Arabic محمد as
 // "mHmd" and Hebrew כהן as "KHhn", which no Latin spelling of the name
 // resembles. The tables follow the conventions passports and sanctions lists
-// use most: ICAO 9303 / BGN-PCGN for Cyrillic, ELOT 743 for Greek, and the
+// use most: ICAO 9303 / BGN-PCGN for Cyrillic, ELOT 743 for Greek (but χ
+// as kh, which is how names from elsewhere are written with it), and the
 // common "Mohammed"-style romanisation of Arabic and Hebrew, where short
 // vowels are not written and long ones are written as letters.
 
@@ -36,7 +37,7 @@ var greek = map[rune]string{
 	'α': "a", 'β': "v", 'γ': "g", 'δ': "d", 'ε': "e", 'ζ': "z", 'η': "i",
 	'θ': "th", 'ι': "i", 'κ': "k", 'λ': "l", 'μ': "m", 'ν': "n", 'ξ': "x",
 	'ο': "o", 'π': "p", 'ρ': "r", 'σ': "s", 'ς': "s", 'τ': "t", 'υ': "y",
-	'φ': "f", 'χ': "ch", 'ψ': "ps", 'ω': "o",
+	'φ': "f", 'χ': "kh", 'ψ': "ps", 'ω': "o",
 }
 
 // greekPairs are the Greek digraphs whose reading differs from their
@@ -51,7 +52,7 @@ var greekPairs = map[[2]rune][2]string{ // [start of word, inside]
 	{'ν', 'τ'}: {"d", "nd"},
 	{'γ', 'κ'}: {"g", "ng"},
 	{'γ', 'γ'}: {"ng", "ng"},
-	{'γ', 'χ'}: {"nch", "nch"},
+	{'γ', 'χ'}: {"nkh", "nkh"},
 	{'γ', 'ξ'}: {"nx", "nx"},
 	{'τ', 'σ'}: {"ts", "ts"},
 	{'τ', 'ζ'}: {"tz", "tz"},
@@ -75,7 +76,7 @@ const arabicShadda = '\u0651'
 
 var hebrew = map[rune]string{
 	'א': "a", 'ב': "v", 'ג': "g", 'ד': "d", 'ה': "h", 'ו': "o", 'ז': "z",
-	'ח': "ch", 'ט': "t", 'י': "i", 'כ': "kh", 'ך': "kh", 'ל': "l", 'מ': "m",
+	'ח': "kh", 'ט': "t", 'י': "i", 'כ': "kh", 'ך': "kh", 'ל': "l", 'מ': "m",
 	'ם': "m", 'נ': "n", 'ן': "n", 'ס': "s", 'ע': "a", 'פ': "f", 'ף': "f",
 	'צ': "ts", 'ץ': "ts", 'ק': "k", 'ר': "r", 'ש': "sh", 'ת': "t",
 }

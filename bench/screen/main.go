@@ -1,0 +1,544 @@
+// Command screen measures the visa-screening matcher (package screen) on
+// the OFAC SDN list: quality on a perturbed query set built from the list
+// (typos, dropped and swapped tokens, missing middle names, honorifics,
+// names written in Cyrillic, Greek, Arabic and Hebrew script) and on names
+// that are not listed, then latency, throughput, build time and memory at
+// the list's size and with synthetic entries added up to -synthetic.
+//
+// Runs repeat: every random choice comes from -seed.
+//
+//	go run ./bench/screen -data ../shared/data/sanctions -synthetic 1000000
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mozillazg/go-unidecode"
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/lists"
+	"github.com/oversight-dev/oversight/screen"
+	"golang.org/x/sys/unix"
+)
+
+var (
+	dataDir   = flag.String("data", "../shared/data/sanctions", "directory holding sdn.csv, alt.csv and sdn_comments.csv")
+	seed      = flag.Uint64("seed", 6, "seed of every random choice")
+	nListed   = flag.Int("queries", 4000, "perturbed queries of listed persons")
+	nUnlisted = flag.Int("unlisted", 4000, "queries of persons not on the list")
+	entities  = flag.Bool("entities", true, "index the list's entities too, as distractors, so the index has the list's full size")
+	synthetic = flag.Int("synthetic", 0, "then add synthetic persons up to this many designations and measure again (0: skip)")
+	verbose   = flag.Int("show", 0, "print this many failed listed queries and false positives")
+	cpuprof   = flag.String("cpuprofile", "", "write a CPU profile of the speed runs to this file")
+)
+
+func main() {
+	flag.Parse()
+	log.SetFlags(0)
+	rng := rand.New(rand.NewPCG(*seed, *seed^0x5eed))
+
+	start := time.Now()
+	res, err := lists.Load(lists.FormatOFACSDN, filepath.Join(*dataDir, "sdn.csv"), lists.Options{Entities: *entities})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ds := res.Designations
+	for i := range ds {
+		ds[i].ID = "des_" + strings.ReplaceAll(ds[i].Source, ":", "-")
+	}
+	fmt.Printf("list: %d designations read in %v (skipped %v)\n", len(ds), time.Since(start).Round(time.Millisecond), res.Skipped)
+
+	ix := screen.NewIndex()
+	start = time.Now()
+	if err := ix.PutAll(ds); err != nil {
+		log.Fatal(err)
+	}
+	build := time.Since(start)
+	st := ix.Stats()
+	fmt.Printf("index: %d designations, %d names, %d distinct tokens, built in %v\n", st.Designations, st.Names, st.Tokens, build.Round(time.Millisecond))
+	printMemory()
+
+	// Queries are made from the list's persons only.
+	people, err := lists.Load(lists.FormatOFACSDN, filepath.Join(*dataDir, "sdn.csv"), lists.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	isPerson := make(map[string]bool)
+	for _, d := range people.Designations {
+		isPerson[d.Source] = true
+	}
+	persons := make([]*oversight.Designation, 0, len(ds))
+	for i := range ds {
+		if isPerson[ds[i].Source] {
+			persons = append(persons, &ds[i])
+		}
+	}
+	qs := listedQueries(rng, persons, *nListed)
+	qs = append(qs, unlistedQueries(rng, ds, persons, *nUnlisted)...)
+	twins := nameTwins(ds)
+
+	fmt.Printf("\n== quality: %d listed queries (perturbed), %d not listed, seed %d\n", *nListed, *nUnlisted, *seed)
+	quality(ix, qs, twins)
+
+	fmt.Printf("\n== speed at the list's size (%d names)\n", st.Names)
+	speed(ix, qs)
+
+	if *synthetic > len(ds) {
+		n := *synthetic - len(ds)
+		fmt.Printf("\n== adding %d synthetic persons\n", n)
+		syn := syntheticPersons(rng, n)
+		start = time.Now()
+		const chunk = 50_000
+		for i := 0; i < len(syn); i += chunk {
+			if err := ix.PutAll(syn[i:min(i+chunk, len(syn))]); err != nil {
+				log.Fatal(err)
+			}
+		}
+		build := time.Since(start)
+		// The index keeps its own copies; let the generator's go.
+		synQueries := syntheticQueries(rng, syn, 2000)
+		syn = nil
+		st := ix.Stats()
+		fmt.Printf("index: %d designations, %d names, %d distinct tokens, synthetic part built in %v\n", st.Designations, st.Names, st.Tokens, build.Round(time.Millisecond))
+		printMemory()
+		fmt.Printf("\n== quality with %d designations (SDN queries among synthetic distractors)\n", st.Designations)
+		quality(ix, qs, twins)
+		fmt.Printf("\n== speed with %d designations (SDN queries and perturbed synthetic names)\n", st.Designations)
+		speed(ix, append(slices.Clone(qs), synQueries...))
+		printMemory()
+	}
+}
+
+func printMemory() {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	rss, hwm := procStatus("VmRSS"), procStatus("VmHWM")
+	fmt.Printf("memory: heap in use %.0f MiB, heap sys %.0f MiB, RSS %s, peak RSS %s\n",
+		float64(m.HeapInuse)/(1<<20), float64(m.HeapSys)/(1<<20), rss, hwm)
+}
+
+func procStatus(key string) string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "n/a"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "n/a"
+}
+
+// query is one benchmark query: a name, the designation it was made from
+// ("" for a name not on the list) and how it was perturbed.
+type query struct {
+	name   string
+	source string
+	from   string // the listed name it was made from
+	kind   string
+}
+
+var kinds = []string{"typo", "two-typos", "drop-middle", "swap", "honorific", "cyrillic", "greek", "arabic", "hebrew", "romanised"}
+
+var honorificWords = []string{"Mr.", "Dr.", "Sheikh", "Gen.", "Haji", "Prof.", "Mrs.", "Col."}
+
+func listedQueries(rng *rand.Rand, persons []*oversight.Designation, n int) []query {
+	out := make([]query, 0, n)
+	for i := 0; i < n; i++ {
+		d := persons[rng.IntN(len(persons))]
+		names := append([]string{d.Name}, d.Aliases...)
+		name := names[rng.IntN(len(names))]
+		kind := kinds[i%len(kinds)]
+		out = append(out, query{name: perturb(rng, name, kind), source: d.ID, from: name, kind: kind})
+	}
+	return out
+}
+
+func perturb(rng *rand.Rand, name, kind string) string {
+	words := strings.Fields(name)
+	switch kind {
+	case "typo":
+		return typo(rng, words, 1)
+	case "two-typos":
+		return typo(rng, words, 2)
+	case "drop-middle":
+		if len(words) >= 3 {
+			k := 1 + rng.IntN(len(words)-2)
+			return strings.Join(slices.Delete(slices.Clone(words), k, k+1), " ")
+		}
+		return typo(rng, words, 1)
+	case "swap":
+		w := slices.Clone(words)
+		rng.Shuffle(len(w), func(i, j int) { w[i], w[j] = w[j], w[i] })
+		if slices.Equal(w, words) && len(w) > 1 {
+			slices.Reverse(w)
+		}
+		return strings.Join(w, " ")
+	case "honorific":
+		return honorificWords[rng.IntN(len(honorificWords))] + " " + name
+	case "cyrillic":
+		return toCyrillic(name)
+	case "greek":
+		return toGreek(name)
+	case "arabic":
+		return toArabic(name, rng)
+	case "hebrew":
+		return toHebrew(name, rng)
+	case "romanised":
+		// Into Cyrillic and back out with another romanisation
+		// (unidecode's: й i, ю iu, х kh).
+		return unidecode.Unidecode(toCyrillic(name))
+	}
+	return name
+}
+
+// typo makes n edits (insertion, deletion, substitution, transposition) in
+// tokens of four letters or more, one edit per token where it can.
+func typo(rng *rand.Rand, words []string, n int) string {
+	w := slices.Clone(words)
+	var long []int
+	for i, x := range w {
+		if len(x) >= 4 {
+			long = append(long, i)
+		}
+	}
+	if len(long) == 0 {
+		return strings.Join(w, " ")
+	}
+	rng.Shuffle(len(long), func(i, j int) { long[i], long[j] = long[j], long[i] })
+	for e := 0; e < n; e++ {
+		k := long[e%len(long)]
+		b := []byte(w[k])
+		p := 1 + rng.IntN(len(b)-1) // typos rarely hit the first letter
+		c := byte('a' + rng.IntN(26))
+		switch rng.IntN(4) {
+		case 0:
+			b = slices.Insert(b, p, c)
+		case 1:
+			b = slices.Delete(b, p, p+1)
+		case 2:
+			b[p] = c
+		case 3:
+			if p+1 < len(b) {
+				b[p], b[p+1] = b[p+1], b[p]
+			} else {
+				b[p] = c
+			}
+		}
+		w[k] = string(b)
+	}
+	return strings.Join(w, " ")
+}
+
+// givenNames and surnames of the names not on the list: common names from
+// many countries. A generated name that happens to be listed is dropped.
+var givenNames = strings.Fields(`James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth
+William Barbara Richard Susan Joseph Jessica Thomas Sarah Charles Karen Daniel Lisa Matthew Nancy
+Anthony Betty Mark Sandra Paul Emily Steven Kimberly Andrew Donna Kenneth Michelle Joshua Carol
+Olga Irina Natalia Elena Tatiana Svetlana Dmitry Sergei Andrei Alexei Nikolai Pavel Igor Mikhail
+Wei Fang Jing Li Min Hui Lei Yan Jun Hao Mei Xiu Chen Ming Hiroshi Yuki Takeshi Sakura Kenji
+Priya Rahul Anjali Vikram Sunita Arjun Deepa Rohan Kavita Sanjay Lakshmi Ravi Aisha Fatima Omar
+Youssef Layla Karim Nadia Tariq Samira Hamza Zainab Bilal Mariam Kwame Ama Kofi Abena Chidi Ngozi
+Emeka Amara Tunde Folake Sipho Thandiwe Juan Maria Carlos Ana Luis Sofia Jorge Lucia Pedro Camila
+Diego Valentina Miguel Isabella Giovanni Francesca Luca Chiara Marco Giulia Pierre Camille Louis
+Chloe Hugo Lea Lukas Anna Jonas Lena Felix Marie Jan Eva Piotr Agnieszka Tomasz Katarzyna Mehmet
+Ayse Mustafa Fatma Emre Zeynep Nikos Eleni Giorgos Maria Dimitris Katerina Yosef Noa Avi Tamar
+Eitan Shira Lars Ingrid Erik Astrid Bjorn Sigrid Sven Freya Aoife Cian Siobhan Padraig Niamh`)
+
+var surnames = strings.Fields(`Smith Johnson Williams Brown Jones Miller Davis Wilson Anderson Taylor
+Thomas Moore Martin Jackson Thompson White Harris Clark Lewis Robinson Walker Young Allen King Wright
+Scott Green Baker Adams Nelson Hill Campbell Mitchell Roberts Carter Phillips Evans Turner Parker
+Ivanova Smirnov Kuznetsova Popov Sokolova Lebedev Kozlova Novikov Morozova Volkov Solovyova Vasiliev
+Wang Zhang Liu Yang Huang Zhao Zhou Wu Xu Sun Ma Zhu Hu Guo He Lin Luo Gao Sato Suzuki Takahashi
+Tanaka Watanabe Ito Yamamoto Nakamura Kobayashi Sharma Verma Gupta Patel Reddy Nair Iyer Menon Rao
+Das Bose Mehta Kapoor Haddad Khoury Nasser Mansour Saleh Aziz Farouk Hamdan Darwish Karam Mensah
+Owusu Boateng Okafor Adeyemi Okonkwo Nwosu Dlamini Nkosi Garcia Rodriguez Martinez Hernandez Lopez
+Gonzalez Perez Sanchez Ramirez Torres Flores Rivera Gomez Diaz Rossi Russo Ferrari Esposito Bianchi
+Romano Colombo Dubois Durand Leroy Moreau Laurent Lefebvre Muller Schmidt Schneider Fischer Weber
+Meyer Wagner Becker Kowalski Nowak Wisniewski Wojcik Yilmaz Kaya Demir Sahin Celik Papadopoulos
+Georgiou Nikolaidis Cohen Levi Mizrahi Peretz Biton Friedman Hansen Johansen Olsen Larsen Andersen
+Nielsen Murphy Kelly Byrne Ryan Walsh OBrien Doyle`)
+
+// unlistedQueries makes names that are not on the list. A name all of
+// whose tokens appear in one listed name ("Mario SANCHEZ" for "Mario PARRA
+// SANCHEZ") is not counted as unlisted: a screener must flag it.
+func unlistedQueries(rng *rand.Rand, all []oversight.Designation, persons []*oversight.Designation, n int) []query {
+	byToken := make(map[string][]map[string]bool)
+	for i := range all {
+		for _, name := range append([]string{all[i].Name}, all[i].Aliases...) {
+			set := make(map[string]bool)
+			for _, t := range strings.Fields(screen.Normalize(name)) {
+				set[t] = true
+			}
+			for t := range set {
+				byToken[t] = append(byToken[t], set)
+			}
+		}
+	}
+	isListed := func(name string) bool {
+		toks := strings.Fields(screen.Normalize(name))
+		if len(toks) == 0 {
+			return true
+		}
+	sets:
+		for _, set := range byToken[toks[0]] {
+			for _, t := range toks[1:] {
+				if !set[t] {
+					continue sets
+				}
+			}
+			return true
+		}
+		return false
+	}
+	out := make([]query, 0, n)
+	for len(out) < n {
+		var name string
+		switch rng.IntN(3) {
+		case 0, 1:
+			// A common name from anywhere, with a middle name at times.
+			name = givenNames[rng.IntN(len(givenNames))] + " " + surnames[rng.IntN(len(surnames))]
+			if rng.IntN(4) == 0 {
+				name = givenNames[rng.IntN(len(givenNames))] + " " + name
+			}
+		default:
+			// The hard case: a given name of one listed person and
+			// the surname of another ("George Bush" and "George
+			// HABBASH").
+			a := strings.Fields(persons[rng.IntN(len(persons))].Name)
+			b := strings.Fields(persons[rng.IntN(len(persons))].Name)
+			if len(a) < 2 || len(b) < 2 {
+				continue
+			}
+			name = a[0] + " " + b[len(b)-1]
+		}
+		if isListed(name) {
+			continue
+		}
+		kind := kinds[len(out)%len(kinds)]
+		out = append(out, query{name: perturb(rng, name, kind), from: name, kind: kind})
+	}
+	return out
+}
+
+func sortedKey(name string) string {
+	f := strings.Fields(screen.Normalize(name))
+	sort.Strings(f)
+	return strings.Join(f, " ")
+}
+
+// nameTwins maps each normalised name to the designations bearing it: a
+// query made from one of them may rightly find another person of the same
+// name, and no matcher can tell them apart by name.
+func nameTwins(ds []oversight.Designation) map[string][]string {
+	m := make(map[string][]string)
+	for i := range ds {
+		for _, name := range append([]string{ds[i].Name}, ds[i].Aliases...) {
+			k := sortedKey(name)
+			if !slices.Contains(m[k], ds[i].ID) {
+				m[k] = append(m[k], ds[i].ID)
+			}
+		}
+	}
+	return m
+}
+
+func correct(q query, id string, twins map[string][]string) bool {
+	return id == q.source || q.source != "" && slices.Contains(twins[sortedKey(q.from)], id)
+}
+
+type tally struct{ n, top1, top1band, top10, fp int }
+
+func quality(ix *screen.Index, qs []query, twins map[string][]string) {
+	byKind := map[string]*tally{}
+	var listed, unlisted tally
+	var bandAll, bandCorrect int
+	shown := 0
+	for _, q := range qs {
+		ms, err := ix.Screen(screen.Query{Name: q.name, Limit: 10})
+		if err != nil {
+			log.Fatalf("screen %q: %v", q.name, err)
+		}
+		t := byKind[q.kind]
+		if t == nil {
+			t = new(tally)
+			byKind[q.kind] = t
+		}
+		for _, m := range ms {
+			if m.Score >= screen.ReviewScore {
+				bandAll++
+				if correct(q, m.DesignationID, twins) {
+					bandCorrect++
+				}
+			}
+		}
+		if q.source == "" {
+			unlisted.n++
+			if len(ms) > 0 && ms[0].Score >= screen.ReviewScore {
+				unlisted.fp++
+				t.fp++
+				if shown < *verbose {
+					shown++
+					fmt.Printf("  false positive: %q (from %q, %s) -> %q %.3f: %s\n", q.name, q.from, q.kind, ms[0].MatchedAlias, ms[0].Score, ms[0].Explanation.Summary)
+				}
+			}
+			continue
+		}
+		listed.n++
+		t.n++
+		if len(ms) > 0 && correct(q, ms[0].DesignationID, twins) {
+			listed.top1++
+			t.top1++
+			if ms[0].Score >= screen.ReviewScore {
+				listed.top1band++
+				t.top1band++
+			}
+		} else if shown < *verbose {
+			shown++
+			got := "nothing"
+			if len(ms) > 0 {
+				got = fmt.Sprintf("%q %.3f (%s)", ms[0].MatchedAlias, ms[0].Score, ms[0].Explanation.Summary)
+			}
+			fmt.Printf("  missed: %q (from %q, %s) -> %s\n", q.name, q.from, q.kind, got)
+		}
+		for _, m := range ms {
+			if correct(q, m.DesignationID, twins) {
+				listed.top10++
+				t.top10++
+				break
+			}
+		}
+	}
+	fmt.Printf("%-12s %6s %9s %14s %10s %12s\n", "perturbation", "listed", "recall@1", "recall@1≥0.85", "recall@10", "FP≥0.85")
+	for _, k := range kinds {
+		t := byKind[k]
+		fmt.Printf("%-12s %6d %9.3f %14.3f %10.3f %12s\n", k, t.n, ratio(t.top1, t.n), ratio(t.top1band, t.n), ratio(t.top10, t.n), fmt.Sprintf("%d/%d", t.fp, countUnlisted(qs, k)))
+	}
+	fmt.Printf("%-12s %6d %9.3f %14.3f %10.3f\n", "all listed", listed.n, ratio(listed.top1, listed.n), ratio(listed.top1band, listed.n), ratio(listed.top10, listed.n))
+	fmt.Printf("recall@1 (top match is the person, any score ≥ %.2f): %.4f\n", screen.DefaultMinScore, ratio(listed.top1, listed.n))
+	fmt.Printf("recall@1 in the review band (top match is the person, score ≥ %.2f): %.4f\n", screen.ReviewScore, ratio(listed.top1band, listed.n))
+	fmt.Printf("precision at %.2f (matches scoring ≥ %.2f that are the person, over all queries): %.4f (%d of %d)\n", screen.ReviewScore, screen.ReviewScore, ratio(bandCorrect, bandAll), bandCorrect, bandAll)
+	fmt.Printf("false positives on names not listed (top match ≥ %.2f): %.4f (%d of %d)\n", screen.ReviewScore, ratio(unlisted.fp, unlisted.n), unlisted.fp, unlisted.n)
+}
+
+func countUnlisted(qs []query, kind string) int {
+	n := 0
+	for _, q := range qs {
+		if q.source == "" && q.kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func speed(ix *screen.Index, qs []query) {
+	if *cpuprof != "" {
+		f, err := os.Create(*cpuprof)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	// Warm up, then time each query alone.
+	for _, q := range qs[:min(len(qs), 200)] {
+		ix.Screen(screen.Query{Name: q.name})
+	}
+	// Wall time, and the CPU time of the thread, which other work on a
+	// shared machine does not inflate.
+	lat := make([]time.Duration, len(qs))
+	cpu := make([]time.Duration, len(qs))
+	runtime.LockOSThread()
+	for i, q := range qs {
+		c := threadCPU()
+		t := time.Now()
+		if _, err := ix.Screen(screen.Query{Name: q.name}); err != nil {
+			log.Fatal(err)
+		}
+		lat[i] = time.Since(t)
+		cpu[i] = threadCPU() - c
+	}
+	runtime.UnlockOSThread()
+	slices.Sort(cpu)
+	if *verbose > 0 {
+		idx := make([]int, len(lat))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortFunc(idx, func(a, b int) int { return int(lat[b] - lat[a]) })
+		for _, i := range idx[:min(5, len(idx))] {
+			fmt.Printf("  slow: %v %q (%s)\n", lat[i].Round(time.Microsecond), qs[i].name, qs[i].kind)
+		}
+	}
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	fmt.Printf("one query at a time, %d queries, wall time: p50 %v, p90 %v, p99 %v, max %v\n",
+		len(lat), pct(0.50).Round(time.Microsecond), pct(0.90).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), lat[len(lat)-1].Round(time.Microsecond))
+	lat = cpu
+	fmt.Printf("one query at a time, %d queries, thread CPU time: p50 %v, p90 %v, p99 %v, max %v\n",
+		len(lat), pct(0.50).Round(time.Microsecond), pct(0.90).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), lat[len(lat)-1].Round(time.Microsecond))
+	fmt.Printf("load average while measuring: %s\n", loadavg())
+
+	// A batch: every query, by GOMAXPROCS workers.
+	workers := runtime.GOMAXPROCS(0)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	t := time.Now()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(qs) {
+					return
+				}
+				ix.Screen(screen.Query{Name: qs[i].name})
+			}
+		}()
+	}
+	wg.Wait()
+	el := time.Since(t)
+	fmt.Printf("batch of %d queries on %d workers: %v, %.0f queries/s\n", len(qs), workers, el.Round(time.Millisecond), float64(len(qs))/el.Seconds())
+	debug.FreeOSMemory()
+}
+
+// threadCPU returns the CPU time the calling OS thread has used.
+func threadCPU() time.Duration {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "n/a"
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:min(3, len(f))], " ")
+}
