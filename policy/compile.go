@@ -65,7 +65,7 @@ type rule struct {
 	code    string
 	permit  bool
 	policy  *cedar.Policy
-	explain func(in *input) string
+	explain func(in input) string
 }
 
 // LicenseID returns the id of the licence the policy was compiled from.
@@ -196,8 +196,8 @@ type builder struct {
 
 // add appends one policy: a comment saying what it does, the code
 // annotation, the effect and the conditions, which are Cedar text such as
-// `when { context.protected_target }`, or empty for an unconditional rule.
-func (b *builder) add(code string, permit bool, comment, conditions string, explain func(*input) string) {
+// `when { context.flags.protected_target }`, or empty for an unconditional rule.
+func (b *builder) add(code string, permit bool, comment, conditions string, explain func(input) string) {
 	if b.text.Len() > 0 {
 		b.text.WriteString("\n")
 	}
@@ -223,13 +223,13 @@ func compileTemplate(b *builder, t *oversight.DeclarationTemplate) {
 	r := &t.Rules
 	tr, sc := r.Terrorism, r.SeriousCrime
 	listed := slices.DeleteFunc(slices.Clone(tr.Acts), func(a string) bool { return slices.Contains(tr.ReviewActs, a) })
-	cond := fmt.Sprintf("context.category == \"terrorism\" &&\n  %s.contains(context.act)", set(listed))
+	cond := fmt.Sprintf("context.legal_basis.category == \"terrorism\" &&\n  %s.contains(context.legal_basis.act)", set(listed))
 	if len(tr.ReviewActs) > 0 {
-		cond = fmt.Sprintf("context.category == \"terrorism\" &&\n  (%s.contains(context.act) ||\n   (%s.contains(context.act) && context.has_justification))",
+		cond = fmt.Sprintf("context.legal_basis.category == \"terrorism\" &&\n  (%s.contains(context.legal_basis.act) ||\n   (%s.contains(context.legal_basis.act) && context.flags.has_justification))",
 			set(listed), set(tr.ReviewActs))
 	}
 	b.add(tr.Clause, true, clauseComment(t, tr.Clause, "permits a listed terrorist act; an act under review needs a justification"),
-		"when {\n  "+cond+"\n}", func(in *input) string {
+		"when {\n  "+cond+"\n}", func(in input) string {
 			act := in.r.LegalBasis.Act
 			if slices.Contains(tr.ReviewActs, act) {
 				return "terrorist act: " + act + ", not among the listed acts; permitted on the justification given and flagged for review"
@@ -237,20 +237,20 @@ func compileTemplate(b *builder, t *oversight.DeclarationTemplate) {
 			return "terrorist act: " + act
 		})
 	b.add(sc.Clause, true, clauseComment(t, sc.Clause, fmt.Sprintf("permits a crime punished by at least %d years of imprisonment", sc.MinSentenceYears)),
-		fmt.Sprintf("when {\n  context.category == \"serious_crime\" &&\n  context.max_sentence_years >= %d\n}", sc.MinSentenceYears),
-		func(in *input) string { return "serious crime: " + years(in.years()) + " under national law" })
+		fmt.Sprintf("when {\n  context.legal_basis.category == \"serious_crime\" &&\n  context.legal_basis.max_sentence_years >= %d\n}", sc.MinSentenceYears),
+		func(in input) string { return "serious crime: " + years(in.years()) + " under national law" })
 
 	type forbid struct {
 		clause  string
 		comment string
 		cond    string
-		explain func(*input) string
+		explain func(input) string
 	}
 	var forbids []forbid
 	forbids = append(forbids, forbid{r.Purpose.Clause, "forbids any other purpose, and a crime below the serious-crime threshold",
-		fmt.Sprintf("when {\n  !%s.contains(context.category) ||\n  (context.category == \"serious_crime\" &&\n   context.max_sentence_years < %d)\n}",
+		fmt.Sprintf("when {\n  !%s.contains(context.legal_basis.category) ||\n  (context.legal_basis.category == \"serious_crime\" &&\n   context.legal_basis.max_sentence_years < %d)\n}",
 			set([]string{string(oversight.CategoryTerrorism), string(oversight.CategorySeriousCrime)}), sc.MinSentenceYears),
-		func(in *input) string {
+		func(in input) string {
 			if c := in.r.LegalBasis.Category; c != oversight.CategorySeriousCrime {
 				return "outside the declared purpose: category " + string(c) + " is neither a terrorist act nor a serious crime"
 			}
@@ -259,14 +259,14 @@ func compileTemplate(b *builder, t *oversight.DeclarationTemplate) {
 	if e := r.Expression; e != nil {
 		forbids = append(forbids, forbid{e.Clause, "forbids use when all the conduct given is expression",
 			fmt.Sprintf("when {\n  !context.conduct.isEmpty() &&\n  %s.containsAll(context.conduct)\n}", set(e.Conduct)),
-			func(in *input) string {
+			func(in input) string {
 				return "expression is not a crime: all the conduct given (" + strings.Join(in.r.LegalBasis.Conduct, ", ") + ") is expression"
 			}})
 	}
 	if n := r.NonDiscrimination; n != nil {
 		forbids = append(forbids, forbid{n.Clause, "forbids use on a protected ground",
-			fmt.Sprintf("when {\n  context.grounds.containsAny(%s)\n}", set(n.Grounds)),
-			func(in *input) string {
+			fmt.Sprintf("when {\n  %s.containsAny(context.grounds)\n}", set(n.Grounds)),
+			func(in input) string {
 				var hit []string
 				for _, g := range in.r.Grounds {
 					if slices.Contains(n.Grounds, g) && !slices.Contains(hit, g) {
@@ -283,21 +283,21 @@ func compileTemplate(b *builder, t *oversight.DeclarationTemplate) {
 			for i, c := range fp.Categories {
 				cats[i] = string(c)
 			}
-			conds = append(conds, set(cats)+".contains(context.category)")
+			conds = append(conds, set(cats)+".contains(context.legal_basis.category)")
 		}
 		if len(fp.Acts) > 0 {
-			conds = append(conds, "context.category == \"terrorism\" &&\n  "+set(fp.Acts)+".contains(context.act)")
+			conds = append(conds, "context.legal_basis.category == \"terrorism\" &&\n  "+set(fp.Acts)+".contains(context.legal_basis.act)")
 		}
 		if len(fp.Conduct) > 0 {
-			conds = append(conds, "context.conduct.containsAny("+set(fp.Conduct)+")")
+			conds = append(conds, set(fp.Conduct)+".containsAny(context.conduct)")
 		}
 		forbids = append(forbids, forbid{fp.Clause, "forbids a purpose the declaration excludes: " + fp.Description,
 			"when {\n  " + strings.Join(conds, " &&\n  ") + "\n}",
-			func(*input) string { return "forbidden purpose: " + fp.Description }})
+			func(input) string { return "forbidden purpose: " + fp.Description }})
 	}
 	forbids = append(forbids, forbid{r.LegalApproval.Clause, "forbids use without legal approval",
-		"unless {\n  context.has_warrant\n}",
-		func(*input) string { return "no legal approval: warrant_ref is missing or blank" }})
+		"unless {\n  context.flags.has_warrant\n}",
+		func(input) string { return "no legal approval: warrant_ref is missing or blank" }})
 
 	// Cite the clauses in the declaration's own order.
 	pos := func(id string) int {
@@ -314,14 +314,14 @@ func compileScope(b *builder, l *License) {
 	s := &l.Scope
 	if l.Status == oversight.LicenseActive {
 		b.add(CodeStatus, false, "SCOPE-STATUS: the licence is active; forbids a deployment not registered to it",
-			"unless {\n  context.deployment_registered\n}",
-			func(in *input) string {
+			"unless {\n  context.flags.deployment_registered\n}",
+			func(in input) string {
 				return "deployment " + in.r.DeploymentID + " is not registered to this licence"
 			})
 	} else {
 		status := l.Status
 		b.add(CodeStatus, false, "SCOPE-STATUS: the licence is "+string(status)+"; only an active licence permits use", "",
-			func(in *input) string {
+			func(in input) string {
 				msg := "the licence is " + string(status) + "; only an active licence permits use"
 				if !in.f.DeploymentRegistered {
 					msg += "; deployment " + in.r.DeploymentID + " is not registered to it"
@@ -332,7 +332,7 @@ func compileScope(b *builder, l *License) {
 	from, until := s.ValidFrom, s.ValidUntil
 	b.add(CodeValidity, false, "SCOPE-VALIDITY: forbids use outside the licence's validity",
 		fmt.Sprintf("when {\n  context.now < %s ||\n  context.now >= %s\n}", datetime(from, true), datetime(until, false)),
-		func(in *input) string {
+		func(in input) string {
 			if in.f.Now.Before(from) {
 				return "the licence is not valid yet: valid from " + stamp(from)
 			}
@@ -340,28 +340,28 @@ func compileScope(b *builder, l *License) {
 		})
 	purposes := categories(s.Purposes)
 	b.add(CodePurpose, false, "SCOPE-PURPOSE: forbids a purpose the licence does not cover",
-		fmt.Sprintf("unless {\n  %s.contains(context.category)\n}", set(purposes)),
-		func(in *input) string {
+		fmt.Sprintf("unless {\n  %s.contains(context.legal_basis.category)\n}", set(purposes)),
+		func(in input) string {
 			return "the licence does not cover " + string(in.r.LegalBasis.Category) + " (licensed purposes: " + strings.Join(purposes, ", ") + ")"
 		})
 	b.add(CodeCountry, false, "SCOPE-COUNTRY: forbids a target in a blocked country",
 		fmt.Sprintf("when {\n  %s.contains(context.country_code)\n}", set(s.BlockedCountryCodes)),
-		func(in *input) string {
+		func(in input) string {
 			return "target country code " + in.r.Target.CountryCode + " is blocked by the licence"
 		})
 	b.add(CodeProtected, false, "SCOPE-PROTECTED: forbids a target on the protected-persons register",
-		"when {\n  context.protected_target\n}",
-		func(*input) string { return "the target is on the protected-persons register" })
+		"when {\n  context.flags.protected_target\n}",
+		func(input) string { return "the target is on the protected-persons register" })
 	quota := s.MaxActiveOperations
 	b.add(CodeQuota, false, "SCOPE-QUOTA: forbids a permit beyond the licence's quota of unexpired permits",
 		fmt.Sprintf("when {\n  context.active_permits >= %d\n}", quota),
-		func(in *input) string {
+		func(in input) string {
 			return fmt.Sprintf("quota reached: the licence holds %d unexpired permits and allows at most %d", in.f.ActivePermits, quota)
 		})
 	ops := operations(s.Operations)
 	b.add(CodeOperation, false, "SCOPE-OPERATION: forbids an operation the licence does not allow",
 		fmt.Sprintf("unless {\n  %s.contains(action)\n}", actions(ops)),
-		func(in *input) string {
+		func(in input) string {
 			return "operation " + string(in.r.Operation) + " is not allowed by the licence (allowed: " + strings.Join(ops, ", ") + ")"
 		})
 }
@@ -372,7 +372,7 @@ func compileRestriction(b *builder, r *oversight.Restriction) {
 	var conds []string
 	purposes, ops := categories(r.Purposes), operations(r.Operations)
 	if len(purposes) > 0 {
-		conds = append(conds, "!"+set(purposes)+".contains(context.category)")
+		conds = append(conds, "!"+set(purposes)+".contains(context.legal_basis.category)")
 	}
 	if len(ops) > 0 {
 		conds = append(conds, "!"+actions(ops)+".contains(action)")
@@ -390,7 +390,7 @@ func compileRestriction(b *builder, r *oversight.Restriction) {
 	restr := *r
 	b.add(code, false, code+": a restriction ordered as enforcement action "+r.ID,
 		"when {\n  "+strings.Join(conds, " ||\n  ")+"\n}",
-		func(in *input) string {
+		func(in input) string {
 			// Say which narrowings this request falls foul of.
 			var parts []string
 			if len(purposes) > 0 && !slices.Contains(restr.Purposes, in.r.LegalBasis.Category) {

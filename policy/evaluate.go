@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cedar-policy/cedar-go"
 	"github.com/cedar-policy/cedar-go/types"
@@ -14,69 +15,132 @@ import (
 
 // The Cedar request: principal License::"<licence id>", action
 // Action::"<operation>", resource Target::"<id_hash>", and a context record
-// with these attributes, every one always present and of one type, so that
-// no policy can fail on a missing attribute:
+// whose attributes are always present and always of one type, so that no
+// policy can fail on a missing attribute:
 //
-//	category               String    legal_basis.category
-//	act                    String    legal_basis.act, "" unless terrorism
-//	max_sentence_years     Long      legal_basis.max_sentence_years, 0 when absent
-//	conduct                Set<String> legal_basis.conduct
-//	grounds                Set<String> grounds
-//	has_warrant            Bool      warrant_ref is not blank
-//	has_justification      Bool      justification is not blank
-//	country_code           String    target.country_code
-//	now                    datetime  Facts.Now, to the millisecond
-//	active_permits         Long      Facts.ActivePermits
-//	protected_target       Bool      Facts.ProtectedTarget
-//	deployment_registered  Bool      Facts.DeploymentRegistered
+//	legal_basis.category            String       legal_basis.category
+//	legal_basis.act                 String       legal_basis.act, "" unless terrorism
+//	legal_basis.max_sentence_years  Long         legal_basis.max_sentence_years, 0 when absent
+//	conduct                         Set<String>  legal_basis.conduct
+//	grounds                         Set<String>  grounds
+//	country_code                    String       target.country_code
+//	flags.has_warrant               Bool         warrant_ref is not blank
+//	flags.has_justification         Bool         justification is not blank
+//	flags.protected_target          Bool         Facts.ProtectedTarget
+//	flags.deployment_registered     Bool         Facts.DeploymentRegistered
+//	now                             datetime     Facts.Now, to the millisecond
+//	active_permits                  Long         Facts.ActivePermits
+//
+// Building a Cedar record hashes and copies it, and its cost grows with the
+// number of attributes, so the values that come from a small set (the legal
+// basis, the flags) are nested records built once and reused: a request
+// builds one record of seven attributes.
 const (
-	attrCategory     = types.String("category")
-	attrAct          = types.String("act")
-	attrYears        = types.String("max_sentence_years")
-	attrConduct      = types.String("conduct")
-	attrGrounds      = types.String("grounds")
-	attrWarrant      = types.String("has_warrant")
-	attrJustified    = types.String("has_justification")
-	attrCountry      = types.String("country_code")
-	attrNow          = types.String("now")
-	attrActive       = types.String("active_permits")
-	attrProtected    = types.String("protected_target")
-	attrRegistered   = types.String("deployment_registered")
-	contextAttrCount = 12
+	attrLegalBasis = types.String("legal_basis")
+	attrConduct    = types.String("conduct")
+	attrGrounds    = types.String("grounds")
+	attrCountry    = types.String("country_code")
+	attrFlags      = types.String("flags")
+	attrNow        = types.String("now")
+	attrActive     = types.String("active_permits")
+	contextAttrs   = 7
 )
 
-// Values that do not depend on the request, built once so that converting a
-// request does not allocate them again.
+// Values that do not depend on the request, built once.
 var (
-	emptySet       types.Value = types.NewSet()
-	emptyString    types.Value = types.String("")
-	categoryValues             = map[oversight.Category]types.Value{
-		oversight.CategoryTerrorism:    types.String(oversight.CategoryTerrorism),
-		oversight.CategorySeriousCrime: types.String(oversight.CategorySeriousCrime),
-		oversight.CategoryOther:        types.String(oversight.CategoryOther),
-	}
-	actionUIDs = map[oversight.Operation]types.EntityUID{
+	emptySet   types.Value = types.NewSet()
+	actionUIDs             = map[oversight.Operation]types.EntityUID{
 		oversight.OpIntercept: types.NewEntityUID("Action", types.String(oversight.OpIntercept)),
 		oversight.OpExtract:   types.NewEntityUID("Action", types.String(oversight.OpExtract)),
 		oversight.OpLocate:    types.NewEntityUID("Action", types.String(oversight.OpLocate)),
 		oversight.OpMonitor:   types.NewEntityUID("Action", types.String(oversight.OpMonitor)),
 	}
+	// flagRecords holds the 16 records of flags, indexed by flagIndex.
+	flagRecords [16]types.Value
 )
+
+func init() {
+	for i := range flagRecords {
+		flagRecords[i] = types.NewRecord(types.RecordMap{
+			"has_warrant":           types.Boolean(i&1 != 0),
+			"has_justification":     types.Boolean(i&2 != 0),
+			"protected_target":      types.Boolean(i&4 != 0),
+			"deployment_registered": types.Boolean(i&8 != 0),
+		})
+	}
+}
+
+func flagIndex(warrant, justification, protected, registered bool) int {
+	i := 0
+	if warrant {
+		i |= 1
+	}
+	if justification {
+		i |= 2
+	}
+	if protected {
+		i |= 4
+	}
+	if registered {
+		i |= 8
+	}
+	return i
+}
+
+// legalBasisCategories and legalBasisActs list the values a well-formed
+// request's category and act take; with the years (0 to 200) they index the
+// cache of legal-basis records.
+var (
+	legalBasisCategories = []oversight.Category{oversight.CategoryTerrorism, oversight.CategorySeriousCrime, oversight.CategoryOther}
+	legalBasisActs       = append([]string{""}, oversight.TerroristActs...)
+	legalBasisRecords    [3][8][201]atomic.Pointer[types.Value]
+)
+
+// legalBasis returns the record of a legal basis. Those of well-formed
+// requests are built on first use and then shared; there are at most a few
+// thousand.
+func legalBasis(lb *oversight.LegalBasis) types.Value {
+	var years int
+	if lb.MaxSentenceYears != nil {
+		years = *lb.MaxSentenceYears
+	}
+	build := func() types.Value {
+		return types.NewRecord(types.RecordMap{
+			"category":           types.String(lb.Category),
+			"act":                types.String(lb.Act),
+			"max_sentence_years": types.Long(years),
+		})
+	}
+	c := slices.Index(legalBasisCategories, lb.Category)
+	a := slices.Index(legalBasisActs, lb.Act)
+	if c < 0 || a < 0 || years < 0 || years > 200 {
+		return build() // not well-formed; Evaluate does not get here
+	}
+	slot := &legalBasisRecords[c][a][years]
+	if v := slot.Load(); v != nil {
+		return *v
+	}
+	v := build()
+	slot.Store(&v)
+	return v
+}
 
 // contextMaps recycles the scratch maps a request's context is built in;
 // types.NewRecord copies the map, so it can be reused at once.
 var contextMaps = sync.Pool{New: func() any {
-	m := make(types.RecordMap, contextAttrCount)
+	m := make(types.RecordMap, contextAttrs)
 	return &m
 }}
 
 // input is one request and its facts, as the rules' explanations see them.
+// It is passed by value so that explaining does not move the facts to the
+// heap.
 type input struct {
 	r *oversight.OperationRequest
-	f *Facts
+	f Facts
 }
 
-func (in *input) years() int {
+func (in input) years() int {
 	if y := in.r.LegalBasis.MaxSentenceYears; y != nil {
 		return *y
 	}
@@ -86,25 +150,15 @@ func (in *input) years() int {
 // cedarRequest converts a validated request and its facts into Cedar's
 // input.
 func (p *Policy) cedarRequest(r *oversight.OperationRequest, f *Facts) cedar.Request {
-	lb := &r.LegalBasis
 	mp := contextMaps.Get().(*types.RecordMap)
 	m := *mp
-	m[attrCategory] = categoryValues[lb.Category]
-	m[attrAct] = p.word(lb.Act)
-	var y int
-	if lb.MaxSentenceYears != nil {
-		y = *lb.MaxSentenceYears
-	}
-	m[attrYears] = types.Long(y)
-	m[attrConduct] = p.wordSet(lb.Conduct)
+	m[attrLegalBasis] = legalBasis(&r.LegalBasis)
+	m[attrConduct] = p.wordSet(r.LegalBasis.Conduct)
 	m[attrGrounds] = p.wordSet(r.Grounds)
-	m[attrWarrant] = types.Boolean(!blank(r.WarrantRef))
-	m[attrJustified] = types.Boolean(!blank(r.Justification))
 	m[attrCountry] = types.String(r.Target.CountryCode)
+	m[attrFlags] = flagRecords[flagIndex(!blank(r.WarrantRef), !blank(r.Justification), f.ProtectedTarget, f.DeploymentRegistered)]
 	m[attrNow] = types.NewDatetime(f.Now)
 	m[attrActive] = types.Long(f.ActivePermits)
-	m[attrProtected] = types.Boolean(f.ProtectedTarget)
-	m[attrRegistered] = types.Boolean(f.DeploymentRegistered)
 	rec := types.NewRecord(m)
 	clear(m)
 	contextMaps.Put(mp)
@@ -118,9 +172,6 @@ func (p *Policy) cedarRequest(r *oversight.OperationRequest, f *Facts) cedar.Req
 
 // word returns the Cedar string for w, interned when the template knows it.
 func (p *Policy) word(w string) types.Value {
-	if w == "" {
-		return emptyString
-	}
 	if v, ok := p.words[w]; ok {
 		return v
 	}
@@ -156,13 +207,13 @@ func (p *Policy) Evaluate(r *oversight.OperationRequest, f Facts) (oversight.Dec
 	if err := r.Validate(); err != nil {
 		return oversight.Decision{}, err
 	}
-	in := input{r: r, f: &f}
+	in := input{r: r, f: f}
 	decision, diag := cedar.Authorize(policyList{p}, nil, p.cedarRequest(r, &f))
 
 	if decision == cedar.Allow && len(diag.Errors) == 0 {
 		d := oversight.Decision{Decision: oversight.Permit, Reasons: make([]oversight.Reason, 0, 1)}
 		for _, dr := range diag.Reasons {
-			d.Reasons = addReason(d.Reasons, p.byID[dr.PolicyID], &in)
+			d.Reasons = addReason(d.Reasons, p.byID[dr.PolicyID], in)
 		}
 		exp := f.Now.Add(p.lifetime)
 		if exp.After(p.end) {
@@ -195,7 +246,7 @@ func (p *Policy) Evaluate(r *oversight.OperationRequest, f Facts) (oversight.Dec
 		rl := p.rules[i]
 		switch how {
 		case forbade:
-			d.Reasons = addReason(d.Reasons, rl, &in)
+			d.Reasons = addReason(d.Reasons, rl, in)
 		case failed:
 			d.Reasons = append(d.Reasons, oversight.Reason{
 				Code:    rl.code,
@@ -204,14 +255,14 @@ func (p *Policy) Evaluate(r *oversight.OperationRequest, f Facts) (oversight.Dec
 		}
 	}
 	if len(d.Reasons) == 0 {
-		d.Reasons = append(d.Reasons, p.notPermitted(&in))
+		d.Reasons = append(d.Reasons, p.notPermitted(in))
 	}
 	return d, nil
 }
 
 // addReason appends the reason of rule rl, merging it into the previous
 // reason when both cite one code.
-func addReason(rs []oversight.Reason, rl *rule, in *input) []oversight.Reason {
+func addReason(rs []oversight.Reason, rl *rule, in input) []oversight.Reason {
 	msg := rl.explain(in)
 	if n := len(rs); n > 0 && rs[n-1].Code == rl.code {
 		rs[n-1].Message += "; " + msg
@@ -226,7 +277,7 @@ func (p *Policy) index(id cedar.PolicyID) int {
 }
 
 // notPermitted explains a deny that no rule forbade: no clause permitted.
-func (p *Policy) notPermitted(in *input) oversight.Reason {
+func (p *Policy) notPermitted(in input) oversight.Reason {
 	lb := &in.r.LegalBasis
 	t := &p.terrorism
 	switch {

@@ -405,7 +405,7 @@ func addRule(t *testing.T, p *Policy, code string, permit bool, text string) {
 		t.Fatal(err)
 	}
 	r := &rule{id: cedar.PolicyID(code), code: code, permit: permit, policy: &cp,
-		explain: func(*input) string { return "test rule" }}
+		explain: func(input) string { return "test rule" }}
 	p.rules = append(p.rules, r)
 	p.byID[r.id] = r
 	rules := p.rules
