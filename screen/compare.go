@@ -305,7 +305,8 @@ func joinOptions(q, t []term, qj []joined) []pair {
 		for k := range qj {
 			j := &qj[k]
 			for i := range t {
-				if t[i].kind != Regular || !closeLength(len(j.t.text), len(t[i].text)) {
+				if t[i].kind != Regular || !closeLength(len(j.t.text), len(t[i].text)) ||
+					j.t.text[0] != t[i].text[0] && !j.t.abjad && !t[i].abjad {
 					continue
 				}
 				if s, _ := tokenSim(&j.t, &t[i]); s >= strongMatch {
@@ -327,7 +328,8 @@ func joinOptions(q, t []term, qj []joined) []pair {
 			}
 			near := false
 			for i := range q {
-				near = near || q[i].kind == Regular && closeLength(len(q[i].text), size)
+				near = near || q[i].kind == Regular && closeLength(len(q[i].text), size) &&
+					(q[i].text[0] == t[from].text[0] || q[i].abjad || t[from].abjad)
 			}
 			if !near {
 				continue

@@ -272,6 +272,9 @@ type scratch struct {
 	gtouch  []uint32
 	stamp   []uint32 // per vocabulary term: gen when last compared
 	gen     uint32
+	caches  [maxTokens]map[uint32]simEntry
+	found   []uint32
+	terms   []term // listed terms of the names compared, back to back
 }
 
 func (ix *Index) getScratch() *scratch {
@@ -292,6 +295,8 @@ func (ix *Index) getScratch() *scratch {
 }
 
 func (ix *Index) putScratch(sc *scratch) {
+	clear(sc.terms) // let the strings go
+	sc.terms = sc.terms[:0]
 	for _, s := range sc.touched {
 		sc.acc[s] = 0
 		sc.mark[s] = 0
@@ -316,7 +321,8 @@ const (
 // similarTerms finds the vocabulary tokens similar to query token q and
 // returns them best first, filling cache with their similarity.
 func (ix *Index) similarTerms(q *term, sc *scratch, cache map[uint32]simEntry) []uint32 {
-	var found []uint32
+	found := sc.found[:0]
+	defer func() { sc.found = found[:0] }()
 	sc.gen++
 	add := func(id uint32) {
 		if sc.stamp[id] == sc.gen {
@@ -355,14 +361,16 @@ func (ix *Index) similarTerms(q *term, sc *scratch, cache map[uint32]simEntry) [
 		add(id)
 	}
 	// Tokens sharing enough bigrams of their folded spelling (Dice
-	// coefficient at least 0.5), and for a token written in an abjad, of
-	// their consonants.
-	ix.gramSearch(q.fold, ix.grams, sc, add, func(id uint32) int { return int(ix.lens[id].fold) + 1 })
-	if q.abjad {
+	// coefficient at least 0.6), or for a token written in an abjad,
+	// whose spelling lacks most vowels, of their consonants (0.7:
+	// skeletons are short and share bigrams easily).
+	if !q.abjad {
+		ix.gramSearch(q.fold, ix.grams, sc, 3, add, func(id uint32) int { return int(ix.lens[id].fold) + 1 })
+	} else {
 		for _, id := range ix.skels[q.skel] {
 			add(id)
 		}
-		ix.gramSearch(q.skel, ix.sgrams, sc, add, func(id uint32) int { return int(ix.lens[id].skel) + 1 })
+		ix.gramSearch(q.skel, ix.sgrams, sc, 3.5, add, func(id uint32) int { return int(ix.lens[id].skel) + 1 })
 	}
 	slices.SortFunc(found, func(a, b uint32) int { return cmp.Compare(cache[b].score, cache[a].score) })
 	if len(found) > maxTermsPerQ {
@@ -372,8 +380,8 @@ func (ix *Index) similarTerms(q *term, sc *scratch, cache map[uint32]simEntry) [
 }
 
 // gramSearch calls add with each vocabulary token whose key shares enough
-// bigrams with key: a Dice coefficient of at least 0.5.
-func (ix *Index) gramSearch(key string, grams *[1 << 16][]uint32, sc *scratch, add func(uint32), size func(uint32) int) {
+// bigrams with key: a Dice coefficient of at least dice/5.
+func (ix *Index) gramSearch(key string, grams *[1 << 16][]uint32, sc *scratch, dice float64, add func(uint32), size func(uint32) int) {
 	n := len(key) + 1
 	sc.gtouch = sc.gtouch[:0]
 	forGrams(key, func(g uint16) {
@@ -387,7 +395,7 @@ func (ix *Index) gramSearch(key string, grams *[1 << 16][]uint32, sc *scratch, a
 		}
 	})
 	for _, id := range sc.gtouch {
-		if shared := int(sc.gcount[id]); shared >= 2 && 10*shared >= 3*(n+size(id)) {
+		if shared := int(sc.gcount[id]); shared >= 2 && 10*float64(shared) >= dice*float64(n+size(id)) {
 			add(id)
 		}
 		sc.gcount[id] = 0
@@ -417,9 +425,12 @@ func (ix *Index) Screen(q Query) ([]Match, error) {
 
 	// Gather the names holding tokens similar to the query's, adding up
 	// for each the weight of the query tokens it may match.
-	caches := make([]map[uint32]simEntry, len(qt))
+	caches := sc.caches[:len(qt)]
 	for i := range qt {
-		caches[i] = make(map[uint32]simEntry)
+		if caches[i] == nil {
+			caches[i] = make(map[uint32]simEntry, 256)
+		}
+		clear(caches[i])
 		w := float32(qt[i].weight())
 		for _, id := range ix.similarTerms(&qt[i], sc, caches[i]) {
 			s := float32(caches[i][id].score)
@@ -442,11 +453,13 @@ func (ix *Index) Screen(q Query) ([]Match, error) {
 	qj := joins(qt)
 	for _, slot := range cands {
 		ns := &ix.names[slot]
-		lt := make([]term, len(ns.terms))
-		for j, id := range ns.terms {
-			lt[j] = ix.terms[id].term
-			lt[j].idf = idf(len(ix.terms[id].postings), ix.nameN)
+		from := len(sc.terms)
+		for _, id := range ns.terms {
+			t := ix.terms[id].term
+			t.idf = idf(len(ix.terms[id].postings), ix.nameN)
+			sc.terms = append(sc.terms, t)
 		}
+		lt := sc.terms[from:len(sc.terms):len(sc.terms)]
 		r := compareNames(qt, lt, qj, func(i, j int) (float64, Method) {
 			id := ns.terms[j]
 			if c, ok := caches[i][id]; ok {

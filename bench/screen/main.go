@@ -43,6 +43,7 @@ var (
 	synthetic = flag.Int("synthetic", 0, "then add synthetic persons up to this many designations and measure again (0: skip)")
 	verbose   = flag.Int("show", 0, "print this many failed listed queries and false positives")
 	cpuprof   = flag.String("cpuprofile", "", "write a CPU profile of the speed runs to this file")
+	only      = flag.String("only", "", "time only the queries of this perturbation (typo, arabic…)")
 )
 
 func main() {
@@ -454,6 +455,9 @@ func ratio(a, b int) float64 {
 }
 
 func speed(ix *screen.Index, qs []query) {
+	if *only != "" {
+		qs = slices.DeleteFunc(slices.Clone(qs), func(q query) bool { return q.kind != *only })
+	}
 	if *cpuprof != "" {
 		f, err := os.Create(*cpuprof)
 		if err != nil {
@@ -481,6 +485,19 @@ func speed(ix *screen.Index, qs []query) {
 		cpu[i] = threadCPU() - c
 	}
 	runtime.UnlockOSThread()
+	if *verbose > 0 {
+		byKind := map[string][]time.Duration{}
+		for i, q := range qs {
+			byKind[q.kind] = append(byKind[q.kind], cpu[i])
+		}
+		for _, k := range kinds {
+			d := byKind[k]
+			slices.Sort(d)
+			if len(d) > 0 {
+				fmt.Printf("  %-12s CPU p50 %v p99 %v\n", k, d[len(d)/2].Round(time.Microsecond), d[len(d)*99/100].Round(time.Microsecond))
+			}
+		}
+	}
 	slices.Sort(cpu)
 	if *verbose > 0 {
 		idx := make([]int, len(lat))
