@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"fmt"
 	"iter"
 	"slices"
@@ -63,7 +64,6 @@ type Policy struct {
 type rule struct {
 	id      cedar.PolicyID
 	code    string
-	permit  bool
 	policy  *cedar.Policy
 	explain func(in input) string
 }
@@ -104,6 +104,13 @@ func Compile(t *oversight.DeclarationTemplate, l *License, lifetime time.Duratio
 	if err := l.Validate(); err != nil {
 		return nil, err
 	}
+	// The policy keeps parts of both; copies keep it immutable whatever
+	// the caller does with its own later.
+	t, err := cloneTemplate(t)
+	if err != nil {
+		return nil, fmt.Errorf("compile licence %s: %w", l.ID, err)
+	}
+	l = l.clone()
 	if l.Template != t.ID {
 		return nil, fmt.Errorf("compile licence %s: licence is under template %q, not %q", l.ID, l.Template, t.ID)
 	}
@@ -117,7 +124,7 @@ func Compile(t *oversight.DeclarationTemplate, l *License, lifetime time.Duratio
 		nrestrict:    len(l.Restrictions),
 		tmpl:         t,
 		lifetime:     lifetime,
-		principal:    types.NewEntityUID("License", types.String(cmp(l.ID, "offline"))),
+		principal:    types.NewEntityUID("License", types.String(orDefault(l.ID, "offline"))),
 		end:          l.Scope.ValidUntil,
 		terrorism:    t.Rules.Terrorism,
 		seriousCrime: t.Rules.SeriousCrime,
@@ -138,7 +145,7 @@ func Compile(t *oversight.DeclarationTemplate, l *License, lifetime time.Duratio
 	}
 	p.text = b.text.String()
 
-	name := "policy of " + cmp(l.ID, "licence") + " under " + t.ID
+	name := "policy of " + orDefault(l.ID, "licence") + " under " + t.ID
 	list, err := cedar.NewPolicyListFromBytes(name, []byte(p.text))
 	if err != nil {
 		// The text is generated from validated values: a parse error is a
@@ -175,13 +182,26 @@ func Compile(t *oversight.DeclarationTemplate, l *License, lifetime time.Duratio
 	return p, nil
 }
 
+// cloneTemplate returns a deep copy of t.
+func cloneTemplate(t *oversight.DeclarationTemplate) (*oversight.DeclarationTemplate, error) {
+	data, err := json.Marshal(t)
+	if err != nil {
+		return nil, err
+	}
+	var c oversight.DeclarationTemplate
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
 // policyList adapts a compiled policy to cedar.PolicyIterator, keeping the
 // rules' order so that reasons come out in the order of the declaration.
 type policyList struct{ p *Policy }
 
 func (l policyList) All() iter.Seq2[cedar.PolicyID, *cedar.Policy] { return l.p.all }
 
-func cmp(s, otherwise string) string {
+func orDefault(s, otherwise string) string {
 	if s == "" {
 		return otherwise
 	}
@@ -214,7 +234,7 @@ func (b *builder) add(code string, permit bool, comment, conditions string, expl
 		b.text.WriteString("\n" + conditions)
 	}
 	b.text.WriteString(";\n")
-	b.rules = append(b.rules, &rule{code: code, permit: permit, explain: explain})
+	b.rules = append(b.rules, &rule{code: code, explain: explain})
 }
 
 // compileTemplate adds the declaration's rules: the permits first, then the

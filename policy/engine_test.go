@@ -143,3 +143,27 @@ func TestEngineConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestPolicyImmutable checks that a compiled policy does not change when the
+// caller changes the licence or template it was compiled from.
+func TestPolicyImmutable(t *testing.T) {
+	e, err := NewEngine(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := testLicense()
+	l.Restrictions = []oversight.Restriction{{ID: "act_r1", Purposes: []oversight.Category{oversight.CategoryTerrorism}}}
+	p, err := e.Policy(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := p.Evaluate(seriousCrime(), facts())
+	l.Restrictions[0].Purposes[0] = oversight.CategorySeriousCrime
+	l.Scope.BlockedCountryCodes[0] = "+44"
+	tmpl, _ := e.Template("IL-2021")
+	tmpl.Rules.NonDiscrimination.Grounds[0] = "armed_violence"
+	after, _ := p.Evaluate(seriousCrime(), facts())
+	if codes(before) != "RESTRICT-act_r1" || codes(after) != codes(before) || after.Reasons[0].Message != before.Reasons[0].Message {
+		t.Errorf("before %+v\nafter %+v", before, after)
+	}
+}

@@ -213,7 +213,14 @@ func (p *Policy) Evaluate(r *oversight.OperationRequest, f Facts) (oversight.Dec
 	if decision == cedar.Allow && len(diag.Errors) == 0 {
 		d := oversight.Decision{Decision: oversight.Permit, Reasons: make([]oversight.Reason, 0, 1)}
 		for _, dr := range diag.Reasons {
-			d.Reasons = addReason(d.Reasons, p.byID[dr.PolicyID], in)
+			if rl, ok := p.byID[dr.PolicyID]; ok {
+				d.Reasons = addReason(d.Reasons, rl, in)
+			}
+		}
+		if len(d.Reasons) == 0 {
+			// A permit must cite its clause; Cedar names only our ids, so
+			// this does not happen, but if it did it would not permit.
+			return oversight.Decision{Decision: oversight.Deny, Reasons: []oversight.Reason{p.notPermitted(in)}}, nil
 		}
 		exp := f.Now.Add(p.lifetime)
 		if exp.After(p.end) {
@@ -226,16 +233,20 @@ func (p *Policy) Evaluate(r *oversight.OperationRequest, f Facts) (oversight.Dec
 	}
 
 	// Deny. Collect what fired, and what failed, in the rules' order.
-	fired := make([]uint8, len(p.rules))
 	const forbade, failed = 1, 2
+	fired := make([]uint8, len(p.rules))
 	var failures map[cedar.PolicyID]string
 	if decision == cedar.Deny {
 		for _, dr := range diag.Reasons {
-			fired[p.index(dr.PolicyID)] = forbade
+			if i := p.index(dr.PolicyID); i >= 0 {
+				fired[i] = forbade
+			}
 		}
 	}
 	for _, de := range diag.Errors {
-		fired[p.index(de.PolicyID)] = failed
+		if i := p.index(de.PolicyID); i >= 0 {
+			fired[i] = failed
+		}
 		if failures == nil {
 			failures = make(map[cedar.PolicyID]string)
 		}
@@ -271,9 +282,14 @@ func addReason(rs []oversight.Reason, rl *rule, in input) []oversight.Reason {
 	return append(rs, oversight.Reason{Code: rl.code, Message: msg})
 }
 
-// index returns the position of the rule with the given id.
+// index returns the position of the rule with the given id, or -1 if
+// there is none; Cedar names only the ids it was given.
 func (p *Policy) index(id cedar.PolicyID) int {
-	return slices.Index(p.rules, p.byID[id])
+	r, ok := p.byID[id]
+	if !ok {
+		return -1
+	}
+	return slices.Index(p.rules, r)
 }
 
 // notPermitted explains a deny that no rule forbade: no clause permitted.

@@ -53,6 +53,30 @@ func FromLicense(l *oversight.License) *License {
 	}
 }
 
+// clone returns a deep copy of l.
+func (l *License) clone() *License {
+	c := *l
+	c.Scope.Purposes = slices.Clone(l.Scope.Purposes)
+	c.Scope.Operations = slices.Clone(l.Scope.Operations)
+	c.Scope.BlockedCountryCodes = slices.Clone(l.Scope.BlockedCountryCodes)
+	c.Restrictions = make([]oversight.Restriction, len(l.Restrictions))
+	for i, r := range l.Restrictions {
+		r.Purposes = slices.Clone(r.Purposes)
+		r.Operations = slices.Clone(r.Operations)
+		r.BlockedCountryCodes = slices.Clone(r.BlockedCountryCodes)
+		if r.MaxActiveOperations != nil {
+			n := *r.MaxActiveOperations
+			r.MaxActiveOperations = &n
+		}
+		if r.ValidUntil != nil {
+			u := *r.ValidUntil
+			r.ValidUntil = &u
+		}
+		c.Restrictions[i] = r
+	}
+	return &c
+}
+
 // statuses are the licence statuses a policy can be compiled for.
 var statuses = []oversight.LicenseStatus{
 	oversight.LicenseApplied, oversight.LicenseActive, oversight.LicenseDenied,

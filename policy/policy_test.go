@@ -383,7 +383,7 @@ func TestFailClosed(t *testing.T) {
 			// A rule that reads an attribute the context does not have:
 			// Cedar reports an error and skips it, which must not let the
 			// request through.
-			addRule(t, p, "TEST-BROKEN", tC.permit, `@code("TEST-BROKEN") `+effect+` (principal, action, resource) when { context.no_such_attribute > 3 };`)
+			addRule(t, p, "TEST-BROKEN", `@code("TEST-BROKEN") `+effect+` (principal, action, resource) when { context.no_such_attribute > 3 };`)
 			d, err := p.Evaluate(seriousCrime(), facts())
 			if err != nil {
 				t.Fatal(err)
@@ -398,13 +398,13 @@ func TestFailClosed(t *testing.T) {
 }
 
 // addRule appends a rule to a compiled policy, as Compile would.
-func addRule(t *testing.T, p *Policy, code string, permit bool, text string) {
+func addRule(t *testing.T, p *Policy, code, text string) {
 	t.Helper()
 	var cp cedar.Policy
 	if err := cp.UnmarshalCedar([]byte(text)); err != nil {
 		t.Fatal(err)
 	}
-	r := &rule{id: cedar.PolicyID(code), code: code, permit: permit, policy: &cp,
+	r := &rule{id: cedar.PolicyID(code), code: code, policy: &cp,
 		explain: func(input) string { return "test rule" }}
 	p.rules = append(p.rules, r)
 	p.byID[r.id] = r
