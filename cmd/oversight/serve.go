@@ -26,6 +26,7 @@ const demoDB = "data/demo.db"
 type ServeCmd struct {
 	Addr            string        `default:"127.0.0.1:8080" help:"Address to listen on (host:port; port 0 picks a free one)."`
 	DB              string        `env:"OVERSIGHT_DB" help:"SQLite file or postgres:// URL (default ${default_db}; with --demo, ${demo_db}, recreated at each start)."`
+	Keys            string        `env:"OVERSIGHT_KEYS" help:"Directory of the server's secrets: log and lease signing keys, site pepper (default data/keys; with --demo, data/demo-keys, recreated). Replicas sharing a database share it."`
 	Demo            bool          `help:"Load a fictional demo data set and print one token per role."`
 	Template        []string      `type:"existingfile" help:"Add a declaration template from a JSON file (repeatable)."`
 	LogLevel        string        `default:"info" enum:"debug,info,warn,error" help:"Log level: ${enum}."`
@@ -76,12 +77,21 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		templates = append(templates, t)
 	}
 
+	keys, err := c.keysDir()
+	if err != nil {
+		return err
+	}
+	pepper, err := loadOrCreateSecret(keys, "site-pepper", 32)
+	if err != nil {
+		return fmt.Errorf("site pepper: %w", err)
+	}
+
 	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	svc, err := service.New(st, service.Options{Logger: logger, Templates: templates})
+	svc, err := service.New(st, service.Options{Logger: logger, Templates: templates, SitePepper: pepper})
 	if err != nil {
 		return err
 	}
