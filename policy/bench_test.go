@@ -74,3 +74,25 @@ func BenchmarkCompile(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEvaluateParallel measures decisions from concurrent callers
+// sharing one cached policy, as the authorize endpoint does.
+func BenchmarkEvaluateParallel(b *testing.B) {
+	e, err := NewEngine(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, r, f := benchLicense(), seriousCrime(), facts()
+	if _, err := e.Evaluate(l, r, f); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := e.Evaluate(l, r, f); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
