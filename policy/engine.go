@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -9,10 +8,6 @@ import (
 
 	"github.com/oversight-dev/oversight"
 )
-
-// ErrUnknownTemplate is returned, wrapped in an ENOTFOUND *oversight.Error,
-// when a licence names a declaration template the engine does not hold.
-var ErrUnknownTemplate = errors.New("unknown declaration template")
 
 // Options configure an Engine.
 type Options struct {
@@ -62,7 +57,8 @@ func NewEngine(opts Options) (*Engine, error) {
 }
 
 // AddTemplate validates t and adds it, replacing a template of the same id.
-// Replacing a template drops every cached policy compiled from it.
+// Replacing a template drops every cached policy compiled from it. The
+// engine keeps t: the caller must not change it afterwards.
 func (e *Engine) AddTemplate(t *oversight.DeclarationTemplate) error {
 	if err := t.Validate(); err != nil {
 		return err
@@ -103,13 +99,14 @@ func (e *Engine) Templates() []*oversight.DeclarationTemplate {
 }
 
 // Compile compiles l against its template without looking at or filling
-// the cache.
+// the cache. A template the engine does not hold is an ENOTFOUND
+// *oversight.Error naming the field "template".
 func (e *Engine) Compile(l *License) (*Policy, error) {
 	t, ok := e.Template(l.Template)
 	if !ok {
 		return nil, &oversight.Error{
 			Code:    oversight.ENOTFOUND,
-			Message: fmt.Sprintf("%v %q", ErrUnknownTemplate, l.Template),
+			Message: fmt.Sprintf("unknown declaration template %q", l.Template),
 			Fields:  []oversight.FieldError{{Field: "template", Message: fmt.Sprintf("no declaration template %q", l.Template)}},
 		}
 	}
