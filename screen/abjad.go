@@ -126,6 +126,11 @@ func abjadMatch(abjad, latin string) bool {
 	if n := len(l); n >= 2 && l[n-1] == 'h' && isVowelUnit(l[n-2]) {
 		l = l[:n-1]
 	}
+	if n := len(a); n >= 2 && a[n-1] == 'h' && len(l) > 0 && isVowelUnit(l[len(l)-1]) {
+		// A final he or ha written where the Latin name ends in a
+		// vowel: عبدالله, Abdullah; שרה, Sarah.
+		a = a[:n-1]
+	}
 	// ok[j]: a[:i] matches l[:j], for the current i.
 	var ok, prev [49]bool
 	prev[0] = true

@@ -77,6 +77,7 @@ const (
 	pairFloor   = 0.60 // below this two tokens are not paired at all
 	strongMatch = 0.90 // at or above this a pair counts in full
 	sureMatch   = 0.80 // a pair at or above this counts as a matched name part
+	joinFloor   = 0.85 // tokens written together must match at least this well
 )
 
 // tokenSim compares two tokens and says by which method they matched best.
@@ -149,8 +150,8 @@ func spellingSim(a, b *term) (float64, Method) {
 	case a.skel == b.skel && len(a.skel) >= 2:
 		// The same consonants, but vowels written where the Latin
 		// name has none or others: weaker evidence.
-		if s < 0.86 {
-			s, m = 0.86, MethodConsonants
+		if s < 0.8 {
+			s, m = 0.8, MethodConsonants
 		}
 	case len(a.skel) >= 2 && len(b.skel) >= 2:
 		if ks := 0.88 * similarity(a.skel, b.skel); ks > s {
@@ -309,7 +310,7 @@ func joinOptions(q, t []term, qj []joined) []pair {
 					j.t.text[0] != t[i].text[0] && !j.t.abjad && !t[i].abjad {
 					continue
 				}
-				if s, _ := tokenSim(&j.t, &t[i]); s >= strongMatch {
+				if s, _ := tokenSim(&j.t, &t[i]); s >= joinFloor {
 					out = append(out, pair{q: j.from, qn: j.n, t: i, tn: 1, score: s, method: MethodJoined, weight: max(j.weight, t[i].weight()) * t[i].rarity()})
 				}
 			}
@@ -339,7 +340,7 @@ func joinOptions(q, t []term, qj []joined) []pair {
 				if q[i].kind != Regular || !closeLength(len(q[i].text), size) {
 					continue
 				}
-				if s, _ := tokenSim(&q[i], &j.t); s >= strongMatch {
+				if s, _ := tokenSim(&q[i], &j.t); s >= joinFloor {
 					out = append(out, pair{q: i, qn: 1, t: from, tn: n, score: s, method: MethodJoined, weight: max(j.weight, q[i].weight()) * j.t.rarity()})
 				}
 			}

@@ -160,12 +160,16 @@ func isApostrophe(r rune) bool {
 func stripMarks(w []rune) []rune {
 	out := w[:0:0]
 	var buf [utf8.UTFMax * 4]byte
+	base := Latin // script of the last letter that is not a mark
 	for _, r := range w {
+		if !unicode.Is(unicode.Mn, r) {
+			base = scriptOf(r)
+		}
 		switch {
 		case r < 0x80:
 			out = append(out, r)
 		case unicode.Is(unicode.Mn, r):
-			if len(out) > 0 && scriptOf(out[len(out)-1]) == Arabic {
+			if base == Arabic {
 				out = append(out, r)
 			}
 		case scriptOf(r) == Latin || scriptOf(r) == Greek:

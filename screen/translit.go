@@ -152,7 +152,11 @@ func transliterateWord(b *strings.Builder, w []rune) Script {
 	}
 	for i := 0; i < len(w); i++ {
 		r := w[i]
-		switch scriptOf(r) {
+		rs := scriptOf(r)
+		if script == Arabic && unicode.Is(unicode.Mn, r) {
+			rs = Arabic // vowel signs and shadda are of the Inherited script
+		}
+		switch rs {
 		case Latin:
 			b.WriteRune(r)
 		case Cyrillic:
@@ -213,45 +217,46 @@ func arabicArticle(b *strings.Builder, w []rune) []rune {
 }
 
 // arabicLetter writes w[i] and returns how many following runes it
-// consumed. Waw and ya are consonants (w, y) at the start of a word or after
-// a vowel letter and long vowels (u, i) elsewhere; shadda doubles the
-// consonant before it.
+// consumed. Waw and ya are consonants (w, y) at the start of a word or
+// after a vowel and long vowels (u, i) elsewhere; a letter with shadda
+// (which NFKC orders after any vowel sign) is written twice.
 func arabicLetter(b *strings.Builder, w []rune, i int) int {
 	r := w[i]
-	switch r {
-	case arabicShadda:
-		if i > 0 {
-			if s, ok := arabic[w[i-1]]; ok && len(s) > 0 {
-				b.WriteString(s[len(s)-1:])
-			}
-		}
-		return 0
-	case 'و', 'ي', 'ی':
-		if i == 0 || isArabicVowelLetter(w[i-1]) {
-			if r == 'و' {
-				b.WriteByte('w')
-			} else {
-				b.WriteByte('y')
-			}
-		} else if r == 'و' {
-			b.WriteByte('u')
-		} else {
-			b.WriteByte('i')
-		}
+	if r == arabicShadda {
 		return 0
 	}
-	if s, ok := arabic[r]; ok {
-		b.WriteString(s)
+	s, ok := arabic[r]
+	switch r {
+	case 'و', 'ي', 'ی':
+		if i == 0 || lastIsVowel(b) {
+			s = map[rune]string{'و': "w", 'ي': "y", 'ی': "y"}[r]
+		} else if r == 'و' {
+			s = "u"
+		} else {
+			s = "i"
+		}
+		ok = true
+	}
+	if !ok {
+		return 0
+	}
+	b.WriteString(s)
+	if unicode.Is(unicode.Mn, r) {
+		return 0
+	}
+	for k := i + 1; k < len(w) && unicode.Is(unicode.Mn, w[k]); k++ {
+		if w[k] == arabicShadda {
+			b.WriteString(s)
+			break
+		}
 	}
 	return 0
 }
 
-func isArabicVowelLetter(r rune) bool {
-	switch r {
-	case 'ا', 'أ', 'إ', 'آ', 'و', 'ي', 'ی', 'ى', '\u064E', '\u064F', '\u0650':
-		return true
-	}
-	return false
+// lastIsVowel reports whether the last letter written is a vowel.
+func lastIsVowel(b *strings.Builder) bool {
+	s := b.String()
+	return len(s) > 0 && strings.IndexByte("aiu", s[len(s)-1]) >= 0
 }
 
 // hebrewLetter writes w[i] and returns how many following runes it

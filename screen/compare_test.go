@@ -1,0 +1,175 @@
+package screen
+
+import (
+	"math"
+	"testing"
+)
+
+func TestJaroWinkler(t *testing.T) {
+	// Reference values from Winkler's papers and the usual test tables.
+	tests := []struct {
+		a, b string
+		want float64
+	}{
+		{"martha", "marhta", 0.961},
+		{"dwayne", "duane", 0.840},
+		{"dixon", "dicksonx", 0.813},
+		{"jones", "johnson", 0.832},
+		{"abc", "abc", 1},
+		{"abc", "xyz", 0},
+		{"", "abc", 0},
+	}
+	for _, tt := range tests {
+		got := JaroWinkler(tt.a, tt.b)
+		if math.Abs(got-tt.want) > 0.0005 {
+			t.Errorf("JaroWinkler(%q, %q) = %.4f, want %.3f", tt.a, tt.b, got, tt.want)
+		}
+		if rev := JaroWinkler(tt.b, tt.a); math.Abs(rev-got) > 1e-9 {
+			t.Errorf("JaroWinkler is not symmetric on %q, %q: %v and %v", tt.a, tt.b, got, rev)
+		}
+	}
+}
+
+func TestFoldKey(t *testing.T) {
+	same := [][2]string{
+		{"yevgeniy", "evgenii"},
+		{"shcherbakov", "scherbakov"},
+		{"abdallah", "abdalla"},
+		{"youssef", "yusef"},
+		{"khamid", "hamid"},
+		{"chong", "tsong"},       // Greek τσ
+		{"abdurrahman", "abdourahman"},
+		{"zhukov", "jukov"},
+		{"mohammed", "mohamed"},
+	}
+	for _, p := range same {
+		if a, b := foldKey(p[0]), foldKey(p[1]); a != b {
+			t.Errorf("foldKey(%q) = %q, foldKey(%q) = %q: want equal", p[0], a, p[1], b)
+		}
+	}
+	differ := [][2]string{{"hassan", "hussein"}, {"ivan", "ivana"}, {"kim", "king"}}
+	for _, p := range differ {
+		if foldKey(p[0]) == foldKey(p[1]) {
+			t.Errorf("foldKey(%q) = foldKey(%q) = %q: want different", p[0], p[1], foldKey(p[0]))
+		}
+	}
+}
+
+func TestSkeletonKey(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"mohammed", "mhmd"},
+		{"mhmd", "mhmd"},
+		{"mahmoud", "mhmd"},
+		{"assad", "asd"}, // an initial vowel is kept as a
+		{"saeed", "sd"},
+		{"avraham", "abrhm"},
+		{"abrhm", "abrhm"},
+		{"chipo", "cb"},
+		{"tshibu", "cb"},
+		{"abdallah", "abdl"},
+	}
+	for _, tt := range tests {
+		if got := skeletonKey(tt.in); got != tt.want {
+			t.Errorf("skeletonKey(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestAbjadMatch(t *testing.T) {
+	tests := []struct {
+		abjad, latin string
+		want         bool
+	}{
+		{"mhmd", "mohammed", true},
+		{"mhmd", "mahmoud", true}, // محمد cannot tell them apart
+		{"mhmud", "mahmoud", true},
+		{"mhmud", "mohammed", false}, // محمود can: its waw is not Mohammed's e
+		{"hsin", "hussein", true},
+		{"hsn", "hassan", true},
+		{"hsin", "hassan", false},
+		{"asd", "assad", true},
+		{"asd", "saeed", false}, // an initial alef is a vowel Saeed lacks
+		{"abd allah", "abdullah", false},
+		{"abdllh", "abdullah", true},
+		{"dod", "david", true},  // Hebrew vav read o stands for v
+		{"yakv", "yaakov", true},
+		{"msha", "moshe", true},
+		{"mkhal", "makol", false},
+		{"mkhal", "mikhail", true},
+	}
+	for _, tt := range tests {
+		if got := abjadMatch(tt.abjad, tt.latin); got != tt.want {
+			t.Errorf("abjadMatch(%q, %q) = %v, want %v", tt.abjad, tt.latin, got, tt.want)
+		}
+	}
+}
+
+func TestCompare(t *testing.T) {
+	tests := []struct {
+		query, listed string
+		min, max      float64
+	}{
+		{"Manuel Antonio NORIEGA", "Manuel Antonio NORIEGA", 1, 1},
+		{"NORIEGA, Manuel Antonio", "Manuel Antonio NORIEGA", 1, 1}, // order does not matter
+		{"Manuel Antonio NOREIGA", "Manuel Antonio NORIEGA", 0.9, 0.99},
+		{"Manuel NORIEGA", "Manuel Antonio NORIEGA", 0.9, 0.99},      // middle name left out
+		{"Gen. Manuel Antonio Noriega", "Manuel Antonio NORIEGA", 1, 1},
+		{"Мануэль Антонио Норьега", "Manuel Antonio NORIEGA", 0.85, 1},
+		{"Abdulrahman BAKRI", "Abd al-Rahman BAKRI", 0.9, 1}, // written together
+		{"Yevgeniy PRIGOZHIN", "Евгений Пригожин", 0.9, 1},
+		{"يوسف كمال الحرازي", "Yusuf Kamal AL-HARAZI", 0.9, 1},
+		{"איתן לבנון", "Eitan LEVANON", 0.85, 1},
+		{"Κώστας Παπαμιχαήλ", "Kostas PAPAMICHAIL", 0.9, 1},
+		{"M. NORIEGA", "Manuel Antonio NORIEGA", 0.5, 0.8},   // an initial is not a name
+		{"NORIEGA", "Manuel Antonio NORIEGA", 0, 0.8},        // nor is one name part
+		{"George BUSH", "George HABBASH", 0, 0.6},
+		{"Abdolsamad MOHTASHAM", "Abdolhamid MOHTASHAM", 0, 0.84}, // told apart after Abdol-
+		{"محمود حداوي", "Mohammed HADDAWI", 0, 0.84},
+		{"محمود حداوي", "Mahmoud HADDAWI", 0.9, 1},
+		{"John Smith", "Maria Gonzalez", 0, 0.1},
+	}
+	for _, tt := range tests {
+		got, toks := Compare(tt.query, tt.listed)
+		if got < tt.min || got > tt.max {
+			t.Errorf("Compare(%q, %q) = %.3f, want in [%.2f, %.2f]; tokens %+v", tt.query, tt.listed, got, tt.min, tt.max, toks)
+		}
+	}
+}
+
+func TestCompareExplains(t *testing.T) {
+	_, toks := Compare("Manuel NOREIGA", "Manuel Antonio NORIEGA")
+	want := []TokenScore{
+		{Query: "manuel", Listed: "manuel", Score: 1, Method: MethodExact},
+		{Query: "noreiga", Listed: "noriega", Score: toks[1].Score, Method: MethodFuzzy},
+		{Listed: "antonio", Method: MethodUnmatched},
+	}
+	if len(toks) != len(want) {
+		t.Fatalf("tokens = %+v, want %+v", toks, want)
+	}
+	for i := range want {
+		if toks[i] != want[i] {
+			t.Errorf("token %d = %+v, want %+v", i, toks[i], want[i])
+		}
+	}
+	if toks[1].Score < 0.9 || toks[1].Score >= 1 {
+		t.Errorf("noreiga~noriega scored %v, want in [0.9, 1)", toks[1].Score)
+	}
+}
+
+func FuzzCompare(f *testing.F) {
+	f.Add("Manuel Antonio NORIEGA", "NORIEGA, Manuel")
+	f.Add("محمد بن سلمان", "Mohammed bin SALMAN")
+	f.Add("J. R. R. Tolkien", "John Ronald Reuel TOLKIEN")
+	f.Add("Abd al Rahman", "Abdulrahman")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		s, toks := Compare(a, b)
+		if s < 0 || s > 1 || math.IsNaN(s) {
+			t.Fatalf("Compare(%q, %q) = %v, out of [0, 1]", a, b, s)
+		}
+		for _, tok := range toks {
+			if tok.Score < 0 || tok.Score > 1 {
+				t.Fatalf("Compare(%q, %q): token %+v out of [0, 1]", a, b, tok)
+			}
+		}
+	})
+}
