@@ -37,7 +37,7 @@ func TestFoldKey(t *testing.T) {
 		{"abdallah", "abdalla"},
 		{"youssef", "yusef"},
 		{"khamid", "hamid"},
-		{"chong", "tsong"},       // Greek τσ
+		{"chong", "tsong"}, // Greek τσ
 		{"abdurrahman", "abdourahman"},
 		{"zhukov", "jukov"},
 		{"mohammed", "mohamed"},
@@ -91,7 +91,7 @@ func TestAbjadMatch(t *testing.T) {
 		{"asd", "saeed", false}, // an initial alef is a vowel Saeed lacks
 		{"abd allah", "abdullah", false},
 		{"abdllh", "abdullah", true},
-		{"dod", "david", true},  // Hebrew vav read o stands for v
+		{"dod", "david", true}, // Hebrew vav read o stands for v
 		{"yakv", "yaakov", true},
 		{"msha", "moshe", true},
 		{"mkhal", "makol", false},
@@ -112,7 +112,7 @@ func TestCompare(t *testing.T) {
 		{"Manuel Antonio NORIEGA", "Manuel Antonio NORIEGA", 1, 1},
 		{"NORIEGA, Manuel Antonio", "Manuel Antonio NORIEGA", 1, 1}, // order does not matter
 		{"Manuel Antonio NOREIGA", "Manuel Antonio NORIEGA", 0.9, 0.99},
-		{"Manuel NORIEGA", "Manuel Antonio NORIEGA", 0.9, 0.99},      // middle name left out
+		{"Manuel NORIEGA", "Manuel Antonio NORIEGA", 0.9, 0.99}, // middle name left out
 		{"Gen. Manuel Antonio Noriega", "Manuel Antonio NORIEGA", 1, 1},
 		{"Мануэль Антонио Норьега", "Manuel Antonio NORIEGA", 0.85, 1},
 		{"Abdulrahman BAKRI", "Abd al-Rahman BAKRI", 0.9, 1}, // written together
@@ -120,8 +120,8 @@ func TestCompare(t *testing.T) {
 		{"يوسف كمال الحرازي", "Yusuf Kamal AL-HARAZI", 0.9, 1},
 		{"איתן לבנון", "Eitan LEVANON", 0.85, 1},
 		{"Κώστας Παπαμιχαήλ", "Kostas PAPAMICHAIL", 0.9, 1},
-		{"M. NORIEGA", "Manuel Antonio NORIEGA", 0.5, 0.8},   // an initial is not a name
-		{"NORIEGA", "Manuel Antonio NORIEGA", 0, 0.8},        // nor is one name part
+		{"M. NORIEGA", "Manuel Antonio NORIEGA", 0.5, 0.8}, // an initial is not a name
+		{"NORIEGA", "Manuel Antonio NORIEGA", 0, 0.8},      // nor is one name part
 		{"George BUSH", "George HABBASH", 0, 0.6},
 		{"Abdolsamad MOHTASHAM", "Abdolhamid MOHTASHAM", 0, 0.84}, // told apart after Abdol-
 		{"محمود حداوي", "Mohammed HADDAWI", 0, 0.84},

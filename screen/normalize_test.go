@@ -21,7 +21,7 @@ func TestNormalize(t *testing.T) {
 		{"ash-Shami Ali", "al shami ali"},
 		{"Nguyen Van An", "nguyen van an"},
 		{"Ibn Battuta", "bin battuta"},
-		{"Ben Smith", "ben smith"},         // a given name first
+		{"Ben Smith", "ben smith"}, // a given name first
 		{"David Ben Gurion", "david bin gurion"},
 		{"J. R. R. Tolkien", "j r r tolkien"},
 		// Cyrillic, ICAO style.
