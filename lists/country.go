@@ -46,10 +46,14 @@ func CountryCode(name string) string {
 			for b := 'A'; b <= 'Z'; b++ {
 				code := string([]rune{a, b})
 				r, err := language.ParseRegion(code)
-				if err != nil || !r.IsCountry() || r.String() != code {
+				// Skip deprecated codes (DD, YD, FX), which
+				// canonicalise to their successors.
+				if err != nil || !r.IsCountry() || r.String() != code || r.Canonicalize().String() != code {
 					continue
 				}
-				if n := namer.Name(r); n != "" {
+				// The first code of a name wins: France is FR, not
+				// FX (Metropolitan France, reserved).
+				if n := namer.Name(r); n != "" && countryNames[countryKey(n)] == "" {
 					countryNames[countryKey(n)] = code
 				}
 			}
