@@ -139,7 +139,7 @@ func (ix *Index) Get(id string) (oversight.Designation, bool) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	if e, ok := ix.byID[id]; ok {
-		return e.d, true
+		return cloneDesignation(e.d), true
 	}
 	return oversight.Designation{}, false
 }
@@ -156,6 +156,17 @@ func (ix *Index) Stats() Stats {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	return Stats{Designations: len(ix.byID), Names: ix.nameN, Tokens: len(ix.terms)}
+}
+
+// cloneDesignation copies d so that neither the caller nor the index can
+// change the other's copy.
+func cloneDesignation(d oversight.Designation) oversight.Designation {
+	d.Aliases = slices.Clone(d.Aliases)
+	if d.DelistedAt != nil {
+		t := *d.DelistedAt
+		d.DelistedAt = &t
+	}
+	return d
 }
 
 type preparedName struct {
@@ -191,8 +202,7 @@ func (ix *Index) put(d oversight.Designation, names []preparedName) {
 	if old, ok := ix.byID[d.ID]; ok {
 		ix.remove(old)
 	}
-	e := &entry{d: d}
-	e.d.Aliases = slices.Clone(d.Aliases)
+	e := &entry{d: cloneDesignation(d)}
 	for _, n := range names {
 		var slot uint32
 		if k := len(ix.free); k > 0 {
@@ -315,7 +325,7 @@ type simEntry struct {
 const (
 	candFloor     = 0.70 // vocabulary tokens less similar to a query token are not followed
 	maxTermsPerQ  = 40   // similar vocabulary tokens followed per query token
-	minCandidates = 64   // names compared in full, at least
+	minCandidates = 40   // names compared in full, at least
 )
 
 // similarTerms finds the vocabulary tokens similar to query token q and
@@ -544,14 +554,14 @@ func idf(df, n int) float64 {
 
 // topCandidates returns the name slots worth comparing in full: those
 // that matched at least half as much of the query as the best, at most
-// max(minCandidates, 8 × limit) of them, leaving out delisted designations
+// max(minCandidates, 4 × limit) of them, leaving out delisted designations
 // unless asked for.
 func (ix *Index) topCandidates(sc *scratch, q Query, at time.Time) []uint32 {
 	var top float32
 	for _, s := range sc.touched {
 		top = max(top, sc.acc[s])
 	}
-	limit := max(minCandidates, 8*q.Limit)
+	limit := max(minCandidates, 4*q.Limit)
 	h := &slotHeap{acc: sc.acc}
 	for _, s := range sc.touched {
 		if sc.acc[s] < top/2 {

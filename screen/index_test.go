@@ -297,8 +297,8 @@ func TestScreenDoesNotScan(t *testing.T) {
 	if len(sc.touched) > names/10 {
 		t.Errorf("query touched %d of %d names, want far fewer", len(sc.touched), names)
 	}
-	if c := ix.topCandidates(sc, q, now); len(c) > max(minCandidates, 8*q.Limit) {
-		t.Errorf("%d candidates compared in full, want at most %d", len(c), max(minCandidates, 8*q.Limit))
+	if c := ix.topCandidates(sc, q, now); len(c) > max(minCandidates, 4*q.Limit) {
+		t.Errorf("%d candidates compared in full, want at most %d", len(c), max(minCandidates, 4*q.Limit))
 	}
 }
 

@@ -1,0 +1,52 @@
+// Package screen matches a visa applicant's name against designated persons.
+//
+// A consular officer types a name as a passport or visa form gives it, in
+// any spelling or script; Index.Screen returns the designations whose names
+// resemble it, best first, each with a score in [0, 1] and an Explanation:
+// which name or alias matched, how each token paired, which qualifiers
+// (birth date, nationality) raised or lowered the score, and, for an
+// immediate relative, whose relative the person is.
+//
+// # Normalisation
+//
+// Normalize and Tokenize apply Unicode NFKC and case folding, remove
+// diacritics, transliterate Cyrillic, Greek, Arabic and Hebrew with tables
+// written for personal names (and every other script through unidecode),
+// split the name into tokens, drop honorifics (Mr, Dr, Sheikh, Gen.…) and
+// write name particles (al-, el-, bin, ibn, van, von, de…) in one form, with
+// little weight.
+//
+// # Comparison
+//
+// Tokens are paired whatever their order, best pair first, by the most
+// favourable of: Jaro-Winkler with watchman's penalties for a different first
+// letter and a different length; the same after folding romanisation
+// variants (Yevgeniy and Evgenii, Khamid and Hamid); for a token read from
+// Arabic or Hebrew script, whether it is the Latin token with short vowels
+// left out (محمد and Mohammed, but not محمود and Mohammed), or failing that
+// its consonants; initials; and tokens written together on one side and
+// apart on the other (Abdulrahman, Abd al-Rahman). The score is a weighted
+// mean of the pairs, where a query token without a partner counts fully
+// against the match, a listed middle name the query leaves out counts a
+// tenth, and a token common among the indexed names weighs less than a rare
+// one. A single matching name part never scores above 0.8, so that "George
+// Bush" is not "George Habbash". Birth date and nationality then add or
+// subtract a few hundredths (after OpenSanctions' logic-v1 qualifiers).
+// Scores of ReviewScore (0.85) and above are the band in which a visa
+// should be held for review.
+//
+// # Index
+//
+// An Index keeps designations in memory with an inverted index of the
+// distinct tokens of every name: exact tokens, folded keys, consonant
+// skeletons and character bigrams of both. A query looks up tokens similar
+// to each of its own, gathers the names holding them, and compares in full
+// only the few dozen names that share most of the query: it never scans
+// every entry. Index is safe for concurrent use and is updated in place
+// with Put, PutAll and Remove as designations change; delisted designations
+// stay indexed and are skipped unless a query asks for them.
+//
+//	ix := screen.NewIndex()
+//	ix.PutAll(designations)
+//	matches, err := ix.Screen(screen.Query{Name: "Радомир Завадский", BirthDate: "1968"})
+package screen
