@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -21,7 +20,8 @@ type Tx struct {
 	s        *Store
 	ctx      context.Context
 	tx       *sql.Tx
-	log      *logState // nil in View
+	log      *logState   // nil in View
+	stmts    *batchStmts // the batch's prepared statements; nil in View
 	onCommit []func()
 }
 
@@ -88,6 +88,7 @@ type committer struct {
 	reqs     chan *request
 	maxBatch int
 	log      *logState
+	prepared *preparedStmts // nil on PostgreSQL
 
 	mu     sync.RWMutex // guards closed against submit racing close
 	closed bool
@@ -98,6 +99,9 @@ func newCommitter(ctx context.Context, s *Store, maxBatch int) (*committer, erro
 	c := &committer{s: s, reqs: make(chan *request, maxBatch), maxBatch: maxBatch}
 	var err error
 	if c.log, err = loadLogState(ctx, s); err != nil {
+		return nil, err
+	}
+	if c.prepared, err = prepareStmts(ctx, s); err != nil {
 		return nil, err
 	}
 	c.wg.Add(1)
@@ -116,6 +120,8 @@ func (c *committer) submit(r *request) error {
 }
 
 func (c *committer) close() {
+	// The checkpoint signer writes through the committer: stop it first.
+	c.log.ck.stopSigner()
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -125,6 +131,7 @@ func (c *committer) close() {
 	close(c.reqs)
 	c.mu.Unlock()
 	c.wg.Wait()
+	c.prepared.close()
 }
 
 func (c *committer) loop() {
@@ -173,14 +180,13 @@ func (c *committer) runBatch(ctx context.Context, batch []*request) (err error) 
 	defer func() {
 		if err != nil {
 			sqltx.Rollback()
-			// The in-memory log state may hold appends that never
-			// committed: read it back from the database.
-			if lerr := c.log.reload(ctx, c.s, nil); lerr != nil {
-				err = errors.Join(err, lerr)
-			}
+			// Undo the batch's appends in memory; if the COMMIT did
+			// reach the disk after all, the next batch reloads.
+			c.log.abort()
 		}
 	}()
-	if err := c.log.begin(ctx, c.s, sqltx); err != nil {
+	st := &batchStmts{ps: c.prepared}
+	if err := c.log.begin(ctx, c.s, sqltx, st); err != nil {
 		return err
 	}
 	ok := 0
@@ -189,36 +195,37 @@ func (c *committer) runBatch(ctx context.Context, batch []*request) (err error) 
 			r.err = r.ctx.Err()
 			continue
 		}
-		if _, err := sqltx.ExecContext(ctx, "SAVEPOINT request"); err != nil {
+		if _, err := st.exec(ctx, sqltx, stmtSavepoint); err != nil {
 			return fmt.Errorf("savepoint: %w", err)
 		}
-		snap := c.log.snapshot()
-		tx := &Tx{s: c.s, ctx: ctx, tx: sqltx, log: c.log}
+		sp := c.log.snapshot()
+		tx := &Tx{s: c.s, ctx: ctx, tx: sqltx, log: c.log, stmts: st}
 		r.err = call(r.fn, tx)
 		if r.err != nil {
-			if _, err := sqltx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT request"); err != nil {
+			if _, err := st.exec(ctx, sqltx, stmtRollbackTo); err != nil {
 				return fmt.Errorf("rollback to savepoint: %w", err)
 			}
-			c.log.restore(snap)
+			c.log.restore(sp)
 		} else {
 			r.onCommit = tx.onCommit
 			ok++
 		}
-		if _, err := sqltx.ExecContext(ctx, "RELEASE SAVEPOINT request"); err != nil {
+		if _, err := st.exec(ctx, sqltx, stmtRelease); err != nil {
 			return fmt.Errorf("release savepoint: %w", err)
 		}
 	}
 	if ok == 0 {
 		sqltx.Rollback()
+		c.log.abort()
 		return nil
 	}
-	if err := c.log.flush(ctx, c.s, sqltx); err != nil {
+	if err := c.log.flush(ctx, sqltx, st); err != nil {
 		return err
 	}
 	if err := sqltx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	c.log.markCommitted()
+	c.log.committed()
 	return nil
 }
 

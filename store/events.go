@@ -5,16 +5,23 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gowebpki/jcs"
 
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/tlog"
 )
 
 // Record appends an event to the audit log in the caller's transaction and
 // returns its log index. payload is marshalled to JSON and canonicalised
-// (RFC 8785), so that the leaf is the same bytes whoever recomputes it.
+// (RFC 8785), so that the leaf is the same bytes whoever recomputes it. The
+// leaf is appended to the Merkle tree only once the event row is written,
+// and both are undone with the caller's savepoint: no change without its
+// leaf, no leaf without its change. An event whose canonical JSON exceeds
+// tlog.MaxEntrySize (65,535 bytes) is refused with ETOOLARGE.
 func (tx *Tx) Record(typ, actor, subject string, payload any) (int64, error) {
 	if tx.log == nil {
 		return 0, errors.New("record event: read-only transaction")
@@ -23,32 +30,102 @@ func (tx *Tx) Record(typ, actor, subject string, payload any) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("record %s: %w", typ, err)
 	}
+	if raw, err = jcs.Transform(raw); err != nil {
+		return 0, fmt.Errorf("record %s: canonicalise: %w", typ, err)
+	}
 	ev := oversight.Event{
-		Index:   tx.log.size,
+		Index:   tx.log.nextIndex(),
 		Type:    typ,
 		Actor:   actor,
 		Subject: subject,
 		Time:    time.Now().UTC().Truncate(time.Microsecond),
 		Payload: raw,
 	}
-	entry, err := json.Marshal(ev)
-	if err != nil {
-		return 0, fmt.Errorf("record %s: %w", typ, err)
+	entry := appendCanonicalEvent(make([]byte, 0, len(raw)+192), &ev)
+	if len(entry) > tlog.MaxEntrySize {
+		return 0, &oversight.Error{Code: oversight.ETOOLARGE, Message: fmt.Sprintf(
+			"record %s: the event is %d bytes of canonical JSON; the audit log takes at most %d bytes per entry", typ, len(entry), tlog.MaxEntrySize)}
 	}
-	if entry, err = jcs.Transform(entry); err != nil {
-		return 0, fmt.Errorf("record %s: canonicalise: %w", typ, err)
-	}
-	if _, err := tx.exec(`INSERT INTO events (idx, type, actor, subject, time, entry) VALUES ($1, $2, $3, $4, $5, $6)`,
+	if _, err := tx.stmts.exec(tx.ctx, tx.tx, stmtInsertEvent,
 		ev.Index, ev.Type, ev.Actor, ev.Subject, ev.Time.UnixMicro(), entry); err != nil {
 		return 0, fmt.Errorf("record %s: %w", typ, err)
 	}
-	tx.log.append(entry)
+	if _, err := tx.log.batch.AppendEntry(entry); err != nil {
+		// Unreachable after the size check; the caller's savepoint
+		// removes the row.
+		return 0, fmt.Errorf("record %s: %w", typ, err)
+	}
 	return ev.Index, nil
+}
+
+// appendCanonicalEvent appends the RFC 8785 canonical JSON of ev, whose
+// Payload is already canonical: the members sorted by name (actor, index,
+// payload, subject, time, type), the strings escaped as JCS prescribes. It
+// is what jcs.Transform(json.Marshal(ev)) returns, without parsing the
+// payload a second time.
+func appendCanonicalEvent(b []byte, ev *oversight.Event) []byte {
+	b = append(b, `{"actor":`...)
+	b = appendJCSString(b, ev.Actor)
+	b = append(b, `,"index":`...)
+	b = strconv.AppendInt(b, ev.Index, 10)
+	b = append(b, `,"payload":`...)
+	b = append(b, ev.Payload...)
+	b = append(b, `,"subject":`...)
+	b = appendJCSString(b, ev.Subject)
+	b = append(b, `,"time":"`...)
+	b = ev.Time.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","type":`...)
+	b = appendJCSString(b, ev.Type)
+	return append(b, '}')
+}
+
+// appendJCSString appends s as an RFC 8785 string: only '"', '\\' and
+// control characters are escaped, the short forms where JSON has them,
+// \u00xx in lower case otherwise; invalid UTF-8 becomes U+FFFD, as
+// encoding/json makes it.
+func appendJCSString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && n == 1 {
+				b = utf8.AppendRune(b, utf8.RuneError)
+			} else {
+				b = append(b, s[i:i+n]...)
+			}
+			i += n
+			continue
+		}
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			if c < 0x20 {
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			} else {
+				b = append(b, c)
+			}
+		}
+		i++
+	}
+	return append(b, '"')
 }
 
 // NextIndex returns the log index the next Record will take, so that a
 // resource can carry the index of its own creation event in that event.
-func (tx *Tx) NextIndex() int64 { return tx.log.size }
+func (tx *Tx) NextIndex() int64 { return tx.log.nextIndex() }
 
 // Event returns the event at index i.
 func (tx *Tx) Event(i int64) (*oversight.Event, error) {
