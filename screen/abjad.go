@@ -21,11 +21,14 @@ const (
 
 func isVowelUnit(u byte) bool { return u == unitA || u == unitE || u == unitI || u == unitU }
 
-// abjadUnits splits a Latin-letter token into units. It writes into buf.
-func abjadUnits(s string, buf []byte) []byte {
+// abjadUnits splits a Latin-letter token into units, written into buf.
+// With collapse, a run of one unit counts once (the Latin side: Mohammed's
+// mm is one m); without, it does not (the abjad side: لل in ليليانا are the
+// two l of Liliana).
+func abjadUnits(s string, buf []byte, collapse bool) []byte {
 	out := buf[:0]
 	put := func(u byte) {
-		if len(out) == 0 || out[len(out)-1] != u {
+		if !collapse || len(out) == 0 || out[len(out)-1] != u {
 			out = append(out, u)
 		}
 	}
@@ -121,8 +124,8 @@ func abjadMatch(abjad, latin string) bool {
 	if len(abjad) > 48 || len(latin) > 48 {
 		return false
 	}
-	a := abjadUnits(abjad, ba[:0])
-	l := abjadUnits(latin, bl[:0])
+	a := abjadUnits(abjad, ba[:0], false)
+	l := abjadUnits(latin, bl[:0], true)
 	if n := len(l); n >= 2 && l[n-1] == 'h' && isVowelUnit(l[n-2]) {
 		l = l[:n-1]
 	}
@@ -139,8 +142,13 @@ func abjadMatch(abjad, latin string) bool {
 	}
 	for i := 1; i <= len(a); i++ {
 		ok[0] = false
+		// A letter written twice may stand for one Latin letter, as
+		// when a doubled consonant is spelt out rather than marked
+		// with shadda.
+		again := i >= 2 && a[i-1] == a[i-2]
 		for j := 1; j <= len(l); j++ {
 			ok[j] = prev[j-1] && unitCompatible(a[i-1], l[j-1], i == 1) ||
+				again && prev[j] && unitCompatible(a[i-1], l[j-1], false) ||
 				ok[j-1] && isVowelUnit(l[j-1])
 		}
 		prev = ok

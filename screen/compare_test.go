@@ -96,6 +96,10 @@ func TestAbjadMatch(t *testing.T) {
 		{"msha", "moshe", true},
 		{"mkhal", "makol", false},
 		{"mkhal", "mikhail", true},
+		{"llna", "liliana", true},  // two lams are two l
+		{"lna", "liliana", false},
+		{"mhmmd", "mohammed", true}, // a doubled letter spelt out
+		{"bfl", "pavel", true},
 	}
 	for _, tt := range tests {
 		if got := abjadMatch(tt.abjad, tt.latin); got != tt.want {

@@ -3,7 +3,7 @@ package screen
 import "strings"
 
 // foldKey rewrites a token so that the spellings different romanisations
-// give one name agree: Yevgeniy and Evgenii, Khamid and Hamid,
+// give one name agree: Yevgeniy and Evgenii, Khamid, Hamid and Amid,
 // Shcherbakov and Scherbakov, Abdallah and Abdalla, Youssef and Yusef,
 // Chong and Tsong (Greek τσ), Abdurrahman and Ampntourrachman (Greek μπ, ντ)
 // all fold to one key. Tokens with equal keys are very likely the same name;
@@ -47,7 +47,9 @@ func foldKey(s string) string {
 			b.WriteByte('C')
 			i++
 		case c == 'k' && next == 'h':
-			b.WriteByte('h')
+			// kh, h and nothing at all are one sound in
+			// romanisations: Russian writes Hamid as Khamid,
+			// Greek, which has no h, as Amid.
 			i++
 		case c == 's' && next == 'h':
 			b.WriteByte('s')
@@ -85,6 +87,7 @@ func foldKey(s string) string {
 			b.WriteByte('v')
 		case c == 'y':
 			b.WriteByte('i')
+		case c == 'h':
 		default:
 			b.WriteByte(c)
 		}

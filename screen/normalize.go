@@ -57,6 +57,8 @@ var honorifics = setOf(
 	"lt", "lieutenant", "sgt", "sergeant", "cmdr", "commander", "adm", "admiral", "brig", "brigadier",
 	"jr", "jnr", "sr", "snr", "ii", "iii", "iv",
 	"gospodin", "gospozha",
+	// As they read back from Arabic and Hebrew script (شيخ, حاج, دكتور).
+	"shikh", "shykh", "shiikh", "haj", "hji", "hjji", "hjj", "dktur", "duktur", "ustadh", "ustaz",
 )
 
 // particles map each spelling of a name particle to its canonical form.
