@@ -69,11 +69,16 @@ func New(svc *service.Service, opts Options) *Server {
 	s.routesLicenses()
 	s.routesActions()
 	s.routesDeployments()
+	s.routesLease()
 	return s
 }
 
 // Routes lists every endpoint the server serves.
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// Mux returns the request router, for tests that map a request to its
+// route pattern.
+func (s *Server) Mux() *http.ServeMux { return s.mux }
 
 // Registry returns the Prometheus registry, for other components' metrics.
 func (s *Server) Registry() *prometheus.Registry { return s.reg }

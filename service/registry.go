@@ -25,6 +25,9 @@ func (s *Service) CreateVendor(ctx context.Context, p *oversight.Principal, v *o
 	}
 	v.ID = oversight.NewID(oversight.PrefixVendor)
 	v.CreatedAt = s.clock()
+	if v.Persons == nil {
+		v.Persons = []oversight.Person{}
+	}
 	for i := range v.Persons {
 		v.Persons[i].ID = oversight.NewID(oversight.PrefixPerson)
 	}

@@ -1,0 +1,179 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/oversight-dev/oversight"
+)
+
+// Every endpoint, called by every role: the allowed roles get past the
+// role check (whatever the state then says), the others get 403, and no
+// token at all gets 401. Vendors and agencies reaching for what is not
+// theirs get 404, so that ids cannot be probed.
+func TestRoleMatrix(t *testing.T) {
+	e := newEnv(t)
+	e.world()
+	ids := e.ids
+	all := []string{"admin", "defense", "foreign_affairs", "vendor", "end_user", "consular"}
+	type ep struct {
+		method, path string
+		body         func() any
+		allowed      []string
+	}
+	none := func() any { return nil }
+	eps := []ep{
+		{"POST", "/v1/vendors", func() any { return map[string]any{"name": "New Vendor", "country": "IL"} }, []string{"admin", "defense"}},
+		{"GET", "/v1/vendors", none, []string{"admin", "defense", "foreign_affairs", "vendor"}},
+		{"GET", "/v1/vendors/" + ids["vendor"], none, []string{"admin", "defense", "foreign_affairs", "vendor"}},
+		{"POST", "/v1/products", func() any {
+			return map[string]any{"vendor_id": ids["vendor"], "name": "P", "capabilities": []string{"locate"}, "control_entries": []string{"4.A.5"}}
+		}, []string{"admin", "defense", "vendor"}},
+		{"GET", "/v1/products", none, []string{"admin", "defense", "foreign_affairs", "vendor"}},
+		{"GET", "/v1/products/" + ids["product"], none, []string{"admin", "defense", "foreign_affairs", "vendor"}},
+		{"POST", "/v1/products/" + ids["product"] + "/reviews", func() any { return map[string]any{"stage": "concept", "dossier": "d"} }, []string{"admin", "vendor"}},
+		{"GET", "/v1/products/" + ids["product"] + "/reviews", none, []string{"admin", "defense", "foreign_affairs", "vendor"}},
+		{"GET", "/v1/reviews/" + ids["review"], none, []string{"admin", "defense", "foreign_affairs", "vendor"}},
+		{"POST", "/v1/reviews/" + ids["review"] + "/decision", func() any { return map[string]any{"decision": "approve"} }, []string{"defense"}},
+		{"GET", "/v1/countries", none, all},
+		{"PUT", "/v1/countries/DE", func() any { return map[string]any{"tier": "eligible"} }, []string{"defense"}},
+		{"POST", "/v1/end-users", func() any {
+			return map[string]any{"country": "FR", "agency": "X", "kind": "intelligence", "signing_key": oversight.EncodeKey(make([]byte, 32))}
+		}, []string{"admin", "defense", "foreign_affairs"}},
+		{"GET", "/v1/end-users", none, []string{"admin", "defense", "foreign_affairs", "vendor", "end_user"}},
+		{"GET", "/v1/end-users/" + ids["end_user"], none, []string{"admin", "defense", "foreign_affairs", "vendor", "end_user"}},
+		{"GET", "/v1/declaration-templates", none, all},
+		{"POST", "/v1/declarations:text", func() any {
+			return map[string]any{"template": "IL-2021", "end_user_id": ids["end_user"], "signatory": map[string]string{"name": "n", "title": "t"}, "signed_on": "2026-01-01"}
+		}, []string{"admin", "defense", "foreign_affairs", "vendor", "end_user"}},
+		{"POST", "/v1/declarations", func() any { return e.declaration(ids["end_user"]) }, []string{"admin", "foreign_affairs", "end_user"}},
+		{"GET", "/v1/declarations", none, []string{"admin", "defense", "foreign_affairs", "vendor", "end_user"}},
+		{"GET", "/v1/declarations/" + ids["declaration"], none, []string{"admin", "defense", "foreign_affairs", "vendor", "end_user"}},
+		{"POST", "/v1/licenses", func() any {
+			return map[string]any{"kind": "marketing", "product_id": ids["product"], "end_user_id": ids["end_user"], "scope": scope()}
+		}, []string{"defense", "vendor"}},
+		{"GET", "/v1/licenses", none, []string{"admin", "defense", "foreign_affairs", "vendor", "end_user"}},
+		{"GET", "/v1/licenses/" + ids["license"], none, []string{"admin", "defense", "foreign_affairs", "vendor", "end_user"}},
+		{"POST", "/v1/licenses/" + ids["applied"] + "/approvals", func() any { return map[string]any{"decision": "approve"} }, []string{"defense", "foreign_affairs"}},
+		{"POST", "/v1/licenses/" + ids["license"] + "/actions", func() any {
+			return map[string]any{"kind": "revoke", "reason": "r"}
+		}, []string{"defense", "foreign_affairs"}},
+		{"GET", "/v1/licenses/" + ids["license"] + "/actions", none, []string{"admin", "defense", "foreign_affairs", "vendor", "end_user"}},
+		{"POST", "/v1/deployments", func() any {
+			return map[string]any{"license_id": ids["license"], "label": "x", "public_key": oversight.EncodeKey(make([]byte, 32))}
+		}, []string{"defense", "vendor", "end_user"}},
+		{"GET", "/v1/deployments?license=" + ids["license"], none, []string{"admin", "defense", "foreign_affairs", "vendor", "end_user"}},
+		{"GET", "/v1/deployments/" + ids["deployment"], none, []string{"admin", "defense", "foreign_affairs", "vendor", "end_user"}},
+	}
+	// An action to read and approve, ordered by a second defense officer.
+	var act struct{ ID string }
+	e.must("defense2", "POST", "/v1/licenses/"+ids["license"]+"/actions", map[string]any{"kind": "suspend", "reason": "r"}, 201, &act)
+	eps = append(eps,
+		ep{"GET", "/v1/actions/" + act.ID, none, []string{"admin", "defense", "foreign_affairs", "vendor", "end_user"}},
+		ep{"POST", "/v1/actions/" + act.ID + "/approvals", func() any { return map[string]any{"decision": "approve"} }, []string{"defense", "foreign_affairs"}},
+	)
+
+	covered := map[string]bool{}
+	for _, x := range eps {
+		pattern := routeOf(e, x.method, x.path)
+		covered[x.method+" "+pattern] = true
+		for _, role := range all {
+			code, body := e.call(role, x.method, x.path, x.body())
+			allowed := contains(x.allowed, role)
+			switch {
+			case allowed && (code == 401 || code == 403):
+				t.Errorf("%s %s as %s: %d, want it allowed: %s", x.method, x.path, role, code, body)
+			case !allowed && code != 403:
+				t.Errorf("%s %s as %s: %d, want 403: %s", x.method, x.path, role, code, body)
+			}
+			if code >= 500 {
+				t.Errorf("%s %s as %s: %d: %s", x.method, x.path, role, code, body)
+			}
+		}
+		if code, _ := e.call("", x.method, x.path, x.body()); code != 401 {
+			t.Errorf("%s %s without a token: %d, want 401", x.method, x.path, code)
+		}
+	}
+	// Every authenticated route of the server is in the matrix.
+	for _, r := range e.api.Routes() {
+		if r.Public || strings.Contains(r.Pattern, "/log/") {
+			continue
+		}
+		if !covered[r.Method+" "+r.Pattern] && !signedRoute(r.Pattern) {
+			t.Errorf("route %s %s is not in the role matrix", r.Method, r.Pattern)
+		}
+	}
+}
+
+// signedRoute reports whether a pattern is for deployments, which sign
+// their requests instead of holding a role; their tests are elsewhere.
+func signedRoute(pattern string) bool {
+	return pattern == "/v1/authorize" || strings.HasPrefix(pattern, "/v1/deployments/{id}/")
+}
+
+// routeOf finds the pattern of the route that serves method and path.
+func routeOf(e *env, method, path string) string {
+	req, _ := http.NewRequest(method, e.srv.URL+path, nil)
+	_, pattern := e.api.Mux().Handler(req)
+	_, p, _ := strings.Cut(pattern, " ")
+	return p
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// A vendor sees only its own products and licences; an agency only those
+// naming it.
+func TestScoping(t *testing.T) {
+	e := newEnv(t)
+	e.world()
+	for _, c := range []struct{ label, path string }{
+		{"vendor_b", "/v1/products/" + e.ids["product"]},
+		{"vendor_b", "/v1/licenses/" + e.ids["license"]},
+		{"vendor_b", "/v1/vendors/" + e.ids["vendor"]},
+		{"vendor_b", "/v1/deployments/" + e.ids["deployment"]},
+		{"vendor_b", "/v1/products/" + e.ids["product"] + "/reviews"},
+		{"vendor", "/v1/products/" + e.ids["product_b"]},
+	} {
+		if code, body := e.call(c.label, "GET", c.path, nil); code != 404 {
+			t.Errorf("GET %s as %s: %d, want 404: %s", c.path, c.label, code, body)
+		}
+	}
+	var list struct {
+		Items []struct {
+			ID       string `json:"id"`
+			VendorID string `json:"vendor_id"`
+		} `json:"items"`
+	}
+	e.must("vendor_b", "GET", "/v1/licenses", nil, 200, &list)
+	if len(list.Items) != 0 {
+		t.Errorf("vendor_b sees %d licences of another vendor", len(list.Items))
+	}
+	e.must("vendor_b", "GET", "/v1/licenses?vendor_id="+e.ids["vendor"], nil, 200, &list)
+	if len(list.Items) != 0 {
+		t.Errorf("vendor_b filtering on another vendor sees %d licences", len(list.Items))
+	}
+	e.must("vendor", "GET", "/v1/licenses", nil, 200, &list)
+	if len(list.Items) != 3 {
+		t.Errorf("vendor sees %d of its 3 licences", len(list.Items))
+	}
+	e.must("vendor_b", "GET", "/v1/products", nil, 200, &list)
+	for _, p := range list.Items {
+		if p.VendorID != e.ids["vendor_b"] {
+			t.Errorf("vendor_b sees product %s of %s", p.ID, p.VendorID)
+		}
+	}
+	e.must("vendor", "GET", "/v1/vendors", nil, 200, &list)
+	if len(list.Items) != 1 || list.Items[0].ID != e.ids["vendor"] {
+		b, _ := json.Marshal(list)
+		t.Errorf("vendor lists vendors %s, want only itself", b)
+	}
+}
