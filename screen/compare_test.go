@@ -96,7 +96,7 @@ func TestAbjadMatch(t *testing.T) {
 		{"msha", "moshe", true},
 		{"mkhal", "makol", false},
 		{"mkhal", "mikhail", true},
-		{"llna", "liliana", true},  // two lams are two l
+		{"llna", "liliana", true}, // two lams are two l
 		{"lna", "liliana", false},
 		{"mhmmd", "mohammed", true}, // a doubled letter spelt out
 		{"bfl", "pavel", true},
