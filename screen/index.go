@@ -545,10 +545,10 @@ type scored struct {
 // token, falling by 0.1 each time its frequency per thousand names doubles,
 // to 0.4 at the least. "Mohammed" on the SDN list (one name in 25) weighs
 // about half as much as a surname found once.
+//
+// Below 10,000 names frequencies say little, and are taken per 10,000.
 func idf(df, n int) float64 {
-	if n == 0 {
-		return 1
-	}
+	n = max(n, 10_000)
 	return max(0.4, 1-0.1*math.Log2(1+1000*float64(df)/float64(n)))
 }
 
