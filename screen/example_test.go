@@ -17,8 +17,8 @@ func ExampleIndex_Screen() {
 	at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	for _, q := range []screen.Query{
 		{Name: "Radomir ZAVADKSY", BirthDate: "1968", At: at}, // a typo, a middle name left out
-		{Name: "Радомир Завадский", At: at},                 // Cyrillic
-		{Name: "Vera Zavadskaya", At: at},                   // a relative
+		{Name: "Радомир Завадский", At: at},                   // Cyrillic
+		{Name: "Vera Zavadskaya", At: at},                     // a relative
 	} {
 		ms, _ := ix.Screen(q)
 		fmt.Printf("%s: %s %.2f\n  %s\n", q.Name, ms[0].DesignationID, ms[0].Score, ms[0].Explanation.Summary)
