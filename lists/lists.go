@@ -22,6 +22,8 @@ const (
 // Progress is reported while a list file is read.
 type Progress struct {
 	File    string // base name of the file being read
+	FileNum int    // which file of the list it is, from 1
+	Files   int    // how many files the list has (sdn.csv, alt.csv…)
 	Line    int    // lines read so far
 	Bytes   int64  // bytes read so far
 	Size    int64  // size of the file, or -1 when unknown
@@ -123,6 +125,7 @@ type source struct {
 	report  func(Progress)
 	counts  *counts
 	lastRep int
+	num, of int // FileNum and Files
 }
 
 // counts are the running totals of a list across its files.
@@ -136,7 +139,7 @@ func newSource(r io.Reader, name string, size int64, opts *Options, c *counts) *
 	if every <= 0 {
 		every = 500
 	}
-	return &source{r: r, name: name, size: size, every: every, report: opts.Progress, counts: c}
+	return &source{r: r, name: name, size: size, every: every, report: opts.Progress, counts: c, num: 1, of: 1}
 }
 
 func (s *source) Read(p []byte) (int, error) {
@@ -149,12 +152,12 @@ func (s *source) Read(p []byte) (int, error) {
 func (s *source) line(n int) {
 	if s.report != nil && n-s.lastRep >= s.every {
 		s.lastRep = n
-		s.report(Progress{File: s.name, Line: n, Bytes: s.bytes, Size: s.size, Records: s.counts.records, Skipped: s.counts.skipped})
+		s.report(Progress{File: s.name, FileNum: s.num, Files: s.of, Line: n, Bytes: s.bytes, Size: s.size, Records: s.counts.records, Skipped: s.counts.skipped})
 	}
 }
 
 func (s *source) done(n int) {
 	if s.report != nil {
-		s.report(Progress{File: s.name, Line: n, Bytes: s.bytes, Size: s.size, Records: s.counts.records, Skipped: s.counts.skipped, Done: true})
+		s.report(Progress{File: s.name, FileNum: s.num, Files: s.of, Line: n, Bytes: s.bytes, Size: s.size, Records: s.counts.records, Skipped: s.counts.skipped, Done: true})
 	}
 }

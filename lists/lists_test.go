@@ -63,7 +63,10 @@ func TestLoadSDN(t *testing.T) {
 			t.Errorf("%s: final report %+v, want Done with %d of %d bytes", f, p, st.Size(), st.Size())
 		}
 	}
-	if p := done["sdn.csv"]; p.Line != 7 || p.Records != 4 || p.Skipped != 3 {
+	if p := done["sdn_comments.csv"]; p.FileNum != 3 || p.Files != 3 {
+		t.Errorf("sdn_comments.csv is file %d of %d, want 3 of 3", p.FileNum, p.Files)
+	}
+	if p := done["sdn.csv"]; p.Line != 7 || p.Records != 4 || p.Skipped != 3 || p.FileNum != 1 {
 		t.Errorf("sdn.csv final report %+v, want line 7, 4 records, 3 skipped", p)
 	}
 }

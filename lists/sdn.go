@@ -96,6 +96,18 @@ func loadSDN(path string, opts Options) (*Result, error) {
 }
 
 func readSDN(files sdnFiles, opts Options) (*Result, error) {
+	n := 0
+	for _, s := range []*source{files.sdn, files.alt, files.comments} {
+		if s != nil {
+			n++
+			s.num = n
+		}
+	}
+	for _, s := range []*source{files.sdn, files.alt, files.comments} {
+		if s != nil {
+			s.of = n
+		}
+	}
 	basis := opts.Basis
 	if basis == "" {
 		basis = oversight.BasisMisuse

@@ -50,8 +50,9 @@ type Match struct {
 	// relative: Relation of RelatedTo.
 	Relation  oversight.Relation `json:"relation,omitempty"`
 	RelatedTo string             `json:"related_to,omitempty"`
-	// Delisted is set when the designation is no longer listed (only
-	// returned with Query.IncludeDelisted).
+	// Delisted is set when the designation is not listed at the query's
+	// moment: delisted, or listed only later (returned only with
+	// Query.IncludeDelisted).
 	Delisted    bool        `json:"delisted,omitempty"`
 	Explanation Explanation `json:"explanation"`
 }
