@@ -70,6 +70,7 @@ func New(svc *service.Service, opts Options) *Server {
 	s.routesActions()
 	s.routesDeployments()
 	s.routesLease()
+	s.routesLease()
 	return s
 }
 

@@ -31,6 +31,9 @@ type Options struct {
 	// SitePepper is the HMAC key with which deployments hash target
 	// identifiers (32 bytes); nil means an ephemeral one, for tests.
 	SitePepper []byte
+	// PermitLifetime is how long a permit of POST /v1/authorize stays
+	// valid; 0 means policy.DefaultPermitLifetime.
+	PermitLifetime time.Duration
 }
 
 // Service implements the use cases over a store.
@@ -47,6 +50,8 @@ type Service struct {
 
 	subsMu sync.RWMutex
 	subs   []func(LicenseChange)
+
+	authz *authorizer // per-use decisions (authorize.go)
 }
 
 // New returns a Service over s.
@@ -66,6 +71,11 @@ func New(s *store.Store, opts Options) (*Service, error) {
 	if len(svc.pepper) < 16 {
 		return nil, fmt.Errorf("site pepper: %d bytes is too short; want 32", len(svc.pepper))
 	}
+	authz, err := newAuthorizer(opts)
+	if err != nil {
+		return nil, err
+	}
+	svc.authz = authz
 	for _, t := range append(oversight.BuiltinTemplates(), opts.Templates...) {
 		if _, dup := svc.templates[t.ID]; dup {
 			return nil, fmt.Errorf("declaration template %s defined twice", t.ID)

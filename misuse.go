@@ -1,0 +1,191 @@
+package oversight
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// CaseSource is how a misuse case came to be opened.
+type CaseSource string
+
+// Case sources.
+const (
+	SourceRule           CaseSource = "rule"            // a rule fired on a decision, such as SCOPE-PROTECTED
+	SourceForensicReport CaseSource = "forensic_report" // a forensic examination found the tool on a device
+	SourceComplaint      CaseSource = "complaint"       // a person or organisation complained
+)
+
+// Valid reports whether s is a known source.
+func (s CaseSource) Valid() bool {
+	return s == SourceRule || s == SourceForensicReport || s == SourceComplaint
+}
+
+// CaseStatus is whether a case is being investigated.
+type CaseStatus string
+
+// Case statuses. A closed case may be opened again.
+const (
+	CaseOpen   CaseStatus = "open"
+	CaseClosed CaseStatus = "closed"
+)
+
+// Evidence is one item in a misuse case.
+type Evidence struct {
+	// Kind is operation (Ref is an operation id), report, document,
+	// statement or other.
+	Kind string `json:"kind"`
+	// Ref points at the item: an operation id, a report number, a file
+	// name; it is optional for a statement.
+	Ref         string `json:"ref,omitempty"`
+	Description string `json:"description"`
+	// SHA256 is the hex digest of a document kept outside Oversight, so
+	// that the case binds its exact content.
+	SHA256  string    `json:"sha256,omitempty"`
+	AddedBy string    `json:"added_by"`
+	AddedAt time.Time `json:"added_at"`
+}
+
+// EvidenceKinds lists the values Evidence.Kind takes.
+var EvidenceKinds = []string{"operation", "report", "document", "statement", "other"}
+
+// Case is a misuse case: a suspicion that a licensed tool was misused,
+// the evidence for it, what the investigation found, and what followed:
+// enforcement actions on the licence and visa designations of the people
+// involved.
+type Case struct {
+	ID     string     `json:"id"`
+	Source CaseSource `json:"source"`
+	// Rule is the code of the rule that opened a case of source rule, such
+	// as SCOPE-PROTECTED.
+	Rule      string `json:"rule,omitempty"`
+	LicenseID string `json:"license_id"`
+	// OperationIDs are the operations the case concerns.
+	OperationIDs []string   `json:"operation_ids"`
+	Title        string     `json:"title"`
+	Evidence     []Evidence `json:"evidence"`
+	Findings     string     `json:"findings,omitempty"`
+	Status       CaseStatus `json:"status"`
+	// ActionIDs are the enforcement actions that name this case, and
+	// DesignationIDs the visa designations linked to it.
+	ActionIDs      []string   `json:"action_ids"`
+	DesignationIDs []string   `json:"designation_ids"`
+	OpenedBy       string     `json:"opened_by"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	ClosedAt       *time.Time `json:"closed_at,omitempty"`
+	LogIndex       int64      `json:"log_index"`
+}
+
+// EvidenceInput is an item of evidence as a caller submits it.
+type EvidenceInput struct {
+	Kind        string `json:"kind"`
+	Ref         string `json:"ref"`
+	Description string `json:"description"`
+	SHA256      string `json:"sha256"`
+}
+
+// CaseRequest is the body of POST /v1/cases. Cases of source rule are
+// opened by the system, not by callers.
+type CaseRequest struct {
+	Source       CaseSource      `json:"source"`
+	LicenseID    string          `json:"license_id"`
+	Title        string          `json:"title"`
+	OperationIDs []string        `json:"operation_ids"`
+	Evidence     []EvidenceInput `json:"evidence"`
+}
+
+// Limits on a case's free text and lists.
+const (
+	maxCaseText  = 20000
+	maxCaseItems = 200
+)
+
+// Validate checks the request's fields on their own.
+func (r *CaseRequest) Validate() error {
+	var p Problems
+	switch r.Source {
+	case SourceForensicReport, SourceComplaint:
+	case SourceRule:
+		p.Add("source", "cases of source rule are opened by the rules themselves; use forensic_report or complaint")
+	default:
+		p.Add("source", "must be forensic_report or complaint")
+	}
+	if !ValidID(PrefixLicense, r.LicenseID) {
+		p.Add("license_id", "must be a licence id (lic_…)")
+	}
+	if p.Required("title", r.Title) && len(r.Title) > 500 {
+		p.Add("title", "at most 500 characters")
+	}
+	checkIDs(&p, "operation_ids", PrefixOperation, "an operation id (op_…)", r.OperationIDs)
+	validateEvidence(&p, "evidence", r.Evidence)
+	return p.Err("invalid case")
+}
+
+// CaseUpdate is the body of PATCH /v1/cases/{id}: each field that is set
+// changes the case. Findings replace the previous findings; evidence,
+// operations and designations are added to those already linked.
+type CaseUpdate struct {
+	Status           CaseStatus      `json:"status"`
+	Findings         *string         `json:"findings"`
+	AddEvidence      []EvidenceInput `json:"add_evidence"`
+	AddOperations    []string        `json:"add_operations"`
+	LinkDesignations []string        `json:"link_designations"`
+}
+
+// Validate checks the update's fields on their own.
+func (u *CaseUpdate) Validate() error {
+	var p Problems
+	if u.Status != "" && u.Status != CaseOpen && u.Status != CaseClosed {
+		p.Add("status", "must be open or closed")
+	}
+	if u.Findings != nil && len(*u.Findings) > maxCaseText {
+		p.Add("findings", "at most %d characters", maxCaseText)
+	}
+	validateEvidence(&p, "add_evidence", u.AddEvidence)
+	checkIDs(&p, "add_operations", PrefixOperation, "an operation id (op_…)", u.AddOperations)
+	checkIDs(&p, "link_designations", PrefixDesignation, "a designation id (des_…)", u.LinkDesignations)
+	if u.Status == "" && u.Findings == nil && len(u.AddEvidence) == 0 && len(u.AddOperations) == 0 && len(u.LinkDesignations) == 0 {
+		p.Add("body", "nothing to change: give status, findings, add_evidence, add_operations or link_designations")
+	}
+	return p.Err("invalid case update")
+}
+
+func checkIDs(p *Problems, field, prefix, what string, ids []string) {
+	if len(ids) > maxCaseItems {
+		p.Add(field, "at most %d items", maxCaseItems)
+		return
+	}
+	for i, id := range ids {
+		if !ValidID(prefix, id) {
+			p.Add(fmt.Sprintf("%s[%d]", field, i), "must be %s", what)
+		}
+	}
+}
+
+func validateEvidence(p *Problems, field string, ev []EvidenceInput) {
+	if len(ev) > maxCaseItems {
+		p.Add(field, "at most %d items", maxCaseItems)
+		return
+	}
+	for i, e := range ev {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if !slices.Contains(EvidenceKinds, e.Kind) {
+			p.Add(f+".kind", "must be operation, report, document, statement or other")
+		}
+		if e.Kind == "operation" && !ValidID(PrefixOperation, e.Ref) {
+			p.Add(f+".ref", "evidence of kind operation must give the operation id (op_…)")
+		}
+		if len(e.Ref) > 500 {
+			p.Add(f+".ref", "at most 500 characters")
+		}
+		if p.Required(f+".description", e.Description) && len(e.Description) > maxCaseText {
+			p.Add(f+".description", "at most %d characters", maxCaseText)
+		}
+		if e.SHA256 != "" {
+			if _, ok := NormalizeIDHash(e.SHA256); !ok {
+				p.Add(f+".sha256", "must be 64 hex digits")
+			}
+		}
+	}
+}

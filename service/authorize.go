@@ -1,0 +1,274 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gowebpki/jcs"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/policy"
+	"github.com/oversight-dev/oversight/store"
+)
+
+// authorizer decides operation requests with the policy engine, which
+// caches each licence's compiled policy per policy version.
+type authorizer struct {
+	engine *policy.Engine
+}
+
+func newAuthorizer(opts Options) (*authorizer, error) {
+	eng, err := policy.NewEngine(policy.Options{PermitLifetime: opts.PermitLifetime, Templates: opts.Templates})
+	if err != nil {
+		return nil, fmt.Errorf("policy engine: %w", err)
+	}
+	return &authorizer{engine: eng}, nil
+}
+
+// Authorize decides an operation request that deployment d signed, before
+// the deployment's tool acts (POST /v1/authorize). nonce is the digest of
+// the signed request: a second request with the same digest is refused as
+// a replay (EUNAUTHORIZED), in the transaction that records the decision,
+// so that one signed request yields at most one decision.
+//
+// The request must name d as its deployment (EFORBIDDEN otherwise). It is
+// decided against the current policy of d's licence, with the facts read
+// in the same transaction: the deployment's status, the licence's status,
+// scope and restrictions, whether the target is on the protected-persons
+// register, and the licence's unexpired permits, so that concurrent
+// requests cannot exceed its quota. The operation is stored with its
+// decision and reasons, the target only as its keyed hash, and its
+// operation.decided event is appended to the audit log in the same
+// transaction (see oversight.OperationDecided for what the public log
+// shows). A request against a protected person is denied (SCOPE-PROTECTED)
+// and opens a misuse case naming the licence and the operation, with its
+// case.opened event, also in the same transaction.
+//
+// A request that is not well-formed is EINVALID naming the field, and
+// nothing is stored. Any decision, permit or deny, is a nil error.
+func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, nonce []byte, r *oversight.OperationRequest) (*oversight.Decision, error) {
+	if len(nonce) == 0 {
+		return nil, fmt.Errorf("authorize: a signed request's digest is required")
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	if r.DeploymentID != d.ID {
+		return nil, oversight.Errorf(oversight.EFORBIDDEN, "deployment %s signed this request; it cannot ask for deployment %s", d.ID, r.DeploymentID)
+	}
+	now := s.clock()
+	op, err := newOperation(d.ID, r, now)
+	if err != nil {
+		return nil, err
+	}
+	var dec oversight.Decision
+	err = s.update(ctx, func(tx *store.Tx) error {
+		fresh, err := tx.UseNonce(nonce, now.Add(nonceTTL))
+		if err != nil {
+			return err
+		}
+		if !fresh {
+			return oversight.Errorf(oversight.EUNAUTHORIZED, "replayed request: this signed request was already used; sign a new one")
+		}
+		licenseID, status, err := tx.DeploymentLicense(d.ID)
+		if err != nil {
+			return err
+		}
+		l, err := tx.License(licenseID)
+		if err != nil {
+			return err
+		}
+		pp, err := tx.Protected(op.Target.IDHash)
+		if err != nil {
+			return err
+		}
+		active, err := tx.ActivePermits(l.ID, now)
+		if err != nil {
+			return err
+		}
+		dec, err = s.authz.engine.Evaluate(policy.FromLicense(l), r, policy.Facts{
+			Now:                  now,
+			ActivePermits:        active,
+			ProtectedTarget:      pp != nil,
+			DeploymentRegistered: status == oversight.DeploymentActive && licenseID == l.ID,
+		})
+		if err != nil {
+			if oversight.ErrorCode(err) == oversight.EINVALID {
+				return err
+			}
+			// An unknown template is the server's fault, not the
+			// deployment's: no decision, and no permit (fail closed).
+			return fmt.Errorf("policy of licence %s: %v", l.ID, err)
+		}
+		op.LicenseID = l.ID
+		op.PolicyVersion = l.PolicyVersion
+		op.Decision, op.Reasons, op.ExpiresAt, op.Review = dec.Decision, dec.Reasons, dec.ExpiresAt, dec.Review
+		var c *oversight.Case
+		if pp != nil && slices.ContainsFunc(dec.Reasons, func(r oversight.Reason) bool { return r.Code == policy.CodeProtected }) {
+			c = protectedCase(op, pp, now)
+			op.MisuseCaseID = c.ID
+		}
+		if op.LogIndex, err = tx.Record(oversight.EventOperationDecided, d.ID, op.ID, op.Decided()); err != nil {
+			return err
+		}
+		if err := tx.CreateOperation(op); err != nil {
+			return err
+		}
+		if c != nil {
+			return s.openCase(tx, "system", c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("authorize: %w", err)
+	}
+	dec.OperationID = op.ID
+	dec.LogIndex = &op.LogIndex
+	return &dec, nil
+}
+
+// newOperation builds the record of a request, before its decision, with
+// the commitment that the public log will show of its private part.
+func newOperation(deploymentID string, r *oversight.OperationRequest, now time.Time) (*oversight.OperationRecord, error) {
+	op := &oversight.OperationRecord{
+		ID:           oversight.NewID(oversight.PrefixOperation),
+		DeploymentID: deploymentID,
+		Operation:    r.Operation,
+		// The register and every comparison use lower case.
+		Target:        oversight.Target{IDHash: strings.ToLower(r.Target.IDHash), CountryCode: r.Target.CountryCode},
+		LegalBasis:    r.LegalBasis,
+		Grounds:       r.Grounds,
+		CaseRef:       r.CaseRef,
+		WarrantRef:    r.WarrantRef,
+		Justification: r.Justification,
+		DecidedAt:     now,
+	}
+	if op.Grounds == nil {
+		op.Grounds = []string{}
+	}
+	var salt [16]byte
+	rand.Read(salt[:])
+	op.Salt = hex.EncodeToString(salt[:])
+	c, err := OperationCommitment(op)
+	if err != nil {
+		return nil, err
+	}
+	op.Commitment = c
+	return op, nil
+}
+
+// OperationCommitment computes the commitment of an operation record to
+// its private part: hex SHA-256 of the 16 bytes of its salt followed by
+// the RFC 8785 canonical JSON of o.Committed(). An auditor given the
+// record recomputes it and compares it with the operation.decided event.
+func OperationCommitment(o *oversight.OperationRecord) (string, error) {
+	salt, err := hex.DecodeString(o.Salt)
+	if err != nil || len(salt) != 16 {
+		return "", fmt.Errorf("operation %s: the salt is not 16 bytes of hex", o.ID)
+	}
+	raw, err := json.Marshal(o.Committed())
+	if err != nil {
+		return "", err
+	}
+	if raw, err = jcs.Transform(raw); err != nil {
+		return "", fmt.Errorf("canonicalise operation %s: %w", o.ID, err)
+	}
+	h := sha256.New()
+	h.Write(salt)
+	h.Write(raw)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// protectedCase is the misuse case a request against a protected person
+// opens.
+func protectedCase(op *oversight.OperationRecord, pp *oversight.ProtectedPerson, now time.Time) *oversight.Case {
+	return &oversight.Case{
+		ID:           oversight.NewID(oversight.PrefixCase),
+		Source:       oversight.SourceRule,
+		Rule:         policy.CodeProtected,
+		LicenseID:    op.LicenseID,
+		OperationIDs: []string{op.ID},
+		Title:        fmt.Sprintf("%s requested against a protected person (%s)", op.Operation, pp.Category),
+		Evidence: []oversight.Evidence{{
+			Kind: "operation", Ref: op.ID, AddedBy: "system", AddedAt: now,
+			Description: fmt.Sprintf("deployment %s asked to %s a target on the protected-persons register (category %s, added %s); the request was denied",
+				op.DeploymentID, op.Operation, pp.Category, pp.AddedAt.Format(time.DateOnly)),
+		}},
+		Status:         oversight.CaseOpen,
+		ActionIDs:      []string{},
+		DesignationIDs: []string{},
+		OpenedBy:       "system",
+		CreatedAt:      now,
+		UpdatedAt:      now,
+	}
+}
+
+// Operation returns a decided operation. Officials see every one; the
+// vendor and the end user of its licence see those of their licences.
+func (s *Service) Operation(ctx context.Context, p *oversight.Principal, id string) (*oversight.OperationRecord, error) {
+	if err := allow(p, "reading operations", with(officials, oversight.RoleVendor, oversight.RoleEndUser)...); err != nil {
+		return nil, err
+	}
+	var op *oversight.OperationRecord
+	err := s.view(ctx, func(tx *store.Tx) (err error) {
+		if op, err = tx.Operation(id); err != nil {
+			return err
+		}
+		return ownLicense(tx, p, op.LicenseID, "operation", id)
+	})
+	return op, err
+}
+
+// Operations lists decided operations, newest first. Officials may list
+// every operation; the vendor and the end user of a licence must name it
+// and see its operations only.
+func (s *Service) Operations(ctx context.Context, p *oversight.Principal, f store.OperationFilter, page store.Page) (*oversight.List[oversight.OperationRecord], error) {
+	if err := allow(p, "reading operations", with(officials, oversight.RoleVendor, oversight.RoleEndUser)...); err != nil {
+		return nil, err
+	}
+	var pr oversight.Problems
+	if f.LicenseID == "" && !p.Is(officials...) {
+		pr.Add("license", "required: the licence whose operations to list (lic_…)")
+	}
+	if f.Decision != "" && f.Decision != oversight.Permit && f.Decision != oversight.Deny {
+		pr.Add("decision", "must be permit or deny")
+	}
+	if err := pr.Err("invalid query"); err != nil {
+		return nil, err
+	}
+	out := &oversight.List[oversight.OperationRecord]{}
+	err := s.view(ctx, func(tx *store.Tx) (err error) {
+		if f.LicenseID != "" {
+			if err := ownLicense(tx, p, f.LicenseID, "licence", f.LicenseID); err != nil {
+				return err
+			}
+		}
+		out.Items, out.Next, err = tx.Operations(f, page)
+		return err
+	})
+	return out, err
+}
+
+// ownLicense fails unless the licence exists and, for a vendor or an end
+// user, is theirs; what is not theirs does not exist for them (kind and id
+// name the resource asked for).
+func ownLicense(tx *store.Tx, p *oversight.Principal, licenseID, kind, id string) error {
+	l, err := tx.License(licenseID)
+	if oversight.ErrorCode(err) == oversight.ENOTFOUND {
+		return oversight.NotFound(kind, id)
+	}
+	if err != nil {
+		return err
+	}
+	if err := ownVendor(p, l.VendorID, kind, id); err != nil {
+		return err
+	}
+	return ownEndUser(p, l.EndUserID, kind, id)
+}

@@ -1,0 +1,268 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/store"
+)
+
+// Misuse cases are for officials only. Investigators open and update
+// them; the vendor and the end user of the licence under investigation do
+// not see them, so that a case cannot tip off the people it is about. The
+// public log records that a case was opened or updated, on which licence
+// and from which source, never its title, evidence or findings.
+var (
+	caseReaders      = officials
+	caseInvestigator = []oversight.Role{oversight.RoleDefense, oversight.RoleForeignAffairs}
+)
+
+// caseOpened is the payload of a case.opened event.
+type caseOpened struct {
+	Source       oversight.CaseSource `json:"source"`
+	Rule         string               `json:"rule,omitempty"`
+	LicenseID    string               `json:"license_id"`
+	OperationIDs []string             `json:"operation_ids"`
+	Evidence     int                  `json:"evidence"` // how many items
+}
+
+// caseUpdated is the payload of a case.updated event.
+type caseUpdated struct {
+	Status           oversight.CaseStatus `json:"status"`
+	FindingsChanged  bool                 `json:"findings_changed,omitempty"`
+	EvidenceAdded    int                  `json:"evidence_added,omitempty"`
+	OperationsAdded  []string             `json:"operations_added,omitempty"`
+	DesignationsLink []string             `json:"designations_linked,omitempty"`
+}
+
+// openCase records a new case and its event in tx.
+func (s *Service) openCase(tx *store.Tx, actor string, c *oversight.Case) error {
+	c.LogIndex = tx.NextIndex()
+	if _, err := tx.Record(oversight.EventCaseOpened, actor, c.ID, caseOpened{
+		Source: c.Source, Rule: c.Rule, LicenseID: c.LicenseID, OperationIDs: c.OperationIDs, Evidence: len(c.Evidence),
+	}); err != nil {
+		return err
+	}
+	return tx.CreateCase(c)
+}
+
+// OpenCase opens a misuse case from a forensic report or a complaint
+// (POST /v1/cases). The operations it names must be of its licence.
+func (s *Service) OpenCase(ctx context.Context, p *oversight.Principal, r *oversight.CaseRequest) (*oversight.Case, error) {
+	if err := allow(p, "opening a misuse case", caseInvestigator...); err != nil {
+		return nil, err
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	c := &oversight.Case{
+		ID: oversight.NewID(oversight.PrefixCase), Source: r.Source, LicenseID: r.LicenseID,
+		OperationIDs: dedupe(r.OperationIDs), Title: strings.TrimSpace(r.Title),
+		Evidence: evidence(r.Evidence, p.Actor(), now), Status: oversight.CaseOpen,
+		ActionIDs: []string{}, DesignationIDs: []string{}, OpenedBy: p.Actor(), CreatedAt: now, UpdatedAt: now,
+	}
+	err := s.update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.License(r.LicenseID); err != nil {
+			if oversight.ErrorCode(err) == oversight.ENOTFOUND {
+				return fieldError("invalid case", "license_id", "no licence %s", r.LicenseID)
+			}
+			return err
+		}
+		if err := checkOperations(tx, r.LicenseID, "operation_ids", c.OperationIDs); err != nil {
+			return err
+		}
+		if err := checkEvidence(tx, r.LicenseID, "evidence", r.Evidence); err != nil {
+			return err
+		}
+		return s.openCase(tx, p.Actor(), c)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open case: %w", err)
+	}
+	return c, nil
+}
+
+// UpdateCase records findings, evidence, linked operations and
+// designations, or closes or reopens a case (PATCH /v1/cases/{id}).
+func (s *Service) UpdateCase(ctx context.Context, p *oversight.Principal, id string, u *oversight.CaseUpdate) (*oversight.Case, error) {
+	if err := allow(p, "updating a misuse case", caseInvestigator...); err != nil {
+		return nil, err
+	}
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	var c *oversight.Case
+	err := s.update(ctx, func(tx *store.Tx) (err error) {
+		if c, err = tx.Case(id); err != nil {
+			return err
+		}
+		if err := checkOperations(tx, c.LicenseID, "add_operations", u.AddOperations); err != nil {
+			return err
+		}
+		if err := checkEvidence(tx, c.LicenseID, "add_evidence", u.AddEvidence); err != nil {
+			return err
+		}
+		ev := caseUpdated{EvidenceAdded: len(u.AddEvidence)}
+		if u.Status != "" && u.Status != c.Status {
+			c.Status = u.Status
+			if c.Status == oversight.CaseClosed {
+				c.ClosedAt = &now
+			} else {
+				c.ClosedAt = nil
+			}
+		}
+		if u.Findings != nil && *u.Findings != c.Findings {
+			c.Findings = *u.Findings
+			ev.FindingsChanged = true
+		}
+		c.Evidence = append(c.Evidence, evidence(u.AddEvidence, p.Actor(), now)...)
+		for _, op := range u.AddOperations {
+			if !slices.Contains(c.OperationIDs, op) {
+				c.OperationIDs = append(c.OperationIDs, op)
+				ev.OperationsAdded = append(ev.OperationsAdded, op)
+			}
+		}
+		for _, d := range u.LinkDesignations {
+			if !slices.Contains(c.DesignationIDs, d) {
+				c.DesignationIDs = append(c.DesignationIDs, d)
+				ev.DesignationsLink = append(ev.DesignationsLink, d)
+			}
+		}
+		ev.Status = c.Status
+		c.UpdatedAt = now
+		if _, err := tx.Record(oversight.EventCaseUpdated, p.Actor(), c.ID, ev); err != nil {
+			return err
+		}
+		if err := tx.UpdateCase(c); err != nil {
+			return err
+		}
+		return linkActions(tx, c)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update case %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// Case returns a misuse case with the enforcement actions that name it.
+func (s *Service) Case(ctx context.Context, p *oversight.Principal, id string) (*oversight.Case, error) {
+	if err := allow(p, "reading misuse cases", caseReaders...); err != nil {
+		return nil, err
+	}
+	var c *oversight.Case
+	err := s.view(ctx, func(tx *store.Tx) (err error) {
+		if c, err = tx.Case(id); err != nil {
+			return err
+		}
+		return linkActions(tx, c)
+	})
+	return c, err
+}
+
+// Cases lists misuse cases, newest first.
+func (s *Service) Cases(ctx context.Context, p *oversight.Principal, f store.CaseFilter, page store.Page) (*oversight.List[oversight.Case], error) {
+	if err := allow(p, "reading misuse cases", caseReaders...); err != nil {
+		return nil, err
+	}
+	var pr oversight.Problems
+	if f.Status != "" && f.Status != oversight.CaseOpen && f.Status != oversight.CaseClosed {
+		pr.Add("status", "must be open or closed")
+	}
+	if f.Source != "" && !f.Source.Valid() {
+		pr.Add("source", "must be rule, forensic_report or complaint")
+	}
+	if err := pr.Err("invalid query"); err != nil {
+		return nil, err
+	}
+	out := &oversight.List[oversight.Case]{}
+	err := s.view(ctx, func(tx *store.Tx) (err error) {
+		if out.Items, out.Next, err = tx.Cases(f, page); err != nil {
+			return err
+		}
+		for i := range out.Items {
+			if err := linkActions(tx, &out.Items[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// linkActions fills in the enforcement actions that name c: an action
+// names its case when it is ordered, so the case learns of it here.
+func linkActions(tx *store.Tx, c *oversight.Case) error {
+	ids, err := tx.ActionsNamingCase(c.ID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if !slices.Contains(c.ActionIDs, id) {
+			c.ActionIDs = append(c.ActionIDs, id)
+		}
+	}
+	return nil
+}
+
+// checkOperations checks that each operation exists and is of licenseID.
+func checkOperations(tx *store.Tx, licenseID, field string, ids []string) error {
+	for i, id := range ids {
+		op, err := tx.Operation(id)
+		if oversight.ErrorCode(err) == oversight.ENOTFOUND {
+			return fieldError("invalid case", fmt.Sprintf("%s[%d]", field, i), "no operation %s", id)
+		}
+		if err != nil {
+			return err
+		}
+		if op.LicenseID != licenseID {
+			return fieldError("invalid case", fmt.Sprintf("%s[%d]", field, i), "operation %s is of licence %s, not of the case's licence %s", id, op.LicenseID, licenseID)
+		}
+	}
+	return nil
+}
+
+// checkEvidence checks the operations that evidence of kind operation
+// points at.
+func checkEvidence(tx *store.Tx, licenseID, field string, ev []oversight.EvidenceInput) error {
+	for i, e := range ev {
+		if e.Kind != "operation" {
+			continue
+		}
+		if err := checkOperations(tx, licenseID, fmt.Sprintf("%s[%d].ref", field, i), []string{e.Ref}); err != nil {
+			// checkOperations named the field with an index of its own.
+			if de, ok := err.(*oversight.Error); ok && len(de.Fields) == 1 {
+				de.Fields[0].Field = fmt.Sprintf("%s[%d].ref", field, i)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func evidence(in []oversight.EvidenceInput, actor string, now time.Time) []oversight.Evidence {
+	out := make([]oversight.Evidence, len(in))
+	for i, e := range in {
+		out[i] = oversight.Evidence{Kind: e.Kind, Ref: e.Ref, Description: e.Description, SHA256: strings.ToLower(e.SHA256), AddedBy: actor, AddedAt: now}
+	}
+	return out
+}
+
+func dedupe(ids []string) []string {
+	out := []string{}
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func fieldError(msg, field, format string, args ...any) error {
+	return &oversight.Error{Code: oversight.EINVALID, Message: msg, Fields: []oversight.FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
+}
