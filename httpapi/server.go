@@ -69,7 +69,7 @@ func New(svc *service.Service, opts Options) *Server {
 	s.routesLicenses()
 	s.routesActions()
 	s.routesDeployments()
-	s.routesLease()
+	s.routesLog()
 	s.routesLease()
 	return s
 }

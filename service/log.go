@@ -1,0 +1,196 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/store"
+	"github.com/oversight-dev/oversight/tlog"
+)
+
+// The audit log is public: reading it needs no principal. Its read paths
+// are bounded by the latest signed checkpoint, so that everything served
+// can be verified against a note the log signed.
+
+// LogEntry is one leaf of the audit log as served at
+// /v1/log/entries/{index}: Entry holds the exact leaf bytes, the event's
+// canonical JSON, which is what clients hash (RFC 6962) to check an
+// inclusion proof; Event is the same JSON, for reading, absent if the
+// stored bytes are not JSON at all.
+type LogEntry struct {
+	Index int64           `json:"index"`
+	Entry []byte          `json:"entry"` // base64 in JSON
+	Event json.RawMessage `json:"event,omitempty"`
+}
+
+func newLogEntry(index int64, entry []byte) LogEntry {
+	e := LogEntry{Index: index, Entry: entry}
+	if json.Valid(entry) {
+		e.Event = entry
+	}
+	return e
+}
+
+// LogCheckpoint returns the latest signed checkpoint.
+func (s *Service) LogCheckpoint(ctx context.Context) (*store.SignedCheckpoint, error) {
+	sc, err := s.store.Checkpoint(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("audit log checkpoint: %w", err)
+	}
+	return sc, nil
+}
+
+// LogVerifierKey returns the note verifier key of the log, the line that
+// clients pin to check checkpoints.
+func (s *Service) LogVerifierKey(ctx context.Context) (string, error) {
+	return s.store.LogVerifierKey(ctx)
+}
+
+// invalidParam is the EINVALID error naming one bad parameter.
+func invalidParam(field, format string, args ...any) error {
+	return &oversight.Error{Code: oversight.EINVALID, Message: "invalid " + field,
+		Fields: []oversight.FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
+}
+
+// LogEntry returns the entry at index. Committed entries are served even
+// before a checkpoint covers them; their proofs wait for one.
+func (s *Service) LogEntry(ctx context.Context, index int64) (*LogEntry, error) {
+	if index < 0 {
+		return nil, invalidParam("index", "must be a whole number from 0")
+	}
+	var e LogEntry
+	err := s.view(ctx, func(tx *store.Tx) error {
+		entry, err := tx.Entry(index)
+		if err != nil {
+			return err
+		}
+		e = newLogEntry(index, entry)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// MaxLogEntriesPage bounds a page of LogEntries.
+const MaxLogEntriesPage = 1000
+
+// LogEntries returns up to limit entries about subject (the id of a
+// licence, action, vendor…) with an index above after (-1 for the
+// first page), in log order.
+func (s *Service) LogEntries(ctx context.Context, subject string, after int64, limit int) ([]LogEntry, error) {
+	switch {
+	case subject == "" || len(subject) > 100 || strings.ContainsAny(subject, "\x00\n"):
+		return nil, invalidParam("subject", "the id of a resource (such as lic_…), up to 100 characters")
+	case after < -1:
+		return nil, invalidParam("after", "must be a log index from 0")
+	case limit < 1 || limit > MaxLogEntriesPage:
+		return nil, invalidParam("limit", "must be a whole number from 1 to %d", MaxLogEntriesPage)
+	}
+	var out []LogEntry
+	err := s.view(ctx, func(tx *store.Tx) error {
+		idx, entries, err := tx.SubjectEntries(subject, after, limit)
+		for i := range idx {
+			out = append(out, newLogEntry(idx[i], entries[i]))
+		}
+		return err
+	})
+	return out, err
+}
+
+// InclusionProof returns the proof that the entry at index is in the tree
+// of treeSize leaves, which must be at most the latest checkpoint's size.
+func (s *Service) InclusionProof(ctx context.Context, index, treeSize int64) (*tlog.InclusionProof, error) {
+	switch {
+	case index < 0:
+		return nil, invalidParam("index", "must be a whole number from 0")
+	case treeSize < 1:
+		return nil, invalidParam("tree_size", "must be a whole number from 1")
+	case index >= treeSize:
+		return nil, invalidParam("index", "must be less than tree_size (%d): a tree of %d leaves holds the indexes 0 to %d", treeSize, treeSize, treeSize-1)
+	}
+	if err := s.checkTreeSize(ctx, "tree_size", treeSize); err != nil {
+		return nil, err
+	}
+	hs, err := s.store.InclusionProof(ctx, index, treeSize)
+	if err != nil {
+		return nil, err
+	}
+	return &tlog.InclusionProof{Index: index, TreeSize: treeSize, Hashes: nonNil(hs)}, nil
+}
+
+// ConsistencyProof returns the proof that the tree of newSize leaves
+// extends the tree of oldSize; newSize must be at most the latest
+// checkpoint's size.
+func (s *Service) ConsistencyProof(ctx context.Context, oldSize, newSize int64) (*tlog.ConsistencyProof, error) {
+	switch {
+	case oldSize < 0:
+		return nil, invalidParam("old", "must be a whole number from 0")
+	case newSize < 0:
+		return nil, invalidParam("new", "must be a whole number from 0")
+	case oldSize > newSize:
+		return nil, invalidParam("old", "must be at most new (%d)", newSize)
+	}
+	if err := s.checkTreeSize(ctx, "new", newSize); err != nil {
+		return nil, err
+	}
+	hs, err := s.store.ConsistencyProof(ctx, oldSize, newSize)
+	if err != nil {
+		return nil, err
+	}
+	return &tlog.ConsistencyProof{Old: oldSize, New: newSize, Hashes: nonNil(hs)}, nil
+}
+
+// checkTreeSize refuses a tree size beyond the latest checkpoint: the log
+// has not committed to that tree, or not yet.
+func (s *Service) checkTreeSize(ctx context.Context, field string, size int64) error {
+	sc, err := s.LogCheckpoint(ctx)
+	if err != nil {
+		return err
+	}
+	if size > sc.Size {
+		return &oversight.Error{Code: oversight.ENOTFOUND,
+			Message: fmt.Sprintf("%s %d is beyond the latest checkpoint, of size %d", field, size, sc.Size),
+			Fields:  []oversight.FieldError{{Field: field, Message: fmt.Sprintf("must be at most %d, the latest checkpoint's size", sc.Size)}}}
+	}
+	return nil
+}
+
+// LogTile returns the tile or entry bundle at path, relative to the log's
+// prefix ("tile/0/x001/234", "tile/entries/005.p/17"), as C2SP tlog-tiles
+// names them, and the tile it names. A path not in the canonical form is
+// EINVALID; a tile beyond the latest checkpoint's tree is ENOTFOUND.
+func (s *Service) LogTile(ctx context.Context, path string) (tlog.Tile, []byte, error) {
+	t, err := tlog.ParseTilePath(path)
+	if errors.Is(err, tlog.ErrInvalidPath) {
+		return t, nil, invalidParam("path", "%v", err)
+	}
+	if err != nil {
+		return t, nil, err
+	}
+	sc, err := s.LogCheckpoint(ctx)
+	if err != nil {
+		return t, nil, err
+	}
+	if !t.InTree(sc.Size) {
+		return t, nil, oversight.Errorf(oversight.ENOTFOUND, "%s is not in the tree of the latest checkpoint, of size %d", t.Path(), sc.Size)
+	}
+	data, err := s.store.LogTile(ctx, t)
+	if err != nil {
+		return t, nil, fmt.Errorf("%s: %w", t.Path(), err)
+	}
+	return t, data, nil
+}
+
+// nonNil makes an empty proof [] in JSON, not null.
+func nonNil(hs []tlog.Hash) []tlog.Hash {
+	if hs == nil {
+		return []tlog.Hash{}
+	}
+	return hs
+}
