@@ -15,6 +15,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -158,8 +159,16 @@ func (s *Store) migrate(ctx context.Context) error {
 	var opts []goose.ProviderOption
 	if s.dialect.name == "postgres" {
 		d = goose.DialectPostgres
-		// Replicas starting together must not migrate twice.
-		locker, err := lock.NewPostgresSessionLocker()
+		// Replicas starting together must not migrate twice. The lock is
+		// per schema, so that databases in other schemas of the same
+		// server (tests, other installations) do not wait on each other.
+		var schema string
+		if err := s.wdb.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		h := fnv.New64a()
+		h.Write([]byte("oversight-migrate:" + schema))
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64()>>1)), lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
