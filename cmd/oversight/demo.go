@@ -14,8 +14,9 @@ import (
 	"github.com/oversight-dev/oversight/service"
 )
 
-// demoToken is a token printed by "serve --demo".
-type demoToken struct{ label, secret string }
+// demoToken is a token printed by "serve --demo": the environment
+// variable it is exported as, the secret and who holds it.
+type demoToken struct{ env, secret, who string }
 
 // demo builds the demo data set through the service, as officers and
 // vendors would, so that every change is in the audit log like any other.
@@ -35,7 +36,7 @@ func loadDemo(ctx context.Context, svc *service.Service, logger *slog.Logger) ([
 	start := time.Now()
 	d := &demo{ctx: ctx, svc: svc, vendors: map[string]*oversight.Principal{}, keys: map[string]ed25519.PrivateKey{}}
 	var tokens []demoToken
-	tok := func(label string, p oversight.Principal) *oversight.Principal {
+	tok := func(env string, p oversight.Principal) *oversight.Principal {
 		if d.err != nil {
 			return nil
 		}
@@ -44,16 +45,17 @@ func loadDemo(ctx context.Context, svc *service.Service, logger *slog.Logger) ([
 			d.err = err
 			return nil
 		}
-		if label != "" {
-			tokens = append(tokens, demoToken{label, secret})
+		if env != "" {
+			who := string(p.Role) + ": " + p.Name
+			tokens = append(tokens, demoToken{env, secret, who})
 		}
 		return &t.Principal
 	}
-	d.admin = tok("admin", oversight.Principal{Role: oversight.RoleAdmin, Name: "Demo Administrator"})
-	d.defense = tok("defense", oversight.Principal{Role: oversight.RoleDefense, Name: "Officer Tamar Golan"})
-	d.defense2 = tok("", oversight.Principal{Role: oversight.RoleDefense, Name: "Officer Avi Mizrahi"})
-	d.foreign = tok("foreign_affairs", oversight.Principal{Role: oversight.RoleForeignAffairs, Name: "Officer Noa Peretz"})
-	d.consular = tok("consular", oversight.Principal{Role: oversight.RoleConsular, Name: "Consul Lior Weiss"})
+	d.admin = tok("ADMIN", oversight.Principal{Role: oversight.RoleAdmin, Name: "Demo Administrator"})
+	d.defense = tok("DEFENSE", oversight.Principal{Role: oversight.RoleDefense, Name: "Officer Tamar Golan"})
+	d.defense2 = tok("DEFENSE2", oversight.Principal{Role: oversight.RoleDefense, Name: "Officer Avi Mizrahi"})
+	d.foreign = tok("FOREIGN", oversight.Principal{Role: oversight.RoleForeignAffairs, Name: "Officer Noa Peretz"})
+	d.consular = tok("CONSULAR", oversight.Principal{Role: oversight.RoleConsular, Name: "Consul Lior Weiss"})
 	if d.err != nil {
 		return nil, d.err
 	}
@@ -89,7 +91,7 @@ func loadDemo(ctx context.Context, svc *service.Service, logger *slog.Logger) ([
 	if d.err != nil {
 		return nil, d.err
 	}
-	d.vendors[kestrel.ID] = tok("vendor ("+kestrel.Name+")", oversight.Principal{Role: oversight.RoleVendor, VendorID: kestrel.ID, Name: "Kestrel compliance desk"})
+	d.vendors[kestrel.ID] = tok("VENDOR", oversight.Principal{Role: oversight.RoleVendor, VendorID: kestrel.ID, Name: "Kestrel compliance desk"})
 	d.vendors[argent.ID] = tok("", oversight.Principal{Role: oversight.RoleVendor, VendorID: argent.ID, Name: "Argent compliance desk"})
 	d.vendors[sable.ID] = tok("", oversight.Principal{Role: oversight.RoleVendor, VendorID: sable.ID, Name: "Sable compliance desk"})
 
@@ -127,7 +129,7 @@ func loadDemo(ctx context.Context, svc *service.Service, logger *slog.Logger) ([
 	if d.err != nil {
 		return nil, d.err
 	}
-	if p := tok("end_user ("+agencies["fr-ct"].Agency+")", oversight.Principal{Role: oversight.RoleEndUser, EndUserID: agencies["fr-ct"].ID, Name: "Directorate systems"}); p == nil {
+	if p := tok("END_USER", oversight.Principal{Role: oversight.RoleEndUser, EndUserID: agencies["fr-ct"].ID, Name: "Directorate systems"}); p == nil {
 		return nil, d.err
 	}
 

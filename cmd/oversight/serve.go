@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/oversight-dev/oversight"
@@ -127,7 +129,9 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	logger.Info("oversight serving", "addr", base, "db", st.Redacted(), "dialect", st.Dialect())
 	fmt.Fprintf(env.Stdout, "Oversight listening on %s (database: %s)\n", base, st.Redacted())
 	if c.Demo {
-		printDemo(env, base, tokens)
+		if err := printDemo(env, base, tokens); err != nil {
+			return err
+		}
 	}
 
 	jobs := startJobs(ctx, svc, logger)
@@ -187,16 +191,29 @@ func startJobs(ctx context.Context, svc *service.Service, logger *slog.Logger) *
 	return g
 }
 
-func printDemo(env *Env, base string, tokens []demoToken) {
+// demoTokensFile is where "serve --demo" writes its tokens as shell
+// exports, so that a walkthrough can "source" them.
+const demoTokensFile = "data/demo-tokens.env"
+
+func printDemo(env *Env, base string, tokens []demoToken) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "export OVERSIGHT_SERVER=%s\n", base)
+	for _, t := range tokens {
+		fmt.Fprintf(&b, "export %s=%s  # %s\n", t.env, t.secret, t.who)
+	}
+	if err := os.MkdirAll(filepath.Dir(demoTokensFile), 0o750); err != nil {
+		return fmt.Errorf("write demo tokens: %w", err)
+	}
+	if err := os.WriteFile(demoTokensFile, []byte(b.String()), 0o600); err != nil {
+		return fmt.Errorf("write demo tokens: %w", err)
+	}
 	w := env.Stdout
-	fmt.Fprintf(w, "\nDemo data loaded. Tokens (one per role; use with --token or OVERSIGHT_TOKEN):\n")
-	width := 0
-	for _, t := range tokens {
-		width = max(width, len(t.label))
+	fmt.Fprintf(w, "\nDemo data loaded: 3 vendors, 6 products, 10 agencies in 8 countries, licences in every state.\n")
+	fmt.Fprintf(w, "Tokens, one per role (also in %s; in another shell: source %s):\n\n", demoTokensFile, demoTokensFile)
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		fmt.Fprintf(w, "  %s\n", line)
 	}
-	for _, t := range tokens {
-		fmt.Fprintf(w, "  %-*s  %s\n", width, t.label, t.secret)
-	}
-	fmt.Fprintf(w, "\nTry:\n  export OVERSIGHT_SERVER=%s OVERSIGHT_TOKEN=%s\n  oversight license list\n", base, tokens[0].secret)
+	fmt.Fprintf(w, "\nThen, for example: OVERSIGHT_TOKEN=$DEFENSE oversight license list\n")
 	fmt.Fprintf(w, "OpenAPI document: %s/v1/openapi.json\n", base)
+	return nil
 }
