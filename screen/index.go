@@ -390,7 +390,7 @@ func (ix *Index) similarTerms(q *term, sc *scratch, cache map[uint32]simEntry) [
 }
 
 // gramSearch calls add with each vocabulary token whose key shares enough
-// bigrams with key: a Dice coefficient of at least dice/5.
+// bigrams with key: a Dice coefficient of at least dice/10.
 func (ix *Index) gramSearch(key string, grams *[1 << 16][]uint32, sc *scratch, dice float64, add func(uint32), size func(uint32) int) {
 	n := len(key) + 1
 	sc.gtouch = sc.gtouch[:0]
@@ -436,31 +436,46 @@ func (ix *Index) Screen(q Query) ([]Match, error) {
 	// Gather the names holding tokens similar to the query's, adding up
 	// for each the weight of the query tokens it may match.
 	caches := sc.caches[:len(qt)]
+	gather := func(t *term, mark uint8, w float32, cache map[uint32]simEntry) {
+		for _, id := range ix.similarTerms(t, sc, cache) {
+			s := float32(cache[id].score)
+			for _, slot := range ix.terms[id].postings {
+				switch sc.mark[slot] {
+				case mark:
+					continue // a better token of this name was counted
+				case 0:
+					sc.touched = append(sc.touched, slot)
+				}
+				sc.mark[slot] = mark
+				sc.acc[slot] += w * s
+			}
+		}
+	}
 	for i := range qt {
 		if caches[i] == nil {
 			caches[i] = make(map[uint32]simEntry, 256)
 		}
 		clear(caches[i])
-		w := float32(qt[i].weight())
-		for _, id := range ix.similarTerms(&qt[i], sc, caches[i]) {
-			s := float32(caches[i][id].score)
-			for _, slot := range ix.terms[id].postings {
-				switch sc.mark[slot] {
-				case uint8(i + 1):
-					continue // a better token of this name was counted
-				case 0:
-					sc.touched = append(sc.touched, slot)
-				}
-				sc.mark[slot] = uint8(i + 1)
-				sc.acc[slot] += w * s
+		gather(&qt[i], uint8(i+1), float32(qt[i].weight()), caches[i])
+	}
+	// Short name parts are often written together with their neighbours
+	// on the list (حسن نصرالله, Hasan NASRALLAH; عبد الرحمن,
+	// Abdulrahman): look such runs up whole too.
+	qj := joins(qt)
+	var joinCache map[uint32]simEntry
+	for k := range qj {
+		if j := &qj[k]; joinWorthSearching(qt[j.from:j.from+j.n]) && len(qt)+k+1 < 256 {
+			if joinCache == nil {
+				joinCache = make(map[uint32]simEntry)
 			}
+			clear(joinCache)
+			gather(&j.t, uint8(len(qt)+k+1), float32(j.weight), joinCache)
 		}
 	}
 
 	// Compare in full the names that matched most of the query.
 	cands := ix.topCandidates(sc, q, at)
 	best := make(map[*entry]scored)
-	qj := joins(qt)
 	for _, slot := range cands {
 		ns := &ix.names[slot]
 		from := len(sc.terms)
@@ -550,6 +565,18 @@ type scored struct {
 func idf(df, n int) float64 {
 	n = max(n, 10_000)
 	return max(0.4, 1-0.1*math.Log2(1+1000*float64(df)/float64(n)))
+}
+
+// joinWorthSearching reports whether a run of query tokens is one the list
+// may write as one word: it holds a name part of three letters or fewer
+// (abd, abu, nsr) or "allah".
+func joinWorthSearching(run []term) bool {
+	for i := range run {
+		if t := &run[i]; t.kind == Regular && (len(t.text) <= 3 || t.text == "allah") {
+			return true
+		}
+	}
+	return false
 }
 
 // topCandidates returns the name slots worth comparing in full: those

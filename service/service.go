@@ -7,6 +7,7 @@ package service
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
@@ -31,6 +32,10 @@ type Options struct {
 	// SitePepper is the HMAC key with which deployments hash target
 	// identifiers (32 bytes); nil means an ephemeral one, for tests.
 	SitePepper []byte
+	// LeaseKey signs operating leases (Ed25519); nil means an ephemeral
+	// one, for tests. LeaseTTL is their lifetime; 0 means lease.DefaultTTL.
+	LeaseKey ed25519.PrivateKey
+	LeaseTTL time.Duration
 	// PermitLifetime is how long a permit of POST /v1/authorize stays
 	// valid; 0 means policy.DefaultPermitLifetime.
 	PermitLifetime time.Duration
@@ -51,7 +56,8 @@ type Service struct {
 	subsMu sync.RWMutex
 	subs   []func(LicenseChange)
 
-	authz *authorizer // per-use decisions (authorize.go)
+	enf   *enforcement // leases and push (lease.go)
+	authz *authorizer  // per-use decisions (authorize.go)
 }
 
 // New returns a Service over s.
@@ -71,6 +77,11 @@ func New(s *store.Store, opts Options) (*Service, error) {
 	if len(svc.pepper) < 16 {
 		return nil, fmt.Errorf("site pepper: %d bytes is too short; want 32", len(svc.pepper))
 	}
+	enf, err := newEnforcement(svc, opts)
+	if err != nil {
+		return nil, err
+	}
+	svc.enf = enf
 	authz, err := newAuthorizer(opts)
 	if err != nil {
 		return nil, err
