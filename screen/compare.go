@@ -81,7 +81,11 @@ const (
 )
 
 // tokenSim compares two tokens and says by which method they matched best.
-func tokenSim(a, b *term) (float64, Method) {
+func tokenSim(a, b *term) (float64, Method) { return tokenSimFold(a, b, -1) }
+
+// tokenSimFold is tokenSim given the similarity of the tokens' fold keys,
+// or a negative number when it is not known yet.
+func tokenSimFold(a, b *term, foldSim float64) (float64, Method) {
 	if a.kind == Particle || b.kind == Particle {
 		if a.kind == b.kind && a.text == b.text {
 			return 1, MethodExact
@@ -102,7 +106,7 @@ func tokenSim(a, b *term) (float64, Method) {
 	if a.text == b.text {
 		return 1, MethodExact
 	}
-	s, m := spellingSim(a, b)
+	s, m := spellingSim(a, b, foldSim)
 	// Names built on a common prefix (Abdul-, Abu-) are told apart by
 	// the rest: Abdolsamad is not Abdolhamid, however long the prefix
 	// they share.
@@ -110,7 +114,7 @@ func tokenSim(a, b *term) (float64, Method) {
 		ra, rb := a.text[pa:], b.text[pb:]
 		ta := term{text: ra, fold: foldKey(ra), skel: skeletonKey(ra), kind: Regular, abjad: a.abjad}
 		tb := term{text: rb, fold: foldKey(rb), skel: skeletonKey(rb), kind: Regular, abjad: b.abjad}
-		if rs, rm := spellingSim(&ta, &tb); rs < s {
+		if rs, rm := spellingSim(&ta, &tb, -1); rs < s {
 			s, m = rs, rm
 		}
 	}
@@ -120,7 +124,7 @@ func tokenSim(a, b *term) (float64, Method) {
 // spellingSim compares two regular tokens by spelling, by folded
 // romanisation and, when either was written in an abjad, by consonants.
 // Equal keys of short tokens are weaker evidence than of long ones.
-func spellingSim(a, b *term) (float64, Method) {
+func spellingSim(a, b *term, foldSim float64) (float64, Method) {
 	if a.text == b.text {
 		return 1, MethodExact
 	}
@@ -129,8 +133,13 @@ func spellingSim(a, b *term) (float64, Method) {
 		if fs := min(0.95, 0.85+0.03*float64(len(a.fold))); s < fs {
 			s, m = fs, MethodTransliteration
 		}
-	} else if fs := 0.96 * similarity(a.fold, b.fold); fs > s {
-		s, m = fs, MethodTransliteration
+	} else {
+		if foldSim < 0 {
+			foldSim = similarity(a.fold, b.fold)
+		}
+		if fs := 0.96 * foldSim; fs > s {
+			s, m = fs, MethodTransliteration
+		}
 	}
 	if a.abjad == b.abjad {
 		return s, m

@@ -278,7 +278,7 @@ type scratch struct {
 	acc     []float32 // per name slot: query weight matched so far
 	mark    []uint8   // per name slot: last query token that touched it, +1
 	touched []uint32
-	gcount  []uint8 // per vocabulary term: bigrams shared with a query token
+	gcount  []uint16 // per vocabulary term: bigrams shared with a query token
 	gtouch  []uint32
 	stamp   []uint32 // per vocabulary term: gen when last compared
 	gen     uint32
@@ -297,7 +297,7 @@ func (ix *Index) getScratch() *scratch {
 		sc.mark = make([]uint8, n+n/4)
 	}
 	if n := len(ix.terms); len(sc.gcount) < n {
-		sc.gcount = make([]uint8, n+n/4)
+		sc.gcount = make([]uint16, n+n/4)
 		sc.stamp = make([]uint32, n+n/4)
 		sc.gen = 0
 	}
@@ -343,14 +343,17 @@ func (ix *Index) similarTerms(q *term, sc *scratch, cache map[uint32]simEntry) [
 		// Cheap tests first: tokens this far apart in their folded
 		// spelling, or in their consonants for an abjad, are not
 		// alike in any other way either.
+		fs := -1.0
 		if !q.abjad && !t.abjad {
-			if similarity(q.fold, t.fold) < candFloor-0.1 {
+			if fs = similarity(q.fold, t.fold); fs < candFloor-0.1 {
 				return
 			}
-		} else if similarity(q.skel, t.skel) < candFloor/0.92 && similarity(q.fold, t.fold) < candFloor/0.96 {
-			return
+		} else if similarity(q.skel, t.skel) < candFloor/0.92 {
+			if fs = similarity(q.fold, t.fold); fs < candFloor/0.96 {
+				return
+			}
 		}
-		s, m := tokenSim(q, t)
+		s, m := tokenSimFold(q, t, fs)
 		cache[id] = simEntry{s, m}
 		if s >= candFloor {
 			found = append(found, id)
@@ -375,12 +378,12 @@ func (ix *Index) similarTerms(q *term, sc *scratch, cache map[uint32]simEntry) [
 	// whose spelling lacks most vowels, of their consonants (0.7:
 	// skeletons are short and share bigrams easily).
 	if !q.abjad {
-		ix.gramSearch(q.fold, ix.grams, sc, 3, add, func(id uint32) int { return int(ix.lens[id].fold) + 1 })
+		ix.gramSearch(q.fold, ix.grams, sc, 3, false, add)
 	} else {
 		for _, id := range ix.skels[q.skel] {
 			add(id)
 		}
-		ix.gramSearch(q.skel, ix.sgrams, sc, 3.5, add, func(id uint32) int { return int(ix.lens[id].skel) + 1 })
+		ix.gramSearch(q.skel, ix.sgrams, sc, 3.5, true, add)
 	}
 	slices.SortFunc(found, func(a, b uint32) int { return cmp.Compare(cache[b].score, cache[a].score) })
 	if len(found) > maxTermsPerQ {
@@ -390,8 +393,9 @@ func (ix *Index) similarTerms(q *term, sc *scratch, cache map[uint32]simEntry) [
 }
 
 // gramSearch calls add with each vocabulary token whose key shares enough
-// bigrams with key: a Dice coefficient of at least dice/10.
-func (ix *Index) gramSearch(key string, grams *[1 << 16][]uint32, sc *scratch, dice float64, add func(uint32), size func(uint32) int) {
+// bigrams with key: a Dice coefficient of at least dice/10. The keys are
+// the tokens' skeletons if skel is set, else their folded spellings.
+func (ix *Index) gramSearch(key string, grams *[1 << 16][]uint32, sc *scratch, dice float64, skel bool, add func(uint32)) {
 	n := len(key) + 1
 	sc.gtouch = sc.gtouch[:0]
 	forGrams(key, func(g uint16) {
@@ -399,13 +403,15 @@ func (ix *Index) gramSearch(key string, grams *[1 << 16][]uint32, sc *scratch, d
 			if sc.gcount[id] == 0 {
 				sc.gtouch = append(sc.gtouch, id)
 			}
-			if sc.gcount[id] < 255 {
-				sc.gcount[id]++
-			}
+			sc.gcount[id]++
 		}
 	})
 	for _, id := range sc.gtouch {
-		if shared := int(sc.gcount[id]); shared >= 2 && 10*float64(shared) >= dice*float64(n+size(id)) {
+		m := int(ix.lens[id].fold)
+		if skel {
+			m = int(ix.lens[id].skel)
+		}
+		if shared := int(sc.gcount[id]); shared >= 2 && 10*float64(shared) >= dice*float64(n+m+1) {
 			add(id)
 		}
 		sc.gcount[id] = 0
