@@ -28,21 +28,38 @@ func (f *clientFlags) client() *client.Client {
 	return c
 }
 
-// print writes v as JSON, as its id alone, or through table.
-func (f *clientFlags) print(env *Env, v any, id string, table func(w io.Writer)) error {
+// print writes v as JSON, as its ids alone (one a line: the resource's,
+// or a list's items'), or through table.
+func (f *clientFlags) print(env *Env, v any, ids []string, table func(w io.Writer)) error {
 	switch f.Output {
 	case "json":
 		return printJSON(env.Stdout, v)
 	case "id":
-		if id == "" {
-			return &exitError{code: exitUsage, msg: "--output id: this command does not produce a single resource"}
+		if ids == nil {
+			return &exitError{code: exitUsage, msg: "--output id: this command has no ids to print"}
 		}
-		_, err := fmt.Fprintln(env.Stdout, id)
-		return err
+		for _, id := range ids {
+			if _, err := fmt.Fprintln(env.Stdout, id); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	table(tw)
 	return tw.Flush()
+}
+
+// one is the ids argument of print for a single resource.
+func one(id string) []string { return []string{id} }
+
+// idsOf collects the ids of a list's items.
+func idsOf[T any](items []T, id func(*T) string) []string {
+	out := make([]string, 0, len(items))
+	for i := range items {
+		out = append(out, id(&items[i]))
+	}
+	return out
 }
 
 func printJSON(w io.Writer, v any) error {

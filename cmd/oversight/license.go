@@ -110,7 +110,7 @@ func (c *LicenseApplyCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ID, func(w io.Writer) { licenseTable(w, out) })
+	return c.print(env, out, one(out.ID), func(w io.Writer) { licenseTable(w, out) })
 }
 
 func licenseTable(w io.Writer, l *oversight.License) {
@@ -203,7 +203,7 @@ func (c *LicenseDecideCmd) Run(ctx context.Context, env *Env, kctx *kong.Context
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ID, func(w io.Writer) { licenseTable(w, out) })
+	return c.print(env, out, one(out.ID), func(w io.Writer) { licenseTable(w, out) })
 }
 
 // LicenseShowCmd shows a licence.
@@ -219,7 +219,7 @@ func (c *LicenseShowCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ID, func(w io.Writer) {
+	return c.print(env, out, one(out.ID), func(w io.Writer) {
 		licenseTable(w, out.License)
 		if c.History {
 			for _, ev := range out.History {
@@ -248,7 +248,7 @@ func (c *LicenseListCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, "", func(w io.Writer) {
+	return c.print(env, out, idsOf(out.Items, func(l *oversight.License) string { return l.ID }), func(w io.Writer) {
 		row(w, "ID", "KIND", "STATUS", "PRODUCT", "END USER", "COUNTRY", "VALID UNTIL")
 		for _, l := range out.Items {
 			row(w, l.ID, l.Kind, l.Status, l.ProductID, l.EndUserID, l.Country, l.Scope.ValidUntil.Format(time.DateOnly))
@@ -290,7 +290,7 @@ func (c *LicenseRestrictCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ID, func(w io.Writer) { actionTable(w, out) })
+	return c.print(env, out, one(out.ID), func(w io.Writer) { actionTable(w, out) })
 }
 
 // LicenseActionCmd suspends, reinstates or revokes (the command's name
@@ -309,7 +309,7 @@ func (c *LicenseActionCmd) Run(ctx context.Context, env *Env, kctx *kong.Context
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ID, func(w io.Writer) { actionTable(w, out) })
+	return c.print(env, out, one(out.ID), func(w io.Writer) { actionTable(w, out) })
 }
 
 func actionTable(w io.Writer, a *oversight.Action) {
@@ -342,7 +342,7 @@ func (c *LicenseActionsCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, "", func(w io.Writer) {
+	return c.print(env, out, idsOf(out.Items, func(a *oversight.Action) string { return a.ID }), func(w io.Writer) {
 		row(w, "ID", "KIND", "STATUS", "REASON")
 		for _, a := range out.Items {
 			row(w, a.ID, a.Kind, a.Status, a.Reason)
@@ -372,5 +372,5 @@ func (c *ActionDecideCmd) Run(ctx context.Context, env *Env, kctx *kong.Context)
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ID, func(w io.Writer) { actionTable(w, out) })
+	return c.print(env, out, one(out.ID), func(w io.Writer) { actionTable(w, out) })
 }

@@ -54,7 +54,7 @@ func (c *EndUserCreateCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ID, func(w io.Writer) { endUserTable(w, out) })
+	return c.print(env, out, one(out.ID), func(w io.Writer) { endUserTable(w, out) })
 }
 
 func endUserTable(w io.Writer, e *oversight.EndUser) {
@@ -80,7 +80,7 @@ func (c *EndUserListCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, "", func(w io.Writer) {
+	return c.print(env, out, idsOf(out.Items, func(e *oversight.EndUser) string { return e.ID }), func(w io.Writer) {
 		row(w, "ID", "COUNTRY", "KIND", "AGENCY")
 		for _, e := range out.Items {
 			row(w, e.ID, e.Country, e.Kind, e.Agency)
@@ -101,7 +101,7 @@ func (c *EndUserShowCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ID, func(w io.Writer) { endUserTable(w, out) })
+	return c.print(env, out, one(out.ID), func(w io.Writer) { endUserTable(w, out) })
 }
 
 // DeclarationCmd groups the declaration commands.
@@ -201,7 +201,7 @@ func (c *DeclarationSignCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ID, func(w io.Writer) { declarationTable(w, out) })
+	return c.print(env, out, one(out.ID), func(w io.Writer) { declarationTable(w, out) })
 }
 
 func declarationTable(w io.Writer, d *oversight.Declaration) {
@@ -226,7 +226,7 @@ func (c *DeclarationListCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, "", func(w io.Writer) {
+	return c.print(env, out, idsOf(out.Items, func(d *oversight.Declaration) string { return d.ID }), func(w io.Writer) {
 		row(w, "ID", "TEMPLATE", "END USER", "SIGNED ON", "SIGNATORY")
 		for _, d := range out.Items {
 			row(w, d.ID, d.TemplateID, d.EndUserID, d.SignedOn, d.Signatory.Name)
@@ -246,7 +246,7 @@ func (c *DeclarationShowCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ID, func(w io.Writer) { declarationTable(w, out) })
+	return c.print(env, out, one(out.ID), func(w io.Writer) { declarationTable(w, out) })
 }
 
 // DeclarationTemplatesCmd lists templates.
@@ -260,7 +260,7 @@ func (c *DeclarationTemplatesCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, "", func(w io.Writer) {
+	return c.print(env, out, idsOf(out, func(t *oversight.DeclarationTemplate) string { return t.ID }), func(w io.Writer) {
 		for _, t := range out {
 			row(w, t.ID, fmt.Sprintf("%s (version %d, %s)", t.Title, t.Version, t.Issuer))
 			for _, cl := range t.Clauses {

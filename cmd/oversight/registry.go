@@ -63,7 +63,7 @@ func (c *VendorCreateCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ID, func(w io.Writer) { vendorTable(w, out) })
+	return c.print(env, out, one(out.ID), func(w io.Writer) { vendorTable(w, out) })
 }
 
 func vendorTable(w io.Writer, v *oversight.Vendor) {
@@ -99,7 +99,7 @@ func (c *VendorListCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, "", func(w io.Writer) {
+	return c.print(env, out, idsOf(out.Items, func(v *oversight.Vendor) string { return v.ID }), func(w io.Writer) {
 		row(w, "ID", "NAME", "COUNTRY", "PERSONS")
 		for _, v := range out.Items {
 			row(w, v.ID, v.Name, v.Country, len(v.Persons))
@@ -126,7 +126,7 @@ func (c *VendorShowCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ID, func(w io.Writer) { vendorTable(w, out) })
+	return c.print(env, out, one(out.ID), func(w io.Writer) { vendorTable(w, out) })
 }
 
 // ProductCmd groups the product commands.
@@ -170,7 +170,7 @@ func (c *ProductCreateCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ID, func(w io.Writer) { productTable(w, out) })
+	return c.print(env, out, one(out.ID), func(w io.Writer) { productTable(w, out) })
 }
 
 func productTable(w io.Writer, p *oversight.Product) {
@@ -201,7 +201,7 @@ func (c *ProductListCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, "", func(w io.Writer) {
+	return c.print(env, out, idsOf(out.Items, func(p *oversight.Product) string { return p.ID }), func(w io.Writer) {
 		row(w, "ID", "VENDOR", "NAME", "STAGE", "STATUS")
 		for _, p := range out.Items {
 			row(w, p.ID, p.VendorID, p.Name, orDash(string(p.Stage)), p.Status)
@@ -222,7 +222,7 @@ func (c *ProductShowCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ID, func(w io.Writer) { productTable(w, out) })
+	return c.print(env, out, one(out.ID), func(w io.Writer) { productTable(w, out) })
 }
 
 // ReviewCmd groups the development-review commands.
@@ -267,7 +267,7 @@ func (c *ReviewSubmitCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ID, func(w io.Writer) { reviewTable(w, out) })
+	return c.print(env, out, one(out.ID), func(w io.Writer) { reviewTable(w, out) })
 }
 
 func reviewTable(w io.Writer, r *oversight.Review) {
@@ -301,7 +301,7 @@ func (c *ReviewDecideCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ID, func(w io.Writer) { reviewTable(w, out) })
+	return c.print(env, out, one(out.ID), func(w io.Writer) { reviewTable(w, out) })
 }
 
 // ReviewListCmd lists a product's reviews.
@@ -316,7 +316,7 @@ func (c *ReviewListCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, "", func(w io.Writer) {
+	return c.print(env, out, idsOf(out.Items, func(r *oversight.Review) string { return r.ID }), func(w io.Writer) {
 		row(w, "ID", "STAGE", "STATUS", "CONDITIONS")
 		for _, r := range out.Items {
 			row(w, r.ID, r.Stage, r.Status, len(r.Conditions))
@@ -336,7 +336,7 @@ func (c *ReviewShowCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ID, func(w io.Writer) { reviewTable(w, out) })
+	return c.print(env, out, one(out.ID), func(w io.Writer) { reviewTable(w, out) })
 }
 
 // CountryCmd groups the country commands.
@@ -357,7 +357,7 @@ func (c *CountryListCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, "", func(w io.Writer) {
+	return c.print(env, out, idsOf(out, func(c *oversight.Country) string { return c.ISO2 }), func(w io.Writer) {
 		row(w, "ISO2", "NAME", "CALLING CODE", "TIER")
 		for _, x := range out {
 			row(w, x.ISO2, x.Name, orDash(x.CallingCode), x.Tier)
@@ -379,7 +379,7 @@ func (c *CountrySetCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, out.ISO2, func(w io.Writer) {
+	return c.print(env, out, one(out.ISO2), func(w io.Writer) {
 		row(w, "country", out.ISO2+" "+out.Name)
 		row(w, "tier", out.Tier)
 		row(w, "log index", out.LogIndex)
