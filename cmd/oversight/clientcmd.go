@@ -17,9 +17,9 @@ const defaultServer = "http://127.0.0.1:8080"
 
 // clientFlags are the flags of every command that talks to a server.
 type clientFlags struct {
-	Server string `env:"OVERSIGHT_SERVER" default:"${default_server}" help:"Server URL (env OVERSIGHT_SERVER)."`
-	Token  string `env:"OVERSIGHT_TOKEN" help:"API token (env OVERSIGHT_TOKEN; prefer the environment: flags show in ps)."`
-	Output string `short:"o" default:"table" enum:"table,json,id" help:"Output: table, json, or id (the resource id alone)."`
+	Server string `env:"OVERSIGHT_SERVER" default:"${default_server}" help:"Server URL."`
+	Token  string `env:"OVERSIGHT_TOKEN" help:"API token; prefer the environment variable, since flags show in ps."`
+	Output string `short:"o" default:"table" enum:"table,json,id" help:"Output: table, json, or id (ids alone, one a line)."`
 }
 
 func (f *clientFlags) client() *client.Client {
