@@ -74,6 +74,28 @@ func TestRoleMatrix(t *testing.T) {
 		ep{"GET", "/v1/actions/" + act.ID, none, []string{"admin", "defense", "foreign_affairs", "vendor", "end_user"}},
 		ep{"POST", "/v1/actions/" + act.ID + "/approvals", func() any { return map[string]any{"decision": "approve"} }, []string{"defense", "foreign_affairs"}},
 	)
+	// An operation the deployment asked for (a deny: the suspension above
+	// took effect at once, and a deny is stored like a permit), and a
+	// misuse case about it. Cases are for officials only.
+	var op oversight.Decision
+	if code, b := e.decide(operationRequest(ids["deployment"])); code != 200 || json.Unmarshal(b, &op) != nil {
+		t.Fatalf("authorize: %d %s", code, b)
+	}
+	var mc struct{ ID string }
+	e.must("defense", "POST", "/v1/cases", map[string]any{"source": "complaint", "license_id": ids["license"], "title": "Complaint", "operation_ids": []string{op.OperationID}}, 201, &mc)
+	officialsAndParties := []string{"admin", "defense", "foreign_affairs", "vendor", "end_user"}
+	eps = append(eps,
+		ep{"GET", "/v1/operations?license=" + ids["license"], none, officialsAndParties},
+		ep{"GET", "/v1/operations/" + op.OperationID, none, officialsAndParties},
+		ep{"POST", "/v1/protected", func() any { return map[string]any{"id_hash": targetHash("matrix"), "category": "journalist"} }, []string{"defense", "foreign_affairs"}},
+		ep{"POST", "/v1/protected:import?category=diplomat", func() any { return targetHash("matrix 2") + "\n" }, []string{"defense", "foreign_affairs"}},
+		ep{"POST", "/v1/cases", func() any {
+			return map[string]any{"source": "forensic_report", "license_id": ids["license"], "title": "Report"}
+		}, []string{"defense", "foreign_affairs"}},
+		ep{"GET", "/v1/cases", none, []string{"admin", "defense", "foreign_affairs"}},
+		ep{"GET", "/v1/cases/" + mc.ID, none, []string{"admin", "defense", "foreign_affairs"}},
+		ep{"PATCH", "/v1/cases/" + mc.ID, func() any { return map[string]any{"findings": "under review"} }, []string{"defense", "foreign_affairs"}},
+	)
 
 	covered := map[string]bool{}
 	for _, x := range eps {

@@ -71,6 +71,9 @@ func New(svc *service.Service, opts Options) *Server {
 	s.routesDeployments()
 	s.routesLog()
 	s.routesLease()
+	s.routesAuthorize()
+	s.routesProtected()
+	s.routesCases()
 	return s
 }
 

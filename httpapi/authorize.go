@@ -1,0 +1,55 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/reqsign"
+	"github.com/oversight-dev/oversight/store"
+)
+
+// routesAuthorize registers per-use authorisation and the record of
+// decided operations.
+func (s *Server) routesAuthorize() {
+	// A deployment asks before every use. The signature (handleSigned)
+	// proves which deployment asks; a request it already sent is refused
+	// with 401, like a stale one: either way the deployment must sign a
+	// new request.
+	s.handleSigned("POST", "/v1/authorize", func(w http.ResponseWriter, r *http.Request, d *oversight.Deployment, sig *reqsign.Signed, body []byte) error {
+		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+			return &oversight.Error{Code: oversight.EINVALID, Message: "invalid request", Fields: []oversight.FieldError{{
+				Field: "Content-Type", Message: "must be application/json"}}}
+		}
+		req, err := oversight.ParseOperationRequest(body)
+		if err != nil {
+			return err
+		}
+		dec, err := s.svc.Authorize(r.Context(), d, sig.Digest[:], req)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		return writeJSON(w, http.StatusOK, dec)
+	})
+	s.handle("GET", "/v1/operations", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		pg, err := page(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		f := store.OperationFilter{LicenseID: q.Get("license"), DeploymentID: q.Get("deployment"), Decision: oversight.Verdict(q.Get("decision"))}
+		out, err := s.svc.Operations(r.Context(), p, f, pg)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("GET", "/v1/operations/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		out, err := s.svc.Operation(r.Context(), p, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+}

@@ -1,0 +1,54 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/store"
+)
+
+// routesCases registers misuse cases.
+func (s *Server) routesCases() {
+	s.handle("POST", "/v1/cases", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var c oversight.CaseRequest
+		if err := decode(r, &c); err != nil {
+			return err
+		}
+		out, err := s.svc.OpenCase(r.Context(), p, &c)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, out)
+	})
+	s.handle("GET", "/v1/cases", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		pg, err := page(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		f := store.CaseFilter{LicenseID: q.Get("license"), Status: oversight.CaseStatus(q.Get("status")), Source: oversight.CaseSource(q.Get("source"))}
+		out, err := s.svc.Cases(r.Context(), p, f, pg)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("GET", "/v1/cases/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		out, err := s.svc.Case(r.Context(), p, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("PATCH", "/v1/cases/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var u oversight.CaseUpdate
+		if err := decode(r, &u); err != nil {
+			return err
+		}
+		out, err := s.svc.UpdateCase(r.Context(), p, r.PathValue("id"), &u)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+}
