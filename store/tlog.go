@@ -137,7 +137,7 @@ func (s *Store) openSigner(ctx context.Context, ck *checkpointer, cfg LogConfig)
 	for _, n := range []struct {
 		what string
 		note []byte
-	}{{"the database's last checkpoint", dbNote}, {"the checkpoint kept beside the key", cfg.Witness}} {
+	}{{"the last checkpoint in the database", dbNote}, {"the checkpoint kept beside the key", cfg.Witness}} {
 		if n.note == nil {
 			continue
 		}
@@ -146,15 +146,15 @@ func (s *Store) openSigner(ctx context.Context, ck *checkpointer, cfg LogConfig)
 			return fmt.Errorf("start audit log: %s: %w", n.what, err)
 		}
 		if c.Size > size {
-			return fmt.Errorf("start audit log: %w: the key signed %s of size %d, but the database holds %d leaves: "+
-				"it was truncated or replaced; refusing to sign a fork", ErrLogFork, n.what, c.Size, size)
+			return fmt.Errorf("start audit log: %w: the key signed a checkpoint of size %d (%s), but the database holds %d leaves: "+
+				"it was truncated or replaced; refusing to sign a fork", ErrLogFork, c.Size, n.what, size)
 		}
 		root, err := s.prover().RootHash(ctx, c.Size)
 		if err != nil {
 			return fmt.Errorf("start audit log: check %s: %w", n.what, err)
 		}
 		if root != c.Root {
-			return fmt.Errorf("start audit log: %w: the database's tree of size %d has root %s, but the key signed root %s in %s: "+
+			return fmt.Errorf("start audit log: %w: the database's tree of size %d has root %s, but the key signed root %s (%s): "+
 				"the database was replaced or rewritten; refusing to sign a fork", ErrLogFork, c.Size, root, c.Root, n.what)
 		}
 		if c.Size > lastSize {
@@ -310,13 +310,16 @@ func (s *Store) Checkpoint(ctx context.Context) (*SignedCheckpoint, error) {
 			return sc, nil
 		}
 	}
+	return s.SignCheckpoint(ctx)
+}
+
+// SignCheckpoint signs the committed tree now if it grew since the last
+// checkpoint, as the background signer does every interval, and returns
+// the checkpoint to serve.
+func (s *Store) SignCheckpoint(ctx context.Context) (*SignedCheckpoint, error) {
+	ck := &s.c.log.ck
 	ck.mu.Lock()
 	defer ck.mu.Unlock()
-	if ck.running.Load() {
-		if sc := ck.latest.Load(); sc != nil {
-			return sc, nil
-		}
-	}
 	if err := s.ensureSigner(ctx, ck); err != nil {
 		return nil, err
 	}

@@ -45,6 +45,7 @@ type CLI struct {
 	Declaration DeclarationCmd `cmd:"" help:"Sign and record end-user declarations."`
 	License     LicenseCmd     `cmd:"" help:"Apply for, approve, deny and inspect licences."`
 	Policy      PolicyCmd      `cmd:"" help:"Evaluate operation requests against a declaration and a licence, offline."`
+	Log         LogCmd         `cmd:"" help:"Read and verify the public audit log: checkpoints, inclusion and consistency proofs."`
 }
 
 // exitError ends the program with a given status after printing its

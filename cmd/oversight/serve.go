@@ -31,6 +31,7 @@ type ServeCmd struct {
 	Keys            string        `env:"OVERSIGHT_KEYS" help:"Directory of the server's secrets: log and lease signing keys, site pepper (default data/keys; with --demo, data/demo-keys, recreated). Replicas sharing a database share it."`
 	Demo            bool          `help:"Load a fictional demo data set and print one token per role."`
 	Template        []string      `type:"existingfile" help:"Add a declaration template from a JSON file (repeatable)."`
+	LogOrigin       string        `name:"log-origin" env:"OVERSIGHT_LOG_ORIGIN" help:"Origin naming the audit log in its checkpoints, for a new log key (default oversight.example/audit-log); it cannot change afterwards."`
 	LogLevel        string        `default:"info" enum:"debug,info,warn,error" help:"Log level: ${enum}."`
 	LogFormat       string        `default:"text" enum:"text,json" help:"Log format: ${enum}."`
 	MaxBody         int64         `default:"1048576" help:"Largest request body accepted, in bytes."`
@@ -93,6 +94,10 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		return err
 	}
 	defer st.Close()
+	logKey, err := startLog(ctx, st, keys, c.LogOrigin, logger)
+	if err != nil {
+		return err
+	}
 	svc, err := service.New(st, service.Options{Logger: logger, Templates: templates, SitePepper: pepper})
 	if err != nil {
 		return err
@@ -128,6 +133,7 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 
 	logger.Info("oversight serving", "addr", base, "db", st.Redacted(), "dialect", st.Dialect())
 	fmt.Fprintf(env.Stdout, "Oversight listening on %s (database: %s)\n", base, st.Redacted())
+	fmt.Fprintf(env.Stdout, "Audit log verifier key: %s\n", logKey)
 	if c.Demo {
 		if err := printDemo(env, base, tokens); err != nil {
 			return err

@@ -1,0 +1,447 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/oversight-dev/oversight/client"
+	"github.com/oversight-dev/oversight/store"
+	"github.com/oversight-dev/oversight/tlog"
+)
+
+// LogCmd reads and verifies the public audit log.
+type LogCmd struct {
+	Key        LogKeyCmd        `cmd:"" help:"Print the log's verifier key, the line to pin."`
+	Checkpoint LogCheckpointCmd `cmd:"" help:"Fetch the latest checkpoint and verify its signature."`
+	Prove      LogProveCmd      `cmd:"" help:"Prove that entries are in the log, and print them."`
+	Verify     LogVerifyCmd     `cmd:"" help:"Prove that the log extends an older checkpoint: nothing was rewritten."`
+}
+
+// Help is shown by "oversight log --help".
+func (c *LogCmd) Help() string {
+	return `Every change and decision is an entry of a public Merkle log (RFC 6962) whose
+checkpoints the server signs (C2SP tlog-checkpoint, Ed25519). These commands check
+the log with no token: pin the log's verifier key once, from a trusted source, then
+verify checkpoints, entries and consistency against it.
+
+Examples:
+  export OVERSIGHT_LOG_KEY="$(oversight log key --keys data/keys)"
+  oversight log checkpoint --save last.checkpoint
+  oversight log prove --index 42
+  oversight log verify --old last.checkpoint --save last.checkpoint`
+}
+
+// logFlags are the flags of the commands that verify the log.
+type logFlags struct {
+	Server string `env:"OVERSIGHT_SERVER" default:"${default_server}" help:"Server URL (env OVERSIGHT_SERVER)."`
+	Key    string `env:"OVERSIGHT_LOG_KEY" help:"The log's verifier key (origin+hash+key), pinned from a trusted source (env OVERSIGHT_LOG_KEY)."`
+}
+
+func (f *logFlags) client() *client.Client {
+	c := client.New(f.Server, "")
+	c.UserAgent = "oversight-cli"
+	return c
+}
+
+// verifier returns the pinned key, checked.
+func (f *logFlags) verifier() (string, error) {
+	k := strings.TrimSpace(f.Key)
+	if k == "" {
+		return "", &exitError{code: exitUsage, msg: "no verifier key: pin the log's key with --key or OVERSIGHT_LOG_KEY " +
+			"(print it once, from a source you trust, with: oversight log key --keys DIR on the server, or take it from the README)"}
+	}
+	if _, err := note.NewVerifier(k); err != nil {
+		return "", &exitError{code: exitUsage, msg: fmt.Sprintf("--key %.60q is not a note verifier key (origin+hash+key): %v", k, err)}
+	}
+	return k, nil
+}
+
+// checkpoint fetches and verifies the latest checkpoint.
+func (f *logFlags) checkpoint(ctx context.Context) (tlog.Checkpoint, []byte, error) {
+	vkey, err := f.verifier()
+	if err != nil {
+		return tlog.Checkpoint{}, nil, err
+	}
+	cp, n, err := f.client().VerifiedCheckpoint(ctx, vkey)
+	if err != nil {
+		return tlog.Checkpoint{}, nil, fmt.Errorf("checkpoint of %s: %w", f.Server, err)
+	}
+	return cp, n, nil
+}
+
+// LogKeyCmd prints the verifier key.
+type LogKeyCmd struct {
+	Keys   string `placeholder:"DIR" xor:"source" help:"The server's keys directory (serve --keys): derive the key from the signing key there."`
+	DB     string `placeholder:"PATH" xor:"source" help:"The server's database (SQLite file or postgres:// URL): the key recorded when the log first signed."`
+	Server string `placeholder:"URL" xor:"source" help:"A server: the key it says it uses. Trust on first use: compare it with the key published for the log."`
+}
+
+// Help is shown by "oversight log key --help".
+func (c *LogKeyCmd) Help() string {
+	return `Prints the note verifier key (origin+hash+key) alone on one line: the value of
+--key and OVERSIGHT_LOG_KEY for the other log commands, and of -key for tlogcheck.
+Read it where you trust the source: the keys directory or database on the server
+itself, or the README; a server can only vouch for itself.
+
+Examples:
+  oversight log key --keys data/keys
+  oversight log key --db data/oversight.db
+  oversight log key --server http://127.0.0.1:8080`
+}
+
+// Run prints the key.
+func (c *LogKeyCmd) Run(ctx context.Context, env *Env) error {
+	var vkey string
+	switch {
+	case c.Keys != "":
+		b, err := os.ReadFile(filepath.Join(c.Keys, logKeyFile))
+		if err != nil {
+			return fmt.Errorf("log key: %w (the server creates it at its first start)", err)
+		}
+		if vkey, err = tlog.VerifierKey(strings.TrimSpace(string(b))); err != nil {
+			return fmt.Errorf("%s: %w", filepath.Join(c.Keys, logKeyFile), err)
+		}
+	case c.DB != "":
+		if !store.IsPostgres(c.DB) {
+			if _, err := os.Stat(c.DB); err != nil {
+				return fmt.Errorf("log key: %w", err)
+			}
+		}
+		st, err := store.Open(ctx, c.DB, store.Options{})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if vkey, err = st.RecordedLogKey(ctx); err != nil {
+			return err
+		}
+	case c.Server != "":
+		var err error
+		cl := client.New(c.Server, "")
+		cl.UserAgent = "oversight-cli"
+		if vkey, err = cl.LogKey(ctx); err != nil {
+			return err
+		}
+		if _, err := note.NewVerifier(vkey); err != nil {
+			return fmt.Errorf("the server's log key %.60q is not a verifier key: %w", vkey, err)
+		}
+	default:
+		return &exitError{code: exitUsage, msg: "say where the key is: --keys DIR (the server's keys directory), --db PATH, or --server URL"}
+	}
+	_, err := fmt.Fprintln(env.Stdout, vkey)
+	return err
+}
+
+// LogCheckpointCmd fetches and verifies the latest checkpoint.
+type LogCheckpointCmd struct {
+	logFlags
+	Save   string `placeholder:"FILE" help:"Also write the verified checkpoint note to FILE, to check later that the log still extends it (log verify --old FILE)."`
+	Output string `short:"o" default:"text" enum:"text,json,note" help:"Output: text, json, or note (the signed note itself)."`
+}
+
+// Help is shown by "oversight log checkpoint --help".
+func (c *LogCheckpointCmd) Help() string {
+	return `Fetches the log's latest checkpoint, checks its signature against the pinned key and
+prints the tree size and root hash. Exits 1 if the signature does not verify.
+
+Examples:
+  oversight log checkpoint --key "$(oversight log key --keys data/keys)"
+  oversight log checkpoint --save last.checkpoint`
+}
+
+// Run fetches the checkpoint.
+func (c *LogCheckpointCmd) Run(ctx context.Context, env *Env) error {
+	cp, n, err := c.checkpoint(ctx)
+	if err != nil {
+		return err
+	}
+	if c.Save != "" {
+		if err := os.WriteFile(c.Save, n, 0o644); err != nil {
+			return fmt.Errorf("save checkpoint: %w", err)
+		}
+	}
+	switch c.Output {
+	case "note":
+		_, err = env.Stdout.Write(n)
+		return err
+	case "json":
+		return printJSON(env.Stdout, checkpointJSON(cp))
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	row(tw, "origin", cp.Origin)
+	row(tw, "size", cp.Size)
+	row(tw, "root", cp.Root)
+	row(tw, "signature", "verified")
+	return tw.Flush()
+}
+
+func checkpointJSON(cp tlog.Checkpoint) any {
+	return struct {
+		Origin string    `json:"origin"`
+		Size   int64     `json:"size"`
+		Root   tlog.Hash `json:"root"`
+	}{cp.Origin, cp.Size, cp.Root}
+}
+
+// LogProveCmd proves entries.
+type LogProveCmd struct {
+	logFlags
+	Index   []int64       `placeholder:"N" aliases:"log-index" help:"Prove the entry at log index N (repeatable): the log_index of an API answer."`
+	Subject string        `placeholder:"ID" help:"Prove every entry about a resource: a licence, action, vendor… id."`
+	From    string        `placeholder:"FILE" help:"Prove the entry named by the log_index of a JSON document, such as the -o json output of another command ('-' for standard input)."`
+	Against string        `placeholder:"FILE" help:"Prove against this saved checkpoint note (log checkpoint --save) instead of the latest."`
+	Wait    time.Duration `default:"10s" help:"How long to wait for a checkpoint that covers a new entry."`
+	Output  string        `short:"o" default:"text" enum:"text,json" help:"Output: text, or json (the proved events)."`
+}
+
+// Help is shown by "oversight log prove --help".
+func (c *LogProveCmd) Help() string {
+	return `Fetches each entry and its RFC 6962 inclusion proof, and checks the proof against a
+checkpoint whose signature verifies with the pinned key: the entry is then provably
+in the log that every other verifier sees. Prints the proved events. Exits 1 on any
+mismatch. A new entry is covered by a checkpoint within a second; prove waits for it.
+
+Examples:
+  oversight log prove --index 42
+  oversight license approve lic_… --ministry defense -o json | oversight log prove --from -
+  oversight log prove --subject lic_01jexample --against last.checkpoint`
+}
+
+// Run proves the entries.
+func (c *LogProveCmd) Run(ctx context.Context, env *Env) error {
+	indexes := append([]int64(nil), c.Index...)
+	n := 0
+	for _, set := range []bool{len(c.Index) > 0, c.Subject != "", c.From != ""} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return &exitError{code: exitUsage, msg: "say which entries to prove: --index N, --subject ID or --from FILE (one of them)"}
+	}
+	if c.From != "" {
+		i, err := logIndexFrom(env, c.From)
+		if err != nil {
+			return err
+		}
+		indexes = append(indexes, i)
+	}
+	cl := c.client()
+	if c.Subject != "" {
+		after := ""
+		for {
+			items, next, err := cl.LogEntries(ctx, c.Subject, client.ListOptions{Limit: 1000, After: after})
+			if err != nil {
+				return err
+			}
+			for _, it := range items {
+				indexes = append(indexes, it.Index)
+			}
+			if next == "" {
+				break
+			}
+			after = next
+		}
+		if len(indexes) == 0 {
+			return fmt.Errorf("the log has no entry about %s", c.Subject)
+		}
+	}
+	for _, i := range indexes {
+		if i < 0 {
+			return &exitError{code: exitUsage, msg: fmt.Sprintf("--index %d: a log index is from 0", i)}
+		}
+	}
+	cp, err := c.covering(ctx, env, slices.Max(indexes))
+	if err != nil {
+		return err
+	}
+	var proved []*client.LogEntry
+	for _, i := range indexes {
+		e, err := cl.ProveEntry(ctx, cp, i)
+		if err != nil {
+			return fmt.Errorf("entry %d: %w", i, err)
+		}
+		proved = append(proved, e)
+	}
+	if c.Output == "json" {
+		events := make([]json.RawMessage, len(proved))
+		for i, e := range proved {
+			events[i] = e.Event
+		}
+		return printJSON(env.Stdout, struct {
+			Checkpoint any               `json:"checkpoint"`
+			Events     []json.RawMessage `json:"events"`
+		}{checkpointJSON(cp), events})
+	}
+	w := env.Stdout
+	for _, e := range proved {
+		fmt.Fprintf(w, "entry %d is in the log: inclusion proof verified against the checkpoint of size %d, root %s\n", e.Index, cp.Size, cp.Root)
+		var pretty bytes.Buffer
+		json.Indent(&pretty, e.Event, "", "  ")
+		fmt.Fprintf(w, "%s\n", pretty.Bytes())
+	}
+	if len(proved) > 1 {
+		fmt.Fprintf(w, "%d entries proved\n", len(proved))
+	}
+	return nil
+}
+
+// covering returns a verified checkpoint whose tree holds index: the saved
+// one, or the latest, waiting up to --wait for the signer to cover a new
+// entry.
+func (c *LogProveCmd) covering(ctx context.Context, env *Env, index int64) (tlog.Checkpoint, error) {
+	if c.Against != "" {
+		vkey, err := c.verifier()
+		if err != nil {
+			return tlog.Checkpoint{}, err
+		}
+		cp, err := readCheckpointFile(c.Against, vkey)
+		if err != nil {
+			return tlog.Checkpoint{}, err
+		}
+		if index >= cp.Size {
+			return tlog.Checkpoint{}, fmt.Errorf("entry %d is not in the checkpoint of %s, of size %d", index, c.Against, cp.Size)
+		}
+		return cp, nil
+	}
+	deadline := time.Now().Add(c.Wait)
+	for {
+		cp, _, err := c.checkpoint(ctx)
+		if err != nil {
+			return cp, err
+		}
+		if index < cp.Size {
+			return cp, nil
+		}
+		if time.Now().After(deadline) {
+			return cp, fmt.Errorf("entry %d is not in the latest checkpoint, of size %d, after waiting %s: the log does not have it", index, cp.Size, c.Wait)
+		}
+		select {
+		case <-ctx.Done():
+			return cp, ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// logIndexFrom reads the log_index of a JSON document.
+func logIndexFrom(env *Env, path string) (int64, error) {
+	var b []byte
+	var err error
+	if path == "-" {
+		b, err = io.ReadAll(env.Stdin)
+	} else {
+		b, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return 0, &exitError{code: exitUsage, msg: err.Error()}
+	}
+	var doc struct {
+		LogIndex *int64 `json:"log_index"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || doc.LogIndex == nil {
+		return 0, &exitError{code: exitUsage, msg: path + ": not a JSON object with a log_index (use -o json on the command that made the change)"}
+	}
+	return *doc.LogIndex, nil
+}
+
+// LogVerifyCmd checks that the log extends an older checkpoint.
+type LogVerifyCmd struct {
+	logFlags
+	Old  string `required:"" placeholder:"FILE|SIZE:ROOT" help:"The older checkpoint: a note saved by 'log checkpoint --save' (its signature is checked), or SIZE:ROOT with the base64 root."`
+	Save string `placeholder:"FILE" help:"Write the new verified checkpoint to FILE: with the --old file, a rolling check."`
+}
+
+// Help is shown by "oversight log verify --help".
+func (c *LogVerifyCmd) Help() string {
+	return `Fetches the latest checkpoint, checks its signature, and checks the RFC 6962
+consistency proof that its tree extends the older one: every entry the old checkpoint
+covered is still there, unchanged, in the same order. Exits 1 if the log forked,
+shrank or was rewritten.
+
+Examples:
+  oversight log verify --old last.checkpoint --save last.checkpoint
+  oversight log verify --old 1200:3o0bXfIjV1w1yN6i2LJ9c3bzDqGd1xkJ0Zc8Yw9r8nE=`
+}
+
+// Run verifies consistency.
+func (c *LogVerifyCmd) Run(ctx context.Context, env *Env) error {
+	vkey, err := c.verifier()
+	if err != nil {
+		return err
+	}
+	old, err := parseOldCheckpoint(c.Old, vkey)
+	if err != nil {
+		return err
+	}
+	cur, n, err := c.checkpoint(ctx)
+	if err != nil {
+		return err
+	}
+	if err := c.client().ProveConsistency(ctx, old, cur); err != nil {
+		return err
+	}
+	if c.Save != "" {
+		if err := os.WriteFile(c.Save, n, 0o644); err != nil {
+			return fmt.Errorf("save checkpoint: %w", err)
+		}
+	}
+	fmt.Fprintf(env.Stdout, "consistent: the log of size %d (root %s) extends the checkpoint of size %d (root %s)\n", cur.Size, cur.Root, old.Size, old.Root)
+	return nil
+}
+
+// parseOldCheckpoint reads --old: SIZE:ROOT, or a note file.
+func parseOldCheckpoint(s, vkey string) (tlog.Checkpoint, error) {
+	if size, root, ok := strings.Cut(s, ":"); ok && isDecimal(size) && !isFile(s) {
+		n, err := strconv.ParseInt(size, 10, 64)
+		if err != nil {
+			return tlog.Checkpoint{}, &exitError{code: exitUsage, msg: fmt.Sprintf("--old %s: the size %q is too large", s, size)}
+		}
+		h, err := tlog.ParseHash(root)
+		if err != nil {
+			return tlog.Checkpoint{}, &exitError{code: exitUsage, msg: fmt.Sprintf("--old %s: %v", s, err)}
+		}
+		v, _ := note.NewVerifier(vkey)
+		return tlog.Checkpoint{Origin: v.Name(), Size: n, Root: h}, nil
+	}
+	return readCheckpointFile(s, vkey)
+}
+
+func isDecimal(s string) bool {
+	_, err := strconv.ParseUint(s, 10, 64)
+	return err == nil
+}
+
+func isFile(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// readCheckpointFile reads and verifies a saved checkpoint note.
+func readCheckpointFile(path, vkey string) (tlog.Checkpoint, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return tlog.Checkpoint{}, &exitError{code: exitUsage, msg: err.Error()}
+	}
+	cp, err := tlog.VerifyCheckpoint(b, vkey)
+	if err != nil {
+		if errors.Is(err, tlog.ErrSignature) {
+			return cp, fmt.Errorf("%s: %w", path, err)
+		}
+		return cp, fmt.Errorf("%s: not a checkpoint of this log: %w", path, err)
+	}
+	return cp, nil
+}

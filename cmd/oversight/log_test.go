@@ -1,0 +1,297 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/httpapi"
+	"github.com/oversight-dev/oversight/service"
+	"github.com/oversight-dev/oversight/store"
+	"github.com/oversight-dev/oversight/tlog"
+)
+
+// logServer is a server whose log is started as "serve" starts it: with a
+// key in a keys directory and the checkpoint kept beside it.
+type logServer struct {
+	t    *testing.T
+	db   string
+	keys string
+	st   *store.Store
+	svc  *service.Service
+	url  string
+	vkey string
+}
+
+func newLogServer(t *testing.T) *logServer {
+	t.Helper()
+	dir := t.TempDir()
+	ls := &logServer{t: t, db: filepath.Join(dir, "oversight.db"), keys: filepath.Join(dir, "keys")}
+	if err := os.Mkdir(ls.keys, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, ls.db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.DiscardHandler)
+	if ls.vkey, err = startLog(ctx, st, ls.keys, "", logger); err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	svc, err := service.New(st, service.Options{Logger: logger})
+	if err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(httpapi.New(svc, httpapi.Options{Logger: logger}))
+	t.Cleanup(func() {
+		srv.Close()
+		st.Close()
+	})
+	ls.st, ls.svc, ls.url = st, svc, srv.URL
+	return ls
+}
+
+// oversight runs the command line and returns its exit status, output and
+// error output.
+func (ls *logServer) oversight(args ...string) (int, string, string) {
+	ls.t.Helper()
+	var out, errb bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	if args[1] != "key" {
+		args = append(args, "--server", ls.url, "--key", ls.vkey)
+	}
+	code := Run(context.Background(), args, env)
+	return code, out.String(), errb.String()
+}
+
+// appendEvents records n events from concurrent writers.
+func (ls *logServer) appendEvents(n int) {
+	ls.t.Helper()
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += 16 {
+				err := ls.st.Update(context.Background(), func(tx *store.Tx) error {
+					_, err := tx.Record(oversight.EventCaseUpdated, "defense:tok_test", fmt.Sprintf("case_%d", i%97), map[string]int{"i": i})
+					return err
+				})
+				if err != nil {
+					ls.t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// waitCheckpoint waits until the signer covers the whole log.
+func (ls *logServer) waitCheckpoint() *store.SignedCheckpoint {
+	ls.t.Helper()
+	want := ls.st.LogHead().Size
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		sc, err := ls.st.Checkpoint(context.Background())
+		if err != nil {
+			ls.t.Fatal(err)
+		}
+		if sc.Size >= want {
+			return sc
+		}
+		if time.Now().After(deadline) {
+			ls.t.Fatalf("checkpoint stuck at %d, log at %d", sc.Size, want)
+		}
+	}
+}
+
+// A stored entry edited behind the server's back no longer proves: the
+// command line, checking against the signed checkpoint, exits 1 and says
+// the proof does not verify. Checkpoints still verify: the tree is intact;
+// the entry is what lies.
+func TestLogTamperedEntryFailsToProve(t *testing.T) {
+	ls := newLogServer(t)
+	ls.appendEvents(40)
+	ls.waitCheckpoint()
+	for _, i := range []string{"0", "17", "39"} {
+		if code, out, errOut := ls.oversight("log", "prove", "--index", i); code != 0 || !strings.Contains(out, "entry "+i+" is in the log") {
+			t.Fatalf("prove %s before tampering: %d %s %s", i, code, out, errOut)
+		}
+	}
+	db, err := sql.Open("sqlite", ls.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var subject string
+	if err := db.QueryRow(`SELECT subject FROM events WHERE idx = 17`).Scan(&subject); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Exec(`UPDATE events SET entry = CAST(replace(CAST(entry AS TEXT), '"type":"case.updated"', '"type":"case.closed"') AS BLOB) WHERE idx = 17`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entry string
+	if n, _ := res.RowsAffected(); n != 1 || db.QueryRow(`SELECT CAST(entry AS TEXT) FROM events WHERE idx = 17`).Scan(&entry) != nil || !strings.Contains(entry, "case.closed") {
+		t.Fatalf("tampering did not take: %d rows, %s", n, entry)
+	}
+	code, out, errOut := ls.oversight("log", "prove", "--index", "17")
+	if code != 1 || !strings.Contains(errOut, "entry 17: verify inclusion of entry 17") || !strings.Contains(errOut, "proof does not verify") {
+		t.Fatalf("prove 17 after tampering: exit %d\n%s%s", code, out, errOut)
+	}
+	// The other entries still prove, and the bundle serving the edited
+	// entry carries it: a tiles client finds it too.
+	if code, _, errOut := ls.oversight("log", "prove", "--index", "16"); code != 0 {
+		t.Fatalf("prove 16: %s", errOut)
+	}
+	code, _, errOut = ls.oversight("log", "prove", "--subject", subject)
+	if code != 1 || !strings.Contains(errOut, "proof does not verify") {
+		t.Fatalf("prove --subject %s after tampering: exit %d %s", subject, code, errOut)
+	}
+}
+
+// A tile rewritten behind the server's back is refused at the next start:
+// the tree it gives no longer has the root the key signed.
+func TestLogTamperedTileIsRefusedAtStart(t *testing.T) {
+	ls := newLogServer(t)
+	ls.appendEvents(300)
+	ls.waitCheckpoint()
+	ls.st.Close()
+	db, err := sql.Open("sqlite", ls.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// Flip a bit of the root of the first 256 leaves, which the checkpoint
+	// of size 300 covers. (Start-up reads the right edge of the tree only;
+	// a hash inside it is caught by the proofs that use it.)
+	var hashes []byte
+	if err := db.QueryRow(`SELECT hashes FROM tiles WHERE level = 1 AND idx = 0`).Scan(&hashes); err != nil {
+		t.Fatal(err)
+	}
+	hashes[5] ^= 1
+	if _, err := db.Exec(`UPDATE tiles SET hashes = $1 WHERE level = 1 AND idx = 0`, hashes); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, ls.db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, err = startLog(ctx, st, ls.keys, "", slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), "the database was replaced or rewritten; refusing to sign a fork") {
+		t.Fatalf("start after tampering with a tile: %v", err)
+	}
+}
+
+// A checkpoint saved early still verifies after thousands of appends: the
+// consistency proof from it to the new checkpoint checks, in both forms of
+// --old, and a forged old root does not.
+func TestLogConsistencyAfterThousandsOfAppends(t *testing.T) {
+	ls := newLogServer(t)
+	ls.appendEvents(37)
+	ls.waitCheckpoint()
+	save := filepath.Join(t.TempDir(), "old.checkpoint")
+	code, out, errOut := ls.oversight("log", "checkpoint", "--save", save, "-o", "json")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	if !strings.Contains(out, `"size": 37`) {
+		t.Fatalf("checkpoint: %s", out)
+	}
+	old, err := tlog.VerifyCheckpoint(mustRead(t, save), ls.vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls.appendEvents(5000)
+	ls.waitCheckpoint()
+	for _, o := range []string{save, fmt.Sprintf("%d:%s", old.Size, old.Root)} {
+		code, out, errOut := ls.oversight("log", "verify", "--old", o)
+		if code != 0 || !strings.Contains(out, "consistent: the log of size 5037") || !strings.Contains(out, "extends the checkpoint of size 37 ") {
+			t.Fatalf("verify --old %s: exit %d %s %s", o, code, out, errOut)
+		}
+	}
+	forged := old.Root
+	forged[0] ^= 1
+	code, _, errOut = ls.oversight("log", "verify", "--old", fmt.Sprintf("%d:%s", old.Size, forged))
+	if code != 1 || !strings.Contains(errOut, "inconsistent checkpoints") {
+		t.Fatalf("verify with a forged old root: exit %d %s", code, errOut)
+	}
+	// A saved note whose text was altered fails its signature.
+	altered := bytes.Replace(mustRead(t, save), []byte("\n37\n"), []byte("\n36\n"), 1)
+	os.WriteFile(save, altered, 0o644)
+	code, _, errOut = ls.oversight("log", "verify", "--old", save)
+	if code != 1 || !strings.Contains(errOut, "checkpoint signature does not verify") {
+		t.Fatalf("verify with an altered note: exit %d %s", code, errOut)
+	}
+}
+
+// serve's key handling: the key is created once with mode 0600, the
+// checkpoint kept beside it follows the log, a restart on the same
+// database goes on, and a database swapped behind the key's back is
+// refused with a message that says so.
+func TestLogKeysDirectory(t *testing.T) {
+	ls := newLogServer(t)
+	fi, err := os.Stat(filepath.Join(ls.keys, logKeyFile))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("log.key: %v, %v; want mode 0600", fi, err)
+	}
+	ls.appendEvents(20)
+	sc := ls.waitCheckpoint()
+	if got := mustRead(t, filepath.Join(ls.keys, logCheckpointFile)); !bytes.Equal(got, sc.Note) {
+		t.Fatalf("log.checkpoint is not the checkpoint served:\n%s\n%s", got, sc.Note)
+	}
+	code, out, _ := ls.oversight("log", "key", "--keys", ls.keys)
+	if code != 0 || strings.TrimSpace(out) != ls.vkey {
+		t.Fatalf("log key --keys: %q, want %q", out, ls.vkey)
+	}
+	ctx := context.Background()
+	logger := slog.New(slog.DiscardHandler)
+
+	// Another database under this key: refused.
+	other, err := store.Open(ctx, filepath.Join(t.TempDir(), "other.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	_, err = startLog(ctx, other, ls.keys, "", logger)
+	if err == nil || !strings.Contains(err.Error(), "the database holds 0 leaves: it was truncated or replaced; refusing to sign a fork") {
+		t.Fatalf("start on another database: %v", err)
+	}
+	// Another origin for the same key: refused.
+	if _, err := loadOrCreateLogKey(ls.keys, "other.example/log", logger); err == nil || !strings.Contains(err.Error(), "cannot change") {
+		t.Fatalf("origin change: %v", err)
+	}
+	// A new keys directory names the origin of a new log.
+	dir := t.TempDir()
+	skey, err := loadOrCreateLogKey(dir, "registry.example/oversight-log", logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vkey, _ := tlog.VerifierKey(skey); !strings.HasPrefix(vkey, "registry.example/oversight-log+") {
+		t.Fatalf("verifier key %s", vkey)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
