@@ -35,6 +35,7 @@ type Env struct {
 // file of its own; kong builds help text from the tags.
 type CLI struct {
 	Serve ServeCmd `cmd:"" help:"Run the Oversight server: API, audit log, background jobs."`
+	Agent AgentCmd `cmd:"" help:"Run the enforcement agent around a deployed tool; make its key (agent keygen)."`
 	Token TokenCmd `cmd:"" help:"Manage API tokens directly in the database."`
 
 	Vendor      VendorCmd      `cmd:"" help:"Register and list vendors."`
@@ -44,6 +45,7 @@ type CLI struct {
 	EndUser     EndUserCmd     `cmd:"" name:"end-user" help:"Register and list end-user agencies."`
 	Declaration DeclarationCmd `cmd:"" help:"Sign and record end-user declarations."`
 	License     LicenseCmd     `cmd:"" help:"Apply for, approve, deny and inspect licences."`
+	Deployment  DeploymentCmd  `cmd:"" help:"Register deployments of a licensed tool and list them."`
 	Policy      PolicyCmd      `cmd:"" help:"Evaluate operation requests against a declaration and a licence, offline."`
 	Log         LogCmd         `cmd:"" help:"Read and verify the public audit log: checkpoints, inclusion and consistency proofs."`
 }

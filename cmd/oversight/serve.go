@@ -32,6 +32,7 @@ type ServeCmd struct {
 	Demo            bool          `help:"Load a fictional demo data set and print one token per role."`
 	Template        []string      `type:"existingfile" help:"Add a declaration template from a JSON file (repeatable)."`
 	LogOrigin       string        `name:"log-origin" env:"OVERSIGHT_LOG_ORIGIN" help:"Origin naming the audit log in its checkpoints, for a new log key (default oversight.example/audit-log); it cannot change afterwards."`
+	LeaseTTL        time.Duration `name:"lease-ttl" default:"60s" help:"Lifetime of the operating leases deployments run on: a revoked licence stops a tool cut off from the server within it."`
 	LogLevel        string        `default:"info" enum:"debug,info,warn,error" help:"Log level: ${enum}."`
 	LogFormat       string        `default:"text" enum:"text,json" help:"Log format: ${enum}."`
 	MaxBody         int64         `default:"1048576" help:"Largest request body accepted, in bytes."`
@@ -88,6 +89,10 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return fmt.Errorf("site pepper: %w", err)
 	}
+	leaseKey, err := loadOrCreateLeaseKey(keys)
+	if err != nil {
+		return err
+	}
 
 	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
@@ -98,7 +103,8 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	svc, err := service.New(st, service.Options{Logger: logger, Templates: templates, SitePepper: pepper})
+	svc, err := service.New(st, service.Options{Logger: logger, Templates: templates, SitePepper: pepper,
+		LeaseKey: leaseKey, LeaseTTL: c.LeaseTTL})
 	if err != nil {
 		return err
 	}
@@ -133,6 +139,7 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 
 	logger.Info("oversight serving", "addr", base, "db", st.Redacted(), "dialect", st.Dialect())
 	fmt.Fprintf(env.Stdout, "Oversight listening on %s (database: %s)\n", base, st.Redacted())
+	fmt.Fprintf(env.Stdout, "Lease key (agents pin it with --lease-key): %s\n", svc.LeaseKey().PublicKey)
 	fmt.Fprintf(env.Stdout, "Audit log verifier key: %s\n", logKey)
 	if c.Demo {
 		if err := printDemo(env, base, tokens); err != nil {

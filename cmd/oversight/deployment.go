@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/client"
+	"github.com/oversight-dev/oversight/keyfile"
+)
+
+// DeploymentCmd groups the deployment commands.
+type DeploymentCmd struct {
+	Register DeploymentRegisterCmd `cmd:"" help:"Register a deployment of an active export licence with its agent's key; saves the site pepper."`
+	Show     DeploymentShowCmd     `cmd:"" help:"Show a deployment."`
+	List     DeploymentListCmd     `cmd:"" help:"List the deployments of a licence."`
+}
+
+// DeploymentRegisterCmd registers a deployment.
+type DeploymentRegisterCmd struct {
+	clientFlags
+	License string `required:"" help:"The active export licence the deployment runs under (lic_…)."`
+	Label   string `required:"" help:"A name for the site, such as \"Paris data centre, rack 4\"."`
+	Key     string `required:"" type:"existingfile" help:"The agent's key file (oversight agent keygen); its public key is registered."`
+	Pepper  string `help:"File to save the site pepper to, mode 0600; it must not exist (default: the key file's name with .pepper)."`
+}
+
+// Help is shown by "oversight deployment register --help".
+func (c *DeploymentRegisterCmd) Help() string {
+	return `A vendor, the end user or a defense officer registers a deployment. The answer
+carries the site pepper, the key with which the agent hashes target
+identifiers; it is given only once and saved to --pepper. Keep it with the
+agent's key.
+
+Example:
+  oversight agent keygen --key agent.pem
+  oversight deployment register --license lic_… --label "Site 1" --key agent.pem
+  oversight agent --deployment dep_… --key agent.pem -- ./tool`
+}
+
+// Run registers the deployment and saves its pepper.
+func (c *DeploymentRegisterCmd) Run(ctx context.Context, env *Env) error {
+	key, err := keyfile.Read(c.Key)
+	if err != nil {
+		return &exitError{code: exitUsage, msg: fmt.Sprintf("--key %s: %v", c.Key, err)}
+	}
+	pepperFile := c.Pepper
+	if pepperFile == "" {
+		pepperFile = defaultPepperFile(c.Key)
+	}
+	// Refuse before registering, not after: the pepper is shown only once.
+	if _, err := os.Stat(pepperFile); err == nil {
+		return &exitError{code: exitUsage, msg: fmt.Sprintf("--pepper %s exists; a site pepper is never overwritten", pepperFile)}
+	}
+	d, err := c.client().RegisterDeployment(ctx, &oversight.DeploymentRegistration{LicenseID: c.License, Label: c.Label,
+		PublicKey: oversight.EncodeKey(key.Public().(ed25519.PublicKey))})
+	if err != nil {
+		return err
+	}
+	if err := writeSecretFile(pepperFile, d.SitePepper+"\n"); err != nil {
+		// The registration stands; say what to do with the pepper.
+		fmt.Fprintf(env.Stderr, "oversight: cannot save the site pepper to %s: %v\nSite pepper (save it, mode 0600): %s\n", pepperFile, err, d.SitePepper)
+		return &exitError{code: exitError1}
+	}
+	return c.print(env, &d.Deployment, one(d.ID), func(w io.Writer) {
+		deploymentTable(w, &d.Deployment)
+		row(w, "site pepper", "saved to "+pepperFile+" (mode 0600)")
+		row(w, "next", fmt.Sprintf("oversight agent --server %s --deployment %s --key %s -- CMD ARGS…", c.Server, d.ID, c.Key))
+	})
+}
+
+// writeSecretFile creates path with mode 0600 and writes s to it.
+func writeSecretFile(path, s string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(f, s); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func deploymentTable(w io.Writer, d *oversight.Deployment) {
+	row(w, "id", d.ID)
+	row(w, "licence", d.LicenseID)
+	row(w, "label", d.Label)
+	row(w, "status", d.Status)
+	row(w, "public key", d.PublicKey)
+	row(w, "log index", d.LogIndex)
+}
+
+// DeploymentShowCmd shows a deployment.
+type DeploymentShowCmd struct {
+	clientFlags
+	ID string `arg:"" help:"Deployment id (dep_…)."`
+}
+
+// Run shows it.
+func (c *DeploymentShowCmd) Run(ctx context.Context, env *Env) error {
+	d, err := c.client().Deployment(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	return c.print(env, d, one(d.ID), func(w io.Writer) { deploymentTable(w, d) })
+}
+
+// DeploymentListCmd lists deployments.
+type DeploymentListCmd struct {
+	clientFlags
+	License string `help:"Only this licence's deployments (officials may leave it out)."`
+}
+
+// Run lists them.
+func (c *DeploymentListCmd) Run(ctx context.Context, env *Env) error {
+	out, err := c.client().Deployments(ctx, c.License, client.ListOptions{Limit: 1000})
+	if err != nil {
+		return err
+	}
+	return c.print(env, out, idsOf(out.Items, func(d *oversight.Deployment) string { return d.ID }), func(w io.Writer) {
+		row(w, "ID", "LICENCE", "STATUS", "LABEL")
+		for _, d := range out.Items {
+			row(w, d.ID, d.LicenseID, d.Status, d.Label)
+		}
+	})
+}
+
+// loadOrCreateLeaseKey reads the lease signing key, lease.pem in the keys
+// directory, creating it on first use.
+func loadOrCreateLeaseKey(dir string) (ed25519.PrivateKey, error) {
+	path := filepath.Join(dir, "lease.pem")
+	k, err := keyfile.Read(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		k, err = keyfile.Generate(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lease key: %w", err)
+	}
+	return k, nil
+}
