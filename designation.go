@@ -1,6 +1,7 @@
 package oversight
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -59,7 +60,10 @@ type Designation struct {
 	Remarks    string     `json:"remarks,omitempty"`
 	ListedAt   time.Time  `json:"listed_at"`
 	DelistedAt *time.Time `json:"delisted_at,omitempty"`
-	LogIndex   int64      `json:"log_index"`
+	// DelistReason says why the designation was lifted; it is set with
+	// DelistedAt.
+	DelistReason string `json:"delist_reason,omitempty"`
+	LogIndex     int64  `json:"log_index"`
 }
 
 // Active reports whether d is listed at t.
@@ -101,5 +105,280 @@ func (d *Designation) Validate() error {
 	if d.CaseID != "" && !ValidID(PrefixCase, d.CaseID) {
 		p.Add("case_id", "must be a case id (case_…)")
 	}
+	checkDesignationSizes(&p, d)
 	return p.Err("invalid designation")
+}
+
+// Limits on a designation's text, far above what any list holds, so that
+// one record cannot fill the index or the audit log.
+const (
+	maxNameLen     = 500
+	maxAliases     = 500
+	maxRemarksLen  = 10000
+	maxDesignation = 200 // items of one request: a case's persons, an import chunk's designations
+)
+
+func checkDesignationSizes(p *Problems, d *Designation) {
+	if len(d.Name) > maxNameLen {
+		p.Add("name", "at most %d bytes", maxNameLen)
+	}
+	if len(d.Aliases) > maxAliases {
+		p.Add("aliases", "at most %d aliases", maxAliases)
+	}
+	for i, a := range d.Aliases {
+		if len(a) > maxNameLen {
+			p.Add(fmt.Sprintf("aliases[%d]", i), "at most %d bytes", maxNameLen)
+		}
+	}
+	if len(d.Program) > maxNameLen {
+		p.Add("program", "at most %d bytes", maxNameLen)
+	}
+	if len(d.Remarks) > maxRemarksLen {
+		p.Add("remarks", "at most %d bytes", maxRemarksLen)
+	}
+	if len(d.DelistReason) > maxRemarksLen {
+		p.Add("delist_reason", "at most %d bytes", maxRemarksLen)
+	}
+}
+
+// DesignationRequest is the body of POST /v1/designations: a person
+// designated by an officer. The server assigns the id and the listing
+// time.
+type DesignationRequest struct {
+	Name        string   `json:"name"`
+	Aliases     []string `json:"aliases"`
+	BirthDate   string   `json:"birth_date"`
+	Nationality string   `json:"nationality"`
+	Basis       Basis    `json:"basis"`
+	RelatedTo   string   `json:"related_to"`
+	Relation    Relation `json:"relation"`
+	CaseID      string   `json:"case_id"`
+	Program     string   `json:"program"`
+	Remarks     string   `json:"remarks"`
+}
+
+// Designation returns the designation r asks for, without id or times.
+func (r *DesignationRequest) Designation() Designation {
+	return Designation{Name: r.Name, Aliases: r.Aliases, BirthDate: r.BirthDate, Nationality: r.Nationality,
+		Basis: r.Basis, RelatedTo: r.RelatedTo, Relation: r.Relation, CaseID: r.CaseID, Program: r.Program, Remarks: r.Remarks}
+}
+
+// DelistRequest is the body of POST /v1/designations/{id}/delist.
+type DelistRequest struct {
+	Reason string `json:"reason"`
+}
+
+// Validate checks the request's fields on their own.
+func (r *DelistRequest) Validate() error {
+	var p Problems
+	if p.Required("reason", r.Reason) && len(r.Reason) > maxRemarksLen {
+		p.Add("reason", "at most %d bytes", maxRemarksLen)
+	}
+	return p.Err("invalid delisting")
+}
+
+// DesignationImport is the body of POST /v1/designations:import: one
+// chunk of a list, each designation with a Source or an ID by which
+// importing it again updates it in place.
+type DesignationImport struct {
+	Designations []Designation `json:"designations"`
+}
+
+// Validate checks each designation, and that each has a source or an id,
+// neither repeated in the chunk.
+func (r *DesignationImport) Validate() error {
+	var p Problems
+	if len(r.Designations) == 0 {
+		p.Add("designations", "at least one designation is required")
+	}
+	if len(r.Designations) > maxDesignation*5 {
+		p.Add("designations", "at most %d designations a request; split the list", maxDesignation*5)
+		return p.Err("invalid import")
+	}
+	ids, sources := map[string]int{}, map[string]int{}
+	for i, d := range r.Designations {
+		f := fmt.Sprintf("designations[%d]", i)
+		var de *Error
+		if err := d.Validate(); errors.As(err, &de) {
+			for _, fe := range de.Fields {
+				p.Add(f+"."+fe.Field, "%s", fe.Message)
+			}
+		}
+		switch {
+		case d.ID == "" && d.Source == "":
+			p.Add(f, "needs an id or a source, by which importing it again updates it")
+		case d.ID != "" && !ValidID(PrefixDesignation, d.ID):
+			p.Add(f+".id", "must be a designation id (des_…)")
+		}
+		if len(d.Source) > maxNameLen {
+			p.Add(f+".source", "at most %d bytes", maxNameLen)
+		}
+		if d.ID != "" {
+			if j, dup := ids[d.ID]; dup {
+				p.Add(f+".id", "repeats designations[%d]", j)
+			}
+			ids[d.ID] = i
+		}
+		if d.Source != "" {
+			if j, dup := sources[d.Source]; dup {
+				p.Add(f+".source", "repeats designations[%d]", j)
+			}
+			sources[d.Source] = i
+		}
+		if d.DelistedAt == nil && d.DelistReason != "" {
+			p.Add(f+".delist_reason", "only a delisted designation has a delist reason")
+		}
+		if d.LogIndex != 0 {
+			p.Add(f+".log_index", "is assigned by the server")
+		}
+	}
+	return p.Err("invalid import")
+}
+
+// ImportStatus says what importing one designation did.
+type ImportStatus string
+
+// Import statuses.
+const (
+	ImportAdded     ImportStatus = "added"
+	ImportUpdated   ImportStatus = "updated"
+	ImportUnchanged ImportStatus = "unchanged"
+)
+
+// ImportItem is the outcome for one designation of an import.
+type ImportItem struct {
+	ID     string       `json:"id"`
+	Source string       `json:"source,omitempty"`
+	Status ImportStatus `json:"status"`
+}
+
+// ImportResult is the answer to POST /v1/designations:import: counts, and
+// the outcome of each designation in the order given.
+type ImportResult struct {
+	Added     int          `json:"added"`
+	Updated   int          `json:"updated"`
+	Unchanged int          `json:"unchanged"`
+	Items     []ImportItem `json:"items"`
+}
+
+// InvolvedPerson is a person a misuse investigation found involved in the
+// misuse, with the immediate family members on record.
+type InvolvedPerson struct {
+	Name        string     `json:"name"`
+	Aliases     []string   `json:"aliases"`
+	BirthDate   string     `json:"birth_date"`
+	Nationality string     `json:"nationality"`
+	Relatives   []Relative `json:"relatives"`
+}
+
+// CaseDesignationRequest is the body of POST /v1/cases/{id}/designations.
+// The vendor's owners and executives and their relatives on record are
+// always designated; Persons adds the people involved in the misuse.
+type CaseDesignationRequest struct {
+	Persons []InvolvedPerson `json:"persons"`
+}
+
+// Validate checks the request's fields on their own.
+func (r *CaseDesignationRequest) Validate() error {
+	var p Problems
+	if len(r.Persons) > maxDesignation {
+		p.Add("persons", "at most %d persons", maxDesignation)
+		return p.Err("invalid request")
+	}
+	check := func(f, name string, aliases []string, birth, nat string) {
+		if p.Required(f+".name", name) && len(name) > maxNameLen {
+			p.Add(f+".name", "at most %d bytes", maxNameLen)
+		}
+		if len(aliases) > maxAliases {
+			p.Add(f+".aliases", "at most %d aliases", maxAliases)
+		}
+		for i, a := range aliases {
+			if p.Required(fmt.Sprintf("%s.aliases[%d]", f, i), a) && len(a) > maxNameLen {
+				p.Add(fmt.Sprintf("%s.aliases[%d]", f, i), "at most %d bytes", maxNameLen)
+			}
+		}
+		if birth != "" && !ValidBirthDate(birth) {
+			p.Add(f+".birth_date", "must be YYYY-MM-DD or YYYY")
+		}
+		if nat != "" && !validISO2(nat) {
+			p.Add(f+".nationality", "must be an ISO 3166-1 alpha-2 code such as RU")
+		}
+	}
+	for i, per := range r.Persons {
+		f := fmt.Sprintf("persons[%d]", i)
+		check(f, per.Name, per.Aliases, per.BirthDate, per.Nationality)
+		if len(per.Relatives) > maxDesignation {
+			p.Add(f+".relatives", "at most %d relatives", maxDesignation)
+			continue
+		}
+		for j, rel := range per.Relatives {
+			rf := fmt.Sprintf("%s.relatives[%d]", f, j)
+			check(rf, rel.Name, rel.Aliases, rel.BirthDate, rel.Nationality)
+			if !rel.Relation.Valid() {
+				p.Add(rf+".relation", "must be spouse, child, parent or sibling")
+			}
+		}
+	}
+	return p.Err("invalid request")
+}
+
+// DesignationStatus says what designating one person from a case did.
+type DesignationStatus string
+
+// Statuses of a designation from a case.
+const (
+	DesignationAdded    DesignationStatus = "added"    // newly designated
+	DesignationExisting DesignationStatus = "existing" // already designated, left as it was
+	DesignationRelisted DesignationStatus = "relisted" // had been delisted; listed again on this case
+)
+
+// CaseDesignation is one person designated from a case.
+type CaseDesignation struct {
+	Status      DesignationStatus `json:"status"`
+	Designation Designation       `json:"designation"`
+}
+
+// CaseDesignations is the answer to POST /v1/cases/{id}/designations.
+type CaseDesignations struct {
+	CaseID   string            `json:"case_id"`
+	Added    int               `json:"added"`
+	Existing int               `json:"existing"`
+	Relisted int               `json:"relisted"`
+	Items    []CaseDesignation `json:"items"`
+}
+
+// ScreenRequest is the body of POST /v1/screen: an applicant's name as a
+// passport or visa form gives it, in any script, with what else is known.
+type ScreenRequest struct {
+	Name string `json:"name"`
+	// BirthDate is YYYY-MM-DD or YYYY.
+	BirthDate   string `json:"birth_date"`
+	Nationality string `json:"nationality"` // ISO 3166-1 alpha-2
+	// Limit is the most matches returned: 10 when 0, at most 100.
+	Limit int `json:"limit"`
+	// MinScore drops weaker matches: 0.70 when 0.
+	MinScore float64 `json:"min_score"`
+	// IncludeDelisted also matches designations that were lifted.
+	IncludeDelisted bool `json:"include_delisted"`
+}
+
+// Validate checks the request's fields on their own.
+func (r *ScreenRequest) Validate() error {
+	var p Problems
+	if p.Required("name", r.Name) && len(r.Name) > maxNameLen {
+		p.Add("name", "at most %d bytes", maxNameLen)
+	}
+	if r.BirthDate != "" && !ValidBirthDate(r.BirthDate) {
+		p.Add("birth_date", "must be YYYY-MM-DD or YYYY")
+	}
+	if r.Nationality != "" && !validISO2(r.Nationality) {
+		p.Add("nationality", "must be an ISO 3166-1 alpha-2 code such as RU")
+	}
+	if r.Limit < 0 || r.Limit > 100 {
+		p.Add("limit", "must be from 1 to 100 (0 for the default, 10)")
+	}
+	if r.MinScore < 0 || r.MinScore > 1 {
+		p.Add("min_score", "must be between 0 and 1 (0 for the default, 0.70)")
+	}
+	return p.Err("invalid screening request")
 }

@@ -1,0 +1,209 @@
+package store
+
+import (
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Screening is the record of one screening request: a single query
+// (kind "single") or a batch ("batch"). A batch's rows are written as it
+// goes; FinishedAt, Digest and LogIndex are set when it ends, with the
+// screening.performed event.
+type Screening struct {
+	ID         string     `json:"id"`
+	Actor      string     `json:"actor"`
+	Kind       string     `json:"kind"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	Rows       int64      `json:"rows"`
+	Errors     int64      `json:"errors"`
+	// Digest is the hex SHA-256 of the rows (see service.ScreeningDigest).
+	Digest   string `json:"digest,omitempty"`
+	LogIndex *int64 `json:"log_index,omitempty"`
+}
+
+// ScreeningRow is one name screened. The name itself is not kept: NameHash
+// and QueryHash are hex HMAC-SHA256 digests under the server's screening
+// key. TopDesignation and TopScore are the best match, if any.
+type ScreeningRow struct {
+	Row            int64     `json:"row"`
+	At             time.Time `json:"at"`
+	NameHash       string    `json:"name_hash"`
+	QueryHash      string    `json:"query_hash"`
+	Matches        int       `json:"matches"`
+	TopDesignation string    `json:"top_designation,omitempty"`
+	TopScore       float64   `json:"top_score,omitempty"`
+}
+
+// ScreeningFilter selects screenings; empty fields match everything.
+type ScreeningFilter struct {
+	Actor string
+	// NameHash selects the screenings with a row of that name hash (hex).
+	NameHash string
+}
+
+// CreateScreening inserts the record of a screening that starts.
+func (tx *Tx) CreateScreening(sc *Screening) error {
+	_, err := tx.exec(`INSERT INTO screenings (id, actor, kind, started_at) VALUES ($1, $2, $3, $4)`,
+		sc.ID, sc.Actor, sc.Kind, sc.StartedAt.UnixMicro())
+	return wrap(err, "create screening %s", sc.ID)
+}
+
+// FinishScreening records the end of a screening: its counts, digest and
+// the log index of its event.
+func (tx *Tx) FinishScreening(sc *Screening) error {
+	digest, err := hex.DecodeString(sc.Digest)
+	if err != nil {
+		return fmt.Errorf("finish screening %s: digest: %w", sc.ID, err)
+	}
+	var finished sql.NullInt64
+	if sc.FinishedAt != nil {
+		finished = sql.NullInt64{Int64: sc.FinishedAt.UnixMicro(), Valid: true}
+	}
+	var idx sql.NullInt64
+	if sc.LogIndex != nil {
+		idx = sql.NullInt64{Int64: *sc.LogIndex, Valid: true}
+	}
+	return tx.updateDoc("screening", `UPDATE screenings SET finished_at = $2, rows_count = $3, errors = $4, digest = $5, log_index = $6 WHERE id = $1`,
+		sc.ID, finished, sc.Rows, sc.Errors, digest, idx)
+}
+
+// screeningRowsPerInsert bounds the rows of one INSERT statement: 8
+// parameters a row stays far below both databases' limits.
+const screeningRowsPerInsert = 100
+
+// AddScreeningRows inserts rows of screening id, many to a statement.
+func (tx *Tx) AddScreeningRows(id string, rows []ScreeningRow) error {
+	for len(rows) > 0 {
+		n := min(len(rows), screeningRowsPerInsert)
+		var q strings.Builder
+		q.WriteString(`INSERT INTO screening_rows (screening_id, row_num, at, name_hash, query_hash, matches, top_designation, top_score) VALUES `)
+		args := make([]any, 0, 8*n)
+		for i, r := range rows[:n] {
+			nh, err1 := hex.DecodeString(r.NameHash)
+			qh, err2 := hex.DecodeString(r.QueryHash)
+			if err := errors.Join(err1, err2); err != nil {
+				return fmt.Errorf("screening %s row %d: %w", id, r.Row, err)
+			}
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			b := len(args)
+			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", b+1, b+2, b+3, b+4, b+5, b+6, b+7, b+8)
+			var score sql.NullFloat64
+			if r.TopDesignation != "" {
+				score = sql.NullFloat64{Float64: r.TopScore, Valid: true}
+			}
+			args = append(args, id, r.Row, r.At.UnixMicro(), nh, qh, r.Matches, nullString(r.TopDesignation), score)
+		}
+		if _, err := tx.exec(q.String(), args...); err != nil {
+			return fmt.Errorf("add rows of screening %s: %w", id, err)
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// Screening returns the record of screening id.
+func (tx *Tx) Screening(id string) (*Screening, error) {
+	sc, err := scanScreening(tx.queryRow(`SELECT `+screeningColumns+` FROM screenings WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("screening", id)
+	}
+	return sc, wrap(err, "read screening %s", id)
+}
+
+// Screenings lists the screenings matching f, newest first.
+func (tx *Tx) Screenings(f ScreeningFilter, page Page) ([]Screening, string, error) {
+	var w where
+	w.add("actor = $", f.Actor)
+	if f.NameHash != "" {
+		h, err := hex.DecodeString(f.NameHash)
+		if err != nil {
+			return nil, "", fmt.Errorf("list screenings: name hash: %w", err)
+		}
+		w.add("id IN (SELECT screening_id FROM screening_rows WHERE name_hash = $)", h)
+	}
+	clause, args := w.newestFirst(page)
+	rows, err := tx.query(`SELECT `+screeningColumns+` FROM screenings`+clause, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list screenings: %w", err)
+	}
+	defer rows.Close()
+	out := []Screening{}
+	for rows.Next() {
+		sc, err := scanScreening(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("list screenings: %w", err)
+		}
+		out = append(out, *sc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("list screenings: %w", err)
+	}
+	next := ""
+	if len(out) == page.limit() {
+		out = out[:len(out)-1]
+		next = out[len(out)-1].ID
+	}
+	return out, next, nil
+}
+
+// ScreeningRows calls f with the rows of screening id, in row order.
+func (tx *Tx) ScreeningRows(id string, f func(ScreeningRow) error) error {
+	rows, err := tx.query(`SELECT row_num, at, name_hash, query_hash, matches, top_designation, top_score FROM screening_rows WHERE screening_id = $1 ORDER BY row_num`, id)
+	if err != nil {
+		return fmt.Errorf("rows of screening %s: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			r      ScreeningRow
+			at     int64
+			nh, qh []byte
+			top    sql.NullString
+			score  sql.NullFloat64
+		)
+		if err := rows.Scan(&r.Row, &at, &nh, &qh, &r.Matches, &top, &score); err != nil {
+			return fmt.Errorf("rows of screening %s: %w", id, err)
+		}
+		r.At = time.UnixMicro(at).UTC()
+		r.NameHash, r.QueryHash = hex.EncodeToString(nh), hex.EncodeToString(qh)
+		r.TopDesignation, r.TopScore = top.String, score.Float64
+		if err := f(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+const screeningColumns = `id, actor, kind, started_at, finished_at, rows_count, errors, digest, log_index`
+
+func scanScreening(row interface{ Scan(...any) error }) (*Screening, error) {
+	var (
+		sc       Screening
+		started  int64
+		finished sql.NullInt64
+		digest   []byte
+		idx      sql.NullInt64
+	)
+	if err := row.Scan(&sc.ID, &sc.Actor, &sc.Kind, &started, &finished, &sc.Rows, &sc.Errors, &digest, &idx); err != nil {
+		return nil, err
+	}
+	sc.StartedAt = time.UnixMicro(started).UTC()
+	if finished.Valid {
+		t := time.UnixMicro(finished.Int64).UTC()
+		sc.FinishedAt = &t
+	}
+	if len(digest) > 0 {
+		sc.Digest = hex.EncodeToString(digest)
+	}
+	if idx.Valid {
+		sc.LogIndex = &idx.Int64
+	}
+	return &sc, nil
+}
