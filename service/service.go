@@ -39,6 +39,11 @@ type Options struct {
 	// PermitLifetime is how long a permit of POST /v1/authorize stays
 	// valid; 0 means policy.DefaultPermitLifetime.
 	PermitLifetime time.Duration
+	// ScreeningKey keys the hashes of screened names (32 bytes); nil means
+	// an ephemeral one, for tests. MaxBatchRows bounds a screening batch;
+	// 0 means DefaultMaxBatchRows.
+	ScreeningKey []byte
+	MaxBatchRows int
 }
 
 // Service implements the use cases over a store.
@@ -58,6 +63,7 @@ type Service struct {
 
 	enf   *enforcement // leases and push (lease.go)
 	authz *authorizer  // per-use decisions (authorize.go)
+	scr   *screener    // visa screening index (screening.go)
 }
 
 // New returns a Service over s.
@@ -87,6 +93,9 @@ func New(s *store.Store, opts Options) (*Service, error) {
 		return nil, err
 	}
 	svc.authz = authz
+	if svc.scr, err = newScreener(svc, opts); err != nil {
+		return nil, err
+	}
 	for _, t := range append(oversight.BuiltinTemplates(), opts.Templates...) {
 		if _, dup := svc.templates[t.ID]; dup {
 			return nil, fmt.Errorf("declaration template %s defined twice", t.ID)

@@ -1,0 +1,403 @@
+package service_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/lists"
+	"github.com/oversight-dev/oversight/service"
+	"github.com/oversight-dev/oversight/store"
+	"github.com/oversight-dev/oversight/store/storetest"
+)
+
+// screenWorld is a service with one token per role that designations
+// and screening concern.
+type screenWorld struct {
+	*useWorld
+	consular *oversight.Principal
+}
+
+func newScreenWorld(t *testing.T, st *store.Store) *screenWorld {
+	t.Helper()
+	w := newUseWorld(t, st, useOptions{})
+	return &screenWorld{useWorld: w, consular: w.token(oversight.Principal{Role: oversight.RoleConsular, Name: "Consul Carla"})}
+}
+
+func (w *screenWorld) designate(p *oversight.Principal, r oversight.DesignationRequest) *oversight.Designation {
+	w.t.Helper()
+	d, err := w.svc.CreateDesignation(w.ctx, p, &r)
+	w.check(err)
+	return d
+}
+
+func (w *screenWorld) screen(r oversight.ScreenRequest) *service.ScreenResult {
+	w.t.Helper()
+	res, err := w.svc.Screen(w.ctx, w.consular, &r)
+	w.check(err)
+	return res
+}
+
+func (w *screenWorld) logSize() int64 {
+	w.t.Helper()
+	var n int64
+	w.check(w.st.View(w.ctx, func(tx *store.Tx) (err error) { n, err = tx.LogSize(); return err }))
+	return n
+}
+
+func wantInvalidField(t *testing.T, err error, field string) {
+	t.Helper()
+	var de *oversight.Error
+	if !errors.As(err, &de) || de.Code != oversight.EINVALID {
+		t.Fatalf("err = %v, want EINVALID naming %s", err, field)
+	}
+	for _, f := range de.Fields {
+		if f.Field == field {
+			return
+		}
+	}
+	t.Fatalf("err = %v, want a problem with %s", err, field)
+}
+
+func TestDesignations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newScreenWorld(t, st)
+		d := w.designate(w.defense, oversight.DesignationRequest{
+			Name: "Radomir Feliksovich ZAVADSKY", Aliases: []string{"Радомир Феликсович Завадский"},
+			BirthDate: "1968-04-12", Nationality: "ru", Basis: oversight.BasisMisuse, Remarks: "operated the tool against reporters",
+		})
+		if !strings.HasPrefix(d.ID, oversight.PrefixDesignation) || d.Nationality != "RU" || d.ListedAt.IsZero() || d.DelistedAt != nil {
+			t.Fatalf("designation %+v", d)
+		}
+		// The public log says a designation was made, not of whom.
+		ev := w.event(d.LogIndex)
+		if ev.Type != oversight.EventDesignationListed || ev.Subject != d.ID || ev.Actor != w.defense.Actor() {
+			t.Fatalf("event %+v", ev)
+		}
+		for _, secret := range []string{"ZAVADSKY", "Завадский", "1968", "reporters"} {
+			if strings.Contains(string(ev.Payload), secret) {
+				t.Errorf("designation.listed shows %q: %s", secret, ev.Payload)
+			}
+		}
+		spouse := w.designate(w.foreign, oversight.DesignationRequest{Name: "Irina ZAVADSKAYA", BirthDate: "1971",
+			Basis: oversight.BasisImmediateRelative, RelatedTo: d.ID, Relation: oversight.RelationSpouse})
+
+		// Who may designate, and what a designation must say.
+		for _, p := range []*oversight.Principal{w.admin, w.consular, w.vendor, w.agency} {
+			_, err := w.svc.CreateDesignation(w.ctx, p, &oversight.DesignationRequest{Name: "X", Basis: oversight.BasisMisuse})
+			if oversight.ErrorCode(err) != oversight.EFORBIDDEN {
+				t.Errorf("%s designating: %v, want forbidden", p.Role, err)
+			}
+		}
+		for field, r := range map[string]oversight.DesignationRequest{
+			"related_to":  {Name: "A", Basis: oversight.BasisImmediateRelative, RelatedTo: "des_0000", Relation: oversight.RelationChild},
+			"relation":    {Name: "A", Basis: oversight.BasisImmediateRelative, RelatedTo: d.ID, Relation: "cousin"},
+			"birth_date":  {Name: "A", Basis: oversight.BasisMisuse, BirthDate: "12.04.1968"},
+			"case_id":     {Name: "A", Basis: oversight.BasisMisuse, CaseID: "case_0000"},
+			"name":        {Basis: oversight.BasisMisuse},
+			"basis":       {Name: "A", Basis: "sanctioned"},
+			"nationality": {Name: "A", Basis: oversight.BasisMisuse, Nationality: "Russia"},
+		} {
+			_, err := w.svc.CreateDesignation(w.ctx, w.defense, &r)
+			wantInvalidField(t, err, field)
+		}
+		// A relative of a relative is not immediate family of anyone designated.
+		_, err := w.svc.CreateDesignation(w.ctx, w.defense, &oversight.DesignationRequest{Name: "B",
+			Basis: oversight.BasisImmediateRelative, RelatedTo: spouse.ID, Relation: oversight.RelationChild})
+		wantInvalidField(t, err, "related_to")
+
+		// Officials and consular officers read; vendors do not.
+		got, err := w.svc.Designation(w.ctx, w.consular, d.ID)
+		w.check(err)
+		if got.Name != d.Name || got.LogIndex != d.LogIndex {
+			t.Errorf("read %+v", got)
+		}
+		if _, err := w.svc.Designation(w.ctx, w.vendor, d.ID); oversight.ErrorCode(err) != oversight.EFORBIDDEN {
+			t.Errorf("vendor reading: %v", err)
+		}
+		list, err := w.svc.Designations(w.ctx, w.admin, store.DesignationFilter{RelatedTo: d.ID}, store.Page{})
+		w.check(err)
+		if len(list.Items) != 1 || list.Items[0].ID != spouse.ID {
+			t.Errorf("relatives of %s: %+v", d.ID, list.Items)
+		}
+
+		// Screening finds the person with a typo and in Cyrillic, and the
+		// spouse as a spouse.
+		for _, name := range []string{"Radomir ZAVADSKIJ", "Завадский Радомир"} {
+			res := w.screen(oversight.ScreenRequest{Name: name, BirthDate: "1968"})
+			if len(res.Matches) == 0 || res.Matches[0].DesignationID != d.ID || res.Matches[0].Score < 0.85 {
+				t.Fatalf("screen %q: %+v", name, res.Matches)
+			}
+		}
+		res := w.screen(oversight.ScreenRequest{Name: "Irina Zavadskaja"})
+		if len(res.Matches) == 0 || res.Matches[0].DesignationID != spouse.ID || res.Matches[0].Relation != oversight.RelationSpouse ||
+			res.Matches[0].Explanation.Relative == nil || res.Matches[0].Explanation.Relative.Name != d.Name {
+			t.Fatalf("screen the spouse: %+v", res.Matches)
+		}
+
+		// Delisting keeps the designation and its history, and takes the
+		// relatives designated because of the person with it.
+		if _, err := w.svc.DelistDesignation(w.ctx, w.consular, d.ID, &oversight.DelistRequest{Reason: "r"}); oversight.ErrorCode(err) != oversight.EFORBIDDEN {
+			t.Errorf("consular delisting: %v", err)
+		}
+		_, err = w.svc.DelistDesignation(w.ctx, w.foreign, d.ID, &oversight.DelistRequest{})
+		wantInvalidField(t, err, "reason")
+		before := w.logSize()
+		del, err := w.svc.DelistDesignation(w.ctx, w.foreign, d.ID, &oversight.DelistRequest{Reason: "court ruling 12/2026"})
+		w.check(err)
+		if del.DelistedAt == nil || del.DelistReason != "court ruling 12/2026" || del.LogIndex != d.LogIndex {
+			t.Fatalf("delisted %+v", del)
+		}
+		if n := w.logSize() - before; n != 2 {
+			t.Errorf("delisting a person with one relative wrote %d events, want 2", n)
+		}
+		if ev := w.event(before); ev.Type != oversight.EventDesignationDelisted || ev.Subject != d.ID || strings.Contains(string(ev.Payload), "court") {
+			t.Errorf("delisting event %+v %s", ev, ev.Payload)
+		}
+		sp, err := w.svc.Designation(w.ctx, w.admin, spouse.ID)
+		w.check(err)
+		if sp.DelistedAt == nil || !strings.Contains(sp.DelistReason, d.ID) {
+			t.Errorf("the spouse stays listed: %+v", sp)
+		}
+		_, err = w.svc.DelistDesignation(w.ctx, w.defense, d.ID, &oversight.DelistRequest{Reason: "again"})
+		wantCode(t, err, oversight.ECONFLICT, "delisted")
+
+		if res := w.screen(oversight.ScreenRequest{Name: "Radomir Zavadsky"}); len(res.Matches) != 0 {
+			t.Errorf("screening matches a delisted designation: %+v", res.Matches)
+		}
+		res = w.screen(oversight.ScreenRequest{Name: "Radomir Zavadsky", IncludeDelisted: true})
+		if len(res.Matches) == 0 || res.Matches[0].DesignationID != d.ID || !res.Matches[0].Delisted {
+			t.Errorf("include_delisted: %+v", res.Matches)
+		}
+		active, err := w.svc.Designations(w.ctx, w.consular, store.DesignationFilter{Status: "active"}, store.Page{})
+		w.check(err)
+		if len(active.Items) != 0 {
+			t.Errorf("active designations after delisting: %+v", active.Items)
+		}
+	})
+}
+
+// A new service builds its index from the store: what was designated
+// before a restart is screened after it.
+func TestScreeningIndexAtStart(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newScreenWorld(t, st)
+		d := w.designate(w.defense, oversight.DesignationRequest{Name: "Eitan Baruch LEVANON", Aliases: []string{"איתן ברוך לבנון"}, Basis: oversight.BasisMisuse})
+		svc2, err := service.New(st, service.Options{Logger: slog.New(slog.DiscardHandler)})
+		w.check(err)
+		if n := svc2.ScreeningIndex().Designations; n != 1 {
+			t.Fatalf("index at start holds %d designations, want 1", n)
+		}
+		res, err := svc2.Screen(context.Background(), w.consular, &oversight.ScreenRequest{Name: "איתן לבנון"})
+		w.check(err)
+		if len(res.Matches) == 0 || res.Matches[0].DesignationID != d.ID {
+			t.Errorf("screen after restart: %+v", res.Matches)
+		}
+	})
+}
+
+// worldWithVendor adds a vendor with an owner (a spouse and a child on
+// record), an executive (a spouse) and a director, and a misuse case on a
+// licence of its product.
+func (w *screenWorld) caseWithVendor() (*oversight.Case, *oversight.Vendor) {
+	w.t.Helper()
+	v, err := w.svc.CreateVendor(w.ctx, w.defense, &oversight.Vendor{Name: "Nightjar Systems", Country: "CY", Persons: []oversight.Person{
+		{Name: "Andreas KYPRIANOU", Role: oversight.PersonOwner, Share: 70, BirthDate: "1969", Nationality: "CY",
+			Relatives: []oversight.Relative{{Name: "Eleni KYPRIANOU", Relation: oversight.RelationSpouse, BirthDate: "1972"},
+				{Name: "Nikos KYPRIANOU", Relation: oversight.RelationChild, BirthDate: "1998"}}},
+		{Name: "Maren Holt", Role: oversight.PersonExecutive, Title: "CEO",
+			Relatives: []oversight.Relative{{Name: "Jonas Holt", Relation: oversight.RelationSpouse}}},
+		{Name: "Petra Lind", Role: oversight.PersonDirector},
+	}})
+	w.check(err)
+	vendor := w.vendor
+	defer func() { w.vendor = vendor }()
+	w.vendor = w.token(oversight.Principal{Role: oversight.RoleVendor, VendorID: v.ID, Name: "Nightjar compliance"})
+	p, err := w.svc.CreateProduct(w.ctx, w.vendor, &oversight.Product{Name: "Shrike", Capabilities: []string{"zero_click"}, ControlEntries: []string{"4.A.5"}})
+	w.check(err)
+	for _, stage := range oversight.Stages {
+		r, err := w.svc.SubmitReview(w.ctx, w.vendor, p.ID, &oversight.ReviewSubmission{Stage: stage, Dossier: "dossier", Safeguards: oversight.Safeguards})
+		w.check(err)
+		_, err = w.svc.DecideReview(w.ctx, w.defense, r.ID, &oversight.ReviewDecisionRequest{Decision: oversight.DecideApprove})
+		w.check(err)
+	}
+	lic, _, _ := w.licensed(p, "FR", "Service of Inquiry", w.lic.Scope)
+	c, err := w.svc.OpenCase(w.ctx, w.defense, &oversight.CaseRequest{Source: oversight.SourceForensicReport, LicenseID: lic.ID, Title: "Spyware on an opposition MP's phone"})
+	w.check(err)
+	return c, v
+}
+
+func TestDesignateFromCase(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newScreenWorld(t, st)
+		c, v := w.caseWithVendor()
+		req := &oversight.CaseDesignationRequest{Persons: []oversight.InvolvedPerson{{
+			Name: "Commander Lucien MARCHETTI", BirthDate: "1975-02-03", Nationality: "FR",
+			Relatives: []oversight.Relative{{Name: "Sofia MARCHETTI", Relation: oversight.RelationChild}},
+		}}}
+		for _, p := range []*oversight.Principal{w.admin, w.consular, w.vendor} {
+			if _, err := w.svc.DesignateFromCase(w.ctx, p, c.ID, req); oversight.ErrorCode(err) != oversight.EFORBIDDEN {
+				t.Errorf("%s designating from a case: %v", p.Role, err)
+			}
+		}
+		out, err := w.svc.DesignateFromCase(w.ctx, w.foreign, c.ID, req)
+		w.check(err)
+		type want struct {
+			basis    oversight.Basis
+			relation oversight.Relation
+			of       string
+		}
+		wants := map[string]want{
+			"Andreas KYPRIANOU":          {oversight.BasisFinancialGain, "", ""},
+			"Eleni KYPRIANOU":            {oversight.BasisImmediateRelative, oversight.RelationSpouse, "Andreas KYPRIANOU"},
+			"Nikos KYPRIANOU":            {oversight.BasisImmediateRelative, oversight.RelationChild, "Andreas KYPRIANOU"},
+			"Maren Holt":                 {oversight.BasisFinancialGain, "", ""},
+			"Jonas Holt":                 {oversight.BasisImmediateRelative, oversight.RelationSpouse, "Maren Holt"},
+			"Commander Lucien MARCHETTI": {oversight.BasisMisuse, "", ""},
+			"Sofia MARCHETTI":            {oversight.BasisImmediateRelative, oversight.RelationChild, "Commander Lucien MARCHETTI"},
+		}
+		if out.Added != len(wants) || out.Existing != 0 || len(out.Items) != len(wants) {
+			t.Fatalf("designated %d (%d existing): %+v", out.Added, out.Existing, out.Items)
+		}
+		byName := map[string]oversight.Designation{}
+		for _, it := range out.Items {
+			byName[it.Designation.Name] = it.Designation
+		}
+		var ids []string
+		for name, wt := range wants {
+			d, ok := byName[name]
+			if !ok {
+				t.Errorf("%s not designated", name)
+				continue
+			}
+			ids = append(ids, d.ID)
+			if d.Basis != wt.basis || d.Relation != wt.relation || d.CaseID != c.ID || (wt.of != "" && d.RelatedTo != byName[wt.of].ID) {
+				t.Errorf("%s: %+v, want %+v", name, d, wt)
+			}
+		}
+		if _, ok := byName["Petra Lind"]; ok {
+			t.Error("a director was designated; the policy reaches owners and executives")
+		}
+		if own := byName["Andreas KYPRIANOU"]; !strings.Contains(own.Remarks, v.Name) || own.BirthDate != "1969" {
+			t.Errorf("owner %+v", own)
+		}
+		got, err := w.svc.Case(w.ctx, w.admin, c.ID)
+		w.check(err)
+		if slices.Sort(ids); !slices.Equal(slices.Sorted(slices.Values(got.DesignationIDs)), ids) {
+			t.Errorf("case links %v, want %v", got.DesignationIDs, ids)
+		}
+
+		// Twice is once.
+		before := w.logSize()
+		again, err := w.svc.DesignateFromCase(w.ctx, w.defense, c.ID, req)
+		w.check(err)
+		if again.Added != 0 || again.Existing != len(wants) || w.logSize() != before {
+			t.Errorf("second call: %d added, %d existing, %d events", again.Added, again.Existing, w.logSize()-before)
+		}
+
+		// The owner's spouse is screened as his spouse.
+		res := w.screen(oversight.ScreenRequest{Name: "Eleni Kyprianou", BirthDate: "1972"})
+		if len(res.Matches) == 0 || res.Matches[0].DesignationID != byName["Eleni KYPRIANOU"].ID ||
+			res.Matches[0].Relation != oversight.RelationSpouse || !strings.Contains(res.Matches[0].Explanation.Summary, "spouse of Andreas KYPRIANOU") {
+			t.Errorf("screen the spouse: %+v", res.Matches)
+		}
+
+		// A delisted owner is listed again by a later call, with his family.
+		_, err = w.svc.DelistDesignation(w.ctx, w.defense, byName["Andreas KYPRIANOU"].ID, &oversight.DelistRequest{Reason: "sold his shares"})
+		w.check(err)
+		third, err := w.svc.DesignateFromCase(w.ctx, w.defense, c.ID, &oversight.CaseDesignationRequest{})
+		w.check(err)
+		if third.Relisted != 3 || third.Added != 0 || third.Existing != 2 {
+			t.Errorf("after delisting the owner: %d relisted, %d added, %d existing", third.Relisted, third.Added, third.Existing)
+		}
+		if _, err := w.svc.DesignateFromCase(w.ctx, w.defense, "case_0000", req); oversight.ErrorCode(err) != oversight.ENOTFOUND {
+			t.Errorf("unknown case: %v", err)
+		}
+		_, err = w.svc.DesignateFromCase(w.ctx, w.defense, c.ID, &oversight.CaseDesignationRequest{Persons: []oversight.InvolvedPerson{{Name: " "}}})
+		wantInvalidField(t, err, "persons[0].name")
+	})
+}
+
+func TestImportDesignations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newScreenWorld(t, st)
+		list, err := lists.Load(lists.FormatOFACSDN, "../lists/testdata/sdn/sdn.csv", lists.Options{})
+		w.check(err)
+		if len(list.Designations) < 3 {
+			t.Fatalf("fixture has %d individuals", len(list.Designations))
+		}
+		imp := func(ds []oversight.Designation) *oversight.ImportResult {
+			t.Helper()
+			res, err := w.svc.ImportDesignations(w.ctx, w.foreign, &oversight.DesignationImport{Designations: slices.Clone(ds)})
+			w.check(err)
+			return res
+		}
+		// In two chunks, as the command line sends a long list.
+		half := len(list.Designations) / 2
+		a, b := imp(list.Designations[:half]), imp(list.Designations[half:])
+		if a.Added+b.Added != len(list.Designations) || a.Updated+b.Updated+a.Unchanged+b.Unchanged != 0 {
+			t.Fatalf("first import: %+v %+v", a, b)
+		}
+		ids := map[string]string{}
+		for _, it := range append(a.Items, b.Items...) {
+			ids[it.Source] = it.ID
+		}
+		// Again: nothing changes, and no event is written.
+		before := w.logSize()
+		again := imp(list.Designations)
+		if again.Unchanged != len(list.Designations) || again.Added+again.Updated != 0 || w.logSize() != before {
+			t.Fatalf("second import: %+v, %d events", again, w.logSize()-before)
+		}
+		// A changed entry is updated in place, keeping its id.
+		changed := slices.Clone(list.Designations)
+		changed[0].Aliases = append(slices.Clone(changed[0].Aliases), "New ALIAS")
+		third := imp(changed)
+		if third.Updated != 1 || third.Items[0].Status != oversight.ImportUpdated || third.Items[0].ID != ids[changed[0].Source] {
+			t.Fatalf("third import: %+v", third)
+		}
+		d, err := w.svc.Designation(w.ctx, w.consular, ids[changed[0].Source])
+		w.check(err)
+		if !slices.Contains(d.Aliases, "New ALIAS") {
+			t.Errorf("updated designation %+v", d)
+		}
+		res := w.screen(oversight.ScreenRequest{Name: "Radomir Zavadski"})
+		if len(res.Matches) == 0 || res.Matches[0].DesignationID != ids["ofac-sdn:101"] {
+			t.Errorf("screen an imported name: %+v", res.Matches)
+		}
+
+		// A chunk with one bad designation loads nothing.
+		bad := []oversight.Designation{{Name: "Good PERSON", Basis: oversight.BasisMisuse, Source: "test:1"},
+			{Name: "Bad PERSON", Basis: oversight.BasisMisuse, Source: "test:2", BirthDate: "soon"}}
+		_, err = w.svc.ImportDesignations(w.ctx, w.foreign, &oversight.DesignationImport{Designations: bad})
+		wantInvalidField(t, err, "designations[1].birth_date")
+		bad[1].BirthDate, bad[1].Basis, bad[1].RelatedTo, bad[1].Relation = "", oversight.BasisImmediateRelative, "des_nobody", oversight.RelationSpouse
+		_, err = w.svc.ImportDesignations(w.ctx, w.foreign, &oversight.DesignationImport{Designations: bad})
+		wantInvalidField(t, err, "designations[1].related_to")
+		l, err := w.svc.Designations(w.ctx, w.admin, store.DesignationFilter{Source: "test:1"}, store.Page{})
+		w.check(err)
+		if len(l.Items) != 0 {
+			t.Errorf("half a bad chunk was loaded: %+v", l.Items)
+		}
+
+		// The project's JSON lines: ids kept, a relative related to a
+		// person of the same chunk, a delisting carried by the file.
+		jl, err := lists.Load(lists.FormatJSONL, "../screen/testdata/designations.jsonl", lists.Options{})
+		w.check(err)
+		r := imp(jl.Designations)
+		if r.Added != len(jl.Designations) {
+			t.Fatalf("JSON lines import: %+v", r)
+		}
+		del, err := w.svc.Designation(w.ctx, w.admin, "des_fict06")
+		w.check(err)
+		if del.DelistedAt == nil {
+			t.Errorf("des_fict06 should be delisted: %+v", del)
+		}
+		if _, err := w.svc.ImportDesignations(w.ctx, w.consular, &oversight.DesignationImport{Designations: jl.Designations}); oversight.ErrorCode(err) != oversight.EFORBIDDEN {
+			t.Errorf("consular importing: %v", err)
+		}
+	})
+}
