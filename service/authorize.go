@@ -77,27 +77,16 @@ func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, nonce 
 		if !fresh {
 			return oversight.Errorf(oversight.EUNAUTHORIZED, "replayed request: this signed request was already used; sign a new one")
 		}
-		licenseID, status, err := tx.DeploymentLicense(d.ID)
+		f, err := tx.DecisionFacts(d.ID, op.Target.IDHash, now)
 		if err != nil {
 			return err
 		}
-		l, err := tx.License(licenseID)
-		if err != nil {
-			return err
-		}
-		pp, err := tx.Protected(op.Target.IDHash)
-		if err != nil {
-			return err
-		}
-		active, err := tx.ActivePermits(l.ID, now)
-		if err != nil {
-			return err
-		}
+		l, pp := f.License, f.Protected
 		dec, err = s.authz.engine.Evaluate(policy.FromLicense(l), r, policy.Facts{
 			Now:                  now,
-			ActivePermits:        active,
+			ActivePermits:        f.ActivePermits,
 			ProtectedTarget:      pp != nil,
-			DeploymentRegistered: status == oversight.DeploymentActive && licenseID == l.ID,
+			DeploymentRegistered: f.DeploymentStatus == oversight.DeploymentActive && f.LicenseID == l.ID,
 		})
 		if err != nil {
 			if oversight.ErrorCode(err) == oversight.EINVALID {

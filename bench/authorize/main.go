@@ -1,0 +1,343 @@
+// Command authorize measures POST /v1/authorize end to end: the real HTTP
+// handler on a real TCP listener, over the embedded SQLite store
+// (synchronous=FULL: every decision, with its operation row and its
+// audit-log leaf, is committed to disk before its answer), driven by
+// concurrent clients that each sign every request with a deployment's
+// Ed25519 key, as the agent does.
+//
+// It builds a world of its own in a temporary database (a vendor, an
+// export-ready product, an agency with a signed IL-2021 declaration, an
+// active export licence with a quota high enough never to bind, and a
+// deployment), warms up, then runs the clients for -duration and prints
+// decisions per second and the latency the clients saw (p50, p90, p99,
+// p99.9, max). The clients run in the same process as the server, on the
+// same cores: their signing, JSON and HTTP work is counted against the
+// machine, not the server.
+//
+// Run it from the repository's root:
+//
+//	go run ./bench/authorize
+//	go run ./bench/authorize -clients 32 -duration 20s -cpuprofile /tmp/authorize.pprof
+//
+// or bench/authorize/run.sh, which does the first and keeps its output.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/httpapi"
+	"github.com/oversight-dev/oversight/reqsign"
+	"github.com/oversight-dev/oversight/service"
+	"github.com/oversight-dev/oversight/store"
+)
+
+var (
+	clients    = flag.Int("clients", 32, "concurrent signed clients")
+	duration   = flag.Duration("duration", 10*time.Second, "how long to measure")
+	warmup     = flag.Duration("warmup", 2*time.Second, "how long to run before measuring")
+	dirFlag    = flag.String("dir", "", "directory for the database (default: a temporary one)")
+	cpuprofile = flag.String("cpuprofile", "", "write a CPU profile of the measured run (server and clients) to this file")
+)
+
+func main() {
+	flag.Parse()
+	log.SetFlags(0)
+	if err := run(); err != nil {
+		log.Fatalf("bench/authorize: %v", err)
+	}
+}
+
+func run() error {
+	ctx := context.Background()
+	dir := *dirFlag
+	if dir == "" {
+		d, err := os.MkdirTemp("", "oversight-bench-authorize-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	st, err := store.Open(ctx, filepath.Join(dir, "oversight.db"), store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	logger := slog.New(slog.DiscardHandler)
+	pepper := make([]byte, 32)
+	rand.Read(pepper)
+	svc, err := service.New(st, service.Options{Logger: logger, SitePepper: pepper})
+	if err != nil {
+		return err
+	}
+	dep, key, err := setUp(ctx, svc)
+	if err != nil {
+		return fmt.Errorf("set up: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: httpapi.New(svc, httpapi.Options{Logger: logger}), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	url := "http://" + ln.Addr().String() + "/v1/authorize"
+
+	fmt.Printf("POST /v1/authorize: %d signed clients, SQLite synchronous=FULL in %s, GOMAXPROCS=%d (clients share the machine)\n",
+		*clients, dir, runtime.GOMAXPROCS(0))
+
+	var (
+		measuring atomic.Bool
+		stop      atomic.Bool
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		lat       []time.Duration
+		verdicts  = map[oversight.Verdict]int{}
+		failures  = map[string]int{}
+	)
+	transport := &http.Transport{MaxIdleConnsPerHost: *clients, MaxConnsPerHost: *clients}
+	hc := &http.Client{Transport: transport, Timeout: 30 * time.Second}
+	for c := range *clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var (
+				mine  []time.Duration
+				count = map[oversight.Verdict]int{}
+				fails = map[string]int{}
+			)
+			for i := 0; !stop.Load(); i++ {
+				body := requestBody(dep.ID, pepper, fmt.Sprintf("+33 6 %02d %06d", c, i))
+				start := time.Now()
+				v, err := authorize(hc, url, dep.ID, key, body)
+				d := time.Since(start)
+				if !measuring.Load() {
+					continue
+				}
+				if err != nil {
+					fails[err.Error()]++
+					continue
+				}
+				mine = append(mine, d)
+				count[v]++
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			lat = append(lat, mine...)
+			for v, n := range count {
+				verdicts[v] += n
+			}
+			for e, n := range fails {
+				failures[e] += n
+			}
+		}()
+	}
+	time.Sleep(*warmup)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	measuring.Store(true)
+	began := time.Now()
+	time.Sleep(*duration)
+	measuring.Store(false)
+	elapsed := time.Since(began)
+	if *cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
+	stop.Store(true)
+	wg.Wait()
+
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	}
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
+	fmt.Printf("decisions: %d in %s: %.0f decisions/s (permit %d, deny %d)\n",
+		len(lat), elapsed.Round(time.Millisecond), float64(len(lat))/elapsed.Seconds(), verdicts[oversight.Permit], verdicts[oversight.Deny])
+	fmt.Printf("latency:   p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n", ms(pct(.50)), ms(pct(.90)), ms(pct(.99)), ms(pct(.999)), ms(pct(1)))
+	for e, n := range failures {
+		fmt.Printf("errors:    %d × %s\n", n, e)
+	}
+	if len(failures) > 0 {
+		return errors.New("some requests failed")
+	}
+	return nil
+}
+
+// requestBody is an operation request that IL-2021 permits, against the
+// target whose raw identifier is id, hashed with the site pepper as the
+// agent does.
+func requestBody(dep string, pepper []byte, id string) []byte {
+	m := hmac.New(sha256.New, pepper)
+	m.Write([]byte(id))
+	years := 10
+	b, _ := json.Marshal(&oversight.OperationRequest{
+		DeploymentID: dep, Operation: oversight.OpIntercept,
+		Target: oversight.Target{IDHash: hex.EncodeToString(m.Sum(nil)), CountryCode: "+33"},
+		LegalBasis: oversight.LegalBasis{Category: oversight.CategorySeriousCrime, Offense: "armed robbery",
+			Statute: "Code pénal art. 311-8", MaxSentenceYears: &years},
+		CaseRef: "BRB-2026-0412", WarrantRef: "JLD-2026-118", Justification: "logistics of a planned robbery",
+	})
+	return b
+}
+
+// authorize sends one signed request and returns the decision.
+func authorize(hc *http.Client, url, dep string, key ed25519.PrivateKey, body []byte) (oversight.Verdict, error) {
+	req, err := reqsign.NewRequest("POST", url, body, dep, key, time.Now())
+	if err != nil {
+		return "", err
+	}
+	res, err := hc.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return "", err
+	}
+	if res.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("%s: %s", res.Status, bytes.TrimSpace(b))
+	}
+	var d oversight.Decision
+	if err := json.Unmarshal(b, &d); err != nil {
+		return "", err
+	}
+	return d.Decision, nil
+}
+
+// setUp builds the world through the service, as officials, the vendor
+// and the agency would through the API, and returns the deployment and
+// its key.
+func setUp(ctx context.Context, svc *service.Service) (*oversight.Deployment, ed25519.PrivateKey, error) {
+	var err error
+	must := func(f func() error) {
+		if err == nil {
+			err = f()
+		}
+	}
+	token := func(p oversight.Principal) *oversight.Principal {
+		var tok *oversight.Token
+		must(func() (e error) { tok, _, e = svc.CreateToken(ctx, p); return e })
+		if tok == nil {
+			return nil
+		}
+		return &tok.Principal
+	}
+	defense := token(oversight.Principal{Role: oversight.RoleDefense, Name: "Bench Defense"})
+	foreign := token(oversight.Principal{Role: oversight.RoleForeignAffairs, Name: "Bench Foreign Affairs"})
+	var v *oversight.Vendor
+	must(func() (e error) {
+		v, e = svc.CreateVendor(ctx, defense, &oversight.Vendor{Name: "Bench Systems", Country: "IL"})
+		return e
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	vendor := token(oversight.Principal{Role: oversight.RoleVendor, VendorID: v.ID, Name: "Bench Systems compliance"})
+	var p *oversight.Product
+	must(func() (e error) {
+		p, e = svc.CreateProduct(ctx, vendor, &oversight.Product{Name: "Bench", Capabilities: []string{"zero_click"}, ControlEntries: []string{"4.A.5"}})
+		return e
+	})
+	for _, stage := range oversight.Stages {
+		must(func() error {
+			r, e := svc.SubmitReview(ctx, vendor, p.ID, &oversight.ReviewSubmission{Stage: stage, Dossier: "bench dossier", Safeguards: oversight.Safeguards})
+			if e != nil {
+				return e
+			}
+			_, e = svc.DecideReview(ctx, defense, r.ID, &oversight.ReviewDecisionRequest{Decision: oversight.DecideApprove})
+			return e
+		})
+	}
+	must(func() error {
+		_, e := svc.SetCountry(ctx, defense, "FR", &oversight.CountryUpdate{Tier: oversight.TierEligible})
+		return e
+	})
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	var eu *oversight.EndUser
+	must(func() (e error) {
+		eu, e = svc.CreateEndUser(ctx, foreign, &oversight.EndUser{Country: "FR", Agency: "Bench Directorate", Kind: "law_enforcement", SigningKey: oversight.EncodeKey(pub)})
+		return e
+	})
+	var dec *oversight.Declaration
+	must(func() error {
+		sub := &oversight.DeclarationSubmission{Template: "IL-2021", EndUserID: eu.ID,
+			Signatory: oversight.Signatory{Name: "Minister (bench)", Title: "Minister of the Interior"}, SignedOn: "2026-01-15"}
+		text, e := svc.DeclarationText(ctx, foreign, sub)
+		if e != nil {
+			return e
+		}
+		sum := sha256.Sum256(text)
+		sub.TextSHA256 = hex.EncodeToString(sum[:])
+		sub.Signature = oversight.EncodeKey(ed25519.Sign(priv, text))
+		dec, e = svc.RecordDeclaration(ctx, foreign, sub)
+		return e
+	})
+	now := time.Now().UTC().Truncate(time.Second)
+	scope := oversight.Scope{Purposes: []oversight.Category{oversight.CategoryTerrorism, oversight.CategorySeriousCrime},
+		Operations: oversight.Operations, BlockedCountryCodes: []string{"+1"}, MaxActiveOperations: 1_000_000,
+		ValidFrom: now.Add(-time.Hour), ValidUntil: now.AddDate(1, 0, 0)}
+	var lic *oversight.License
+	for _, kind := range []oversight.LicenseKind{oversight.KindMarketing, oversight.KindExport} {
+		must(func() (e error) {
+			a := &oversight.LicenseApplication{Kind: kind, ProductID: p.ID, EndUserID: eu.ID, Scope: scope}
+			if kind == oversight.KindExport {
+				a.DeclarationID = dec.ID
+			}
+			if lic, e = svc.ApplyLicense(ctx, vendor, a); e != nil {
+				return e
+			}
+			if _, e = svc.DecideLicense(ctx, defense, lic.ID, &oversight.ApprovalRequest{Ministry: oversight.MinistryDefense, Decision: "approve"}); e != nil {
+				return e
+			}
+			_, e = svc.DecideLicense(ctx, foreign, lic.ID, &oversight.ApprovalRequest{Ministry: oversight.MinistryForeignAffairs, Decision: "approve"})
+			return e
+		})
+	}
+	dpub, dkey, _ := ed25519.GenerateKey(rand.Reader)
+	var d *oversight.RegisteredDeployment
+	must(func() (e error) {
+		d, e = svc.RegisterDeployment(ctx, vendor, &oversight.DeploymentRegistration{LicenseID: lic.ID, Label: "bench site", PublicKey: oversight.EncodeKey(dpub)})
+		return e
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &d.Deployment, dkey, nil
+}

@@ -1,0 +1,149 @@
+package store_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/store"
+	"github.com/oversight-dev/oversight/store/storetest"
+)
+
+// useFixture stores a licence with a deployment and returns their ids.
+func useFixture(t *testing.T, s *store.Store) (licenseID, deploymentID string) {
+	t.Helper()
+	v := newVendor("Permit Counting Ltd")
+	p := &oversight.Product{ID: oversight.NewID(oversight.PrefixProduct), VendorID: v.ID, Name: "Counter", CreatedAt: time.Now().UTC()}
+	eu := &oversight.EndUser{ID: oversight.NewID(oversight.PrefixEndUser), Country: "FR", Agency: "Agency", Kind: "law_enforcement", CreatedAt: time.Now().UTC()}
+	l := &oversight.License{ID: oversight.NewID(oversight.PrefixLicense), Kind: oversight.KindExport, VendorID: v.ID, ProductID: p.ID,
+		EndUserID: eu.ID, Template: "IL-2021", Status: oversight.LicenseActive, Restrictions: []oversight.Restriction{}}
+	d := &oversight.Deployment{ID: oversight.NewID(oversight.PrefixDeployment), LicenseID: l.ID, Label: "site", Status: oversight.DeploymentActive}
+	err := s.Update(context.Background(), func(tx *store.Tx) error {
+		for _, f := range []func() error{
+			func() error { return tx.CreateVendor(v) },
+			func() error { return tx.CreateProduct(p) },
+			func() error { return tx.CreateEndUser(eu) },
+			func() error { return tx.CreateLicense(l) },
+			func() error { return tx.CreateDeployment(d) },
+		} {
+			if err := f(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.ID, d.ID
+}
+
+func hashOf(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// ActivePermits, which keeps a count and sweeps expired permits once each,
+// always agrees with counting the unexpired permits one by one: permits of
+// random lifetimes, denies, permits that expire before the last sweep (a
+// clock that went back), queried at increasing times.
+func TestActivePermitsAgreesWithCounting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		lic, dep := useFixture(t, s)
+		rng := rand.New(rand.NewPCG(1, 2))
+		t0 := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+		now := t0
+		for step := range 400 {
+			now = now.Add(time.Duration(rng.IntN(3000)) * time.Millisecond)
+			err := s.Update(ctx, func(tx *store.Tx) error {
+				fast, err := tx.ActivePermits(lic, now)
+				if err != nil {
+					return err
+				}
+				slow, err := tx.CountActivePermits(lic, now)
+				if err != nil {
+					return err
+				}
+				if fast != slow {
+					return fmt.Errorf("step %d at +%s: ActivePermits %d, counted %d", step, now.Sub(t0), fast, slow)
+				}
+				if step > 0 && rng.IntN(4) == 0 {
+					return nil // a query alone
+				}
+				o := &oversight.OperationRecord{ID: oversight.NewID(oversight.PrefixOperation), LicenseID: lic, DeploymentID: dep,
+					Operation: oversight.OpLocate, Decision: oversight.Permit, DecidedAt: now}
+				var exp time.Time
+				r := rng.IntN(10)
+				if step == 0 {
+					r = 1 // the licence's first permit comes from a clock behind
+				}
+				switch {
+				case r == 0:
+					o.Decision = oversight.Deny
+				case r == 1:
+					exp = now.Add(-time.Duration(1+rng.IntN(5000)) * time.Millisecond) // decided by a clock behind
+				default:
+					exp = now.Add(time.Duration(1+rng.IntN(60000)) * time.Millisecond)
+				}
+				if o.Decision == oversight.Permit {
+					o.ExpiresAt = &exp
+				}
+				return tx.CreateOperation(o)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// DecisionFacts reads the deployment, its licence, the register and the
+// permit count in one query.
+func TestDecisionFacts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		lic, dep := useFixture(t, s)
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		exp := now.Add(time.Hour)
+		err := s.Update(ctx, func(tx *store.Tx) error {
+			if _, err := tx.AddProtected(&oversight.ProtectedPerson{IDHash: hashOf("envoy"), Category: oversight.ProtectedDiplomat, AddedBy: "foreign_affairs:tok_1", AddedAt: now, LogIndex: 7}); err != nil {
+				return err
+			}
+			return tx.CreateOperation(&oversight.OperationRecord{ID: oversight.NewID(oversight.PrefixOperation), LicenseID: lic, DeploymentID: dep,
+				Decision: oversight.Permit, DecidedAt: now, ExpiresAt: &exp})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.Update(ctx, func(tx *store.Tx) error {
+			f, err := tx.DecisionFacts(dep, hashOf("envoy"), now)
+			if err != nil {
+				return err
+			}
+			if f.LicenseID != lic || f.License.ID != lic || f.DeploymentStatus != oversight.DeploymentActive || f.ActivePermits != 1 ||
+				f.Protected == nil || f.Protected.Category != oversight.ProtectedDiplomat || f.Protected.LogIndex != 7 || !f.Protected.AddedAt.Equal(now) {
+				t.Errorf("facts %+v (protected %+v)", f, f.Protected)
+			}
+			f, err = tx.DecisionFacts(dep, hashOf("someone"), exp)
+			if err != nil {
+				return err
+			}
+			if f.Protected != nil || f.ActivePermits != 0 {
+				t.Errorf("facts at expiry %+v, want no protection and no permit", f)
+			}
+			if _, err := tx.DecisionFacts("dep_unknown", hashOf("x"), now); oversight.ErrorCode(err) != oversight.ENOTFOUND {
+				t.Errorf("unknown deployment: %v", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
