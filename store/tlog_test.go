@@ -370,3 +370,65 @@ func TestLogStartRefusesFork(t *testing.T) {
 		}
 	})
 }
+
+// Replicas sharing a database, each with the log's key, sign checkpoints of
+// one tree: every checkpoint either serves is consistent with every other.
+func TestLogReplicasSignOneLog(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			skey, vkey, err := tlog.GenerateKey(store.DefaultLogOrigin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dsn := storetest.DSN(t, kind)
+			replicas := []*store.Store{storetest.OpenDSN(t, dsn), storetest.OpenDSN(t, dsn)}
+			for _, s := range replicas {
+				if err := s.StartLog(ctx, store.LogConfig{SignerKey: skey, Interval: 10 * time.Millisecond}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var seen []tlog.Checkpoint
+			for round := range 6 {
+				var wg sync.WaitGroup
+				for _, s := range replicas {
+					wg.Add(1)
+					go func() { defer wg.Done(); record(t, s, 40+round) }()
+				}
+				wg.Wait()
+				for _, s := range replicas {
+					sc, err := s.SignCheckpoint(ctx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					c, err := tlog.VerifyCheckpoint(sc.Note, vkey)
+					if err != nil {
+						t.Fatal(err)
+					}
+					seen = append(seen, c)
+				}
+			}
+			// The last checkpoints cover the whole log, whichever replica
+			// appended last.
+			m := replay(t, replicas[0])
+			last := seen[len(seen)-1]
+			if last.Size != m.Size() || last.Root != m.Root() {
+				t.Fatalf("last checkpoint %s, the events give %d %s", last, m.Size(), m.Root())
+			}
+			for _, a := range seen {
+				for _, b := range seen {
+					if a.Size > b.Size {
+						continue
+					}
+					p, err := replicas[1].ConsistencyProof(ctx, a.Size, b.Size)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := tlog.VerifyConsistency(a, b, p); err != nil {
+						t.Fatalf("%s and %s: %v", a, b, err)
+					}
+				}
+			}
+		})
+	}
+}

@@ -46,8 +46,8 @@ Examples:
 
 // logFlags are the flags of the commands that verify the log.
 type logFlags struct {
-	Server string `env:"OVERSIGHT_SERVER" default:"${default_server}" help:"Server URL (env OVERSIGHT_SERVER)."`
-	Key    string `env:"OVERSIGHT_LOG_KEY" help:"The log's verifier key (origin+hash+key), pinned from a trusted source (env OVERSIGHT_LOG_KEY)."`
+	Server string `env:"OVERSIGHT_SERVER" default:"${default_server}" help:"Server URL."`
+	Key    string `env:"OVERSIGHT_LOG_KEY" help:"The log's verifier key (origin+hash+key), pinned from a trusted source."`
 }
 
 func (f *logFlags) client() *client.Client {
