@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"sync"
 
@@ -139,6 +140,13 @@ func (c *committer) loop() {
 	batch := make([]*request, 0, c.maxBatch)
 	for r := range c.reqs {
 		batch = append(batch[:0], r)
+		// The writers the last commit released are runnable but may not
+		// have run yet: yield once so that they can queue their next
+		// request before this batch is drained. Without it, closed-loop
+		// writers split into two cohorts that alternate, each paying its
+		// own fsync; with it, the batches of 16 writers double and so does
+		// their rate of durable appends on SQLite (BenchmarkAppendDurable).
+		runtime.Gosched()
 	fill:
 		for len(batch) < c.maxBatch {
 			select {
