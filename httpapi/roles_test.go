@@ -96,6 +96,31 @@ func TestRoleMatrix(t *testing.T) {
 		ep{"GET", "/v1/cases/" + mc.ID, none, []string{"admin", "defense", "foreign_affairs"}},
 		ep{"PATCH", "/v1/cases/" + mc.ID, func() any { return map[string]any{"findings": "under review"} }, []string{"defense", "foreign_affairs"}},
 	)
+	// Visa screening: a designation to read and delist, a case to
+	// designate from, a screening whose record to read.
+	var des, cs id
+	var scr struct {
+		ScreeningID string `json:"screening_id"`
+	}
+	e.must("defense", "POST", "/v1/designations", map[string]any{"name": "Matrix PERSON", "basis": "misuse"}, 201, &des)
+	e.must("defense", "POST", "/v1/cases", map[string]any{"source": "complaint", "license_id": ids["license"], "title": "t"}, 201, &cs)
+	e.must("consular", "POST", "/v1/screen", map[string]any{"name": "Matrix Person"}, 200, &scr)
+	designators := []string{"defense", "foreign_affairs"}
+	screeners := []string{"admin", "defense", "foreign_affairs", "consular"}
+	eps = append(eps,
+		ep{"POST", "/v1/designations", func() any { return map[string]any{"name": "Another PERSON", "basis": "misuse"} }, designators},
+		ep{"GET", "/v1/designations", none, screeners},
+		ep{"GET", "/v1/designations/" + des.ID, none, screeners},
+		ep{"POST", "/v1/designations/" + des.ID + "/delist", func() any { return map[string]any{"reason": "r"} }, designators},
+		ep{"POST", "/v1/designations:import", func() any {
+			return map[string]any{"designations": []map[string]any{{"name": "Imported PERSON", "basis": "misuse", "source": "matrix:1"}}}
+		}, designators},
+		ep{"POST", "/v1/cases/" + cs.ID + "/designations", none, designators},
+		ep{"POST", "/v1/screen", func() any { return map[string]any{"name": "Matrix Person"} }, screeners},
+		ep{"POST", "/v1/screen:batch", func() any { return "name\nMatrix Person\n" }, screeners},
+		ep{"GET", "/v1/screenings", none, []string{"admin", "defense", "foreign_affairs"}},
+		ep{"GET", "/v1/screenings/" + scr.ScreeningID, none, []string{"admin", "defense", "foreign_affairs"}},
+	)
 
 	covered := map[string]bool{}
 	for _, x := range eps {

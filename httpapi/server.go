@@ -74,6 +74,7 @@ func New(svc *service.Service, opts Options) *Server {
 	s.routesAuthorize()
 	s.routesProtected()
 	s.routesCases()
+	s.routesScreening()
 	return s
 }
 

@@ -218,6 +218,9 @@ func (s *Service) Screen(ctx context.Context, p *oversight.Principal, r *oversig
 	if err != nil {
 		return nil, err
 	}
+	if matches == nil {
+		matches = []screen.Match{}
+	}
 	sc := &store.Screening{ID: oversight.NewID(oversight.PrefixScreening), Actor: p.Actor(), Kind: "single", StartedAt: now, FinishedAt: &now, Rows: 1}
 	rec := s.scr.record(1, r, matches, now)
 	d := NewScreeningDigest(sc.ID)
@@ -879,4 +882,11 @@ func (s *Service) screenChunk(chunk []BatchRow, o BatchOptions, at time.Time, li
 		})
 	}
 	wg.Wait()
+}
+
+// CanScreen reports, as an error, whether p may screen: the HTTP layer
+// asks before it reads a batch, so that a caller without the role learns
+// that first.
+func (s *Service) CanScreen(p *oversight.Principal) error {
+	return allow(p, "screening", screeners...)
 }

@@ -1,0 +1,278 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/service"
+	"github.com/oversight-dev/oversight/store"
+)
+
+// maxBatchBody bounds the body of a screening batch. The batch is read
+// and answered row by row, so this is not memory but a bound on one
+// request's work; the row limit (service.DefaultMaxBatchRows) is reached
+// long before it with names of ordinary length.
+const maxBatchBody = 128 << 20
+
+// batchIdle is how long a batch may wait for its client, in either
+// direction, before the server gives up on it: the server's read and
+// write timeouts are lifted for a batch and replaced by this, renewed at
+// each answer.
+const batchIdle = time.Minute
+
+// routesScreening registers designations and visa screening.
+func (s *Server) routesScreening() {
+	s.handle("POST", "/v1/designations", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var in oversight.DesignationRequest
+		if err := decode(r, &in); err != nil {
+			return err
+		}
+		out, err := s.svc.CreateDesignation(r.Context(), p, &in)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, out)
+	})
+	s.handle("GET", "/v1/designations", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		pg, err := page(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		f := store.DesignationFilter{Basis: oversight.Basis(q.Get("basis")), CaseID: q.Get("case"), RelatedTo: q.Get("related_to"),
+			Source: q.Get("source"), Status: q.Get("status")}
+		out, err := s.svc.Designations(r.Context(), p, f, pg)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("GET", "/v1/designations/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		out, err := s.svc.Designation(r.Context(), p, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("POST", "/v1/designations/{id}/delist", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var in oversight.DelistRequest
+		if err := decode(r, &in); err != nil {
+			return err
+		}
+		out, err := s.svc.DelistDesignation(r.Context(), p, r.PathValue("id"), &in)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("POST", "/v1/designations:import", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var in oversight.DesignationImport
+		if err := decode(r, &in); err != nil {
+			return err
+		}
+		out, err := s.svc.ImportDesignations(r.Context(), p, &in)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("POST", "/v1/cases/{id}/designations", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var in oversight.CaseDesignationRequest
+		if err := decodeOptional(r, &in); err != nil {
+			return err
+		}
+		out, err := s.svc.DesignateFromCase(r.Context(), p, r.PathValue("id"), &in)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("POST", "/v1/screen", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var in oversight.ScreenRequest
+		if err := decode(r, &in); err != nil {
+			return err
+		}
+		out, err := s.svc.Screen(r.Context(), p, &in)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handleStream("POST", "/v1/screen:batch", s.screenBatch)
+	s.handle("GET", "/v1/screenings", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		pg, err := page(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		out, err := s.svc.Screenings(r.Context(), p, service.ScreeningQuery{Actor: q.Get("actor"), Name: q.Get("name")}, pg)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("GET", "/v1/screenings/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		out, err := s.svc.Screening(r.Context(), p, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+}
+
+// decodeOptional is decode for a body that may be left out.
+func decodeOptional(r *http.Request, v any) error {
+	body, err := readBody(r)
+	if err != nil || len(bytes.TrimSpace(body)) == 0 {
+		return err
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return &oversight.Error{Code: oversight.EINVALID, Message: "invalid request", Fields: []oversight.FieldError{{
+			Field: "Content-Type", Message: "must be application/json"}}}
+	}
+	return oversight.DecodeJSON(body, v)
+}
+
+// handleStream registers an authenticated route whose body is read as a
+// stream while the answer is written: unlike handle, it does not bound the
+// body by the server's MaxBody, which the handler replaces with a bound of
+// its own.
+func (s *Server) handleStream(method, pattern string, h handlerFunc) {
+	s.routes = append(s.routes, Route{Method: method, Pattern: pattern})
+	s.mux.Handle(method+" "+pattern, s.instrument(pattern, func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.authenticate(r)
+		if err == nil {
+			err = h(w, r, p)
+		}
+		if err != nil {
+			s.problem(w, r, err)
+		}
+	}))
+}
+
+// screenBatch serves POST /v1/screen:batch: CSV or JSON lines in (by
+// Content-Type), JSON lines out, one per row in input order, written and
+// flushed as rows are screened. The options apply to every row and come
+// in the query string.
+func (s *Server) screenBatch(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	if err := s.svc.CanScreen(p); err != nil {
+		return err
+	}
+	format, err := service.BatchFormatFor(r.Header.Get("Content-Type"))
+	if err != nil {
+		return err
+	}
+	opts, err := batchOptions(r)
+	if err != nil {
+		return err
+	}
+	// HTTP/1.1 servers stop reading a request once the answer starts,
+	// unless told otherwise; a batch answers while it reads.
+	rc := http.NewResponseController(w)
+	if err := rc.EnableFullDuplex(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	out := &batchStream{w: w, rc: rc}
+	out.enc = json.NewEncoder(w)
+	out.enc.SetEscapeHTML(false)
+	body := http.MaxBytesReader(w, r.Body, maxBatchBody)
+	sc, err := s.svc.ScreenBatch(r.Context(), p, body, format, opts, out)
+	if err == nil {
+		return nil
+	}
+	if !out.started {
+		return err
+	}
+	// The answer has begun: a problem document cannot follow. The last
+	// line says where the batch stopped; the cause goes to the log.
+	s.log.Warn("screening batch stopped", "screening", sc.ID, "rows", sc.Rows, "err", err)
+	if r.Context().Err() == nil {
+		out.Line(&service.BatchLine{Row: int(sc.Rows) + 1, Error: "the batch stopped here on a server error; the rows from this one on were not screened"})
+		out.Flush()
+	}
+	return nil
+}
+
+// batchOptions reads limit, min_score and include_delisted from the query
+// string.
+func batchOptions(r *http.Request) (service.BatchOptions, error) {
+	var (
+		o  service.BatchOptions
+		pr oversight.Problems
+	)
+	q := r.URL.Query()
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			pr.Add("limit", "must be a whole number from 1 to 100")
+		}
+		o.Limit = n
+	}
+	if v := q.Get("min_score"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			pr.Add("min_score", "must be a number between 0 and 1")
+		}
+		o.MinScore = f
+	}
+	if v := q.Get("include_delisted"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			pr.Add("include_delisted", "must be true or false")
+		}
+		o.IncludeDelisted = b
+	}
+	if err := pr.Err("invalid query"); err != nil {
+		return o, err
+	}
+	if err := o.Validate(); err != nil {
+		var de *oversight.Error
+		if errors.As(err, &de) {
+			de.Message = "invalid query"
+		}
+		return o, err
+	}
+	return o, nil
+}
+
+// batchStream writes a batch's answer lines to the client.
+type batchStream struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	enc     *json.Encoder
+	started bool
+}
+
+func (b *batchStream) Begin(id string) error {
+	h := b.w.Header()
+	h.Set("Content-Type", "application/x-ndjson")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Oversight-Screening-Id", id)
+	b.w.WriteHeader(http.StatusOK)
+	b.started = true
+	b.extend()
+	return nil
+}
+
+func (b *batchStream) Line(l *service.BatchLine) error { return b.enc.Encode(l) }
+
+func (b *batchStream) Flush() error {
+	if err := b.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	b.extend()
+	return nil
+}
+
+// extend moves the connection's deadlines batchIdle ahead.
+func (b *batchStream) extend() {
+	t := time.Now().Add(batchIdle)
+	b.rc.SetReadDeadline(t)
+	b.rc.SetWriteDeadline(t)
+}
