@@ -195,6 +195,7 @@ func (s *Store) signLoop(ctx context.Context, ck *checkpointer) {
 	defer close(ck.done)
 	t := time.NewTicker(ck.cfg.Interval)
 	defer t.Stop()
+	var lastErr string // log an error once, not every interval
 	for {
 		select {
 		case <-ctx.Done():
@@ -204,8 +205,13 @@ func (s *Store) signLoop(ctx context.Context, ck *checkpointer) {
 		ck.mu.Lock()
 		_, err := s.signLocked(ctx, ck)
 		ck.mu.Unlock()
-		if err != nil && ctx.Err() == nil {
+		switch {
+		case err != nil && ctx.Err() == nil && err.Error() != lastErr:
 			ck.cfg.Logger.Error("audit log: sign checkpoint", "err", err)
+			lastErr = err.Error()
+		case err == nil && lastErr != "":
+			ck.cfg.Logger.Info("audit log: signing again")
+			lastErr = ""
 		}
 	}
 }

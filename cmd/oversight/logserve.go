@@ -47,6 +47,10 @@ func startLog(ctx context.Context, st *store.Store, dir, origin string, logger *
 	}
 	w := &witnessFile{path: witnessPath}
 	err = st.StartLog(ctx, store.LogConfig{SignerKey: skey, Witness: witness, Publish: w.write, Logger: logger})
+	if errors.Is(err, store.ErrLogFork) {
+		return "", fmt.Errorf("%w\n(database %s, keys directory %s; to begin a new log on purpose, use a new keys directory: "+
+			"verifiers that pinned the old key will see a new log)", err, st.Redacted(), dir)
+	}
 	if err != nil {
 		return "", fmt.Errorf("%w\n(database %s, keys directory %s)", err, st.Redacted(), dir)
 	}
