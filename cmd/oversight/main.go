@@ -47,6 +47,10 @@ type CLI struct {
 	License     LicenseCmd     `cmd:"" help:"Apply for, approve, deny and inspect licences."`
 	Deployment  DeploymentCmd  `cmd:"" help:"Register deployments of a licensed tool and list them."`
 	Policy      PolicyCmd      `cmd:"" help:"Evaluate operation requests against a declaration and a licence, offline."`
+	Authorize   AuthorizeCmd   `cmd:"" help:"Ask the server for a decision on an operation request, signed as a deployment."`
+	Operation   OperationCmd   `cmd:"" help:"List and show decided operations."`
+	Protected   ProtectedCmd   `cmd:"" help:"Keep the protected-persons register: add hashes, import lists, hash identifiers."`
+	Case        CaseCmd        `cmd:"" help:"Open, list, show and update misuse cases (officials)."`
 	Log         LogCmd         `cmd:"" help:"Read and verify the public audit log: checkpoints, inclusion and consistency proofs."`
 }
 
