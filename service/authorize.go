@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -162,17 +163,67 @@ func OperationCommitment(o *oversight.OperationRecord) (string, error) {
 	if err != nil || len(salt) != 16 {
 		return "", fmt.Errorf("operation %s: the salt is not 16 bytes of hex", o.ID)
 	}
-	raw, err := json.Marshal(o.Committed())
+	raw, err := canonicalCommitted(o.Committed())
 	if err != nil {
-		return "", err
-	}
-	if raw, err = jcs.Transform(raw); err != nil {
 		return "", fmt.Errorf("canonicalise operation %s: %w", o.ID, err)
 	}
 	h := sha256.New()
 	h.Write(salt)
 	h.Write(raw)
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// The committed part of an operation with its members in RFC 8785 order
+// (sorted by name), so that encoding/json writes canonical JSON directly
+// instead of jcs re-parsing its output on every decision.
+type (
+	canonTarget struct {
+		CountryCode string `json:"country_code"`
+		IDHash      string `json:"id_hash"`
+	}
+	canonLegalBasis struct {
+		Act              string   `json:"act,omitempty"`
+		Category         string   `json:"category"`
+		Conduct          []string `json:"conduct,omitempty"`
+		MaxSentenceYears *int     `json:"max_sentence_years,omitempty"`
+		Offense          string   `json:"offense,omitempty"`
+		Statute          string   `json:"statute,omitempty"`
+	}
+	canonCommitted struct {
+		CaseRef       string          `json:"case_ref"`
+		Grounds       []string        `json:"grounds"`
+		Justification string          `json:"justification"`
+		LegalBasis    canonLegalBasis `json:"legal_basis"`
+		Target        canonTarget     `json:"target"`
+		WarrantRef    string          `json:"warrant_ref"`
+	}
+)
+
+// canonicalCommitted returns the RFC 8785 canonical JSON of c. encoding/json
+// with HTML escaping off writes it, members in the declared order, except
+// that it escapes U+2028 and U+2029, which RFC 8785 writes as they are,
+// and writes the U+FFFD that replaces invalid UTF-8 as an escape: for text
+// with those (or with a backslash followed by u202 or ufffd), jcs does the
+// work.
+func canonicalCommitted(c oversight.OperationCommitted) ([]byte, error) {
+	lb := c.LegalBasis
+	v := canonCommitted{
+		CaseRef: c.CaseRef, Grounds: c.Grounds, Justification: c.Justification, WarrantRef: c.WarrantRef,
+		LegalBasis: canonLegalBasis{Act: lb.Act, Category: string(lb.Category), Conduct: lb.Conduct,
+			MaxSentenceYears: lb.MaxSentenceYears, Offense: lb.Offense, Statute: lb.Statute},
+		Target: canonTarget{CountryCode: c.Target.CountryCode, IDHash: c.Target.IDHash},
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	out := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	if bytes.Contains(out, []byte(`\u202`)) || bytes.Contains(out, []byte(`\ufffd`)) {
+		return jcs.Transform(out)
+	}
+	return out, nil
 }
 
 // protectedCase is the misuse case a request against a protected person

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gowebpki/jcs"
+
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/policy"
 	"github.com/oversight-dev/oversight/service"
@@ -499,4 +501,38 @@ func TestAuthorizeRefused(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The commitment's canonical JSON is RFC 8785's, whatever the text.
+func TestCommitmentCanonical(t *testing.T) {
+	years := 7
+	texts := []string{"", "plain", "quote \" and \\ backslash", "<html> & co", "line\nbreak\ttab\rcr", "\b\f\x00\x1f\x7f",
+		"ligne de séparation \u2028 et \u2029", `literal \u2028`, "émoji 🛰️ and CJK 监视", "invalid \xff\xfe utf-8", "\u00e9\u0301"}
+	for i, text := range texts {
+		c := oversight.OperationCommitted{
+			Target:     oversight.Target{IDHash: target(text), CountryCode: "+33"},
+			LegalBasis: oversight.LegalBasis{Category: oversight.CategorySeriousCrime, Offense: text, Statute: text, MaxSentenceYears: &years, Conduct: []string{"armed_violence"}},
+			Grounds:    []string{}, CaseRef: text, WarrantRef: "W-" + text, Justification: text,
+		}
+		if i%2 == 1 {
+			c.LegalBasis = oversight.LegalBasis{Category: oversight.CategoryTerrorism, Act: "other"}
+			c.Grounds = []string{"religion"}
+		}
+		op := &oversight.OperationRecord{ID: "op_1", Salt: "00112233445566778899aabbccddeeff", Target: c.Target, LegalBasis: c.LegalBasis,
+			Grounds: c.Grounds, CaseRef: c.CaseRef, WarrantRef: c.WarrantRef, Justification: c.Justification}
+		raw, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := jcs.Transform(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		salt, _ := hex.DecodeString(op.Salt)
+		sum := sha256.Sum256(append(salt, want...))
+		got, err := service.OperationCommitment(op)
+		if err != nil || got != hex.EncodeToString(sum[:]) {
+			t.Errorf("text %q: commitment %s, want %s over %s", text, got, hex.EncodeToString(sum[:]), want)
+		}
+	}
 }

@@ -44,6 +44,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -130,9 +131,10 @@ func run() error {
 				mine  []time.Duration
 				count = map[oversight.Verdict]int{}
 				fails = map[string]int{}
+				tmpl  = newBodyTemplate(dep.ID, pepper)
 			)
 			for i := 0; !stop.Load(); i++ {
-				body := requestBody(dep.ID, pepper, fmt.Sprintf("+33 6 %02d %06d", c, i))
+				body := tmpl.body(fmt.Sprintf("+33 6 %02d %06d", c, i))
 				start := time.Now()
 				v, err := authorize(hc, url, dep.ID, key, body)
 				d := time.Since(start)
@@ -199,20 +201,37 @@ func run() error {
 	return nil
 }
 
-// requestBody is an operation request that IL-2021 permits, against the
-// target whose raw identifier is id, hashed with the site pepper as the
-// agent does.
-func requestBody(dep string, pepper []byte, id string) []byte {
-	m := hmac.New(sha256.New, pepper)
-	m.Write([]byte(id))
+// bodyTemplate makes operation requests that IL-2021 permits, each
+// against the target whose raw identifier it is given, hashed with the
+// site pepper as the agent does. It encodes the request once and writes
+// each target's hash into a copy, so that the clients, which share the
+// machine with the server, spend little on it.
+type bodyTemplate struct {
+	pepper []byte
+	json   []byte
+	at     int // offset of the hash in json
+}
+
+// placeholder stands for the target hash in the template.
+var placeholder = strings.Repeat("0", 64)
+
+func newBodyTemplate(dep string, pepper []byte) *bodyTemplate {
 	years := 10
 	b, _ := json.Marshal(&oversight.OperationRequest{
 		DeploymentID: dep, Operation: oversight.OpIntercept,
-		Target: oversight.Target{IDHash: hex.EncodeToString(m.Sum(nil)), CountryCode: "+33"},
+		Target: oversight.Target{IDHash: placeholder, CountryCode: "+33"},
 		LegalBasis: oversight.LegalBasis{Category: oversight.CategorySeriousCrime, Offense: "armed robbery",
 			Statute: "Code pénal art. 311-8", MaxSentenceYears: &years},
 		CaseRef: "BRB-2026-0412", WarrantRef: "JLD-2026-118", Justification: "logistics of a planned robbery",
 	})
+	return &bodyTemplate{pepper: pepper, json: b, at: bytes.Index(b, []byte(placeholder))}
+}
+
+func (t *bodyTemplate) body(id string) []byte {
+	m := hmac.New(sha256.New, t.pepper)
+	m.Write([]byte(id))
+	b := bytes.Clone(t.json)
+	hex.Encode(b[t.at:t.at+64], m.Sum(nil))
 	return b
 }
 
@@ -233,6 +252,13 @@ func authorize(hc *http.Client, url, dep string, key ed25519.PrivateKey, body []
 	}
 	if res.StatusCode != http.StatusOK {
 		return "", fmt.Errorf("%s: %s", res.Status, bytes.TrimSpace(b))
+	}
+	// The decision comes first in the answer; decode the rest only when
+	// it is not a plain permit or deny.
+	for _, v := range []oversight.Verdict{oversight.Permit, oversight.Deny} {
+		if bytes.HasPrefix(b, []byte(`{"decision":"`+string(v)+`"`)) {
+			return v, nil
+		}
 	}
 	var d oversight.Decision
 	if err := json.Unmarshal(b, &d); err != nil {
