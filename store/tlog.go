@@ -63,8 +63,12 @@ type checkpointer struct {
 	failed  error // set when the log refused to sign a fork: signing stops
 	latest  atomic.Pointer[SignedCheckpoint]
 	running atomic.Bool // a background signer keeps latest fresh
-	stop    context.CancelFunc
-	done    chan struct{}
+	// ephemeral: the key was made up for this process (no StartLog); its
+	// notes are not persisted, so that they cannot bind the database to
+	// a key nobody holds.
+	ephemeral bool
+	stop      context.CancelFunc
+	done      chan struct{}
 }
 
 // StartLog prepares the audit log's checkpoints with the log's key: it
@@ -88,7 +92,7 @@ func (s *Store) StartLog(ctx context.Context, cfg LogConfig) error {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if err := s.openSigner(ctx, ck, cfg); err != nil {
+	if err := s.openSigner(ctx, ck, cfg, false); err != nil {
 		return err
 	}
 	if _, err := s.signLocked(ctx, ck); err != nil {
@@ -102,8 +106,9 @@ func (s *Store) StartLog(ctx context.Context, cfg LogConfig) error {
 }
 
 // openSigner builds ck.signer from cfg after checking the database
-// against the key's history. ck.mu is held.
-func (s *Store) openSigner(ctx context.Context, ck *checkpointer, cfg LogConfig) error {
+// against the key's history, and records the key in the database unless
+// it is ephemeral. ck.mu is held.
+func (s *Store) openSigner(ctx context.Context, ck *checkpointer, cfg LogConfig, ephemeral bool) error {
 	probe, err := tlog.NewSigner(cfg.SignerKey, nil)
 	if err != nil {
 		return fmt.Errorf("start audit log: %w", err)
@@ -118,6 +123,9 @@ func (s *Store) openSigner(ctx context.Context, ck *checkpointer, cfg LogConfig)
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
 			return fmt.Errorf("read log key: %w", err)
+		case ephemeral:
+			return oversight.Errorf(oversight.EUNAVAILABLE, "this database's audit log is signed by the key %s: "+
+				"it signs checkpoints once the server starts with that key", recorded)
 		case recorded != vkey:
 			return fmt.Errorf("this database's audit log is signed by the key %s, not by %s: "+
 				"start the server with the keys directory of this database "+
@@ -164,6 +172,10 @@ func (s *Store) openSigner(ctx context.Context, ck *checkpointer, cfg LogConfig)
 	signer, err := tlog.NewSigner(cfg.SignerKey, last)
 	if err != nil {
 		return fmt.Errorf("start audit log: %w", err)
+	}
+	if ephemeral {
+		ck.cfg, ck.signer, ck.ephemeral = cfg, signer, true
+		return nil
 	}
 	err = s.Update(ctx, func(tx *Tx) error {
 		if _, err := tx.exec(`INSERT INTO log_key (id, verifier_key, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING`,
@@ -276,8 +288,10 @@ func (s *Store) signLocked(ctx context.Context, ck *checkpointer) (*SignedCheckp
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Update(ctx, func(tx *Tx) error { return tx.saveCheckpoint(size, note) }); err != nil {
-		return nil, fmt.Errorf("persist checkpoint of size %d: %w", size, err)
+	if !ck.ephemeral {
+		if err := s.Update(ctx, func(tx *Tx) error { return tx.saveCheckpoint(size, note) }); err != nil {
+			return nil, fmt.Errorf("persist checkpoint of size %d: %w", size, err)
+		}
 	}
 	if ck.cfg.Publish != nil {
 		if err := ck.cfg.Publish(note); err != nil {
@@ -293,8 +307,9 @@ func (s *Store) signLocked(ctx context.Context, ck *checkpointer) (*SignedCheckp
 // ensureSigner makes sure the log can sign. A store whose log was not
 // started with StartLog (tests, tools that open the database) signs on
 // demand with a key made up for this process, so that its log can still be
-// read and verified; "oversight serve" always starts the log with its key.
-// ck.mu is held.
+// read and verified, and neither records that key nor keeps its notes; it
+// refuses a database whose log has a key. "oversight serve" always starts
+// the log with its key. ck.mu is held.
 func (s *Store) ensureSigner(ctx context.Context, ck *checkpointer) error {
 	if ck.signer != nil {
 		return nil
@@ -303,7 +318,7 @@ func (s *Store) ensureSigner(ctx context.Context, ck *checkpointer) error {
 	if err != nil {
 		return err
 	}
-	return s.openSigner(ctx, ck, LogConfig{SignerKey: skey, Interval: DefaultSignInterval, Logger: slog.Default()})
+	return s.openSigner(ctx, ck, LogConfig{SignerKey: skey, Interval: DefaultSignInterval, Logger: slog.Default()}, true)
 }
 
 // Checkpoint returns the latest signed checkpoint, the one to serve. With

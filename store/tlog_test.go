@@ -432,3 +432,31 @@ func TestLogReplicasSignOneLog(t *testing.T) {
 		})
 	}
 }
+
+// Without StartLog a store signs with a key made up for the process, and
+// keeps nothing of it: the database can still be started with its real key
+// later. A database whose log has a key is not signed for by another.
+func TestLogEphemeralSigner(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.DSN(t, "sqlite")
+	s, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record(t, s, 10)
+	sc, err := s.Checkpoint(ctx)
+	if err != nil || sc.Size != s.LogHead().Size {
+		t.Fatalf("ephemeral checkpoint %v, %v", sc, err)
+	}
+	s.Close()
+	skey, _, _ := tlog.GenerateKey(store.DefaultLogOrigin)
+	s = storetest.OpenDSN(t, dsn)
+	if err := s.StartLog(ctx, store.LogConfig{SignerKey: skey}); err != nil {
+		t.Fatalf("start with the real key after ephemeral signing: %v", err)
+	}
+	s.Close()
+	s = storetest.OpenDSN(t, dsn)
+	if _, err := s.Checkpoint(ctx); oversight.ErrorCode(err) != oversight.EUNAVAILABLE || !strings.Contains(err.Error(), "is signed by the key") {
+		t.Fatalf("ephemeral checkpoint of a keyed log: %v", err)
+	}
+}
