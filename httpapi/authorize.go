@@ -25,7 +25,7 @@ func (s *Server) routesAuthorize() {
 		if err != nil {
 			return err
 		}
-		dec, err := s.svc.Authorize(r.Context(), d, sig.Digest[:], req)
+		dec, err := s.svc.Authorize(r.Context(), d, sig, req)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/policy"
+	"github.com/oversight-dev/oversight/reqsign"
 	"github.com/oversight-dev/oversight/store"
 )
 
@@ -34,10 +36,11 @@ func newAuthorizer(opts Options) (*authorizer, error) {
 }
 
 // Authorize decides an operation request that deployment d signed, before
-// the deployment's tool acts (POST /v1/authorize). nonce is the digest of
-// the signed request: a second request with the same digest is refused as
-// a replay (EUNAUTHORIZED), in the transaction that records the decision,
-// so that one signed request yields at most one decision.
+// the deployment's tool acts (POST /v1/authorize). sig is what the
+// request's signature established: a second request with the same
+// signature is refused as a replay (EUNAUTHORIZED), in the transaction
+// that records the decision, so that one signed request yields at most one
+// decision.
 //
 // The request must name d as its deployment (EFORBIDDEN otherwise). It is
 // decided against the current policy of d's licence, with the facts read
@@ -54,9 +57,9 @@ func newAuthorizer(opts Options) (*authorizer, error) {
 //
 // A request that is not well-formed is EINVALID naming the field, and
 // nothing is stored. Any decision, permit or deny, is a nil error.
-func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, nonce []byte, r *oversight.OperationRequest) (*oversight.Decision, error) {
-	if len(nonce) == 0 {
-		return nil, fmt.Errorf("authorize: a signed request's digest is required")
+func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *reqsign.Signed, r *oversight.OperationRequest) (*oversight.Decision, error) {
+	if sig == nil || sig.Deployment != d.ID {
+		return nil, fmt.Errorf("authorize: the request's signature by %s is required", d.ID)
 	}
 	if err := r.Validate(); err != nil {
 		return nil, err
@@ -71,7 +74,7 @@ func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, nonce 
 	}
 	var dec oversight.Decision
 	err = s.update(ctx, func(tx *store.Tx) error {
-		fresh, err := tx.UseNonce(nonce, now.Add(nonceTTL))
+		fresh, err := tx.UseNonce(nonceKey(sig), now.Add(nonceTTL))
 		if err != nil {
 			return err
 		}
@@ -122,6 +125,17 @@ func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, nonce 
 	dec.OperationID = op.ID
 	dec.LogIndex = &op.LogIndex
 	return &dec, nil
+}
+
+// nonceKey is the key under which a signed request is remembered: its
+// signature's digest, after the signature's time in seconds, big-endian.
+// The time keeps the nonce index in time order, so that each decision
+// appends near its end instead of writing to a random page of it; a replay
+// carries the same time and digest, so it has the same key.
+func nonceKey(sig *reqsign.Signed) []byte {
+	k := make([]byte, 8, 8+len(sig.Digest))
+	binary.BigEndian.PutUint64(k, uint64(sig.Time.Unix()))
+	return append(k, sig.Digest[:]...)
 }
 
 // newOperation builds the record of a request, before its decision, with

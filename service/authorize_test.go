@@ -21,6 +21,7 @@ import (
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/policy"
+	"github.com/oversight-dev/oversight/reqsign"
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/store/storetest"
@@ -157,10 +158,10 @@ func (w *useWorld) licensed(p *oversight.Product, country, agency string, scope 
 	return lic, eu, &d.Deployment
 }
 
-// nonce returns a fresh request digest.
-func (w *useWorld) nonce() []byte {
-	sum := sha256.Sum256(fmt.Appendf(nil, "request %d %s", w.nonces.Add(1), w.t.Name()))
-	return sum[:]
+// nonce returns what the signature of a fresh request of d establishes.
+func (w *useWorld) nonce(d *oversight.Deployment) *reqsign.Signed {
+	return &reqsign.Signed{Deployment: d.ID, Time: time.Now().Truncate(time.Second),
+		Digest: sha256.Sum256(fmt.Appendf(nil, "request %d %s", w.nonces.Add(1), w.t.Name()))}
 }
 
 // target returns the keyed hash of an invented identifier.
@@ -184,7 +185,7 @@ func request(d *oversight.Deployment) *oversight.OperationRequest {
 
 func (w *useWorld) authorize(d *oversight.Deployment, r *oversight.OperationRequest) *oversight.Decision {
 	w.t.Helper()
-	dec, err := w.svc.Authorize(w.ctx, d, w.nonce(), r)
+	dec, err := w.svc.Authorize(w.ctx, d, w.nonce(d), r)
 	w.check(err)
 	return dec
 }
@@ -299,7 +300,7 @@ func TestAuthorizeQuotaConcurrent(t *testing.T) {
 				defer wg.Done()
 				r := request(w.dep)
 				r.Target.IDHash = target(fmt.Sprint("quota ", i))
-				dec, err := w.svc.Authorize(w.ctx, w.dep, w.nonce(), r)
+				dec, err := w.svc.Authorize(w.ctx, w.dep, w.nonce(w.dep), r)
 				if err != nil {
 					t.Error(err)
 					return
@@ -461,7 +462,7 @@ func TestAuthorizeLicenseStatus(t *testing.T) {
 func TestAuthorizeReplay(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w := newUseWorld(t, st, useOptions{})
-		nonce := w.nonce()
+		nonce := w.nonce(w.dep)
 		if _, err := w.svc.Authorize(w.ctx, w.dep, nonce, request(w.dep)); err != nil {
 			t.Fatal(err)
 		}
@@ -481,14 +482,14 @@ func TestAuthorizeRefused(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w := newUseWorld(t, st, useOptions{})
 		// A deployment asking in the name of another licence's deployment.
-		_, err := w.svc.Authorize(w.ctx, w.dep, w.nonce(), request(w.dep2))
+		_, err := w.svc.Authorize(w.ctx, w.dep, w.nonce(w.dep), request(w.dep2))
 		if oversight.ErrorCode(err) != oversight.EFORBIDDEN {
 			t.Errorf("request for another deployment: %v, want forbidden", err)
 		}
 		// A malformed request names its field and stores nothing.
 		r := request(w.dep)
 		r.LegalBasis.MaxSentenceYears = nil
-		_, err = w.svc.Authorize(w.ctx, w.dep, w.nonce(), r)
+		_, err = w.svc.Authorize(w.ctx, w.dep, w.nonce(w.dep), r)
 		var de *oversight.Error
 		if oversight.ErrorCode(err) != oversight.EINVALID || !errors.As(err, &de) || de.Fields[0].Field != "legal_basis.max_sentence_years" {
 			t.Errorf("malformed request: %v, want invalid legal_basis.max_sentence_years", err)
