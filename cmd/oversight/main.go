@@ -52,6 +52,9 @@ type CLI struct {
 	Protected   ProtectedCmd   `cmd:"" help:"Keep the protected-persons register: add hashes, import lists, hash identifiers."`
 	Case        CaseCmd        `cmd:"" help:"Open, list, show and update misuse cases (officials)."`
 	Log         LogCmd         `cmd:"" help:"Read and verify the public audit log: checkpoints, inclusion and consistency proofs."`
+
+	Designations DesignationsCmd `cmd:"" help:"Designate people for visa refusal, import lists, delist (defense, foreign_affairs)."`
+	Screen       ScreenCmd       `cmd:"" help:"Screen a visa applicant's name, or a batch of names, against the designations; or offline against a list file."`
 }
 
 // exitError ends the program with a given status after printing its
