@@ -93,6 +93,10 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
+	screeningKey, err := loadOrCreateSecret(keys, "screening-key", 32) // keys the hashes of screened names
+	if err != nil {
+		return fmt.Errorf("screening key: %w", err)
+	}
 
 	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
@@ -104,7 +108,7 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		return err
 	}
 	svc, err := service.New(st, service.Options{Logger: logger, Templates: templates, SitePepper: pepper,
-		LeaseKey: leaseKey, LeaseTTL: c.LeaseTTL})
+		LeaseKey: leaseKey, LeaseTTL: c.LeaseTTL, ScreeningKey: screeningKey})
 	if err != nil {
 		return err
 	}
