@@ -114,7 +114,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, watch *service.W
 		return nil // the client is gone; nothing to tell it
 	}
 	beat := min(maxHeartbeat, s.svc.LeaseTTL()/4)
+	beating := make(chan struct{})
+	// The writer must not be touched once the handler has returned: wait
+	// for the heartbeat to stop first.
+	defer func() { cancel(); <-beating }()
 	go func() {
+		defer close(beating)
 		t := time.NewTicker(beat)
 		defer t.Stop()
 		ping := &sse.Message{}
