@@ -152,6 +152,7 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	}
 
 	jobs := startJobs(ctx, svc, logger)
+	go svc.RunFanout(ctx) // replicas on one PostgreSQL relay enforcement pushes
 
 	select {
 	case err := <-errc:
