@@ -319,7 +319,11 @@ func (l *loop) renewed(r leaseResult) error {
 		}
 		l.failures = 0
 		l.refusedAs = ""
-		l.adopt(v, r.sent)
+		if !l.adopt(v, r.sent) {
+			// Not newer than the lease held (a pushed one came first):
+			// renew on this one's schedule all the same.
+			l.renew.Reset(time.Until(r.sent.Add(v.Lifetime() / 3)))
+		}
 		return nil
 	}
 	var ce *client.Error
@@ -347,11 +351,13 @@ func (l *loop) renewed(r leaseResult) error {
 	return nil
 }
 
-// adopt makes v the lease in force, if it is newer than the one held, and
-// starts the command if it is not running.
-func (l *loop) adopt(v *lease.Lease, sent time.Time) {
-	if l.held != nil && !v.Expires.After(l.held.Expires) {
-		return
+// adopt makes v the lease in force, if it is newer than the one held
+// (later, or as late and of a newer policy version), and starts the
+// command if it is not running. It reports whether it took v.
+func (l *loop) adopt(v *lease.Lease, sent time.Time) bool {
+	if h := l.held; h != nil && !v.Expires.After(h.Expires) &&
+		!(v.Expires.Equal(h.Expires) && v.PolicyVersion > h.PolicyVersion) {
+		return false
 	}
 	// The deadline is on this machine's monotonic clock, counted from
 	// when the lease was asked for: a lease never lasts longer here than
@@ -373,6 +379,7 @@ func (l *loop) adopt(v *lease.Lease, sent time.Time) {
 		l.a.log.Debug("lease renewed", "expires", v.Expires.Format(time.RFC3339))
 	}
 	l.start()
+	return true
 }
 
 // retry schedules the next lease request after a failure: soon, then less

@@ -381,7 +381,13 @@ func TestAgentServerKilled(t *testing.T) {
 	a := startAgent(t, s.url, st)
 	pid := a.child(t, 0, 10*time.Second)
 	w := watchExit(t, pid)
-	time.Sleep(ttl) // a few renewals
+	time.Sleep(2 * ttl) // renewals at a third of the lifetime keep it running
+	if !alive(pid) {
+		t.Fatal("the tool stopped while the server was up: the lease was not renewed")
+	}
+	if n := strings.Count(a.stderr.String(), "lease renewed"); n < 4 {
+		t.Errorf("%d renewals in %s with a %s lease, want at least 4", n, 2*ttl, ttl)
+	}
 
 	killed := time.Now()
 	s.kill()
