@@ -48,6 +48,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/oversight-dev/oversight"
@@ -171,11 +172,13 @@ func run() error {
 			return err
 		}
 	}
+	cpu0 := cpuTime()
 	measuring.Store(true)
 	began := time.Now()
 	time.Sleep(*duration)
 	measuring.Store(false)
 	elapsed := time.Since(began)
+	cpu := cpuTime() - cpu0
 	if *cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -193,6 +196,13 @@ func run() error {
 	fmt.Printf("decisions: %d in %s: %.0f decisions/s (permit %d, deny %d)\n",
 		len(lat), elapsed.Round(time.Millisecond), float64(len(lat))/elapsed.Seconds(), verdicts[oversight.Permit], verdicts[oversight.Deny])
 	fmt.Printf("latency:   p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n", ms(pct(.50)), ms(pct(.90)), ms(pct(.99)), ms(pct(.999)), ms(pct(1)))
+	if n := len(lat); n > 0 {
+		// CPU time does not depend on what else the machine runs: it
+		// says what the decisions cost, clients included.
+		per := cpu / time.Duration(n)
+		fmt.Printf("cpu:       %.0f µs per decision (server and clients), %.2f cores busy; %d cores would do %.0f decisions/s\n",
+			float64(per)/1e3, cpu.Seconds()/elapsed.Seconds(), runtime.NumCPU(), float64(runtime.NumCPU())*float64(time.Second)/float64(per))
+	}
 	for e, n := range failures {
 		fmt.Printf("errors:    %d × %s\n", n, e)
 	}
@@ -367,4 +377,13 @@ func setUp(ctx context.Context, svc *service.Service) (*oversight.Deployment, ed
 		return nil, nil, err
 	}
 	return &d.Deployment, dkey, nil
+}
+
+// cpuTime returns the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
