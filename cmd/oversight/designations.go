@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -24,9 +25,31 @@ type DesignationsCmd struct {
 	Delist   DesignationsDelistCmd   `cmd:"" help:"Lift a designation, keeping its history (defense, foreign_affairs)."`
 }
 
-// designationChunk is how many designations one import request carries: one
-// transaction on the server, a few hundred kilobytes of JSON.
-const designationChunk = 500
+// An import request carries at most designationChunk designations and
+// about chunkBytes of JSON: one transaction on the server, well inside its
+// default body limit of 1 MiB.
+const (
+	designationChunk = 500
+	chunkBytes       = 512 << 10
+)
+
+// chunks splits ds into import requests.
+func chunks(ds []oversight.Designation) [][]oversight.Designation {
+	var out [][]oversight.Designation
+	start, size := 0, 0
+	for i := range ds {
+		b, _ := json.Marshal(&ds[i])
+		if i > start && (i-start == designationChunk || size+len(b) > chunkBytes) {
+			out = append(out, ds[start:i])
+			start, size = i, 0
+		}
+		size += len(b) + 1
+	}
+	if start < len(ds) {
+		out = append(out, ds[start:])
+	}
+	return out
+}
 
 // DesignationsImportCmd imports a list through the API, so that every
 // designation's event names the officer whose token imported it.
@@ -40,7 +63,7 @@ type DesignationsImportCmd struct {
 // Help is shown by "oversight designations import --help".
 func (c *DesignationsImportCmd) Help() string {
 	return `The whole file is read and checked first: a malformed line stops the import, naming the
-file and line, before anything is sent. The designations then go to the server 500 to a request,
+file and line, before anything is sent. The designations then go to the server 500 (at most half a megabyte) to a request,
 each request one transaction. Importing the same list again updates in place (an OFAC entry is
 known by its entity number, a JSON line by its id or source) and adds nothing twice. From an
 OFAC list only individuals are imported; entities, vessels and aircraft are skipped and counted.
@@ -84,8 +107,8 @@ func (c *DesignationsImportCmd) Run(ctx context.Context, env *Env) error {
 	var ids []string
 	bar := newBar(env, int64(len(ds)), "importing")
 	cl := c.client()
-	for i := 0; i < len(ds); i += designationChunk {
-		chunk := ds[i:min(i+designationChunk, len(ds))]
+	i := 0
+	for _, chunk := range chunks(ds) {
 		out, err := cl.ImportDesignations(ctx, chunk)
 		if err != nil {
 			if bar != nil {
@@ -102,10 +125,11 @@ func (c *DesignationsImportCmd) Run(ctx context.Context, env *Env) error {
 		for _, it := range out.Items {
 			ids = append(ids, it.ID)
 		}
+		i += len(chunk)
 		if bar != nil {
 			bar.Add(len(chunk))
 		} else {
-			fmt.Fprintf(env.Stderr, "imported %d/%d\n", i+len(chunk), len(ds))
+			fmt.Fprintf(env.Stderr, "imported %d/%d\n", i, len(ds))
 		}
 	}
 	if bar != nil {
