@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +11,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -73,19 +70,6 @@ func (d *Deployment) now() time.Time {
 	return time.Now()
 }
 
-// withNonce adds a random nonce to a path's query. A signature's time has
-// whole seconds, and the server refuses a signature it has seen (a replay):
-// the nonce keeps two identical requests in the same second apart.
-func withNonce(path string) string {
-	var b [12]byte
-	rand.Read(b[:])
-	sep := "?"
-	if strings.Contains(path, "?") {
-		sep = "&"
-	}
-	return path + sep + "nonce=" + hex.EncodeToString(b[:])
-}
-
 // signed returns the signature headers of a request.
 func (d *Deployment) signed(method, path string, body []byte) (http.Header, error) {
 	req, err := http.NewRequest(method, d.c.BaseURL+path, nil)
@@ -108,7 +92,6 @@ func (d *Deployment) do(ctx context.Context, method, path string, in, out any) e
 		}
 		r = bytes.NewReader(body)
 	}
-	path = withNonce(path)
 	h, err := d.signed(method, path, body)
 	if err != nil {
 		return err
@@ -171,7 +154,7 @@ type EventStream struct {
 // If no byte arrives for idle (heartbeats included), Next fails with
 // ErrIdle; 0 means no limit.
 func (d *Deployment) Events(ctx context.Context, lastEventID string, idle time.Duration) (*EventStream, error) {
-	path := withNonce("/v1/deployments/" + url.PathEscape(d.ID) + "/events")
+	path := "/v1/deployments/" + url.PathEscape(d.ID) + "/events"
 	h, err := d.signed("GET", path, nil)
 	if err != nil {
 		return nil, err

@@ -2,21 +2,25 @@
 // with its Ed25519 key: authorisation requests, lease renewals, event
 // subscriptions.
 //
-// The signature covers the method, the path with its query, the time and
-// the SHA-256 of the body, in this order, one per line, after a version
-// line:
+// The signature covers the method, the path with its query, the time, a
+// random nonce and the SHA-256 of the body, in this order, one per line,
+// after a version line:
 //
 //	oversight-request-v1
 //	POST
 //	/v1/authorize
 //	2026-11-23T18:00:00Z
+//	<nonce: 24 hex digits>
 //	<hex SHA-256 of the body>
 //
-// and travels in three headers: Oversight-Deployment (the deployment id),
-// Oversight-Time (RFC 3339, UTC, seconds) and Oversight-Signature (base64).
-// The verifier refuses a request outside a short window around its own
-// clock; within the window, refusing a replay is the caller's job, with
-// the digest Verify returns as the key (no two requests share it).
+// and travels in four headers: Oversight-Deployment (the deployment id),
+// Oversight-Time (RFC 3339, UTC, seconds), Oversight-Nonce and
+// Oversight-Signature (base64). The verifier refuses a request outside a
+// short window around its own clock; within the window, refusing a replay
+// is the caller's job, with the digest Verify returns as the key. The nonce
+// keeps two identical requests made in the same second apart: Ed25519 is
+// deterministic, so without it they would share a signature and the second
+// would look like a replay of the first.
 //
 // No maintained Go implementation of RFC 9421 (HTTP Message Signatures)
 // could be used here; this scheme signs the same components in the same
@@ -26,6 +30,7 @@ package reqsign
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -33,6 +38,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -40,6 +46,7 @@ import (
 const (
 	HeaderDeployment = "Oversight-Deployment"
 	HeaderTime       = "Oversight-Time"
+	HeaderNonce      = "Oversight-Nonce"
 	HeaderSignature  = "Oversight-Signature"
 )
 
@@ -48,14 +55,15 @@ const DefaultWindow = 30 * time.Second
 
 // Errors Verify returns; callers map them to 401.
 var (
-	ErrMissing   = errors.New("request is not signed: Oversight-Deployment, Oversight-Time and Oversight-Signature are required")
+	ErrMissing   = errors.New("request is not signed: Oversight-Deployment, Oversight-Time, Oversight-Nonce and Oversight-Signature are required")
 	ErrBadTime   = errors.New("Oversight-Time is not an RFC 3339 time")
+	ErrBadNonce  = errors.New("Oversight-Nonce is not 24 hex digits")
 	ErrStale     = errors.New("request time is outside the accepted window")
 	ErrSignature = errors.New("signature does not verify with the deployment's key")
 )
 
 // message builds the signed bytes.
-func message(method, pathQuery, ts string, bodySum [32]byte) []byte {
+func message(method, pathQuery, ts, nonce string, bodySum [32]byte) []byte {
 	var b bytes.Buffer
 	b.WriteString("oversight-request-v1\n")
 	b.WriteString(method)
@@ -64,18 +72,24 @@ func message(method, pathQuery, ts string, bodySum [32]byte) []byte {
 	b.WriteByte('\n')
 	b.WriteString(ts)
 	b.WriteByte('\n')
+	b.WriteString(nonce)
+	b.WriteByte('\n')
 	b.WriteString(hex.EncodeToString(bodySum[:]))
 	return b.Bytes()
 }
 
 // Sign signs req, whose body is body (nil for none), as deployment id with
-// key at time now. It sets the three headers; the body must be sent as
-// given.
+// key at time now, with a fresh nonce. It sets the four headers; the body
+// must be sent as given.
 func Sign(req *http.Request, id string, key ed25519.PrivateKey, body []byte, now time.Time) {
+	var n [12]byte
+	rand.Read(n[:])
+	nonce := hex.EncodeToString(n[:])
 	ts := now.UTC().Truncate(time.Second).Format(time.RFC3339)
-	sig := ed25519.Sign(key, message(req.Method, req.URL.RequestURI(), ts, sha256.Sum256(body)))
+	sig := ed25519.Sign(key, message(req.Method, req.URL.RequestURI(), ts, nonce, sha256.Sum256(body)))
 	req.Header.Set(HeaderDeployment, id)
 	req.Header.Set(HeaderTime, ts)
+	req.Header.Set(HeaderNonce, nonce)
 	req.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
 }
 
@@ -92,7 +106,7 @@ type Signed struct {
 // caller can look up the deployment's key.
 func Parse(h http.Header) (id string, err error) {
 	id = h.Get(HeaderDeployment)
-	if id == "" || h.Get(HeaderTime) == "" || h.Get(HeaderSignature) == "" {
+	if id == "" || h.Get(HeaderTime) == "" || h.Get(HeaderNonce) == "" || h.Get(HeaderSignature) == "" {
 		return "", ErrMissing
 	}
 	return id, nil
@@ -113,11 +127,15 @@ func Verify(req *http.Request, body []byte, key ed25519.PublicKey, now time.Time
 	if d := now.Sub(t); d > window || d < -window {
 		return nil, fmt.Errorf("%w: %s is %s from the server's clock (window %s)", ErrStale, ts, d.Round(time.Second), window)
 	}
+	nonce := req.Header.Get(HeaderNonce)
+	if n, err := hex.DecodeString(nonce); err != nil || len(n) != 12 || strings.ToLower(nonce) != nonce {
+		return nil, ErrBadNonce
+	}
 	sig, err := base64.StdEncoding.DecodeString(req.Header.Get(HeaderSignature))
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return nil, ErrSignature
 	}
-	if !ed25519.Verify(key, message(req.Method, req.URL.RequestURI(), ts, sha256.Sum256(body)), sig) {
+	if !ed25519.Verify(key, message(req.Method, req.URL.RequestURI(), ts, nonce, sha256.Sum256(body)), sig) {
 		return nil, ErrSignature
 	}
 	return &Signed{Deployment: id, Time: t, Digest: sha256.Sum256(sig)}, nil

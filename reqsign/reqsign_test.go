@@ -41,6 +41,11 @@ func TestSignVerify(t *testing.T) {
 		{"from the future", func(_ *httptestReq, _ *[]byte, _ *ed25519.PublicKey, at *time.Time) { *at = now.Add(-31 * time.Second) }, ErrStale},
 		{"no signature", func(r *httptestReq, _ *[]byte, _ *ed25519.PublicKey, _ *time.Time) { r.h.Del(HeaderSignature) }, ErrMissing},
 		{"bad time", func(r *httptestReq, _ *[]byte, _ *ed25519.PublicKey, _ *time.Time) { r.h.Set(HeaderTime, "yesterday") }, ErrBadTime},
+		{"no nonce", func(r *httptestReq, _ *[]byte, _ *ed25519.PublicKey, _ *time.Time) { r.h.Del(HeaderNonce) }, ErrMissing},
+		{"bad nonce", func(r *httptestReq, _ *[]byte, _ *ed25519.PublicKey, _ *time.Time) { r.h.Set(HeaderNonce, "xyz") }, ErrBadNonce},
+		{"nonce changed", func(r *httptestReq, _ *[]byte, _ *ed25519.PublicKey, _ *time.Time) {
+			r.h.Set(HeaderNonce, "000000000000000000000000")
+		}, ErrSignature},
 		{"junk signature", func(r *httptestReq, _ *[]byte, _ *ed25519.PublicKey, _ *time.Time) { r.h.Set(HeaderSignature, "!!") }, ErrSignature},
 	}
 	for _, tc := range tests {
@@ -61,13 +66,13 @@ func TestSignVerify(t *testing.T) {
 	}
 }
 
-// Two signatures of the same request at different times have different
-// digests; the same signed request replayed has the same.
+// Two signatures of the same request, even in the same second, have
+// different digests; the same signed request replayed has the same.
 func TestDigestIdentifiesRequest(t *testing.T) {
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	now := time.Now()
 	a, _ := NewRequest("POST", "http://x/v1/authorize", []byte("{}"), "dep_1", priv, now)
-	b, _ := NewRequest("POST", "http://x/v1/authorize", []byte("{}"), "dep_1", priv, now.Add(time.Second))
+	b, _ := NewRequest("POST", "http://x/v1/authorize", []byte("{}"), "dep_1", priv, now)
 	pub := priv.Public().(ed25519.PublicKey)
 	sa, err := Verify(a, []byte("{}"), pub, now, DefaultWindow)
 	if err != nil {
