@@ -15,7 +15,7 @@ import (
 )
 
 // useFixture stores a licence with a deployment and returns their ids.
-func useFixture(t *testing.T, s *store.Store) (licenseID, deploymentID string) {
+func useFixture(t testing.TB, s *store.Store) (licenseID, deploymentID string) {
 	t.Helper()
 	v := newVendor("Permit Counting Ltd")
 	p := &oversight.Product{ID: oversight.NewID(oversight.PrefixProduct), VendorID: v.ID, Name: "Counter", CreatedAt: time.Now().UTC()}
@@ -146,4 +146,64 @@ func TestDecisionFacts(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// BenchmarkDecisionFacts reads a decision's facts, the protected-persons
+// register holding 0 to 1,000,000 hashes: the register is consulted by a
+// primary-key probe in the same query, so its size should barely count.
+func BenchmarkDecisionFacts(b *testing.B) {
+	for _, size := range []int{0, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("register=%d", size), func(b *testing.B) {
+			s := storetest.Open(b, "sqlite")
+			lic, dep := useFixture(b, s)
+			ctx := context.Background()
+			rng := rand.New(rand.NewPCG(3, 4))
+			var h [32]byte
+			for done := 0; done < size; {
+				err := s.Update(ctx, func(tx *store.Tx) error {
+					for i := 0; i < 50_000 && done < size; i, done = i+1, done+1 {
+						for j := range h {
+							h[j] = byte(rng.Uint32())
+						}
+						if _, err := tx.AddProtected(&oversight.ProtectedPerson{IDHash: hex.EncodeToString(h[:]), Category: oversight.ProtectedOther, AddedBy: "bench", AddedAt: time.Now()}); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			targets := make([]string, 1024)
+			for i := range targets {
+				targets[i] = hashOf(fmt.Sprint("target ", i))
+			}
+			now := time.Now()
+			// The first decisions ask for the statements to be prepared,
+			// which happens between two transactions.
+			for range 3 {
+				if err := s.Update(ctx, func(tx *store.Tx) error { _, err := tx.DecisionFacts(dep, targets[0], now); return err }); err != nil {
+					b.Fatal(err)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			b.ResetTimer()
+			err := s.Update(ctx, func(tx *store.Tx) error {
+				for i := 0; i < b.N; i++ {
+					f, err := tx.DecisionFacts(dep, targets[i%len(targets)], now)
+					if err != nil {
+						return err
+					}
+					if f.LicenseID != lic || f.Protected != nil {
+						return fmt.Errorf("facts %+v", f)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
 }

@@ -64,6 +64,7 @@ var (
 	warmup     = flag.Duration("warmup", 2*time.Second, "how long to run before measuring")
 	dirFlag    = flag.String("dir", "", "directory for the database (default: a temporary one)")
 	cpuprofile = flag.String("cpuprofile", "", "write a CPU profile of the measured run (server and clients) to this file")
+	protected  = flag.Int("protected", 0, "hashes to put on the protected-persons register first (none of them a target of the run)")
 )
 
 func main() {
@@ -100,6 +101,13 @@ func run() error {
 	dep, key, err := setUp(ctx, svc)
 	if err != nil {
 		return fmt.Errorf("set up: %w", err)
+	}
+	if *protected > 0 {
+		start := time.Now()
+		if err := fillRegister(ctx, svc, *protected); err != nil {
+			return fmt.Errorf("fill the register: %w", err)
+		}
+		fmt.Printf("protected-persons register: %d hashes loaded in %s\n", *protected, time.Since(start).Round(time.Millisecond))
 	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -386,4 +394,27 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// fillRegister puts n random hashes on the protected-persons register, as
+// the foreign ministry imports lists.
+func fillRegister(ctx context.Context, svc *service.Service, n int) error {
+	tok, _, err := svc.CreateToken(ctx, oversight.Principal{Role: oversight.RoleForeignAffairs, Name: "Bench register keeper"})
+	if err != nil {
+		return err
+	}
+	var list bytes.Buffer
+	var h [32]byte
+	for done := 0; done < n; {
+		list.Reset()
+		for i := 0; i < 10000 && done < n; i, done = i+1, done+1 {
+			rand.Read(h[:])
+			list.WriteString(hex.EncodeToString(h[:]))
+			list.WriteByte('\n')
+		}
+		if _, err := svc.ImportProtected(ctx, &tok.Principal, oversight.ProtectedJournalist, list.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
