@@ -2,6 +2,7 @@ package oversight
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"strings"
 	"time"
@@ -36,10 +37,28 @@ func NewID(prefix string) string {
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
 	rand.Read(b[6:])
+	return formatID(prefix, &b)
+}
+
+// DerivedID returns an id with the given prefix whose 48 time bits are t's
+// milliseconds and whose 80 other bits are the start of SHA-256(seed): the
+// same t and seed always give the same id. An id derived from what makes a
+// request unique (its signature) lets the id's unique index refuse the
+// request's repetition.
+func DerivedID(prefix string, t time.Time, seed []byte) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixMilli())<<16)
+	sum := sha256.Sum256(seed)
+	copy(b[6:], sum[:10])
+	return formatID(prefix, &b)
+}
+
+// formatID writes the 128 bits of b as 26 base32 digits, most significant
+// first, after prefix.
+func formatID(prefix string, b *[16]byte) string {
 	var out strings.Builder
 	out.Grow(len(prefix) + 26)
 	out.WriteString(prefix)
-	// 128 bits as 26 base32 digits, most significant first.
 	hi := binary.BigEndian.Uint64(b[:8])
 	lo := binary.BigEndian.Uint64(b[8:])
 	for i := 25; i >= 0; i-- {

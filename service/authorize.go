@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -37,10 +36,13 @@ func newAuthorizer(opts Options) (*authorizer, error) {
 
 // Authorize decides an operation request that deployment d signed, before
 // the deployment's tool acts (POST /v1/authorize). sig is what the
-// request's signature established: a second request with the same
-// signature is refused as a replay (EUNAUTHORIZED), in the transaction
-// that records the decision, so that one signed request yields at most one
-// decision.
+// request's signature established. The operation's id is derived from the
+// signature (its time and digest), so a second request with the same
+// signature would create the same operation: the id's unique index refuses
+// it as a replay (EUNAUTHORIZED), in the transaction that would record the
+// decision, and one signed request yields at most one decision, within the
+// signature's window and after it. (A separate nonce table would cost the
+// decision one more indexed write.)
 //
 // The request must name d as its deployment (EFORBIDDEN otherwise). It is
 // decided against the current policy of d's licence, with the facts read
@@ -68,19 +70,12 @@ func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *r
 		return nil, oversight.Errorf(oversight.EFORBIDDEN, "deployment %s signed this request; it cannot ask for deployment %s", d.ID, r.DeploymentID)
 	}
 	now := s.clock()
-	op, err := newOperation(d.ID, r, now)
+	op, err := newOperation(operationID(sig), d.ID, r, now)
 	if err != nil {
 		return nil, err
 	}
 	var dec oversight.Decision
 	err = s.update(ctx, func(tx *store.Tx) error {
-		fresh, err := tx.UseNonce(nonceKey(sig), now.Add(nonceTTL))
-		if err != nil {
-			return err
-		}
-		if !fresh {
-			return oversight.Errorf(oversight.EUNAUTHORIZED, "replayed request: this signed request was already used; sign a new one")
-		}
 		f, err := tx.DecisionFacts(d.ID, op.Target.IDHash, now)
 		if err != nil {
 			return err
@@ -108,10 +103,15 @@ func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *r
 			c = protectedCase(op, pp, now)
 			op.MisuseCaseID = c.ID
 		}
-		if op.LogIndex, err = tx.Record(oversight.EventOperationDecided, d.ID, op.ID, op.Decided()); err != nil {
+		op.LogIndex = tx.NextIndex()
+		created, err := tx.CreateOperation(op)
+		if err != nil {
 			return err
 		}
-		if err := tx.CreateOperation(op); err != nil {
+		if !created {
+			return oversight.Errorf(oversight.EUNAUTHORIZED, "replayed request: this signed request was already used; sign a new one")
+		}
+		if _, err := tx.Record(oversight.EventOperationDecided, d.ID, op.ID, op.Decided()); err != nil {
 			return err
 		}
 		if c != nil {
@@ -127,22 +127,19 @@ func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *r
 	return &dec, nil
 }
 
-// nonceKey is the key under which a signed request is remembered: its
-// signature's digest, after the signature's time in seconds, big-endian.
-// The time keeps the nonce index in time order, so that each decision
-// appends near its end instead of writing to a random page of it; a replay
-// carries the same time and digest, so it has the same key.
-func nonceKey(sig *reqsign.Signed) []byte {
-	k := make([]byte, 8, 8+len(sig.Digest))
-	binary.BigEndian.PutUint64(k, uint64(sig.Time.Unix()))
-	return append(k, sig.Digest[:]...)
+// operationID derives the id of the operation a signed request asks for
+// from its signature: its time and digest, and the deployment.
+func operationID(sig *reqsign.Signed) string {
+	seed := make([]byte, 0, len(sig.Deployment)+len(sig.Digest))
+	seed = append(append(seed, sig.Deployment...), sig.Digest[:]...)
+	return oversight.DerivedID(oversight.PrefixOperation, sig.Time, seed)
 }
 
 // newOperation builds the record of a request, before its decision, with
 // the commitment that the public log will show of its private part.
-func newOperation(deploymentID string, r *oversight.OperationRequest, now time.Time) (*oversight.OperationRecord, error) {
+func newOperation(id, deploymentID string, r *oversight.OperationRequest, now time.Time) (*oversight.OperationRecord, error) {
 	op := &oversight.OperationRecord{
-		ID:           oversight.NewID(oversight.PrefixOperation),
+		ID:           id,
 		DeploymentID: deploymentID,
 		Operation:    r.Operation,
 		// The register and every comparison use lower case.

@@ -24,22 +24,29 @@ type OperationFilter struct {
 	Decision     oversight.Verdict
 }
 
-// CreateOperation inserts a decided operation. A permit also counts
-// toward its licence's unexpired permits (ActivePermits); o.DecidedAt is
-// the time of the decision.
-func (tx *Tx) CreateOperation(o *oversight.OperationRecord) error {
+// CreateOperation inserts a decided operation and reports whether it did:
+// an operation with the same id is left alone, and created is false. (The
+// service derives an operation's id from the signed request, so that the
+// id's uniqueness refuses a replayed request.) A permit also counts toward
+// its licence's unexpired permits (ActivePermits); o.DecidedAt is the time
+// of the decision.
+func (tx *Tx) CreateOperation(o *oversight.OperationRecord) (created bool, err error) {
 	var exp any
 	if o.Decision == oversight.Permit {
 		if o.ExpiresAt == nil {
-			return fmt.Errorf("create operation %s: a permit without an expiry", o.ID)
+			return false, fmt.Errorf("create operation %s: a permit without an expiry", o.ID)
 		}
 		exp = o.ExpiresAt.UnixMicro()
 	}
-	if _, err := tx.execUse(qInsertOperation, o.ID, o.LicenseID, o.DeploymentID, o.Decision, exp, mustJSON(o)); err != nil {
-		return wrap(err, "create operation %s", o.ID)
+	res, err := tx.execUse(qInsertOperation, o.ID, o.LicenseID, o.DeploymentID, o.Decision, exp, mustJSON(o))
+	if err != nil {
+		return false, wrap(err, "create operation %s", o.ID)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, wrap(err, "create operation %s", o.ID)
 	}
 	if o.Decision != oversight.Permit {
-		return nil
+		return true, nil
 	}
 	// A new row has swept up to the decision. A permit that expires at or
 	// before the last sweep (a clock that went back) is counted as expired
@@ -50,8 +57,10 @@ func (tx *Tx) CreateOperation(o *oversight.OperationRecord) error {
 	if until <= now {
 		expiredNow, next = 1, nil
 	}
-	_, err := tx.execUse(qCountPermit, o.LicenseID, expiredNow, now, next, until)
-	return wrap(err, "count permit %s", o.ID)
+	if _, err := tx.execUse(qCountPermit, o.LicenseID, expiredNow, now, next, until); err != nil {
+		return false, wrap(err, "count permit %s", o.ID)
+	}
+	return true, nil
 }
 
 // permitCounts is a licence's row of permit_counts; the zero value is a
@@ -251,7 +260,7 @@ var useSQL = [numUseQueries]string{
 		LEFT JOIN protected_persons p ON p.id_hash = $2
 		LEFT JOIN permit_counts c ON c.license_id = d.license_id
 		WHERE d.id = $1`,
-	qInsertOperation: `INSERT INTO operations (id, license_id, deployment_id, decision, expires_at, doc) VALUES ($1, $2, $3, $4, $5, $6)`,
+	qInsertOperation: `INSERT INTO operations (id, license_id, deployment_id, decision, expires_at, doc) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
 	// $5 is the new permit's expiry.
 	qCountPermit: `INSERT INTO permit_counts (license_id, issued, expired, swept_to, next_expiry) VALUES ($1, 1, $2, $3, $4)
 		ON CONFLICT (license_id) DO UPDATE SET

@@ -94,7 +94,11 @@ func TestActivePermitsAgreesWithCounting(t *testing.T) {
 				if o.Decision == oversight.Permit {
 					o.ExpiresAt = &exp
 				}
-				return tx.CreateOperation(o)
+				created, err := tx.CreateOperation(o)
+				if err == nil && !created {
+					err = fmt.Errorf("operation %s not created", o.ID)
+				}
+				return err
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -115,8 +119,17 @@ func TestDecisionFacts(t *testing.T) {
 			if _, err := tx.AddProtected(&oversight.ProtectedPerson{IDHash: hashOf("envoy"), Category: oversight.ProtectedDiplomat, AddedBy: "foreign_affairs:tok_1", AddedAt: now, LogIndex: 7}); err != nil {
 				return err
 			}
-			return tx.CreateOperation(&oversight.OperationRecord{ID: oversight.NewID(oversight.PrefixOperation), LicenseID: lic, DeploymentID: dep,
-				Decision: oversight.Permit, DecidedAt: now, ExpiresAt: &exp})
+			op := &oversight.OperationRecord{ID: oversight.NewID(oversight.PrefixOperation), LicenseID: lic, DeploymentID: dep,
+				Decision: oversight.Permit, DecidedAt: now, ExpiresAt: &exp}
+			if created, err := tx.CreateOperation(op); err != nil || !created {
+				return fmt.Errorf("create: %v, %v", created, err)
+			}
+			// Again: the same id is not created twice, and the permit is
+			// not counted twice.
+			if created, err := tx.CreateOperation(op); err != nil || created {
+				return fmt.Errorf("create again: %v, %v", created, err)
+			}
+			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
