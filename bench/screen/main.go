@@ -9,7 +9,7 @@
 //
 //	go run ./bench/screen -data ../shared/data/sanctions -synthetic 1000000
 //
-// or bench/screen.sh, which does that and keeps the output in
+// or bench/screen/screen.sh, which does that and keeps the output in
 // bench/out/screen.txt.
 package main
 

@@ -5,14 +5,14 @@
 # with synthetic persons up to 1,000,000 designations. Runs repeat (fixed
 # seed). Output is also kept in bench/out/screen.txt.
 #
-#   bench/screen.sh                      # the whole run, about two minutes
-#   SYNTHETIC=0 bench/screen.sh          # the SDN list only
-#   bench/screen.sh -show 20             # also print misses and false positives
+#   bench/screen/screen.sh                      # the whole run, about two minutes
+#   SYNTHETIC=0 bench/screen/screen.sh          # the SDN list only
+#   bench/screen/screen.sh -show 20             # also print misses and false positives
 #
 # SANCTIONS_DIR points at the directory holding sdn.csv, alt.csv and
 # sdn_comments.csv (default ../shared/data/sanctions beside the repository).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 data=${SANCTIONS_DIR:-../shared/data/sanctions}
 if [[ ! -f "$data/sdn.csv" ]]; then
 	echo "screen.sh: no sdn.csv in $data (set SANCTIONS_DIR)" >&2
