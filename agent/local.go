@@ -199,7 +199,7 @@ func (a *Agent) operationRequest(in *AuthorizeRequest) (*oversight.OperationRequ
 func localProblem(w http.ResponseWriter, status int, detail string, fields []oversight.FieldError) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(client.Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Errors: fields})
+	json.NewEncoder(w).Encode(oversight.Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Errors: fields})
 }
 
 func localError(w http.ResponseWriter, err error) {

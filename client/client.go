@@ -43,23 +43,12 @@ func (c *Client) httpClient() *http.Client {
 	return defaultHTTP
 }
 
-// Problem is an RFC 9457 problem document as the server writes it.
-type Problem struct {
-	Type         string                 `json:"type"`
-	Title        string                 `json:"title"`
-	Status       int                    `json:"status"`
-	Detail       string                 `json:"detail"`
-	Instance     string                 `json:"instance,omitempty"`
-	Errors       []oversight.FieldError `json:"errors,omitempty"`
-	CurrentState string                 `json:"current_state,omitempty"`
-}
-
 // Error is a non-2xx answer. It unwraps to the *oversight.Error the server
 // reported, so that oversight.ErrorCode works on it.
 type Error struct {
 	Method, Path string
 	Status       int
-	Problem      Problem
+	Problem      oversight.Problem
 }
 
 func (e *Error) Error() string { return e.Unwrap().Error() }
@@ -70,8 +59,8 @@ func (e *Error) Unwrap() error {
 }
 
 func codeFor(e *Error) string {
-	if t, ok := strings.CutPrefix(e.Problem.Type, "https://oversight.example/problems/"); ok && t != "" {
-		return t
+	if code := e.Problem.Code(); code != "" {
+		return code
 	}
 	switch e.Status {
 	case 400:

@@ -148,7 +148,7 @@ func TestLeaseRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer res.Body.Close()
-		var p httpapi.Problem
+		var p oversight.Problem
 		json.NewDecoder(res.Body).Decode(&p)
 		return res.StatusCode, p.Detail + " " + p.CurrentState
 	}

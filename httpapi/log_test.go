@@ -12,7 +12,6 @@ import (
 	xtlog "golang.org/x/mod/sumdb/tlog"
 
 	"github.com/oversight-dev/oversight"
-	"github.com/oversight-dev/oversight/httpapi"
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/tlog"
 )
@@ -267,7 +266,7 @@ func TestLogBadRequests(t *testing.T) {
 			t.Errorf("GET %s: %d, want %d: %s", tc.path, code, tc.code, b)
 			continue
 		}
-		var p httpapi.Problem
+		var p oversight.Problem
 		if err := json.Unmarshal(b, &p); err != nil || p.Status != code {
 			t.Errorf("GET %s: not a problem document: %s", tc.path, b)
 			continue
@@ -281,7 +280,7 @@ func TestLogBadRequests(t *testing.T) {
 	for _, path := range []string{"/log/tile/0", "/log/tile/", "/log/tile/0/x999/x999/x999/x999/x999/x999/x999/999", "/log/tile/entries/x001/x002/x003/x004/005.p/7"} {
 		rec := httptest.NewRecorder()
 		e.api.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
-		var p httpapi.Problem
+		var p oversight.Problem
 		if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || rec.Code != 400 && rec.Code != 404 || rec.Code == 400 && (len(p.Errors) != 1 || p.Errors[0].Field != "path") {
 			t.Errorf("GET %s: %d %s, want 400 naming path or 404", path, rec.Code, rec.Body)
 		}

@@ -2,24 +2,11 @@ package httpapi
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 
 	"github.com/oversight-dev/oversight"
 )
-
-// Problem is an RFC 9457 problem document.
-type Problem struct {
-	Type     string                 `json:"type"`
-	Title    string                 `json:"title"`
-	Status   int                    `json:"status"`
-	Detail   string                 `json:"detail"`
-	Instance string                 `json:"instance,omitempty"`
-	Errors   []oversight.FieldError `json:"errors,omitempty"`
-	// CurrentState names the resource's state on a 409.
-	CurrentState string `json:"current_state,omitempty"`
-}
 
 // statuses maps domain error codes to HTTP statuses and titles.
 var statuses = map[string]struct {
@@ -38,9 +25,6 @@ var statuses = map[string]struct {
 	oversight.EINTERNAL:     {http.StatusInternalServerError, "Internal error"},
 }
 
-// ProblemTypeBase prefixes the type URI of every problem document.
-const ProblemTypeBase = "https://oversight.example/problems/"
-
 // problem writes err as a problem document. Internal errors are logged
 // with their detail and shown only as "Internal error."
 func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
@@ -49,12 +33,8 @@ func (s *Server) problem(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		st = statuses[oversight.EINTERNAL]
 	}
-	p := Problem{Type: ProblemTypeBase + code, Title: st.title, Status: st.status, Detail: oversight.ErrorMessage(err), Instance: r.URL.Path}
-	var de *oversight.Error
-	if errors.As(err, &de) {
-		p.Errors = de.Fields
-		p.CurrentState = de.State
-	}
+	p := oversight.NewProblem(err, st.status, st.title)
+	p.Instance = r.URL.Path
 	if code == oversight.EINTERNAL {
 		s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	} else {
