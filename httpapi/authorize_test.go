@@ -8,12 +8,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,8 +19,6 @@ import (
 	"github.com/oversight-dev/oversight/client"
 	"github.com/oversight-dev/oversight/reqsign"
 )
-
-var authorizeNonce atomic.Int64
 
 // targetHash is the keyed hash of an invented identifier.
 func targetHash(s string) string {
@@ -41,11 +37,11 @@ func operationRequest(dep string) map[string]any {
 }
 
 // signedAuthorize builds POST /v1/authorize with body, signed as dep with
-// key at time at, with a nonce so that equal bodies make distinct requests.
+// key at time at (reqsign adds a random nonce, so that equal bodies make
+// distinct requests).
 func (e *env) signedAuthorize(dep string, key ed25519.PrivateKey, body []byte, at time.Time) *http.Request {
 	e.t.Helper()
-	url := fmt.Sprintf("%s/v1/authorize?nonce=%d", e.srv.URL, authorizeNonce.Add(1))
-	req, err := reqsign.NewRequest("POST", url, body, dep, key, at)
+	req, err := reqsign.NewRequest("POST", e.srv.URL+"/v1/authorize", body, dep, key, at)
 	if err != nil {
 		e.t.Fatal(err)
 	}
