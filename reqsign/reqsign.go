@@ -9,12 +9,12 @@
 //	oversight-request-v1
 //	POST
 //	/v1/authorize
-//	2026-11-23T18:00:00Z
+//	2026-11-23T18:00:00.123Z
 //	<nonce: 24 hex digits>
 //	<hex SHA-256 of the body>
 //
 // and travels in four headers: Oversight-Deployment (the deployment id),
-// Oversight-Time (RFC 3339, UTC, seconds), Oversight-Nonce and
+// Oversight-Time (RFC 3339, UTC, milliseconds), Oversight-Nonce and
 // Oversight-Signature (base64). The verifier refuses a request outside a
 // short window around its own clock; within the window, refusing a replay
 // is the caller's job, with the digest Verify returns as the key. The nonce
@@ -40,6 +40,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 )
 
 // Header names.
@@ -85,13 +87,51 @@ func Sign(req *http.Request, id string, key ed25519.PrivateKey, body []byte, now
 	var n [12]byte
 	rand.Read(n[:])
 	nonce := hex.EncodeToString(n[:])
-	ts := now.UTC().Truncate(time.Second).Format(time.RFC3339)
-	sig := ed25519.Sign(key, message(req.Method, req.URL.RequestURI(), ts, nonce, sha256.Sum256(body)))
+	ts := now.UTC().Truncate(time.Millisecond).Format(timeLayout)
+	// curve25519-voi signs in less than half the time crypto/ed25519 takes;
+	// Ed25519 is deterministic, so the signature is the same bytes.
+	sig := voi.Sign(voi.PrivateKey(key), message(req.Method, req.URL.RequestURI(), ts, nonce, sha256.Sum256(body)))
 	req.Header.Set(HeaderDeployment, id)
 	req.Header.Set(HeaderTime, ts)
 	req.Header.Set(HeaderNonce, nonce)
 	req.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
 }
+
+// Key is a deployment's public key, prepared for verifying many
+// signatures: its point is decompressed once. Verification uses
+// curve25519-voi with the standard library's rules (the same signatures
+// pass and fail as with crypto/ed25519), at about half the cost; it is the
+// most expensive step of every authorisation.
+type Key struct {
+	pub ed25519.PublicKey
+	ek  *voi.ExpandedPublicKey
+}
+
+// NewKey prepares pub for verification.
+func NewKey(pub ed25519.PublicKey) (*Key, error) {
+	if len(pub) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("an Ed25519 public key is %d bytes, got %d", ed25519.PublicKeySize, len(pub))
+	}
+	ek, err := voi.NewExpandedPublicKey(voi.PublicKey(pub))
+	if err != nil {
+		return nil, fmt.Errorf("public key: %w", err)
+	}
+	return &Key{pub: pub, ek: ek}, nil
+}
+
+// verifyOptions reproduce crypto/ed25519's acceptance rules.
+var verifyOptions = &voi.Options{Verify: voi.VerifyOptionsStdLib}
+
+func (k *Key) verify(msg, sig []byte) bool {
+	return voi.VerifyExpandedWithOptions(k.ek, msg, sig, verifyOptions)
+}
+
+// timeLayout writes Oversight-Time in RFC 3339 with milliseconds. The
+// precision matters beyond the window check: ids derived from a signed
+// request start with its time, and millisecond order keeps the inserts of
+// concurrent requests at the end of their indexes instead of scattered
+// over the last second's pages.
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // Signed is what Verify learned from a request.
 type Signed struct {
@@ -114,7 +154,7 @@ func Parse(h http.Header) (id string, err error) {
 
 // Verify checks the signature of req with body against key, and that its
 // time is within window of now.
-func Verify(req *http.Request, body []byte, key ed25519.PublicKey, now time.Time, window time.Duration) (*Signed, error) {
+func Verify(req *http.Request, body []byte, key *Key, now time.Time, window time.Duration) (*Signed, error) {
 	id, err := Parse(req.Header)
 	if err != nil {
 		return nil, err
@@ -135,7 +175,7 @@ func Verify(req *http.Request, body []byte, key ed25519.PublicKey, now time.Time
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return nil, ErrSignature
 	}
-	if !ed25519.Verify(key, message(req.Method, req.URL.RequestURI(), ts, nonce, sha256.Sum256(body)), sig) {
+	if !key.verify(message(req.Method, req.URL.RequestURI(), ts, nonce, sha256.Sum256(body)), sig) {
 		return nil, ErrSignature
 	}
 	return &Signed{Deployment: id, Time: t, Digest: sha256.Sum256(sig)}, nil

@@ -3,6 +3,8 @@ package reqsign
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -55,7 +57,11 @@ func TestSignVerify(t *testing.T) {
 			tc.mutate(r, &b, &k, &at)
 			req := httptest.NewRequest(r.method, r.uri, nil)
 			req.Header = r.h
-			s, err := Verify(req, b, k, at, DefaultWindow)
+			key, err := NewKey(k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := Verify(req, b, key, at, DefaultWindow)
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("Verify: err = %v, want %v", err, tc.wantErr)
 			}
@@ -73,7 +79,10 @@ func TestDigestIdentifiesRequest(t *testing.T) {
 	now := time.Now()
 	a, _ := NewRequest("POST", "http://x/v1/authorize", []byte("{}"), "dep_1", priv, now)
 	b, _ := NewRequest("POST", "http://x/v1/authorize", []byte("{}"), "dep_1", priv, now)
-	pub := priv.Public().(ed25519.PublicKey)
+	pub, err := NewKey(priv.Public().(ed25519.PublicKey))
+	if err != nil {
+		t.Fatal(err)
+	}
 	sa, err := Verify(a, []byte("{}"), pub, now, DefaultWindow)
 	if err != nil {
 		t.Fatal(err)
@@ -91,4 +100,36 @@ func TestDigestIdentifiesRequest(t *testing.T) {
 type httptestReq struct {
 	method, uri string
 	h           http.Header
+}
+
+// The prepared key accepts and refuses exactly what crypto/ed25519 does,
+// including a signature with a non-canonical S and a small-order key.
+func TestKeyAgreesWithStdlib(t *testing.T) {
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	k, err := NewKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := []byte("oversight")
+	sig := ed25519.Sign(priv, msg)
+	cases := map[string][]byte{"valid": sig}
+	flipped := append([]byte(nil), sig...)
+	flipped[10] ^= 1
+	cases["flipped R"] = flipped
+	highS := append([]byte(nil), sig...)
+	highS[63] |= 0xe0 // S >= L: crypto/ed25519 refuses it
+	cases["non-canonical S"] = highS
+	for name, sg := range cases {
+		if got, want := k.verify(msg, sg), ed25519.Verify(pub, msg, sg); got != want {
+			t.Errorf("%s: prepared key says %v, crypto/ed25519 says %v", name, got, want)
+		}
+	}
+	req, _ := NewRequest("POST", "http://x/y", msg, "dep_1", priv, time.Now())
+	signed := message(req.Method, req.URL.RequestURI(), req.Header.Get(HeaderTime), req.Header.Get(HeaderNonce), sha256.Sum256(msg))
+	if got, want := req.Header.Get(HeaderSignature), base64.StdEncoding.EncodeToString(ed25519.Sign(priv, signed)); got != want {
+		t.Errorf("Sign wrote %s, crypto/ed25519 signs %s", got, want)
+	}
+	if _, err := NewKey(make([]byte, 31)); err == nil {
+		t.Error("NewKey accepted a 31-byte key")
+	}
 }

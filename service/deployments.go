@@ -2,12 +2,12 @@ package service
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
 	"time"
 
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/reqsign"
 	"github.com/oversight-dev/oversight/store"
 )
 
@@ -101,14 +101,14 @@ const deploymentKeyTTL = 10 * time.Second
 
 type cachedDeployment struct {
 	d       oversight.Deployment
-	key     ed25519.PublicKey
+	key     *reqsign.Key
 	expires time.Time
 }
 
 // DeploymentKey returns an active deployment and its public key, for
 // verifying the deployment's signed requests. An unknown or retired
 // deployment is EUNAUTHORIZED: it cannot sign for anything.
-func (s *Service) DeploymentKey(ctx context.Context, id string) (*oversight.Deployment, ed25519.PublicKey, error) {
+func (s *Service) DeploymentKey(ctx context.Context, id string) (*oversight.Deployment, *reqsign.Key, error) {
 	now := s.now()
 	if c, ok := s.deployments.Load(id); ok && now.Before(c.(*cachedDeployment).expires) {
 		c := c.(*cachedDeployment)
@@ -125,7 +125,11 @@ func (s *Service) DeploymentKey(ctx context.Context, id string) (*oversight.Depl
 	if d.Status != oversight.DeploymentActive {
 		return nil, nil, oversight.Errorf(oversight.EUNAUTHORIZED, "deployment %s is %s", id, d.Status)
 	}
-	key, err := oversight.ParsePublicKey(d.PublicKey)
+	pub, err := oversight.ParsePublicKey(d.PublicKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("deployment %s key: %w", id, err)
+	}
+	key, err := reqsign.NewKey(pub)
 	if err != nil {
 		return nil, nil, fmt.Errorf("deployment %s key: %w", id, err)
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 
 	"github.com/oversight-dev/oversight"
 )
@@ -94,10 +96,30 @@ type committer struct {
 	mu     sync.RWMutex // guards closed against submit racing close
 	closed bool
 	wg     sync.WaitGroup
+
+	// On SQLite, batches that committed wait here for the fsync of the
+	// WAL that makes them durable; see syncLoop.
+	durable chan *committedBatch
+	wal     *os.File // the WAL, opened on first use by syncLoop
+	walPath string   // "" on PostgreSQL, whose COMMIT is durable itself
+	failed  atomic.Pointer[error]
+}
+
+// committedBatch is a batch whose COMMIT returned, waiting to be made
+// durable before its callers are told.
+type committedBatch struct {
+	batch []*request
+	head  *LogHead // the log head to publish once durable; nil if unchanged
 }
 
 func newCommitter(ctx context.Context, s *Store, maxBatch int) (*committer, error) {
 	c := &committer{s: s, reqs: make(chan *request, maxBatch), maxBatch: maxBatch}
+	if s.dialect.name == "sqlite" {
+		c.walPath = s.dsn + "-wal"
+		c.durable = make(chan *committedBatch, 64)
+		c.wg.Add(1)
+		go c.syncLoop()
+	}
 	var err error
 	if c.log, err = loadLogState(ctx, s); err != nil {
 		return nil, err
@@ -115,6 +137,9 @@ func (c *committer) submit(r *request) error {
 	defer c.mu.RUnlock()
 	if c.closed {
 		return ErrClosed
+	}
+	if errp := c.failed.Load(); errp != nil {
+		return &oversight.Error{Code: oversight.EUNAVAILABLE, Message: "the store stopped after a failed fsync; restart the server: " + (*errp).Error()}
 	}
 	c.reqs <- r
 	return nil
@@ -137,6 +162,9 @@ func (c *committer) close() {
 
 func (c *committer) loop() {
 	defer c.wg.Done()
+	if c.durable != nil {
+		defer close(c.durable)
+	}
 	batch := make([]*request, 0, c.maxBatch)
 	for r := range c.reqs {
 		batch = append(batch[:0], r)
@@ -163,10 +191,27 @@ func (c *committer) loop() {
 	}
 }
 
-// run commits one batch and reports to every request in it.
+// run commits one batch and reports to every request in it: at once when
+// the batch failed or wrote nothing, or when its COMMIT is durable by
+// itself (PostgreSQL); after the WAL's fsync otherwise.
 func (c *committer) run(batch []*request) {
 	ctx := context.Background()
-	err := c.runBatch(ctx, batch)
+	wrote, head, err := c.runBatch(ctx, batch)
+	if err == nil && wrote && c.durable != nil {
+		// The batch is not finished: it is copied, since the loop reuses
+		// the slice for the next one.
+		c.durable <- &committedBatch{batch: append([]*request(nil), batch...), head: head}
+		return
+	}
+	if head != nil {
+		c.log.publish(head)
+	}
+	finish(batch, err)
+}
+
+// finish reports the outcome to every request of a batch: the commit
+// hooks of those that succeeded run, in order, then all are told.
+func finish(batch []*request, err error) {
 	for _, r := range batch {
 		if err != nil && r.err == nil {
 			r.err = err
@@ -180,10 +225,71 @@ func (c *committer) run(batch []*request) {
 	}
 }
 
-func (c *committer) runBatch(ctx context.Context, batch []*request) (err error) {
+// syncLoop makes committed SQLite batches durable: it fsyncs the WAL once
+// for every batch that committed since the last fsync, then publishes
+// their log heads and tells their callers, in commit order. Meanwhile the
+// writer goes on with the next batch. Readers may see a batch's rows
+// before its fsync ends (as with any database's group commit, for at most
+// one fsync's time); its callers, its commit hooks and the log's signer do
+// not, so nothing is acknowledged, pushed or signed that a power loss could
+// still take back.
+func (c *committer) syncLoop() {
+	defer c.wg.Done()
+	for cb := range c.durable {
+		pending := []*committedBatch{cb}
+	drain:
+		for {
+			select {
+			case cb, ok := <-c.durable:
+				if !ok {
+					break drain
+				}
+				pending = append(pending, cb)
+			default:
+				break drain
+			}
+		}
+		err := c.syncWAL()
+		if err != nil {
+			// After a failed fsync nothing is known of what reached the
+			// disk (the kernel may have dropped the dirty pages): stop
+			// taking writes rather than acknowledge on top of a hole.
+			err = fmt.Errorf("fsync %s: %w", c.walPath, err)
+			c.failed.CompareAndSwap(nil, &err)
+		}
+		for _, cb := range pending {
+			if err == nil && cb.head != nil {
+				c.log.publish(cb.head)
+			}
+			finish(cb.batch, err)
+		}
+	}
+	if c.wal != nil {
+		c.wal.Close()
+	}
+}
+
+// syncWAL fsyncs the SQLite WAL. fsync flushes the file's data whichever
+// descriptor asks, so a descriptor of our own serves; SQLite rewrites the
+// WAL in place after a checkpoint and only removes it when its last
+// connection closes, after the committer has stopped.
+func (c *committer) syncWAL() error {
+	if c.wal == nil {
+		f, err := os.OpenFile(c.walPath, os.O_RDWR, 0)
+		if err != nil {
+			return err
+		}
+		c.wal = f
+	}
+	return c.wal.Sync()
+}
+
+// runBatch runs a batch in one transaction and reports whether it wrote
+// anything and the log head it committed (nil if the log did not change).
+func (c *committer) runBatch(ctx context.Context, batch []*request) (wrote bool, head *LogHead, err error) {
 	sqltx, err := c.s.wdb.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return false, nil, fmt.Errorf("begin: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -195,7 +301,7 @@ func (c *committer) runBatch(ctx context.Context, batch []*request) (err error) 
 	}()
 	st := &batchStmts{ps: c.prepared}
 	if err := c.log.begin(ctx, c.s, sqltx, st); err != nil {
-		return err
+		return false, nil, err
 	}
 	ok := 0
 	for _, r := range batch {
@@ -204,14 +310,14 @@ func (c *committer) runBatch(ctx context.Context, batch []*request) (err error) 
 			continue
 		}
 		if _, err := st.exec(ctx, sqltx, stmtSavepoint); err != nil {
-			return fmt.Errorf("savepoint: %w", err)
+			return false, nil, fmt.Errorf("savepoint: %w", err)
 		}
 		sp := c.log.snapshot()
 		tx := &Tx{s: c.s, ctx: ctx, tx: sqltx, log: c.log, stmts: st}
 		r.err = call(r.fn, tx)
 		if r.err != nil {
 			if _, err := st.exec(ctx, sqltx, stmtRollbackTo); err != nil {
-				return fmt.Errorf("rollback to savepoint: %w", err)
+				return false, nil, fmt.Errorf("rollback to savepoint: %w", err)
 			}
 			c.log.restore(sp)
 		} else {
@@ -219,22 +325,21 @@ func (c *committer) runBatch(ctx context.Context, batch []*request) (err error) 
 			ok++
 		}
 		if _, err := st.exec(ctx, sqltx, stmtRelease); err != nil {
-			return fmt.Errorf("release savepoint: %w", err)
+			return false, nil, fmt.Errorf("release savepoint: %w", err)
 		}
 	}
 	if ok == 0 {
 		sqltx.Rollback()
 		c.log.abort()
-		return nil
+		return false, nil, nil
 	}
 	if err := c.log.flush(ctx, sqltx, st); err != nil {
-		return err
+		return false, nil, err
 	}
 	if err := sqltx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return false, nil, fmt.Errorf("commit: %w", err)
 	}
-	c.log.committed()
-	return nil
+	return true, c.log.committed(), nil
 }
 
 // call runs fn, turning a panic into an error so that one bad request

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gowebpki/jcs"
 
@@ -26,12 +25,9 @@ func (tx *Tx) Record(typ, actor, subject string, payload any) (int64, error) {
 	if tx.log == nil {
 		return 0, errors.New("record event: read-only transaction")
 	}
-	raw, err := json.Marshal(payload)
+	raw, err := canonicalPayload(payload)
 	if err != nil {
 		return 0, fmt.Errorf("record %s: %w", typ, err)
-	}
-	if raw, err = jcs.Transform(raw); err != nil {
-		return 0, fmt.Errorf("record %s: canonicalise: %w", typ, err)
 	}
 	ev := oversight.Event{
 		Index:   tx.log.nextIndex(),
@@ -58,6 +54,24 @@ func (tx *Tx) Record(typ, actor, subject string, payload any) (int64, error) {
 	return ev.Index, nil
 }
 
+// canonicalPayload returns the RFC 8785 canonical JSON of payload. A
+// payload that writes its own canonical form (oversight.CanonicalMarshaler)
+// skips the generic path, which parses the JSON again: the hot path's
+// events, recorded by the single writer, do.
+func canonicalPayload(payload any) ([]byte, error) {
+	if c, ok := payload.(oversight.CanonicalMarshaler); ok {
+		return c.AppendCanonicalJSON(nil), nil
+	}
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return nil, err
+	}
+	if raw, err = jcs.Transform(raw); err != nil {
+		return nil, fmt.Errorf("canonicalise: %w", err)
+	}
+	return raw, nil
+}
+
 // appendCanonicalEvent appends the RFC 8785 canonical JSON of ev, whose
 // Payload is already canonical: the members sorted by name (actor, index,
 // payload, subject, time, type), the strings escaped as JCS prescribes. It
@@ -65,62 +79,18 @@ func (tx *Tx) Record(typ, actor, subject string, payload any) (int64, error) {
 // payload a second time.
 func appendCanonicalEvent(b []byte, ev *oversight.Event) []byte {
 	b = append(b, `{"actor":`...)
-	b = appendJCSString(b, ev.Actor)
+	b = oversight.AppendCanonicalString(b, ev.Actor)
 	b = append(b, `,"index":`...)
 	b = strconv.AppendInt(b, ev.Index, 10)
 	b = append(b, `,"payload":`...)
 	b = append(b, ev.Payload...)
 	b = append(b, `,"subject":`...)
-	b = appendJCSString(b, ev.Subject)
+	b = oversight.AppendCanonicalString(b, ev.Subject)
 	b = append(b, `,"time":"`...)
 	b = ev.Time.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","type":`...)
-	b = appendJCSString(b, ev.Type)
+	b = oversight.AppendCanonicalString(b, ev.Type)
 	return append(b, '}')
-}
-
-// appendJCSString appends s as an RFC 8785 string: only '"', '\\' and
-// control characters are escaped, the short forms where JSON has them,
-// \u00xx in lower case otherwise; invalid UTF-8 becomes U+FFFD, as
-// encoding/json makes it.
-func appendJCSString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			r, n := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && n == 1 {
-				b = utf8.AppendRune(b, utf8.RuneError)
-			} else {
-				b = append(b, s[i:i+n]...)
-			}
-			i += n
-			continue
-		}
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\b':
-			b = append(b, '\\', 'b')
-		case '\f':
-			b = append(b, '\\', 'f')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			if c < 0x20 {
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			} else {
-				b = append(b, c)
-			}
-		}
-		i++
-	}
-	return append(b, '"')
 }
 
 // NextIndex returns the log index the next Record will take, so that a

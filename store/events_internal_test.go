@@ -50,3 +50,41 @@ func FuzzCanonicalEvent(f *testing.F) {
 		}
 	})
 }
+
+// A payload that writes its own canonical JSON must write exactly what
+// canonicalising json.Marshal's output gives: the public record of every
+// decision takes this path.
+func FuzzOperationDecidedCanonical(f *testing.F) {
+	f.Add("op_1", "lic_1", "dep_1", "intercept", "terrorism", "kidnapping", "permit", "IL2021-2", "", true, int64(1767225600123456), 3, "case_1", "abcd")
+	f.Add("op_\u2028", "<&>", "\"\\", "x", "y", "", "deny", "\x00\x1f", "\xff", false, int64(0), 0, "", "")
+	f.Fuzz(func(t *testing.T, id, lic, dep, op, cat, act, decision, code1, code2 string, review bool, micros int64, version int, caseID, commitment string) {
+		d := oversight.OperationDecided{OperationID: id, LicenseID: lic, DeploymentID: dep, Operation: oversight.Operation(op),
+			Category: oversight.Category(cat), Act: act, Decision: oversight.Verdict(decision), Codes: []string{code1, code2},
+			Review: review, PolicyVersion: version, MisuseCaseID: caseID, Commitment: commitment}
+		if micros%2 == 0 {
+			e := time.UnixMicro(micros).UTC()
+			if e.Year() < 0 || e.Year() > 9999 {
+				t.Skip()
+			}
+			d.ExpiresAt = &e
+		}
+		if micros%3 == 0 {
+			d.Codes = nil
+		}
+		raw, err := json.Marshal(d)
+		if err != nil {
+			t.Skip()
+		}
+		want, err := jcs.Transform(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := canonicalPayload(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("AppendCanonicalJSON:\n got %s\nwant %s", got, want)
+		}
+	})
+}

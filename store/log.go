@@ -63,7 +63,7 @@ func loadLogState(ctx context.Context, s *Store) (*logState, error) {
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("load audit log: %w", err)
 	}
-	l.publish()
+	l.publish(&LogHead{Size: l.tree.Size(), Root: l.tree.Root()})
 	return l, nil
 }
 
@@ -177,14 +177,16 @@ func upsertTiles(ctx context.Context, tx *sql.Tx, st *batchStmts, tiles []tlog.T
 	return nil
 }
 
-// committed ends the batch once COMMIT succeeded and publishes the head.
-func (l *logState) committed() {
+// committed ends the batch once COMMIT succeeded and returns the head to
+// publish once the batch is durable, or nil if it is unchanged.
+func (l *logState) committed() *LogHead {
 	grew := l.batch.Size() != l.batch.Start()
 	l.batch.Commit()
 	l.batch = nil
 	if grew || l.head.Load().Size != l.tree.Size() {
-		l.publish()
+		return &LogHead{Size: l.tree.Size(), Root: l.tree.Root()}
 	}
+	return nil
 }
 
 // abort ends the batch, undoing its appends in memory, when the
@@ -198,9 +200,8 @@ func (l *logState) abort() {
 	}
 }
 
-func (l *logState) publish() {
-	l.head.Store(&LogHead{Size: l.tree.Size(), Root: l.tree.Root()})
-}
+// publish makes h the head that LogHead returns and the signer signs.
+func (l *logState) publish(h *LogHead) { l.head.Store(h) }
 
 // LogHead returns the audit log's head as of this process's last commit.
 // Other replicas sharing a PostgreSQL database may have appended since;

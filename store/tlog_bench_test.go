@@ -11,7 +11,7 @@ import (
 )
 
 // BenchmarkAppendDurable measures durable appends to the audit log on the
-// embedded SQLite store (synchronous=FULL) with concurrent writers: each
+// embedded SQLite store (the WAL fsynced before every acknowledgement) with concurrent writers: each
 // operation is one Update that records one small event, and returns only
 // once its group commit is on disk. leaves/s is the figure to compare with
 // the SHA-256 rate (tlog's BenchmarkSHA256). Run it with

@@ -1,6 +1,6 @@
 // Command authorize measures POST /v1/authorize end to end: the real HTTP
 // handler on a real TCP listener, over the embedded SQLite store
-// (synchronous=FULL: every decision, with its operation row and its
+// (the WAL fsynced before each answer: every decision, with its operation row and its
 // audit-log leaf, is committed to disk before its answer), driven by
 // concurrent clients that each sign every request with a deployment's
 // Ed25519 key, as the agent does.
@@ -119,7 +119,7 @@ func run() error {
 	defer srv.Close()
 	url := "http://" + ln.Addr().String() + "/v1/authorize"
 
-	fmt.Printf("POST /v1/authorize: %d signed clients, SQLite synchronous=FULL in %s, GOMAXPROCS=%d (clients share the machine)\n",
+	fmt.Printf("POST /v1/authorize: %d signed clients, SQLite, every decision fsynced before its answer, in %s, GOMAXPROCS=%d (clients share the machine)\n",
 		*clients, dir, runtime.GOMAXPROCS(0))
 
 	var (

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Measures POST /v1/authorize end to end: 32 concurrent signed clients
 # against the real handler on a TCP listener, over the embedded SQLite
-# store with every decision durable (synchronous=FULL) before its answer.
+# store with every decision durable (the WAL fsynced) before its answer.
 # The clients run on the same machine, in the same process: their signing
 # and HTTP work is counted against the machine.
 #
