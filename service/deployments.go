@@ -136,3 +136,15 @@ func (s *Service) DeploymentKey(ctx context.Context, id string) (*oversight.Depl
 	s.deployments.Store(id, &cachedDeployment{d: *d, key: key, expires: now.Add(deploymentKeyTTL)})
 	return d, key, nil
 }
+
+// PruneNonces forgets the digests of signed requests whose time has left
+// the window: such a request is refused for its time already. The server
+// runs it periodically.
+func (s *Service) PruneNonces(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.update(ctx, func(tx *store.Tx) (err error) {
+		n, err = tx.PruneNonces(s.clock())
+		return err
+	})
+	return n, err
+}

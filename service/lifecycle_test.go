@@ -285,3 +285,37 @@ func TestReviewStages(t *testing.T) {
 		wantCode(t, err, oversight.ECONFLICT, "rejected")
 	})
 }
+
+// Nonces of signed requests are forgotten once their time has passed.
+func TestPruneNonces(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		svc, err := service.New(st, service.Options{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		err = st.Update(ctx, func(tx *store.Tx) error {
+			for i, exp := range []time.Time{now.Add(-time.Minute), now.Add(-time.Second), now.Add(time.Minute)} {
+				if _, err := tx.UseNonce([]byte{byte(i)}, exp); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := svc.PruneNonces(ctx)
+		if err != nil || n != 2 {
+			t.Fatalf("PruneNonces = %d, %v; want 2 expired", n, err)
+		}
+		st.Update(ctx, func(tx *store.Tx) error {
+			fresh, err := tx.UseNonce([]byte{2}, now.Add(time.Minute))
+			if err != nil || fresh {
+				t.Errorf("the unexpired nonce was forgotten: fresh=%v err=%v", fresh, err)
+			}
+			return nil
+		})
+	})
+}

@@ -186,7 +186,8 @@ type jobGroup struct{ done chan struct{} }
 func (g *jobGroup) Wait() { <-g.done }
 
 // startJobs runs periodic work until ctx ends: expiring licences past
-// their validity.
+// their validity, and forgetting the nonces of signed requests too old to
+// be replayed.
 func startJobs(ctx context.Context, svc *service.Service, logger *slog.Logger) *jobGroup {
 	g := &jobGroup{done: make(chan struct{})}
 	go func() {
@@ -198,6 +199,9 @@ func startJobs(ctx context.Context, svc *service.Service, logger *slog.Logger) *
 				logger.Error("expire licences", "err", err)
 			} else if n > 0 {
 				logger.Info("licences expired", "count", n)
+			}
+			if _, err := svc.PruneNonces(ctx); err != nil && ctx.Err() == nil {
+				logger.Error("prune request nonces", "err", err)
 			}
 			select {
 			case <-ctx.Done():
