@@ -33,6 +33,7 @@ type ServeCmd struct {
 	Template        []string      `type:"existingfile" help:"Add a declaration template from a JSON file (repeatable)."`
 	LogOrigin       string        `name:"log-origin" env:"OVERSIGHT_LOG_ORIGIN" help:"Origin naming the audit log in its checkpoints, for a new log key (default oversight.example/audit-log); it cannot change afterwards."`
 	LeaseTTL        time.Duration `name:"lease-ttl" default:"60s" help:"Lifetime of the operating leases deployments run on: a revoked licence stops a tool cut off from the server within it."`
+	PermitLifetime  time.Duration `name:"permit-lifetime" default:"1h" help:"How long a permitted operation stays valid (and counts toward its licence's quota)."`
 	LogLevel        string        `default:"info" enum:"debug,info,warn,error" help:"Log level: ${enum}."`
 	LogFormat       string        `default:"text" enum:"text,json" help:"Log format: ${enum}."`
 	MaxBody         int64         `default:"1048576" help:"Largest request body accepted, in bytes."`
@@ -108,7 +109,7 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		return err
 	}
 	svc, err := service.New(st, service.Options{Logger: logger, Templates: templates, SitePepper: pepper,
-		LeaseKey: leaseKey, LeaseTTL: c.LeaseTTL, ScreeningKey: screeningKey})
+		LeaseKey: leaseKey, LeaseTTL: c.LeaseTTL, ScreeningKey: screeningKey, PermitLifetime: c.PermitLifetime})
 	if err != nil {
 		return err
 	}
