@@ -54,6 +54,9 @@ Examples:
 // Run starts the server and blocks until ctx ends (SIGINT or SIGTERM), then
 // shuts down gracefully.
 func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
+	if c.PermitLifetime <= 0 || c.LeaseTTL <= 0 || c.MaxBody <= 0 {
+		return &exitError{code: exitUsage, msg: "--permit-lifetime, --lease-ttl and --max-body must be positive"}
+	}
 	logger := newLogger(env, c.LogLevel, c.LogFormat)
 	dsn := c.DB
 	if dsn == "" {
