@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -10,11 +8,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"oversight": func() {
-			os.Exit(Run(context.Background(), os.Args[1:], &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}))
-		},
-	})
+	// The scripts' and the process tests' "oversight" is this test binary
+	// running main, signal handling included.
+	testscript.Main(m, map[string]func(){"oversight": main})
 }
 
 // TestScripts runs the command-line scripts in testdata/script.
