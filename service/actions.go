@@ -132,7 +132,8 @@ func (s *Service) ApproveAction(ctx context.Context, p *oversight.Principal, id 
 		if err != nil {
 			return err
 		}
-		if ap.LogIndex, err = tx.Record(oversight.EventActionApproved, p.Actor(), a.ID, ap); err != nil {
+		ap.LogIndex = tx.NextIndex() // the approval names its own event
+		if _, err = tx.Record(oversight.EventActionApproved, p.Actor(), a.ID, ap); err != nil {
 			return err
 		}
 		a.LogIndex = ap.LogIndex

@@ -117,7 +117,8 @@ func (s *Service) DecideLicense(ctx context.Context, p *oversight.Principal, id 
 		if err != nil {
 			return err
 		}
-		if a.LogIndex, err = tx.Record(oversight.EventLicenseDecided, p.Actor(), l.ID, a); err != nil {
+		a.LogIndex = tx.NextIndex() // the approval names its own event
+		if _, err = tx.Record(oversight.EventLicenseDecided, p.Actor(), l.ID, a); err != nil {
 			return err
 		}
 		l.LogIndex = a.LogIndex
