@@ -52,6 +52,7 @@ import (
 	"time"
 
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/bench/internal/latency"
 	"github.com/oversight-dev/oversight/httpapi"
 	"github.com/oversight-dev/oversight/reqsign"
 	"github.com/oversight-dev/oversight/service"
@@ -194,12 +195,7 @@ func run() error {
 	wg.Wait()
 
 	slices.Sort(lat)
-	pct := func(p float64) time.Duration {
-		if len(lat) == 0 {
-			return 0
-		}
-		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
-	}
+	pct := func(p float64) time.Duration { return latency.Percentile(lat, p*100) }
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
 	fmt.Printf("decisions: %d in %s: %.0f decisions/s (permit %d, deny %d)\n",
 		len(lat), elapsed.Round(time.Millisecond), float64(len(lat))/elapsed.Seconds(), verdicts[oversight.Permit], verdicts[oversight.Deny])

@@ -38,6 +38,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oversight-dev/oversight/bench/internal/latency"
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/tlog"
 	"github.com/oversight-dev/oversight/tlog/memlog"
@@ -163,10 +164,7 @@ func appendRate(path string, writers, total int) {
 }
 
 func pct(sorted []time.Duration, p int) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	return sorted[(len(sorted)-1)*p/100].Round(time.Microsecond)
+	return latency.Percentile(sorted, float64(p)).Round(time.Microsecond)
 }
 
 // signing measures the Ed25519 note signature of a checkpoint alone, and a

@@ -24,12 +24,10 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +36,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/bench/internal/latency"
 	"github.com/oversight-dev/oversight/client"
 	"github.com/oversight-dev/oversight/keyfile"
 )
@@ -213,9 +212,8 @@ func waitPID(file string, within time.Duration) (int, error) {
 
 // report prints percentiles (nearest rank).
 func report(what string, ds []time.Duration) {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	pct := func(p float64) time.Duration { return s[int(math.Ceil(p/100*float64(len(s))))-1] }
+	s := latency.Sorted(ds)
+	pct := func(p float64) time.Duration { return latency.Percentile(s, p) }
 	fmt.Printf("%s  n=%d  min %.2f ms  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms\n",
 		what, len(s), ms(s[0]), ms(pct(50)), ms(pct(90)), ms(pct(99)), ms(s[len(s)-1]))
 }

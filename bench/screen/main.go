@@ -32,6 +32,7 @@ import (
 
 	"github.com/mozillazg/go-unidecode"
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/bench/internal/latency"
 	"github.com/oversight-dev/oversight/lists"
 	"github.com/oversight-dev/oversight/screen"
 	"golang.org/x/sys/unix"
@@ -498,7 +499,7 @@ func speed(ix *screen.Index, qs []query) {
 			d := byKind[k]
 			slices.Sort(d)
 			if len(d) > 0 {
-				fmt.Printf("  %-12s CPU p50 %v p99 %v\n", k, d[len(d)/2].Round(time.Microsecond), d[len(d)*99/100].Round(time.Microsecond))
+				fmt.Printf("  %-12s CPU p50 %v p99 %v\n", k, latency.Percentile(d, 50).Round(time.Microsecond), latency.Percentile(d, 99).Round(time.Microsecond))
 			}
 		}
 	}
@@ -514,7 +515,7 @@ func speed(ix *screen.Index, qs []query) {
 		}
 	}
 	slices.Sort(lat)
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	pct := func(p float64) time.Duration { return latency.Percentile(lat, p*100) }
 	fmt.Printf("one query at a time, %d queries, wall time: p50 %v, p90 %v, p99 %v, max %v\n",
 		len(lat), pct(0.50).Round(time.Microsecond), pct(0.90).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), lat[len(lat)-1].Round(time.Microsecond))
 	lat = cpu
