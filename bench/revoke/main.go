@@ -16,8 +16,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -27,10 +25,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -38,6 +34,7 @@ import (
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/bench/internal/latency"
 	"github.com/oversight-dev/oversight/client"
+	"github.com/oversight-dev/oversight/internal/serveproc"
 	"github.com/oversight-dev/oversight/keyfile"
 )
 
@@ -133,10 +130,10 @@ func measure(ctx context.Context, srv *server, base *oversight.License, dir stri
 	}
 	// The agent around sleep 600, which first writes its pid.
 	pidFile := filepath.Join(dir, "tool.pid")
-	agent := exec.Command(*binary, "agent", "--server", srv.url, "--deployment", d.ID, "--key", keyFile, "--lease-key", srv.leaseKey,
+	agent := exec.Command(*binary, "agent", "--server", srv.URL, "--deployment", d.ID, "--key", keyFile, "--lease-key", srv.LeaseKey,
 		"--socket", "off", "--log-level", "debug", "--",
 		"sh", "-c", `echo $$ > "$0"; exec sleep 600`, pidFile)
-	var logs syncBuffer
+	var logs serveproc.Buffer
 	agent.Stderr = &logs
 	if err := agent.Start(); err != nil {
 		return 0, 0, err
@@ -221,72 +218,16 @@ func report(what string, ds []time.Duration) {
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // server is "oversight serve --demo" running as a process.
-type server struct {
-	cmd      *exec.Cmd
-	url      string
-	leaseKey string
-	tokens   map[string]string
-}
-
-var exportLine = regexp.MustCompile(`^\s*export (\w+)=(\S+)`)
+type server struct{ *serveproc.Server }
 
 func startServer(dir string) (*server, error) {
-	s := &server{tokens: map[string]string{}}
-	s.cmd = exec.Command(*binary, "serve", "--demo", "--addr", "127.0.0.1:0", "--lease-ttl", leaseTTL.String(), "--log-level", "warn")
-	s.cmd.Dir = dir
-	s.cmd.Stderr = os.Stderr
-	out, err := s.cmd.StdoutPipe()
+	p, err := serveproc.Start(*binary, dir, "--demo", "--addr", "127.0.0.1:0", "--lease-ttl", leaseTTL.String(), "--log-level", "warn")
 	if err != nil {
 		return nil, err
 	}
-	if err := s.cmd.Start(); err != nil {
-		return nil, err
-	}
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		line := sc.Text()
-		if k, ok := strings.CutPrefix(line, "Lease key (agents pin it with --lease-key): "); ok {
-			s.leaseKey = k
-		}
-		if m := exportLine.FindStringSubmatch(line); m != nil {
-			s.tokens[m[1]] = m[2]
-		}
-		if strings.HasPrefix(line, "OpenAPI document:") {
-			break
-		}
-	}
-	go func() {
-		for sc.Scan() {
-		}
-	}()
-	s.url = s.tokens["OVERSIGHT_SERVER"]
-	if s.url == "" || s.leaseKey == "" {
-		s.stop()
-		return nil, errors.New("the server did not start")
-	}
-	return s, nil
+	return &server{p}, nil
 }
 
-func (s *server) stop() {
-	s.cmd.Process.Kill()
-	s.cmd.Wait()
-}
+func (s *server) stop() { s.Kill() }
 
-func (s *server) as(role string) *client.Client { return client.New(s.url, s.tokens[role]) }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+func (s *server) as(role string) *client.Client { return client.New(s.URL, s.Tokens[role]) }

@@ -7,7 +7,6 @@ package main
 // (main_test.go) turns into the command.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/ed25519"
@@ -21,7 +20,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,87 +30,29 @@ import (
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/client"
+	"github.com/oversight-dev/oversight/internal/serveproc"
 	"github.com/oversight-dev/oversight/keyfile"
 	"github.com/oversight-dev/oversight/lease"
 	"github.com/oversight-dev/oversight/reqsign"
 )
 
-// syncBuffer collects a process's output for the test to read while it
-// runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // demoServer is "oversight serve --demo" running as a process.
 type demoServer struct {
-	cmd      *exec.Cmd
-	url      string
-	leaseKey string
-	tokens   map[string]string
-	license  string // the demo's active export licence
-	stderr   *syncBuffer
+	*serveproc.Server
+	license string // the demo's active export licence
 }
-
-var exportLine = regexp.MustCompile(`^\s*export (\w+)=(\S+)`)
 
 // startDemo starts the demo server with the given lease lifetime, in a
 // directory of its own, and waits until it serves.
 func startDemo(t *testing.T, ttl time.Duration) *demoServer {
 	t.Helper()
-	s := &demoServer{tokens: map[string]string{}, stderr: &syncBuffer{}}
-	s.cmd = exec.Command("oversight", "serve", "--demo", "--addr", "127.0.0.1:0", "--lease-ttl", ttl.String(), "--log-level", "warn")
-	s.cmd.Dir = t.TempDir()
-	s.cmd.Stderr = s.stderr
-	out, err := s.cmd.StdoutPipe()
+	// "oversight" is this test binary, installed on PATH by testscript.
+	p, err := serveproc.Start("oversight", t.TempDir(), "--demo", "--addr", "127.0.0.1:0", "--lease-ttl", ttl.String(), "--log-level", "warn")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.kill)
-	ready := make(chan error, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			line := sc.Text()
-			if k, ok := strings.CutPrefix(line, "Lease key (agents pin it with --lease-key): "); ok {
-				s.leaseKey = k
-			}
-			if m := exportLine.FindStringSubmatch(line); m != nil {
-				s.tokens[m[1]] = m[2]
-			}
-			if strings.HasPrefix(line, "OpenAPI document:") {
-				ready <- nil
-				break
-			}
-		}
-		ready <- fmt.Errorf("server output ended: %v", sc.Err())
-		for sc.Scan() {
-		}
-	}()
-	select {
-	case err := <-ready:
-		if err != nil {
-			t.Fatalf("%v\n%s", err, s.stderr)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("server did not start\n%s", s.stderr)
-	}
-	s.url = s.tokens["OVERSIGHT_SERVER"]
+	t.Cleanup(p.Kill)
+	s := &demoServer{Server: p}
 	ls, err := s.as("DEFENSE").Licenses(context.Background(), client.LicenseFilter{Kind: oversight.KindExport, Status: oversight.LicenseActive}, client.ListOptions{})
 	if err != nil || len(ls.Items) != 1 {
 		t.Fatalf("the demo's active export licence: %v %v", ls, err)
@@ -121,16 +61,8 @@ func startDemo(t *testing.T, ttl time.Duration) *demoServer {
 	return s
 }
 
-// kill kills the server at once, as a crash or a pulled cable would.
-func (s *demoServer) kill() {
-	if s.cmd.ProcessState == nil {
-		s.cmd.Process.Kill()
-		s.cmd.Wait()
-	}
-}
-
 // as returns a client acting with the token of a role of the demo.
-func (s *demoServer) as(role string) *client.Client { return client.New(s.url, s.tokens[role]) }
+func (s *demoServer) as(role string) *client.Client { return client.New(s.URL, s.Tokens[role]) }
 
 // action orders an enforcement action as defense and, for revoke and
 // reinstate, has foreign affairs approve it. It returns the action and the
@@ -176,7 +108,7 @@ func register(t *testing.T, s *demoServer) *site {
 	if _, err := oversight.ParsePublicKey(pub); err != nil {
 		t.Fatalf("keygen's last line %q: %v", pub, err)
 	}
-	st.dep = strings.TrimSpace(run(t, []string{"OVERSIGHT_SERVER=" + s.url, "OVERSIGHT_TOKEN=" + s.tokens["VENDOR"]},
+	st.dep = strings.TrimSpace(run(t, []string{"OVERSIGHT_SERVER=" + s.URL, "OVERSIGHT_TOKEN=" + s.Tokens["VENDOR"]},
 		"deployment", "register", "--license", s.license, "--label", "Test site", "--key", st.key, "-o", "id"))
 	if !oversight.ValidID(oversight.PrefixDeployment, st.dep) {
 		t.Fatalf("register printed %q", st.dep)
@@ -205,7 +137,7 @@ func run(t *testing.T, env []string, args ...string) string {
 // pid to a file, then becomes "sleep 600".
 type agentProc struct {
 	cmd     *exec.Cmd
-	stderr  *syncBuffer
+	stderr  *serveproc.Buffer
 	pidFile string
 	socket  string
 	done    chan struct{}
@@ -214,7 +146,7 @@ type agentProc struct {
 
 func startAgent(t *testing.T, server string, st *site, extra ...string) *agentProc {
 	t.Helper()
-	a := &agentProc{stderr: &syncBuffer{}, pidFile: filepath.Join(st.dir, "child.pid"), socket: filepath.Join(st.dir, "agent.sock"), done: make(chan struct{})}
+	a := &agentProc{stderr: &serveproc.Buffer{}, pidFile: filepath.Join(st.dir, "child.pid"), socket: filepath.Join(st.dir, "agent.sock"), done: make(chan struct{})}
 	args := append([]string{"agent", "--server", server, "--deployment", st.dep, "--key", st.key, "--socket", a.socket, "--grace", "2s", "--log-level", "debug"}, extra...)
 	args = append(args, "--", "sh", "-c", `echo $$ > "$0"; exec sleep 600`, a.pidFile)
 	a.cmd = exec.Command("oversight", args...)
@@ -316,7 +248,7 @@ func TestAgentRevoke(t *testing.T) {
 	t.Parallel()
 	s := startDemo(t, 60*time.Second)
 	st := register(t, s)
-	a := startAgent(t, s.url, st, "--lease-key", s.leaseKey)
+	a := startAgent(t, s.URL, st, "--lease-key", s.LeaseKey)
 	pid := a.child(t, 0, 10*time.Second)
 	w := watchExit(t, pid)
 
@@ -347,7 +279,7 @@ func TestAgentSuspendReinstate(t *testing.T) {
 	t.Parallel()
 	s := startDemo(t, 60*time.Second)
 	st := register(t, s)
-	a := startAgent(t, s.url, st)
+	a := startAgent(t, s.URL, st)
 	pid := a.child(t, 0, 10*time.Second)
 	w := watchExit(t, pid)
 
@@ -378,7 +310,7 @@ func TestAgentServerKilled(t *testing.T) {
 	const ttl = 3 * time.Second
 	s := startDemo(t, ttl)
 	st := register(t, s)
-	a := startAgent(t, s.url, st)
+	a := startAgent(t, s.URL, st)
 	pid := a.child(t, 0, 10*time.Second)
 	w := watchExit(t, pid)
 	time.Sleep(2 * ttl) // renewals at a third of the lifetime keep it running
@@ -390,7 +322,7 @@ func TestAgentServerKilled(t *testing.T) {
 	}
 
 	killed := time.Now()
-	s.kill()
+	s.Kill()
 	stopped := w.wait(t, ttl+time.Second)
 	if d := stopped.Sub(killed); d > ttl {
 		t.Errorf("tool stopped %s after the server died; the lease lasts %s", d, ttl)
@@ -496,7 +428,7 @@ func TestServerRefusesReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := reqsign.NewRequest("POST", s.url+"/v1/deployments/"+st.dep+"/lease", nil, st.dep, key, time.Now())
+	req, err := reqsign.NewRequest("POST", s.URL+"/v1/deployments/"+st.dep+"/lease", nil, st.dep, key, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -549,7 +481,7 @@ func TestRestrictionChangesNextDecision(t *testing.T) {
 	t.Parallel()
 	s := startDemo(t, 60*time.Second)
 	st := register(t, s)
-	a := startAgent(t, s.url, st)
+	a := startAgent(t, s.URL, st)
 	a.child(t, 0, 10*time.Second)
 
 	// The demo licence allows terrorism investigations only.

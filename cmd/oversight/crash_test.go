@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,68 +17,19 @@ import (
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/client"
+	"github.com/oversight-dev/oversight/internal/serveproc"
 	"github.com/oversight-dev/oversight/tlog"
 )
 
-// serverProcess is a real "oversight serve" process.
-type serverProcess struct {
-	cmd    *exec.Cmd
-	url    string
-	vkey   string
-	stderr *bytes.Buffer
-}
-
-// startServer runs the binary on the database and keys directory and waits
-// for it to print its address and log key.
-func startServer(t *testing.T, bin, db, keys string) *serverProcess {
+// startServer runs the binary on the database and keys directory, killed
+// when the test ends if it still runs.
+func startServer(t *testing.T, bin, db, keys string) *serveproc.Server {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db, "--keys", keys, "--log-level", "warn")
-	stdout, err := cmd.StdoutPipe()
+	p, err := serveproc.Start(bin, "", "--addr", "127.0.0.1:0", "--db", db, "--keys", keys, "--log-level", "warn")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &serverProcess{cmd: cmd, stderr: new(bytes.Buffer)}
-	cmd.Stderr = p.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		io.Copy(io.Discard, stdout)
-	}()
-	timeout := time.After(30 * time.Second)
-	for p.url == "" || p.vkey == "" {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				cmd.Wait()
-				t.Fatalf("server exited: %s", p.stderr)
-			}
-			if rest, ok := strings.CutPrefix(l, "Oversight listening on "); ok {
-				p.url, _, _ = strings.Cut(rest, " ")
-			}
-			if rest, ok := strings.CutPrefix(l, "Audit log verifier key: "); ok {
-				p.vkey = rest
-			}
-		case <-timeout:
-			t.Fatalf("server did not start: %s", p.stderr)
-		}
-	}
-	go func() {
-		for range lines {
-		}
-	}()
+	t.Cleanup(p.Kill)
 	return p
 }
 
@@ -114,7 +63,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	token := strings.TrimSpace(string(out))
 
 	srv := startServer(t, bin, db, keys)
-	vkey := srv.vkey
+	vkey := srv.LogKey
 	ctx := context.Background()
 	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 
@@ -133,7 +82,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 			for i := 0; !stop.Load(); i++ {
 				name := fmt.Sprintf("Crash Vendor %d-%d", w, i)
 				body, _ := json.Marshal(map[string]any{"name": name, "country": "IL"})
-				req, _ := http.NewRequest("POST", srv.url+"/v1/vendors", bytes.NewReader(body))
+				req, _ := http.NewRequest("POST", srv.URL+"/v1/vendors", bytes.NewReader(body))
 				req.Header.Set("Authorization", "Bearer "+token)
 				req.Header.Set("Content-Type", "application/json")
 				res, err := hc.Do(req)
@@ -156,7 +105,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	}
 	// Checkpoints published before the kill.
 	var checkpoints []tlog.Checkpoint
-	cl := client.New(srv.url, "")
+	cl := client.New(srv.URL, "")
 	cl.HTTP = hc
 	for deadline := time.Now().Add(1500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		cp, _, err := cl.VerifiedCheckpoint(ctx, vkey)
@@ -165,10 +114,10 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 		}
 		checkpoints = append(checkpoints, cp)
 	}
-	if err := srv.cmd.Process.Kill(); err != nil { // SIGKILL
+	if err := srv.Cmd.Process.Kill(); err != nil { // SIGKILL
 		t.Fatal(err)
 	}
-	srv.cmd.Wait()
+	srv.Cmd.Wait()
 	stop.Store(true)
 	wg.Wait()
 	mu.Lock()
@@ -181,10 +130,10 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 
 	// Restart on the same database and keys.
 	srv = startServer(t, bin, db, keys)
-	if srv.vkey != vkey {
-		t.Fatalf("verifier key changed across the restart: %s, was %s", srv.vkey, vkey)
+	if srv.LogKey != vkey {
+		t.Fatalf("verifier key changed across the restart: %s, was %s", srv.LogKey, vkey)
 	}
-	cl = client.New(srv.url, "")
+	cl = client.New(srv.URL, "")
 	cl.HTTP = hc
 	cp, _, err := cl.VerifiedCheckpoint(ctx, vkey)
 	if err != nil {
@@ -195,7 +144,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 			t.Fatalf("checkpoint of size %d from before the kill: %v", old.Size, err)
 		}
 	}
-	officer := client.New(srv.url, token)
+	officer := client.New(srv.URL, token)
 	officer.HTTP = hc
 	seen := map[int64]string{}
 	for _, a := range acks {
@@ -250,8 +199,8 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A clean stop this time.
-	srv.cmd.Process.Signal(os.Interrupt)
-	if err := srv.cmd.Wait(); err != nil {
-		t.Fatalf("server stopped with %v: %s", err, srv.stderr)
+	srv.Cmd.Process.Signal(os.Interrupt)
+	if err := srv.Cmd.Wait(); err != nil {
+		t.Fatalf("server stopped with %v: %s", err, srv.Stderr)
 	}
 }
