@@ -22,10 +22,38 @@ type Problem struct {
 	CurrentState string `json:"current_state,omitempty"`
 }
 
-// NewProblem describes err as a problem document with the given status and
-// title. Internal errors show only a generic detail.
-func NewProblem(err error, status int, title string) Problem {
-	p := Problem{Type: ProblemTypeBase + ErrorCode(err), Title: title, Status: status, Detail: ErrorMessage(err)}
+// problemKinds gives each error code its HTTP status and its problem
+// document's title: the one table the server writes by and the client
+// reads by.
+var problemKinds = []struct {
+	code   string
+	status int
+	title  string
+}{
+	{EINVALID, 400, "Invalid request"},
+	{EUNAUTHORIZED, 401, "Unauthorized"},
+	{EFORBIDDEN, 403, "Forbidden"},
+	{ENOTFOUND, 404, "Not found"},
+	{EMETHOD, 405, "Method not allowed"},
+	{ECONFLICT, 409, "Conflict with the current state"},
+	{ETOOLARGE, 413, "Request too large"},
+	{ERATELIMIT, 429, "Too many requests"},
+	{EUNAVAILABLE, 503, "Service unavailable"},
+	{EINTERNAL, 500, "Internal error"},
+}
+
+// NewProblem describes err as a problem document, with the HTTP status and
+// title of its code. Internal errors show only a generic detail.
+func NewProblem(err error) Problem {
+	code := ErrorCode(err)
+	k := problemKinds[len(problemKinds)-1] // internal
+	for _, x := range problemKinds {
+		if x.code == code {
+			k = x
+			break
+		}
+	}
+	p := Problem{Type: ProblemTypeBase + k.code, Title: k.title, Status: k.status, Detail: ErrorMessage(err)}
 	var e *Error
 	if errors.As(err, &e) {
 		p.Errors = e.Fields
@@ -34,12 +62,17 @@ func NewProblem(err error, status int, title string) Problem {
 	return p
 }
 
-// Code returns the error code the problem's type names, or "" if its type
-// is not one of ours.
+// Code returns the error code of the problem: the one its type names, or,
+// for a problem that is not one of ours (a proxy's, say), the code of its
+// status.
 func (p *Problem) Code() string {
-	code, ok := strings.CutPrefix(p.Type, ProblemTypeBase)
-	if !ok {
-		return ""
+	if code, ok := strings.CutPrefix(p.Type, ProblemTypeBase); ok && code != "" {
+		return code
 	}
-	return code
+	for _, k := range problemKinds {
+		if k.status == p.Status {
+			return k.code
+		}
+	}
+	return EINTERNAL
 }

@@ -55,34 +55,7 @@ func (e *Error) Error() string { return e.Unwrap().Error() }
 
 // Unwrap returns the domain error the problem document describes.
 func (e *Error) Unwrap() error {
-	return &oversight.Error{Code: codeFor(e), Message: e.Problem.Detail, Fields: e.Problem.Errors, State: e.Problem.CurrentState}
-}
-
-func codeFor(e *Error) string {
-	if code := e.Problem.Code(); code != "" {
-		return code
-	}
-	switch e.Status {
-	case 400:
-		return oversight.EINVALID
-	case 401:
-		return oversight.EUNAUTHORIZED
-	case 403:
-		return oversight.EFORBIDDEN
-	case 404:
-		return oversight.ENOTFOUND
-	case 405:
-		return oversight.EMETHOD
-	case 409:
-		return oversight.ECONFLICT
-	case 413:
-		return oversight.ETOOLARGE
-	case 429:
-		return oversight.ERATELIMIT
-	case 503:
-		return oversight.EUNAVAILABLE
-	}
-	return oversight.EINTERNAL
+	return &oversight.Error{Code: e.Problem.Code(), Message: e.Problem.Detail, Fields: e.Problem.Errors, State: e.Problem.CurrentState}
 }
 
 // Do sends a request with in (if not nil) as its JSON body and decodes a
@@ -151,6 +124,9 @@ func (c *Client) send(ctx context.Context, method, path, contentType string, bod
 		if t := strings.TrimSpace(string(b)); t != "" && len(t) < 200 {
 			e.Problem.Detail += ": " + t
 		}
+	}
+	if e.Problem.Status == 0 {
+		e.Problem.Status = resp.StatusCode // not a problem document: a proxy's answer, say
 	}
 	return nil, e
 }
