@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,22 +134,18 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 }
 
 // Redacted returns the DSN with any password removed, for logs.
-func (s *Store) Redacted() string { return redactDSN(s.dsn) }
+func (s *Store) Redacted() string { return RedactDSN(s.dsn) }
 
-func redactDSN(dsn string) string {
+// RedactDSN returns dsn with any password masked, for logs and messages.
+func RedactDSN(dsn string) string {
 	if !IsPostgres(dsn) {
 		return dsn
 	}
-	scheme, rest, _ := strings.Cut(dsn, "://")
-	at := strings.LastIndex(rest, "@")
-	if at < 0 {
-		return dsn
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://(unparseable URL)"
 	}
-	user, _, hasPass := strings.Cut(rest[:at], ":")
-	if !hasPass {
-		return dsn
-	}
-	return scheme + "://" + user + ":xxxxx" + rest[at:]
+	return u.Redacted()
 }
 
 // Dialect returns "sqlite" or "postgres".

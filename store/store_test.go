@@ -225,3 +225,15 @@ func TestTokens(t *testing.T) {
 		})
 	})
 }
+
+func TestRedactDSN(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u:secret@db:5432/o?sslmode=disable": "postgres://u:xxxxx@db:5432/o?sslmode=disable",
+		"postgres://u@db/o":                             "postgres://u@db/o",
+		"data/oversight.db":                             "data/oversight.db",
+	} {
+		if got := store.RedactDSN(in); got != want {
+			t.Errorf("RedactDSN(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -85,7 +85,7 @@ func postgresSchema(t testing.TB) string {
 		err = db.PingContext(ctx)
 	}
 	if err != nil {
-		msg := "PostgreSQL not reachable at " + redact(base) + " (set OVERSIGHT_TEST_POSTGRES): " + err.Error()
+		msg := "PostgreSQL not reachable at " + store.RedactDSN(base) + " (set OVERSIGHT_TEST_POSTGRES): " + err.Error()
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg + "; CI=true, so this is a failure, not a skip")
 		}
@@ -108,18 +108,10 @@ func postgresSchema(t testing.TB) string {
 	})
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatalf("parse %s: %v", redact(base), err)
+		t.Fatalf("parse %s: %v", store.RedactDSN(base), err)
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
-}
-
-func redact(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "(unparseable DSN)"
-	}
-	return u.Redacted()
 }
