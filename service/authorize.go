@@ -57,8 +57,10 @@ func newAuthorizer(opts Options) (*authorizer, error) {
 // and opens a misuse case naming the licence and the operation, with its
 // case.opened event, also in the same transaction.
 //
-// A request that is not well-formed is EINVALID naming the field, and
-// nothing is stored. Any decision, permit or deny, is a nil error.
+// A retired deployment is refused (ECONFLICT naming its status), read in
+// the same transaction, so that a deployment retired on another replica a
+// moment ago gets no decision here. A request that is not well-formed is
+// EINVALID naming the field, and nothing is stored. Any decision, permit or deny, is a nil error.
 func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *reqsign.Signed, r *oversight.OperationRequest) (*oversight.Decision, error) {
 	if sig == nil || sig.Deployment != d.ID {
 		return nil, fmt.Errorf("authorize: the request's signature by %s is required", d.ID)
@@ -80,12 +82,15 @@ func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *r
 		if err != nil {
 			return err
 		}
+		if f.DeploymentStatus != oversight.DeploymentActive {
+			return retiredDeployment(d.ID, f.DeploymentStatus)
+		}
 		l, pp := f.License, f.Protected
 		dec, err = s.authz.engine.Evaluate(policy.FromLicense(l), r, policy.Facts{
 			Now:                  now,
 			ActivePermits:        f.ActivePermits,
 			ProtectedTarget:      pp != nil,
-			DeploymentRegistered: f.DeploymentStatus == oversight.DeploymentActive && f.LicenseID == l.ID,
+			DeploymentRegistered: true, // checked above, in this transaction
 		})
 		if err != nil {
 			if oversight.ErrorCode(err) == oversight.EINVALID {

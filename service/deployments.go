@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"time"
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/reqsign"
@@ -94,23 +93,24 @@ func (s *Service) Deployments(ctx context.Context, p *oversight.Principal, licen
 	return out, err
 }
 
-// deploymentKeyTTL bounds how long a deployment's key and status are
-// reused from memory; retiring a deployment takes at most this long to
-// bite on the signature check, and the policy check sees it at once.
-const deploymentKeyTTL = 10 * time.Second
-
 type cachedDeployment struct {
-	d       oversight.Deployment
-	key     *reqsign.Key
-	expires time.Time
+	d   oversight.Deployment
+	key *reqsign.Key
 }
 
-// DeploymentKey returns an active deployment and its public key, for
-// verifying the deployment's signed requests. An unknown or retired
-// deployment is EUNAUTHORIZED: it cannot sign for anything.
+// DeploymentKey returns a deployment and its public key, prepared for
+// verifying the deployment's signed requests. An unknown deployment is
+// EUNAUTHORIZED: it cannot sign for anything.
+//
+// What it returns is cached for the life of the process, which is safe
+// because a deployment's id, licence and key never change; its Status is
+// as it was when first read and must not be relied on. Whether the
+// deployment may still act (it may have been retired on another replica a
+// moment ago) is decided by each operation in its own transaction
+// (Authorize, IssueLease, WatchDeployment), so that no replica answers
+// from a stale status.
 func (s *Service) DeploymentKey(ctx context.Context, id string) (*oversight.Deployment, *reqsign.Key, error) {
-	now := s.now()
-	if c, ok := s.deployments.Load(id); ok && now.Before(c.(*cachedDeployment).expires) {
+	if c, ok := s.deployments.Load(id); ok {
 		c := c.(*cachedDeployment)
 		return &c.d, c.key, nil
 	}
@@ -122,9 +122,6 @@ func (s *Service) DeploymentKey(ctx context.Context, id string) (*oversight.Depl
 	if err != nil {
 		return nil, nil, err
 	}
-	if d.Status != oversight.DeploymentActive {
-		return nil, nil, oversight.Errorf(oversight.EUNAUTHORIZED, "deployment %s is %s", id, d.Status)
-	}
 	pub, err := oversight.ParsePublicKey(d.PublicKey)
 	if err != nil {
 		return nil, nil, fmt.Errorf("deployment %s key: %w", id, err)
@@ -133,8 +130,14 @@ func (s *Service) DeploymentKey(ctx context.Context, id string) (*oversight.Depl
 	if err != nil {
 		return nil, nil, fmt.Errorf("deployment %s key: %w", id, err)
 	}
-	s.deployments.Store(id, &cachedDeployment{d: *d, key: key, expires: now.Add(deploymentKeyTTL)})
+	s.deployments.Store(id, &cachedDeployment{d: *d, key: key})
 	return d, key, nil
+}
+
+// retiredDeployment is the refusal of a request by a deployment that is no
+// longer active.
+func retiredDeployment(id string, st oversight.DeploymentStatus) error {
+	return oversight.Conflictf(string(st), "deployment %s is %s; its requests are refused", id, st)
 }
 
 // PruneNonces forgets the digests of signed requests whose time has left

@@ -107,7 +107,7 @@ func (s *Service) issueLease(ctx context.Context, deploymentID string, nonce []b
 			return err
 		}
 		if d.Status != oversight.DeploymentActive {
-			return oversight.Conflictf(string(d.Status), "deployment %s is %s; it gets no lease", d.ID, d.Status)
+			return retiredDeployment(d.ID, d.Status)
 		}
 		l, err := tx.License(d.LicenseID)
 		if err != nil {

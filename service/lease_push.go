@@ -146,7 +146,7 @@ func (s *Service) WatchDeployment(ctx context.Context, deploymentID string, nonc
 			return err
 		}
 		if d.Status != oversight.DeploymentActive {
-			return oversight.Conflictf(string(d.Status), "deployment %s is %s; it has no events", d.ID, d.Status)
+			return retiredDeployment(d.ID, d.Status)
 		}
 		if l, err = tx.License(d.LicenseID); err != nil {
 			return err

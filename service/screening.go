@@ -48,9 +48,6 @@ const (
 	// records are committed in one transaction before their answers are
 	// written.
 	batchChunk = 500
-	// refreshEvery is how often a replica on a shared PostgreSQL database
-	// looks for designations changed by other replicas.
-	refreshEvery = 2 * time.Second
 )
 
 // screener holds the screening index and the key of the query hashes.
@@ -59,20 +56,20 @@ type screener struct {
 	key     []byte
 	maxRows int
 
-	// Replicas sharing a PostgreSQL database each hold an index, and
-	// learn of designations changed by the others by polling the store
-	// for changes after the last log index seen.
-	shared     bool
-	mu         sync.Mutex
-	seen       int64 // highest designations.changed loaded
-	checked    time.Time
-	refreshing atomic.Bool
+	// The index follows the designations table, which any replica on a
+	// shared database, or any other process on the same file, may change.
+	// seen is the highest designations.changed loaded; every screening
+	// reads the table's highest first (one indexed read) and loads what
+	// changed since under mu before it answers, so that no screening is
+	// answered from an index older than the last acknowledged change.
+	mu   sync.Mutex
+	seen atomic.Int64
 }
 
 // newScreener builds the index from every designation in the store, which
 // is what a server does at start, and logs how long it took.
 func newScreener(s *Service, opts Options) (*screener, error) {
-	sc := &screener{ix: screen.NewIndex(), key: opts.ScreeningKey, maxRows: opts.MaxBatchRows, shared: s.store.Dialect() == "postgres"}
+	sc := &screener{ix: screen.NewIndex(), key: opts.ScreeningKey, maxRows: opts.MaxBatchRows}
 	if sc.key == nil {
 		sc.key = make([]byte, 32)
 		rand.Read(sc.key)
@@ -84,21 +81,10 @@ func newScreener(s *Service, opts Options) (*screener, error) {
 		sc.maxRows = DefaultMaxBatchRows
 	}
 	start := time.Now()
-	var ds []oversight.Designation
-	err := s.view(context.Background(), func(tx *store.Tx) (err error) {
-		sc.seen, err = tx.DesignationsChanged(-1, func(d *oversight.Designation) error {
-			ds = append(ds, *d)
-			return nil
-		})
-		return err
-	})
-	if err != nil {
+	sc.seen.Store(-1)
+	if err := s.catchUp(context.Background(), sc); err != nil {
 		return nil, fmt.Errorf("build screening index: %w", err)
 	}
-	if err := sc.ix.PutAll(ds); err != nil {
-		return nil, fmt.Errorf("build screening index: %w", err)
-	}
-	sc.checked = time.Now()
 	st := sc.ix.Stats()
 	s.log.Info("screening index built", "designations", st.Designations, "names", st.Names, "tokens", st.Tokens, "duration", time.Since(start).Round(time.Millisecond))
 	return sc, nil
@@ -119,6 +105,11 @@ func (s *Service) indexAfter(tx *store.Tx) *indexBatch {
 		if len(b.ds) == 0 {
 			return
 		}
+		// Under the lock of catchUp, so that a catch-up that read the
+		// table before this commit cannot put older versions back over
+		// these (one that reads it after loads these again, harmlessly).
+		s.scr.mu.Lock()
+		defer s.scr.mu.Unlock()
 		if err := s.scr.ix.PutAll(b.ds); err != nil {
 			s.log.Error("screening index update", "err", err) // unreachable: every designation has an id
 		}
@@ -126,49 +117,42 @@ func (s *Service) indexAfter(tx *store.Tx) *indexBatch {
 	return b
 }
 
-// refresh loads, in the background, the designations other replicas
-// changed, at most every refreshEvery; screening goes on with the index
-// as it is meanwhile. Only replicas sharing PostgreSQL need it.
-func (s *Service) refreshIndex() {
-	sc := s.scr
-	if !sc.shared {
-		return
+// catchUp loads into the index the designations changed since it last
+// looked, by this replica or any other, before a screening is answered.
+// When nothing changed, which is almost always, it costs one indexed read
+// of the table's highest change. Concurrent screenings that find the index
+// behind wait for one of them to load what changed.
+func (s *Service) catchUp(ctx context.Context, sc *screener) error {
+	var latest int64
+	if err := s.view(ctx, func(tx *store.Tx) (err error) { latest, err = tx.DesignationsVersion(); return err }); err != nil {
+		return fmt.Errorf("screening index: %w", err)
+	}
+	if latest <= sc.seen.Load() {
+		return nil
 	}
 	sc.mu.Lock()
-	due := time.Since(sc.checked) >= refreshEvery
-	if due {
-		sc.checked = time.Now()
+	defer sc.mu.Unlock()
+	after := sc.seen.Load()
+	if latest <= after {
+		return nil // loaded meanwhile
 	}
-	after := sc.seen
-	sc.mu.Unlock()
-	if !due || !sc.refreshing.CompareAndSwap(false, true) {
-		return
-	}
-	go func() {
-		defer sc.refreshing.Store(false)
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		var ds []oversight.Designation
-		var last int64
-		err := s.view(ctx, func(tx *store.Tx) (err error) {
-			last, err = tx.DesignationsChanged(after, func(d *oversight.Designation) error {
-				ds = append(ds, *d)
-				return nil
-			})
-			return err
+	var ds []oversight.Designation
+	var last int64
+	err := s.view(ctx, func(tx *store.Tx) (err error) {
+		last, err = tx.DesignationsChanged(after, func(d *oversight.Designation) error {
+			ds = append(ds, *d)
+			return nil
 		})
-		if err != nil {
-			s.log.Warn("screening index refresh", "err", err)
-			return
-		}
-		if len(ds) > 0 {
-			sc.ix.PutAll(ds)
-			s.log.Debug("screening index refreshed", "designations", len(ds))
-		}
-		sc.mu.Lock()
-		sc.seen = max(sc.seen, last)
-		sc.mu.Unlock()
-	}()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("screening index: %w", err)
+	}
+	if err := sc.ix.PutAll(ds); err != nil {
+		return fmt.Errorf("screening index: %w", err)
+	}
+	sc.seen.Store(last)
+	return nil
 }
 
 // ScreeningIndex returns the stats of the screening index.
@@ -212,7 +196,9 @@ func (s *Service) Screen(ctx context.Context, p *oversight.Principal, r *oversig
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	s.refreshIndex()
+	if err := s.catchUp(ctx, s.scr); err != nil {
+		return nil, err
+	}
 	now := s.clock()
 	matches, err := s.scr.ix.Screen(query(r, now))
 	if err != nil {
@@ -749,7 +735,6 @@ func (s *Service) ScreenBatch(ctx context.Context, p *oversight.Principal, body 
 	if err != nil {
 		return nil, err
 	}
-	s.refreshIndex()
 	sc := &store.Screening{ID: oversight.NewID(oversight.PrefixScreening), Actor: p.Actor(), Kind: "batch", StartedAt: s.clock()}
 	if err := s.update(ctx, func(tx *store.Tx) error { return tx.CreateScreening(sc) }); err != nil {
 		return nil, fmt.Errorf("record screening: %w", err)
@@ -820,6 +805,11 @@ func (s *Service) screenRows(ctx context.Context, sc *store.Screening, rows *Bat
 		}
 		if len(chunk) == 0 && last == nil {
 			return "", nil
+		}
+		// Each chunk is screened against the designations in force when
+		// it is, however long the batch has run.
+		if err := s.catchUp(ctx, s.scr); err != nil {
+			return "store failed", err
 		}
 		now := s.clock()
 		s.screenChunk(chunk, o, now, lines, reqs)

@@ -328,32 +328,3 @@ func FuzzBatchReader(f *testing.F) {
 		}
 	})
 }
-
-// Replicas sharing a PostgreSQL database each keep an index; one learns,
-// within seconds, of the designations another made or lifted.
-func TestScreeningReplicas(t *testing.T) {
-	st := storetest.Open(t, "postgres")
-	w := newScreenWorld(t, st)
-	other, err := service.New(st, service.Options{Logger: slog.New(slog.DiscardHandler)})
-	w.check(err)
-	d := w.designate(w.defense, oversight.DesignationRequest{Name: "Tomasz Aleksander WIERZBICKI", Basis: oversight.BasisMisuse})
-	found := func() bool {
-		res, err := other.Screen(w.ctx, w.consular, &oversight.ScreenRequest{Name: "Tomasz Wierzbicki"})
-		w.check(err)
-		return len(res.Matches) > 0 && res.Matches[0].DesignationID == d.ID
-	}
-	waitFor := func(want bool) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for found() != want {
-			if time.Now().After(deadline) {
-				t.Fatalf("the other replica does not see the change (want found=%v)", want)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	waitFor(true)
-	_, err = w.svc.DelistDesignation(w.ctx, w.foreign, d.ID, &oversight.DelistRequest{Reason: "error of identity"})
-	w.check(err)
-	waitFor(false)
-}

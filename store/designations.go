@@ -193,3 +193,19 @@ func isUniqueViolation(err error) bool {
 	}
 	return strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
+
+// DesignationsVersion returns the highest log index at which a designation
+// changed (-1 when there is none): one read of the designations_by_change
+// index, by which a replica learns whether its screening index is behind.
+// Log indexes are assigned in commit order (the log head's lock serialises
+// every writer), so every change at or below it has committed.
+func (tx *Tx) DesignationsVersion() (int64, error) {
+	var v sql.NullInt64
+	if err := tx.queryRow(`SELECT max(changed) FROM designations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read designations version: %w", err)
+	}
+	if !v.Valid {
+		return -1, nil
+	}
+	return v.Int64, nil
+}

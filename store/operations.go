@@ -151,7 +151,7 @@ func (tx *Tx) DecisionFacts(deploymentID, idHash string, now time.Time) (*Decisi
 	if err != nil {
 		return nil, wrap(err, "read the facts of a decision for %s", deploymentID)
 	}
-	if f.License, err = sharedLicense(f.LicenseID, doc); err != nil {
+	if f.License, err = tx.s.sharedLicense(f.LicenseID, doc); err != nil {
 		return nil, err
 	}
 	if category.Valid {
@@ -177,11 +177,12 @@ func (n *nullInt) Scan(v any) error {
 	return nil
 }
 
-// licenseDocs caches decoded licences by id with the document they were
-// decoded from: a decision reads the document anyway, and comparing it is
-// much cheaper than decoding it again.
-var licenseDocs sync.Map // licence id → *decodedLicense
-
+// decodedLicense is a licence decoded from its document. Store.licenseDocs
+// keeps one per licence id, so that a decision, which reads the document
+// anyway, compares it instead of decoding it again. It is never stale: the
+// document it is checked against is read in the decision's own
+// transaction, so a change committed by any replica is seen by the next
+// decision.
 type decodedLicense struct {
 	doc string
 	l   *oversight.License
@@ -189,15 +190,15 @@ type decodedLicense struct {
 
 // sharedLicense returns the licence doc encodes, decoded once per
 // document.
-func sharedLicense(id, doc string) (*oversight.License, error) {
-	if v, ok := licenseDocs.Load(id); ok && v.(*decodedLicense).doc == doc {
+func (s *Store) sharedLicense(id, doc string) (*oversight.License, error) {
+	if v, ok := s.licenseDocs.Load(id); ok && v.(*decodedLicense).doc == doc {
 		return v.(*decodedLicense).l, nil
 	}
 	var l oversight.License
 	if err := json.Unmarshal([]byte(doc), &l); err != nil {
 		return nil, fmt.Errorf("decode licence %s: %w", id, err)
 	}
-	licenseDocs.Store(id, &decodedLicense{doc: doc, l: &l})
+	s.licenseDocs.Store(id, &decodedLicense{doc: doc, l: &l})
 	return &l, nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -49,6 +50,8 @@ type Store struct {
 	rdb     *sql.DB // reads
 	c       *committer
 	dsn     string
+
+	licenseDocs sync.Map // licence id → *decodedLicense (operations.go)
 }
 
 // dialect holds the few differences between SQLite and PostgreSQL.
