@@ -132,7 +132,7 @@ func defaultPepperFile(keyFile string) string {
 
 // readPepper reads a site pepper file: hex, one line.
 func readPepper(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
+	b, err := keyfile.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

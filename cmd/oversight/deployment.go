@@ -3,12 +3,9 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/client"
@@ -63,7 +60,7 @@ func (c *DeploymentRegisterCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	if err := writeSecretFile(pepperFile, d.SitePepper+"\n"); err != nil {
+	if err := keyfile.Create(pepperFile, []byte(d.SitePepper+"\n")); err != nil {
 		// The registration stands; say what to do with the pepper.
 		fmt.Fprintf(env.Stderr, "oversight: cannot save the site pepper to %s: %v\nSite pepper (save it, mode 0600): %s\n", pepperFile, err, d.SitePepper)
 		return &exitError{code: exitError1}
@@ -73,23 +70,6 @@ func (c *DeploymentRegisterCmd) Run(ctx context.Context, env *Env) error {
 		row(w, "site pepper", "saved to "+pepperFile+" (mode 0600)")
 		row(w, "next", fmt.Sprintf("oversight agent --server %s --deployment %s --key %s -- CMD ARGS…", c.Server, d.ID, c.Key))
 	})
-}
-
-// writeSecretFile creates path with mode 0600 and writes s to it.
-func writeSecretFile(path, s string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(f, s); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 func deploymentTable(w io.Writer, d *oversight.Deployment) {
@@ -134,18 +114,4 @@ func (c *DeploymentListCmd) Run(ctx context.Context, env *Env) error {
 			row(w, d.ID, d.LicenseID, d.Status, d.Label)
 		}
 	})
-}
-
-// loadOrCreateLeaseKey reads the lease signing key, lease.pem in the keys
-// directory, creating it on first use.
-func loadOrCreateLeaseKey(dir string) (ed25519.PrivateKey, error) {
-	path := filepath.Join(dir, "lease.pem")
-	k, err := keyfile.Read(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		k, err = keyfile.Generate(path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("lease key: %w", err)
-	}
-	return k, nil
 }

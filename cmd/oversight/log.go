@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +18,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/oversight-dev/oversight/client"
+	"github.com/oversight-dev/oversight/keydir"
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/tlog"
 )
@@ -107,12 +108,11 @@ func (c *LogKeyCmd) Run(ctx context.Context, env *Env) error {
 	var vkey string
 	switch {
 	case c.Keys != "":
-		b, err := os.ReadFile(filepath.Join(c.Keys, logKeyFile))
-		if err != nil {
+		var err error
+		if vkey, err = keydir.VerifierKey(c.Keys); errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("log key: %w (the server creates it at its first start)", err)
-		}
-		if vkey, err = tlog.VerifierKey(strings.TrimSpace(string(b))); err != nil {
-			return fmt.Errorf("%s: %w", filepath.Join(c.Keys, logKeyFile), err)
+		} else if err != nil {
+			return fmt.Errorf("log key: %w", err)
 		}
 	case c.DB != "":
 		if !store.IsPostgres(c.DB) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/httpapi"
+	"github.com/oversight-dev/oversight/keydir"
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/tlog"
@@ -46,7 +47,7 @@ func newLogServer(t *testing.T) *logServer {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.DiscardHandler)
-	if ls.vkey, err = startLog(ctx, st, ls.keys, "", logger); err != nil {
+	if ls.vkey, err = startServeLog(ctx, st, ls.keys); err != nil {
 		st.Close()
 		t.Fatal(err)
 	}
@@ -192,7 +193,7 @@ func TestLogTamperedTileIsRefusedAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	_, err = startLog(ctx, st, ls.keys, "", slog.New(slog.DiscardHandler))
+	_, err = startServeLog(ctx, st, ls.keys)
 	if err == nil || !strings.Contains(err.Error(), "the database was replaced or rewritten; refusing to sign a fork") {
 		t.Fatalf("start after tampering with a tile: %v", err)
 	}
@@ -246,13 +247,13 @@ func TestLogConsistencyAfterThousandsOfAppends(t *testing.T) {
 // refused with a message that says so.
 func TestLogKeysDirectory(t *testing.T) {
 	ls := newLogServer(t)
-	fi, err := os.Stat(filepath.Join(ls.keys, logKeyFile))
+	fi, err := os.Stat(filepath.Join(ls.keys, keydir.LogKeyFile))
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("log.key: %v, %v; want mode 0600", fi, err)
 	}
 	ls.appendEvents(20)
 	sc := ls.waitCheckpoint()
-	if got := mustRead(t, filepath.Join(ls.keys, logCheckpointFile)); !bytes.Equal(got, sc.Note) {
+	if got := mustRead(t, filepath.Join(ls.keys, keydir.CheckpointFile)); !bytes.Equal(got, sc.Note) {
 		t.Fatalf("log.checkpoint is not the checkpoint served:\n%s\n%s", got, sc.Note)
 	}
 	code, out, _ := ls.oversight("log", "key", "--keys", ls.keys)
@@ -260,7 +261,6 @@ func TestLogKeysDirectory(t *testing.T) {
 		t.Fatalf("log key --keys: %q, want %q", out, ls.vkey)
 	}
 	ctx := context.Background()
-	logger := slog.New(slog.DiscardHandler)
 
 	// Another database under this key: refused.
 	other, err := store.Open(ctx, filepath.Join(t.TempDir(), "other.db"), store.Options{})
@@ -268,23 +268,24 @@ func TestLogKeysDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	_, err = startLog(ctx, other, ls.keys, "", logger)
+	_, err = startServeLog(ctx, other, ls.keys)
 	if err == nil || !strings.Contains(err.Error(), "the database holds 0 leaves: it was truncated or replaced; refusing to sign a fork") {
 		t.Fatalf("start on another database: %v", err)
 	}
-	// Another origin for the same key: refused.
-	if _, err := loadOrCreateLogKey(ls.keys, "other.example/log", logger); err == nil || !strings.Contains(err.Error(), "cannot change") {
-		t.Fatalf("origin change: %v", err)
-	}
-	// A new keys directory names the origin of a new log.
-	dir := t.TempDir()
-	skey, err := loadOrCreateLogKey(dir, "registry.example/oversight-log", logger)
+}
+
+// startServeLog starts st's log with the key in the keys directory at
+// dir, as serve does.
+func startServeLog(ctx context.Context, st *store.Store, dir string) (string, error) {
+	d, err := keydir.Open(dir)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	if vkey, _ := tlog.VerifierKey(skey); !strings.HasPrefix(vkey, "registry.example/oversight-log+") {
-		t.Fatalf("verifier key %s", vkey)
+	k, err := d.Load(keydir.Options{DefaultLogOrigin: store.DefaultLogOrigin})
+	if err != nil {
+		return "", err
 	}
+	return startLog(ctx, st, d, k.LogKey, slog.New(slog.DiscardHandler))
 }
 
 func mustRead(t *testing.T, path string) []byte {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/httpapi"
+	"github.com/oversight-dev/oversight/keydir"
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store"
 )
@@ -89,17 +90,12 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	pepper, err := loadOrCreateSecret(keys, "site-pepper", 32)
-	if err != nil {
-		return fmt.Errorf("site pepper: %w", err)
-	}
-	leaseKey, err := loadOrCreateLeaseKey(keys)
+	secrets, err := keys.Load(keydir.Options{LogOrigin: c.LogOrigin, DefaultLogOrigin: store.DefaultLogOrigin})
 	if err != nil {
 		return err
 	}
-	screeningKey, err := loadOrCreateSecret(keys, "screening-key", 32) // keys the hashes of screened names
-	if err != nil {
-		return fmt.Errorf("screening key: %w", err)
+	for _, f := range secrets.Created {
+		logger.Info("keys directory: created a secret", "file", f)
 	}
 
 	st, err := store.Open(ctx, dsn, store.Options{})
@@ -107,12 +103,12 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		return err
 	}
 	defer st.Close()
-	logKey, err := startLog(ctx, st, keys, c.LogOrigin, logger)
+	logKey, err := startLog(ctx, st, keys, secrets.LogKey, logger)
 	if err != nil {
 		return err
 	}
-	svc, err := service.New(st, service.Options{Logger: logger, Templates: templates, SitePepper: pepper,
-		LeaseKey: leaseKey, LeaseTTL: c.LeaseTTL, ScreeningKey: screeningKey, PermitLifetime: c.PermitLifetime})
+	svc, err := service.New(st, service.Options{Logger: logger, Templates: templates, SitePepper: secrets.SitePepper,
+		LeaseKey: secrets.LeaseKey, LeaseTTL: c.LeaseTTL, ScreeningKey: secrets.ScreeningKey, PermitLifetime: c.PermitLifetime})
 	if err != nil {
 		return err
 	}
