@@ -98,6 +98,14 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(dsn), 0o750); err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
 		}
+		// Create the file ourselves, mode 0600: SQLite would make it 0644
+		// less the umask, readable by every user of the machine, and its
+		// -wal and -shm files take the database's mode.
+		f, err := os.OpenFile(dsn, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+		}
+		f.Close()
 		// synchronous(NORMAL): COMMIT writes the WAL but does not fsync
 		// it; the committer fsyncs the WAL itself, once for every batch
 		// that committed meanwhile, before any of their callers hears

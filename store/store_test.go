@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"testing"
@@ -234,6 +236,29 @@ func TestRedactDSN(t *testing.T) {
 	} {
 		if got := store.RedactDSN(in); got != want {
 			t.Errorf("RedactDSN(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A new SQLite database and its WAL are readable by their owner alone:
+// they hold personal data and token hashes.
+func TestSQLiteFilesPrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data", "o.db")
+	s, err := store.Open(context.Background(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Update(context.Background(), func(tx *store.Tx) error { return tx.CreateVendor(newVendor("Mode Test")) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", filepath.Base(f), fi.Mode().Perm())
 		}
 	}
 }
