@@ -8,7 +8,10 @@
 // SIGKILL after a grace period) when the regulator pushes a shutdown, when
 // a renewal is refused because the licence is no longer active, and when
 // the lease expires without renewal, whatever the reason, the regulator
-// being unreachable included: it fails closed. While it has no lease it
+// being unreachable included: it fails closed. Stopping the tool stops
+// every process it started, wherever it went: the agent holds them in a
+// cgroup of the tool's own, or as a child subreaper, or (outside Linux) in
+// the tool's process group. While it has no lease it
 // keeps asking, and it starts the tool again when a lease comes (after a
 // reinstatement). A revoked or expired licence is final: the agent stops
 // the tool and returns ErrLicenseEnded.
@@ -106,6 +109,7 @@ type Agent struct {
 	held    *lease.Lease
 	expires time.Time // local deadline of held
 	cmdPID  int
+	contain string // how the command's processes are held (Contain…)
 }
 
 // New checks cfg and returns an agent.
@@ -203,10 +207,10 @@ func (a *Agent) setLease(l *lease.Lease, expires time.Time) {
 	a.held, a.expires = l, expires
 }
 
-func (a *Agent) setPID(pid int) {
+func (a *Agent) setPID(pid int, containment string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.cmdPID = pid
+	a.cmdPID, a.contain = pid, containment
 }
 
 // leaseResult is the outcome of one renewal.
@@ -291,7 +295,7 @@ func (l *loop) run(ctx context.Context) error {
 			status := l.cmd.exited(err)
 			stopped := l.cmd.stopping
 			l.cmd, l.cmdExits = nil, nil
-			l.a.setPID(0)
+			l.a.setPID(0, "")
 			if !stopped {
 				l.a.log.Warn("command ended on its own; the agent ends with it", "status", status)
 				return &ExitError{Code: exitCode(err), Status: status}
@@ -430,7 +434,7 @@ func (l *loop) start() {
 		return
 	}
 	l.cmd, l.cmdExits = cmd, cmd.done
-	l.a.setPID(cmd.pid())
+	l.a.setPID(cmd.pid(), cmd.containment())
 }
 
 // waitCommand waits for a stopping command to exit.
@@ -571,6 +575,9 @@ type stat struct {
 	PolicyVersion int        `json:"policy_version,omitempty"`
 	LeaseExpires  *time.Time `json:"lease_expires_at,omitempty"`
 	CommandPID    int        `json:"command_pid,omitempty"`
+	// Containment is how the command's processes are held: cgroup,
+	// subreaper or process_group (see docs/vendors.md).
+	Containment string `json:"containment,omitempty"`
 }
 
 func (a *Agent) status() stat {
@@ -581,7 +588,7 @@ func (a *Agent) status() stat {
 		s.LeaseExpires = &exp
 	}
 	a.mu.Lock()
-	s.CommandPID = a.cmdPID
+	s.CommandPID, s.Containment = a.cmdPID, a.contain
 	a.mu.Unlock()
 	return s
 }

@@ -20,6 +20,7 @@ func startCommand(argv, env []string, log *slog.Logger) (*command, error) {
 }
 
 func (c *command) pid() int                             { return 0 }
+func (c *command) containment() string                  { return "" }
 func (c *command) stop(why string, grace time.Duration) {}
 func (c *command) exited(err error) string              { return "" }
 func exitCode(err error) int                            { return 1 }
