@@ -32,7 +32,7 @@ import (
 // signed declaration, an active export licence with a deployment, and a
 // second active licence of another agency with a deployment of its own.
 type useWorld struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	svc      *service.Service
 	st       *store.Store
@@ -62,7 +62,7 @@ type useOptions struct {
 	permitLifetime time.Duration
 }
 
-func newUseWorld(t *testing.T, st *store.Store, o useOptions) *useWorld {
+func newUseWorld(t testing.TB, st *store.Store, o useOptions) *useWorld {
 	t.Helper()
 	if o.maxActive == 0 {
 		o.maxActive = 10
