@@ -143,3 +143,40 @@ func (d OperationDecided) AppendCanonicalJSON(b []byte) []byte {
 	}
 	return o.end()
 }
+
+// AppendCanonicalJSON appends the canonical JSON of c, the private part of
+// an operation that its commitment covers: the same bytes as
+// canonicalising json.Marshal(c).
+func (c OperationCommitted) AppendCanonicalJSON(b []byte) []byte {
+	o := newCanonicalObject(b)
+	o.str("case_ref", c.CaseRef)
+	o.strs("grounds", c.Grounds)
+	o.str("justification", c.Justification)
+	o.name("legal_basis")
+	lb := c.LegalBasis
+	l := newCanonicalObject(o.b)
+	if lb.Act != "" {
+		l.str("act", lb.Act)
+	}
+	l.str("category", string(lb.Category))
+	if len(lb.Conduct) > 0 {
+		l.strs("conduct", lb.Conduct)
+	}
+	if lb.MaxSentenceYears != nil {
+		l.int("max_sentence_years", int64(*lb.MaxSentenceYears))
+	}
+	if lb.Offense != "" {
+		l.str("offense", lb.Offense)
+	}
+	if lb.Statute != "" {
+		l.str("statute", lb.Statute)
+	}
+	o.b = l.end()
+	o.name("target")
+	t := newCanonicalObject(o.b)
+	t.str("country_code", c.Target.CountryCode)
+	t.str("id_hash", c.Target.IDHash)
+	o.b = t.end()
+	o.str("warrant_ref", c.WarrantRef)
+	return o.end()
+}

@@ -1,7 +1,11 @@
 package oversight
 
 import (
+	"bytes"
+	_ "embed"
+	"encoding/csv"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -124,5 +128,32 @@ func checkCallingCodes(p *Problems, field string, codes []string) {
 		if !ValidCallingCode(c) {
 			p.Add(fmt.Sprintf("%s[%d]", field, i), "must be + and 1 to 4 digits with no leading 0, such as +44")
 		}
+	}
+}
+
+//go:embed data/countries.csv
+var countriesCSV []byte
+
+// Countries returns the ISO 3166-1 reference list shipped with the
+// program (code, English name, calling code), every country unassessed:
+// what a new store is seeded with, and what the agent resolves calling
+// codes with.
+func Countries() ([]Country, error) {
+	r := csv.NewReader(bytes.NewReader(countriesCSV))
+	r.Comment = '#'
+	r.FieldsPerRecord = 3
+	var out []Country
+	for line := 0; ; line++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("countries.csv: %w", err)
+		}
+		if line == 0 {
+			continue // header
+		}
+		out = append(out, Country{ISO2: rec[0], Name: rec[1], CallingCode: rec[2], Tier: TierUnassessed})
 	}
 }

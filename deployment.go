@@ -53,3 +53,14 @@ type RegisteredDeployment struct {
 	Deployment
 	SitePepper string `json:"site_pepper"` // hex
 }
+
+// SignedRequest is what the signature of a deployment's request
+// established (package reqsign checks it): the deployment that signed,
+// the time it signed at, and a digest identifying this exact request (the
+// SHA-256 of its signature), so that a second request with the same
+// digest is refused as a replay.
+type SignedRequest struct {
+	Deployment string
+	Time       time.Time
+	Digest     [32]byte
+}

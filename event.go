@@ -45,3 +45,24 @@ const (
 	EventScreeningPerformed   = "screening.performed"
 	EventLeaseIssued          = "lease.issued"
 )
+
+// LogEntry is one leaf of the audit log as served at
+// /v1/log/entries/{index}: Entry holds the exact leaf bytes, the event's
+// canonical JSON, which is what clients hash (RFC 6962) to check an
+// inclusion proof; Event is the same JSON, for reading, absent if the
+// stored bytes are not JSON at all. A client that has proved Entry
+// (client.ProveEntry) sets Event to the proved bytes.
+type LogEntry struct {
+	Index int64           `json:"index"`
+	Entry []byte          `json:"entry"` // base64 in JSON
+	Event json.RawMessage `json:"event,omitempty"`
+}
+
+// NewLogEntry returns the entry at index whose leaf bytes are entry.
+func NewLogEntry(index int64, entry []byte) LogEntry {
+	e := LogEntry{Index: index, Entry: entry}
+	if json.Valid(entry) {
+		e.Event = entry
+	}
+	return e
+}

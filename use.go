@@ -1,6 +1,11 @@
 package oversight
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
 
 // OperationRecord is a decided operation request as the regulator keeps it
 // (GET /v1/operations): the request, the decision and what it was decided
@@ -56,6 +61,21 @@ type OperationCommitted struct {
 func (o *OperationRecord) Committed() OperationCommitted {
 	return OperationCommitted{Target: o.Target, LegalBasis: o.LegalBasis, Grounds: o.Grounds,
 		CaseRef: o.CaseRef, WarrantRef: o.WarrantRef, Justification: o.Justification}
+}
+
+// OperationCommitment computes the commitment of an operation record to
+// its private part: hex SHA-256 of the 16 bytes of its salt followed by
+// the RFC 8785 canonical JSON of o.Committed(). An auditor given the
+// record recomputes it and compares it with the operation.decided event.
+func OperationCommitment(o *OperationRecord) (string, error) {
+	salt, err := hex.DecodeString(o.Salt)
+	if err != nil || len(salt) != 16 {
+		return "", fmt.Errorf("operation %s: the salt is not 16 bytes of hex", o.ID)
+	}
+	h := sha256.New()
+	h.Write(salt)
+	h.Write(o.Committed().AppendCanonicalJSON(make([]byte, 0, 512)))
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // OperationDecided is the payload of the operation.decided event: what

@@ -13,17 +13,11 @@ import (
 // Deployments ask for decisions with Deployment.Authorize; what follows is
 // for officials and the parties of a licence.
 
-// OperationFilter selects operations; empty fields match everything.
-type OperationFilter struct {
-	LicenseID, DeploymentID string
-	Decision                oversight.Verdict
-}
-
 // Operations lists decided operations, newest first. A vendor or an end
 // user must name the licence.
-func (c *Client) Operations(ctx context.Context, f OperationFilter, o ListOptions) (*oversight.List[oversight.OperationRecord], error) {
+func (c *Client) Operations(ctx context.Context, f oversight.OperationFilter, o oversight.Page) (*oversight.List[oversight.OperationRecord], error) {
 	var out oversight.List[oversight.OperationRecord]
-	q := query(append([]string{"license", f.LicenseID, "deployment", f.DeploymentID, "decision", string(f.Decision)}, o.pairs()...)...)
+	q := query(append([]string{"license", f.LicenseID, "deployment", f.DeploymentID, "decision", string(f.Decision)}, pagePairs(o)...)...)
 	return &out, c.Do(ctx, "GET", "/v1/operations"+q, nil, &out)
 }
 
@@ -56,13 +50,6 @@ func (c *Client) ImportProtected(ctx context.Context, category oversight.Protect
 	return &out, nil
 }
 
-// CaseFilter selects misuse cases; empty fields match everything.
-type CaseFilter struct {
-	LicenseID string
-	Status    oversight.CaseStatus
-	Source    oversight.CaseSource
-}
-
 // OpenCase opens a misuse case from a forensic report or a complaint.
 func (c *Client) OpenCase(ctx context.Context, r *oversight.CaseRequest) (*oversight.Case, error) {
 	var out oversight.Case
@@ -76,9 +63,9 @@ func (c *Client) Case(ctx context.Context, id string) (*oversight.Case, error) {
 }
 
 // Cases lists misuse cases, newest first.
-func (c *Client) Cases(ctx context.Context, f CaseFilter, o ListOptions) (*oversight.List[oversight.Case], error) {
+func (c *Client) Cases(ctx context.Context, f oversight.CaseFilter, o oversight.Page) (*oversight.List[oversight.Case], error) {
 	var out oversight.List[oversight.Case]
-	q := query(append([]string{"license", f.LicenseID, "status", string(f.Status), "source", string(f.Source)}, o.pairs()...)...)
+	q := query(append([]string{"license", f.LicenseID, "status", string(f.Status), "source", string(f.Source)}, pagePairs(o)...)...)
 	return &out, c.Do(ctx, "GET", "/v1/cases"+q, nil, &out)
 }
 

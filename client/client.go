@@ -149,13 +149,8 @@ func query(kv ...string) string {
 	return "?" + v.Encode()
 }
 
-// ListOptions pages through a listing.
-type ListOptions struct {
-	Limit int
-	After string
-}
-
-func (o ListOptions) pairs() []string {
+// pagePairs returns the query parameters of a page.
+func pagePairs(o oversight.Page) []string {
 	l := ""
 	if o.Limit > 0 {
 		l = fmt.Sprint(o.Limit)

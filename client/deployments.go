@@ -20,7 +20,7 @@ func (c *Client) Deployment(ctx context.Context, id string) (*oversight.Deployme
 }
 
 // Deployments lists the deployments of a licence.
-func (c *Client) Deployments(ctx context.Context, licenseID string, o ListOptions) (*oversight.List[oversight.Deployment], error) {
+func (c *Client) Deployments(ctx context.Context, licenseID string, o oversight.Page) (*oversight.List[oversight.Deployment], error) {
 	var out oversight.List[oversight.Deployment]
-	return &out, c.Do(ctx, "GET", "/v1/deployments"+query(append([]string{"license", licenseID}, o.pairs()...)...), nil, &out)
+	return &out, c.Do(ctx, "GET", "/v1/deployments"+query(append([]string{"license", licenseID}, pagePairs(o)...)...), nil, &out)
 }

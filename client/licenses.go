@@ -7,13 +7,6 @@ import (
 	"github.com/oversight-dev/oversight"
 )
 
-// LicenseFilter selects licences; empty fields match everything.
-type LicenseFilter struct {
-	VendorID, EndUserID, ProductID string
-	Status                         oversight.LicenseStatus
-	Kind                           oversight.LicenseKind
-}
-
 // ApplyLicense files a licence application.
 func (c *Client) ApplyLicense(ctx context.Context, a *oversight.LicenseApplication) (*oversight.License, error) {
 	var out oversight.License
@@ -33,10 +26,10 @@ func (c *Client) License(ctx context.Context, id string) (*oversight.LicenseView
 }
 
 // Licenses lists licences matching f.
-func (c *Client) Licenses(ctx context.Context, f LicenseFilter, o ListOptions) (*oversight.List[oversight.License], error) {
+func (c *Client) Licenses(ctx context.Context, f oversight.LicenseFilter, o oversight.Page) (*oversight.List[oversight.License], error) {
 	var out oversight.List[oversight.License]
 	q := query(append([]string{"vendor_id", f.VendorID, "end_user_id", f.EndUserID, "product_id", f.ProductID,
-		"status", string(f.Status), "kind", string(f.Kind)}, o.pairs()...)...)
+		"status", string(f.Status), "kind", string(f.Kind)}, pagePairs(o)...)...)
 	return &out, c.Do(ctx, "GET", "/v1/licenses"+q, nil, &out)
 }
 
@@ -59,7 +52,7 @@ func (c *Client) Action(ctx context.Context, id string) (*oversight.Action, erro
 }
 
 // Actions lists the actions on a licence.
-func (c *Client) Actions(ctx context.Context, licenseID string, o ListOptions) (*oversight.List[oversight.Action], error) {
+func (c *Client) Actions(ctx context.Context, licenseID string, o oversight.Page) (*oversight.List[oversight.Action], error) {
 	var out oversight.List[oversight.Action]
-	return &out, c.Do(ctx, "GET", "/v1/licenses/"+url.PathEscape(licenseID)+"/actions"+query(o.pairs()...), nil, &out)
+	return &out, c.Do(ctx, "GET", "/v1/licenses/"+url.PathEscape(licenseID)+"/actions"+query(pagePairs(o)...), nil, &out)
 }

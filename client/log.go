@@ -12,16 +12,6 @@ import (
 	"github.com/oversight-dev/oversight/tlog"
 )
 
-// LogEntry is one leaf of the audit log, as GET /v1/log/entries/{index}
-// serves it. Entry is the exact leaf: the event's canonical JSON, the bytes
-// an inclusion proof covers. Event is the server's copy of the same JSON,
-// for display; ProveEntry replaces it with Entry once Entry is proved.
-type LogEntry struct {
-	Index int64           `json:"index"`
-	Entry []byte          `json:"entry"`
-	Event json.RawMessage `json:"event,omitempty"`
-}
-
 // LogCheckpoint returns the latest checkpoint note, unverified: check it
 // with tlog.VerifyCheckpoint, or use VerifiedCheckpoint.
 func (c *Client) LogCheckpoint(ctx context.Context) ([]byte, error) {
@@ -44,8 +34,8 @@ func (c *Client) LogKey(ctx context.Context) (string, error) {
 }
 
 // LogEntry returns the entry at index, unverified.
-func (c *Client) LogEntry(ctx context.Context, index int64) (*LogEntry, error) {
-	var e LogEntry
+func (c *Client) LogEntry(ctx context.Context, index int64) (*oversight.LogEntry, error) {
+	var e oversight.LogEntry
 	if err := c.Do(ctx, "GET", "/v1/log/entries/"+strconv.FormatInt(index, 10), nil, &e); err != nil {
 		return nil, err
 	}
@@ -55,12 +45,9 @@ func (c *Client) LogEntry(ctx context.Context, index int64) (*LogEntry, error) {
 // LogEntries returns one page of the entries about subject (the id of a
 // licence, action, vendor…), in log order, and the cursor of the next page
 // ("" on the last one).
-func (c *Client) LogEntries(ctx context.Context, subject string, opts ListOptions) ([]LogEntry, string, error) {
-	var page struct {
-		Items []LogEntry `json:"items"`
-		Next  string     `json:"next"`
-	}
-	if err := c.Do(ctx, "GET", "/v1/log/entries"+query(append([]string{"subject", subject}, opts.pairs()...)...), nil, &page); err != nil {
+func (c *Client) LogEntries(ctx context.Context, subject string, opts oversight.Page) ([]oversight.LogEntry, string, error) {
+	var page oversight.List[oversight.LogEntry]
+	if err := c.Do(ctx, "GET", "/v1/log/entries"+query(append([]string{"subject", subject}, pagePairs(opts)...)...), nil, &page); err != nil {
 		return nil, "", err
 	}
 	return page.Items, page.Next, nil
@@ -116,7 +103,7 @@ func (c *Client) VerifiedCheckpoint(ctx context.Context, vkey string) (tlog.Chec
 // of the verified checkpoint cp, and checks both: the entry's leaf hash
 // must lead to cp's root, and the event in it must carry index as its own.
 // The entry returned is proved; its Event is the proved bytes.
-func (c *Client) ProveEntry(ctx context.Context, cp tlog.Checkpoint, index int64) (*LogEntry, error) {
+func (c *Client) ProveEntry(ctx context.Context, cp tlog.Checkpoint, index int64) (*oversight.LogEntry, error) {
 	if index < 0 || index >= cp.Size {
 		return nil, fmt.Errorf("entry %d is not in the checkpoint's tree of size %d", index, cp.Size)
 	}

@@ -20,9 +20,9 @@ func (c *Client) Vendor(ctx context.Context, id string) (*oversight.Vendor, erro
 }
 
 // Vendors lists vendors.
-func (c *Client) Vendors(ctx context.Context, o ListOptions) (*oversight.List[oversight.Vendor], error) {
+func (c *Client) Vendors(ctx context.Context, o oversight.Page) (*oversight.List[oversight.Vendor], error) {
 	var out oversight.List[oversight.Vendor]
-	return &out, c.Do(ctx, "GET", "/v1/vendors"+query(o.pairs()...), nil, &out)
+	return &out, c.Do(ctx, "GET", "/v1/vendors"+query(pagePairs(o)...), nil, &out)
 }
 
 // CreateProduct registers a product.
@@ -38,9 +38,9 @@ func (c *Client) Product(ctx context.Context, id string) (*oversight.Product, er
 }
 
 // Products lists products, of one vendor if vendorID is set.
-func (c *Client) Products(ctx context.Context, vendorID string, o ListOptions) (*oversight.List[oversight.Product], error) {
+func (c *Client) Products(ctx context.Context, vendorID string, o oversight.Page) (*oversight.List[oversight.Product], error) {
 	var out oversight.List[oversight.Product]
-	return &out, c.Do(ctx, "GET", "/v1/products"+query(append([]string{"vendor_id", vendorID}, o.pairs()...)...), nil, &out)
+	return &out, c.Do(ctx, "GET", "/v1/products"+query(append([]string{"vendor_id", vendorID}, pagePairs(o)...)...), nil, &out)
 }
 
 // SubmitReview submits a development-stage review of a product.
@@ -50,9 +50,9 @@ func (c *Client) SubmitReview(ctx context.Context, productID string, s *oversigh
 }
 
 // Reviews lists a product's reviews.
-func (c *Client) Reviews(ctx context.Context, productID string, o ListOptions) (*oversight.List[oversight.Review], error) {
+func (c *Client) Reviews(ctx context.Context, productID string, o oversight.Page) (*oversight.List[oversight.Review], error) {
 	var out oversight.List[oversight.Review]
-	return &out, c.Do(ctx, "GET", "/v1/products/"+url.PathEscape(productID)+"/reviews"+query(o.pairs()...), nil, &out)
+	return &out, c.Do(ctx, "GET", "/v1/products/"+url.PathEscape(productID)+"/reviews"+query(pagePairs(o)...), nil, &out)
 }
 
 // Review returns a review.
@@ -92,9 +92,9 @@ func (c *Client) EndUser(ctx context.Context, id string) (*oversight.EndUser, er
 }
 
 // EndUsers lists end users, of one country if set.
-func (c *Client) EndUsers(ctx context.Context, country string, o ListOptions) (*oversight.List[oversight.EndUser], error) {
+func (c *Client) EndUsers(ctx context.Context, country string, o oversight.Page) (*oversight.List[oversight.EndUser], error) {
 	var out oversight.List[oversight.EndUser]
-	return &out, c.Do(ctx, "GET", "/v1/end-users"+query(append([]string{"country", country}, o.pairs()...)...), nil, &out)
+	return &out, c.Do(ctx, "GET", "/v1/end-users"+query(append([]string{"country", country}, pagePairs(o)...)...), nil, &out)
 }
 
 // Templates lists the declaration templates.
@@ -124,9 +124,9 @@ func (c *Client) Declaration(ctx context.Context, id string) (*oversight.Declara
 }
 
 // Declarations lists declarations, of one end user if set.
-func (c *Client) Declarations(ctx context.Context, endUserID string, o ListOptions) (*oversight.List[oversight.Declaration], error) {
+func (c *Client) Declarations(ctx context.Context, endUserID string, o oversight.Page) (*oversight.List[oversight.Declaration], error) {
 	var out oversight.List[oversight.Declaration]
-	return &out, c.Do(ctx, "GET", "/v1/declarations"+query(append([]string{"end_user_id", endUserID}, o.pairs()...)...), nil, &out)
+	return &out, c.Do(ctx, "GET", "/v1/declarations"+query(append([]string{"end_user_id", endUserID}, pagePairs(o)...)...), nil, &out)
 }
 
 type bytesBuffer struct{ b []byte }

@@ -11,7 +11,6 @@ import (
 	"strconv"
 
 	"github.com/oversight-dev/oversight"
-	"github.com/oversight-dev/oversight/screen"
 )
 
 // CreateDesignation designates a person.
@@ -26,19 +25,10 @@ func (c *Client) Designation(ctx context.Context, id string) (*oversight.Designa
 	return &out, c.Do(ctx, "GET", "/v1/designations/"+url.PathEscape(id), nil, &out)
 }
 
-// DesignationFilter selects designations; empty fields match everything.
-type DesignationFilter struct {
-	Basis     string
-	CaseID    string
-	RelatedTo string
-	Source    string
-	Status    string // active or delisted
-}
-
 // Designations lists designations, newest first.
-func (c *Client) Designations(ctx context.Context, f DesignationFilter, o ListOptions) (*oversight.List[oversight.Designation], error) {
+func (c *Client) Designations(ctx context.Context, f oversight.DesignationFilter, o oversight.Page) (*oversight.List[oversight.Designation], error) {
 	var out oversight.List[oversight.Designation]
-	q := query(append([]string{"basis", f.Basis, "case", f.CaseID, "related_to", f.RelatedTo, "source", f.Source, "status", f.Status}, o.pairs()...)...)
+	q := query(append([]string{"basis", string(f.Basis), "case", f.CaseID, "related_to", f.RelatedTo, "source", f.Source, "status", f.Status}, pagePairs(o)...)...)
 	return &out, c.Do(ctx, "GET", "/v1/designations"+q, nil, &out)
 }
 
@@ -64,32 +54,10 @@ func (c *Client) DesignateFromCase(ctx context.Context, caseID string, r *oversi
 	return &out, c.Do(ctx, "POST", "/v1/cases/"+url.PathEscape(caseID)+"/designations", r, &out)
 }
 
-// ScreenResult is the answer to POST /v1/screen.
-type ScreenResult struct {
-	Matches     []screen.Match `json:"matches"`
-	ScreeningID string         `json:"screening_id,omitempty"`
-	LogIndex    *int64         `json:"log_index,omitempty"`
-}
-
 // Screen screens one name.
-func (c *Client) Screen(ctx context.Context, r *oversight.ScreenRequest) (*ScreenResult, error) {
-	var out ScreenResult
+func (c *Client) Screen(ctx context.Context, r *oversight.ScreenRequest) (*oversight.ScreenResult, error) {
+	var out oversight.ScreenResult
 	return &out, c.Do(ctx, "POST", "/v1/screen", r, &out)
-}
-
-// BatchOptions apply to every row of a batch.
-type BatchOptions struct {
-	Limit           int
-	MinScore        float64
-	IncludeDelisted bool
-}
-
-// BatchLine is one line of a batch's answer.
-type BatchLine struct {
-	Row     int            `json:"row"`
-	Name    string         `json:"name,omitempty"`
-	Matches []screen.Match `json:"matches,omitzero"`
-	Error   string         `json:"error,omitempty"`
 }
 
 // Batch content types.
@@ -103,7 +71,7 @@ const (
 // decoded and as the server wrote it, while the batch is still being sent.
 // It returns the screening's id. The request has no overall timeout (a
 // batch of 100,000 rows takes a while); ctx bounds it.
-func (c *Client) ScreenBatch(ctx context.Context, body io.Reader, contentType string, o BatchOptions, line func(l *BatchLine, raw []byte) error) (string, error) {
+func (c *Client) ScreenBatch(ctx context.Context, body io.Reader, contentType string, o oversight.BatchOptions, line func(l *oversight.BatchLine, raw []byte) error) (string, error) {
 	q := url.Values{}
 	if o.Limit > 0 {
 		q.Set("limit", strconv.Itoa(o.Limit))
@@ -130,7 +98,7 @@ func (c *Client) ScreenBatch(ctx context.Context, body io.Reader, contentType st
 	for {
 		raw, err := br.ReadBytes('\n')
 		if len(bytes.TrimSpace(raw)) > 0 {
-			var l BatchLine
+			var l oversight.BatchLine
 			if jerr := json.Unmarshal(raw, &l); jerr != nil {
 				return id, fmt.Errorf("screen batch: answer line: %w", jerr)
 			}

@@ -5,8 +5,6 @@ import (
 	"strings"
 
 	"github.com/oversight-dev/oversight"
-	"github.com/oversight-dev/oversight/reqsign"
-	"github.com/oversight-dev/oversight/store"
 )
 
 // routesAuthorize registers per-use authorisation and the record of
@@ -16,7 +14,7 @@ func (s *Server) routesAuthorize() {
 	// proves which deployment asks; a request it already sent is refused
 	// with 401, like a stale one: either way the deployment must sign a
 	// new request.
-	s.handleSigned("POST", "/v1/authorize", func(w http.ResponseWriter, r *http.Request, d *oversight.Deployment, sig *reqsign.Signed, body []byte) error {
+	s.handleSigned("POST", "/v1/authorize", func(w http.ResponseWriter, r *http.Request, d *oversight.Deployment, sig *oversight.SignedRequest, body []byte) error {
 		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 			return &oversight.Error{Code: oversight.EINVALID, Message: "invalid request", Fields: []oversight.FieldError{{
 				Field: "Content-Type", Message: "must be application/json"}}}
@@ -38,7 +36,7 @@ func (s *Server) routesAuthorize() {
 			return err
 		}
 		q := r.URL.Query()
-		f := store.OperationFilter{LicenseID: q.Get("license"), DeploymentID: q.Get("deployment"), Decision: oversight.Verdict(q.Get("decision"))}
+		f := oversight.OperationFilter{LicenseID: q.Get("license"), DeploymentID: q.Get("deployment"), Decision: oversight.Verdict(q.Get("decision"))}
 		out, err := s.svc.Operations(r.Context(), p, f, pg)
 		if err != nil {
 			return err

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/oversight-dev/oversight"
-	"github.com/oversight-dev/oversight/store"
 )
 
 // routesCases registers misuse cases.
@@ -26,7 +25,7 @@ func (s *Server) routesCases() {
 			return err
 		}
 		q := r.URL.Query()
-		f := store.CaseFilter{LicenseID: q.Get("license"), Status: oversight.CaseStatus(q.Get("status")), Source: oversight.CaseSource(q.Get("source"))}
+		f := oversight.CaseFilter{LicenseID: q.Get("license"), Status: oversight.CaseStatus(q.Get("status")), Source: oversight.CaseSource(q.Get("source"))}
 		out, err := s.svc.Cases(r.Context(), p, f, pg)
 		if err != nil {
 			return err

@@ -12,7 +12,7 @@ import (
 // signedFunc is a handler for requests a deployment signs: it gets the
 // deployment, what the signature established (its digest, for refusing a
 // replay in the same transaction as the effect) and the raw body.
-type signedFunc func(w http.ResponseWriter, r *http.Request, d *oversight.Deployment, sig *reqsign.Signed, body []byte) error
+type signedFunc func(w http.ResponseWriter, r *http.Request, d *oversight.Deployment, sig *oversight.SignedRequest, body []byte) error
 
 // SignatureWindow is how far a signed request's time may be from the
 // server's clock.

@@ -12,7 +12,6 @@ import (
 	sse "github.com/tmaxmax/go-sse"
 
 	"github.com/oversight-dev/oversight"
-	"github.com/oversight-dev/oversight/reqsign"
 	"github.com/oversight-dev/oversight/service"
 )
 
@@ -32,7 +31,7 @@ func (s *Server) routesLease() {
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		return writeJSON(w, http.StatusOK, s.svc.LeaseKey())
 	})
-	s.handleSigned("POST", "/v1/deployments/{id}/lease", func(w http.ResponseWriter, r *http.Request, d *oversight.Deployment, sig *reqsign.Signed, body []byte) error {
+	s.handleSigned("POST", "/v1/deployments/{id}/lease", func(w http.ResponseWriter, r *http.Request, d *oversight.Deployment, sig *oversight.SignedRequest, body []byte) error {
 		if err := sameDeployment(r, d); err != nil {
 			return err
 		}
@@ -40,14 +39,14 @@ func (s *Server) routesLease() {
 			return &oversight.Error{Code: oversight.EINVALID, Message: "invalid lease request", Fields: []oversight.FieldError{{
 				Field: "body", Message: "must be empty or {}"}}}
 		}
-		l, err := s.svc.IssueLease(r.Context(), d.ID, sig.Digest[:])
+		l, err := s.svc.IssueLease(r.Context(), sig)
 		if err != nil {
 			return err
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		return writeJSON(w, http.StatusOK, l)
 	})
-	s.handleSigned("GET", "/v1/deployments/{id}/events", func(w http.ResponseWriter, r *http.Request, d *oversight.Deployment, sig *reqsign.Signed, body []byte) error {
+	s.handleSigned("GET", "/v1/deployments/{id}/events", func(w http.ResponseWriter, r *http.Request, d *oversight.Deployment, sig *oversight.SignedRequest, body []byte) error {
 		if err := sameDeployment(r, d); err != nil {
 			return err
 		}
@@ -60,7 +59,7 @@ func (s *Server) routesLease() {
 			}
 			last = n
 		}
-		watch, err := s.svc.WatchDeployment(r.Context(), d.ID, sig.Digest[:], last)
+		watch, err := s.svc.WatchDeployment(r.Context(), sig, last)
 		if err != nil {
 			return err
 		}

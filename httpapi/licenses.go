@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/oversight-dev/oversight"
-	"github.com/oversight-dev/oversight/store"
 )
 
 // routesLicenses registers the licence lifecycle.
@@ -26,7 +25,7 @@ func (s *Server) routesLicenses() {
 			return err
 		}
 		q := r.URL.Query()
-		f := store.LicenseFilter{
+		f := oversight.LicenseFilter{
 			VendorID: q.Get("vendor_id"), EndUserID: q.Get("end_user_id"), ProductID: q.Get("product_id"),
 			Status: oversight.LicenseStatus(q.Get("status")), Kind: oversight.LicenseKind(q.Get("kind")),
 		}

@@ -83,11 +83,11 @@ func (s *Server) routesLog() {
 			return err
 		}
 		page := struct {
-			Items []service.LogEntry `json:"items"`
-			Next  string             `json:"next,omitempty"`
+			Items []oversight.LogEntry `json:"items"`
+			Next  string               `json:"next,omitempty"`
 		}{Items: items}
 		if page.Items == nil {
-			page.Items = []service.LogEntry{}
+			page.Items = []oversight.LogEntry{}
 		}
 		if len(items) == limit {
 			page.Next = strconv.FormatInt(items[len(items)-1].Index, 10)

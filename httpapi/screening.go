@@ -10,8 +10,7 @@ import (
 	"time"
 
 	"github.com/oversight-dev/oversight"
-	"github.com/oversight-dev/oversight/service"
-	"github.com/oversight-dev/oversight/store"
+	"github.com/oversight-dev/oversight/screen"
 )
 
 // maxBatchBody bounds the body of a screening batch. The batch is read
@@ -45,7 +44,7 @@ func (s *Server) routesScreening() {
 			return err
 		}
 		q := r.URL.Query()
-		f := store.DesignationFilter{Basis: oversight.Basis(q.Get("basis")), CaseID: q.Get("case"), RelatedTo: q.Get("related_to"),
+		f := oversight.DesignationFilter{Basis: oversight.Basis(q.Get("basis")), CaseID: q.Get("case"), RelatedTo: q.Get("related_to"),
 			Source: q.Get("source"), Status: q.Get("status")}
 		out, err := s.svc.Designations(r.Context(), p, f, pg)
 		if err != nil {
@@ -111,7 +110,7 @@ func (s *Server) routesScreening() {
 			return err
 		}
 		q := r.URL.Query()
-		out, err := s.svc.Screenings(r.Context(), p, service.ScreeningQuery{Actor: q.Get("actor"), Name: q.Get("name")}, pg)
+		out, err := s.svc.Screenings(r.Context(), p, oversight.ScreeningFilter{Actor: q.Get("actor"), Name: q.Get("name")}, pg)
 		if err != nil {
 			return err
 		}
@@ -164,7 +163,7 @@ func (s *Server) screenBatch(w http.ResponseWriter, r *http.Request, p *oversigh
 	if err := s.svc.CanScreen(p); err != nil {
 		return err
 	}
-	format, err := service.BatchFormatFor(r.Header.Get("Content-Type"))
+	format, err := screen.BatchFormatFor(r.Header.Get("Content-Type"))
 	if err != nil {
 		return err
 	}
@@ -193,7 +192,7 @@ func (s *Server) screenBatch(w http.ResponseWriter, r *http.Request, p *oversigh
 	// line says where the batch stopped; the cause goes to the log.
 	s.log.Warn("screening batch stopped", "screening", sc.ID, "rows", sc.Rows, "err", err)
 	if r.Context().Err() == nil {
-		out.Line(&service.BatchLine{Row: int(sc.Rows) + 1, Error: "the batch stopped here on a server error; the rows from this one on were not screened"})
+		out.Line(&oversight.BatchLine{Row: int(sc.Rows) + 1, Error: "the batch stopped here on a server error; the rows from this one on were not screened"})
 		out.Flush()
 	}
 	return nil
@@ -201,9 +200,9 @@ func (s *Server) screenBatch(w http.ResponseWriter, r *http.Request, p *oversigh
 
 // batchOptions reads limit, min_score and include_delisted from the query
 // string.
-func batchOptions(r *http.Request) (service.BatchOptions, error) {
+func batchOptions(r *http.Request) (oversight.BatchOptions, error) {
 	var (
-		o  service.BatchOptions
+		o  oversight.BatchOptions
 		pr oversight.Problems
 	)
 	q := r.URL.Query()
@@ -260,7 +259,7 @@ func (b *batchStream) Begin(id string) error {
 	return nil
 }
 
-func (b *batchStream) Line(l *service.BatchLine) error { return b.enc.Encode(l) }
+func (b *batchStream) Line(l *oversight.BatchLine) error { return b.enc.Encode(l) }
 
 func (b *batchStream) Flush() error {
 	if err := b.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {

@@ -20,7 +20,6 @@ import (
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/service"
-	"github.com/oversight-dev/oversight/store"
 )
 
 // Options configure a Server. The zero value is sensible.
@@ -63,7 +62,7 @@ func New(svc *service.Service, opts Options) *Server {
 	s := &Server{svc: svc, log: opts.Logger, maxBody: opts.MaxBody, mux: http.NewServeMux(), reg: prometheus.NewRegistry()}
 	s.metrics = newMetrics(s.reg)
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s.ready = func(ctx context.Context) error { return svc.Store().Ping(ctx) }
+	s.ready = svc.Ready
 	s.routesOps()
 	s.routesRegistry()
 	s.routesLicenses()
@@ -193,8 +192,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 }
 
 // page reads the limit and after query parameters.
-func page(r *http.Request) (store.Page, error) {
-	var p store.Page
+func page(r *http.Request) (oversight.Page, error) {
+	var p oversight.Page
 	q := r.URL.Query()
 	p.After = q.Get("after")
 	if l := q.Get("limit"); l != "" {

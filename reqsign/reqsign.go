@@ -42,6 +42,7 @@ import (
 	"time"
 
 	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
+	"github.com/oversight-dev/oversight"
 )
 
 // Header names.
@@ -133,15 +134,6 @@ func (k *Key) verify(msg, sig []byte) bool {
 // over the last second's pages.
 const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 
-// Signed is what Verify learned from a request.
-type Signed struct {
-	Deployment string
-	Time       time.Time
-	// Digest identifies this exact request (the SHA-256 of its signature):
-	// a second request with the same Digest is a replay.
-	Digest [32]byte
-}
-
 // Parse reads the signature headers without verifying them, so that the
 // caller can look up the deployment's key.
 func Parse(h http.Header) (id string, err error) {
@@ -153,8 +145,9 @@ func Parse(h http.Header) (id string, err error) {
 }
 
 // Verify checks the signature of req with body against key, and that its
-// time is within window of now.
-func Verify(req *http.Request, body []byte, key *Key, now time.Time, window time.Duration) (*Signed, error) {
+// time is within window of now, and returns what the signature
+// establishes.
+func Verify(req *http.Request, body []byte, key *Key, now time.Time, window time.Duration) (*oversight.SignedRequest, error) {
 	id, err := Parse(req.Header)
 	if err != nil {
 		return nil, err
@@ -178,7 +171,7 @@ func Verify(req *http.Request, body []byte, key *Key, now time.Time, window time
 	if !key.verify(message(req.Method, req.URL.RequestURI(), ts, nonce, sha256.Sum256(body)), sig) {
 		return nil, ErrSignature
 	}
-	return &Signed{Deployment: id, Time: t, Digest: sha256.Sum256(sig)}, nil
+	return &oversight.SignedRequest{Deployment: id, Time: t, Digest: sha256.Sum256(sig)}, nil
 }
 
 // NewRequest builds a signed request with a JSON body (nil for none).

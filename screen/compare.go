@@ -3,20 +3,8 @@ package screen
 import (
 	"slices"
 	"strings"
-)
 
-// Method says how two tokens were found alike.
-type Method string
-
-// Token comparison methods, from the strongest evidence to the weakest.
-const (
-	MethodExact           Method = "exact"           // the same token
-	MethodTransliteration Method = "transliteration" // the same once romanisation variants are folded (Yevgeniy, Evgenii)
-	MethodFuzzy           Method = "fuzzy"           // Jaro-Winkler with penalties: typos, small spelling differences
-	MethodConsonants      Method = "consonants"      // the same consonants, for names entered in Arabic or Hebrew script
-	MethodInitial         Method = "initial"         // an initial and a name it begins
-	MethodJoined          Method = "joined"          // tokens written together on one side and apart on the other (Abdul Rahman, Abdulrahman)
-	MethodUnmatched       Method = "unmatched"       // a token with no counterpart
+	"github.com/oversight-dev/oversight"
 )
 
 // term is an analysed token: its text and the keys it is compared by.
@@ -81,30 +69,30 @@ const (
 )
 
 // tokenSim compares two tokens and says by which method they matched best.
-func tokenSim(a, b *term) (float64, Method) { return tokenSimFold(a, b, -1) }
+func tokenSim(a, b *term) (float64, oversight.MatchMethod) { return tokenSimFold(a, b, -1) }
 
 // tokenSimFold is tokenSim given the similarity of the tokens' fold keys,
 // or a negative number when it is not known yet.
-func tokenSimFold(a, b *term, foldSim float64) (float64, Method) {
+func tokenSimFold(a, b *term, foldSim float64) (float64, oversight.MatchMethod) {
 	if a.kind == Particle || b.kind == Particle {
 		if a.kind == b.kind && a.text == b.text {
-			return 1, MethodExact
+			return 1, oversight.MethodExact
 		}
-		return 0, MethodUnmatched
+		return 0, oversight.MethodUnmatched
 	}
 	if a.kind == Initial || b.kind == Initial {
 		switch {
 		case a.text == b.text:
-			return 1, MethodExact
+			return 1, oversight.MethodExact
 		case a.kind == Initial && b.kind == Initial:
-			return 0, MethodUnmatched
+			return 0, oversight.MethodUnmatched
 		case a.text[0] == b.text[0]:
-			return 0.85, MethodInitial
+			return 0.85, oversight.MethodInitial
 		}
-		return 0, MethodUnmatched
+		return 0, oversight.MethodUnmatched
 	}
 	if a.text == b.text {
-		return 1, MethodExact
+		return 1, oversight.MethodExact
 	}
 	s, m := spellingSim(a, b, foldSim)
 	// Names built on a common prefix (Abdul-, Abu-) are told apart by
@@ -124,21 +112,21 @@ func tokenSimFold(a, b *term, foldSim float64) (float64, Method) {
 // spellingSim compares two regular tokens by spelling, by folded
 // romanisation and, when either was written in an abjad, by consonants.
 // Equal keys of short tokens are weaker evidence than of long ones.
-func spellingSim(a, b *term, foldSim float64) (float64, Method) {
+func spellingSim(a, b *term, foldSim float64) (float64, oversight.MatchMethod) {
 	if a.text == b.text {
-		return 1, MethodExact
+		return 1, oversight.MethodExact
 	}
-	s, m := similarity(a.text, b.text), MethodFuzzy
+	s, m := similarity(a.text, b.text), oversight.MethodFuzzy
 	if a.fold == b.fold {
 		if fs := min(0.95, 0.85+0.03*float64(len(a.fold))); s < fs {
-			s, m = fs, MethodTransliteration
+			s, m = fs, oversight.MethodTransliteration
 		}
 	} else {
 		if foldSim < 0 {
 			foldSim = similarity(a.fold, b.fold)
 		}
 		if fs := 0.96 * foldSim; fs > s {
-			s, m = fs, MethodTransliteration
+			s, m = fs, oversight.MethodTransliteration
 		}
 	}
 	if a.abjad == b.abjad {
@@ -154,17 +142,17 @@ func spellingSim(a, b *term, foldSim float64) (float64, Method) {
 		// The Latin name with short vowels left out: as good as a
 		// transliteration, a little less for very short tokens.
 		if ks := min(0.95, 0.87+0.02*float64(len(ab.text))); s < ks {
-			s, m = ks, MethodConsonants
+			s, m = ks, oversight.MethodConsonants
 		}
 	case a.skel == b.skel && len(a.skel) >= 2:
 		// The same consonants, but vowels written where the Latin
 		// name has none or others: weaker evidence.
 		if s < 0.8 {
-			s, m = 0.8, MethodConsonants
+			s, m = 0.8, oversight.MethodConsonants
 		}
 	case len(a.skel) >= 2 && len(b.skel) >= 2:
 		if ks := 0.88 * similarity(a.skel, b.skel); ks > s {
-			s, m = ks, MethodConsonants
+			s, m = ks, oversight.MethodConsonants
 		}
 	}
 	return s, m
@@ -190,7 +178,7 @@ type pair struct {
 	q, qn  int
 	t, tn  int
 	score  float64
-	method Method
+	method oversight.MatchMethod
 	weight float64
 }
 
@@ -204,7 +192,7 @@ type nameResult struct {
 
 // simFunc returns the similarity of query token i with listed token j; the
 // index answers it from a per-query cache.
-type simFunc func(i, j int) (float64, Method)
+type simFunc func(i, j int) (float64, oversight.MatchMethod)
 
 // compareNames scores a listed name against a query: tokens are paired
 // greedily, best pair first, whatever their order; if some token is left
@@ -320,7 +308,7 @@ func joinOptions(q, t []term, qj []joined) []pair {
 					continue
 				}
 				if s, _ := tokenSim(&j.t, &t[i]); s >= joinFloor {
-					out = append(out, pair{q: j.from, qn: j.n, t: i, tn: 1, score: s, method: MethodJoined, weight: max(j.weight, t[i].weight()) * t[i].rarity()})
+					out = append(out, pair{q: j.from, qn: j.n, t: i, tn: 1, score: s, method: oversight.MethodJoined, weight: max(j.weight, t[i].weight()) * t[i].rarity()})
 				}
 			}
 		}
@@ -350,7 +338,7 @@ func joinOptions(q, t []term, qj []joined) []pair {
 					continue
 				}
 				if s, _ := tokenSim(&q[i], &j.t); s >= joinFloor {
-					out = append(out, pair{q: i, qn: 1, t: from, tn: n, score: s, method: MethodJoined, weight: max(j.weight, q[i].weight()) * j.t.rarity()})
+					out = append(out, pair{q: i, qn: 1, t: from, tn: n, score: s, method: oversight.MethodJoined, weight: max(j.weight, q[i].weight()) * j.t.rarity()})
 				}
 			}
 		}
@@ -390,10 +378,10 @@ func assign(q, t []term, opts []pair) nameResult {
 	for _, p := range r.pairs {
 		num += p.weight * credit(p.score)
 		den += p.weight
-		if p.score >= sureMatch && p.method != MethodInitial && q[p.q].kind != Particle {
+		if p.score >= sureMatch && p.method != oversight.MethodInitial && q[p.q].kind != Particle {
 			matched += max(p.qn, p.tn)
 		}
-		exact = exact && p.method == MethodExact
+		exact = exact && p.method == oversight.MethodExact
 	}
 	for i := range q {
 		if usedQ&(1<<i) == 0 {
@@ -484,16 +472,16 @@ func abs(x int) int {
 // Compare scores how well name matches listed, in [0, 1], with the per-token
 // detail, without an index. It is the comparison the index applies to its
 // candidates, offered for tests, tools and one-off checks.
-func Compare(name, listed string) (float64, []TokenScore) {
+func Compare(name, listed string) (float64, []oversight.TokenScore) {
 	q, t := analyze(name), analyze(listed)
-	r := compareNames(q, t, joins(q), func(i, j int) (float64, Method) { return tokenSim(&q[i], &t[j]) })
+	r := compareNames(q, t, joins(q), func(i, j int) (float64, oversight.MatchMethod) { return tokenSim(&q[i], &t[j]) })
 	return round3(r.score), tokenScores(q, t, r)
 }
 
 // tokenScores lists the pairs and the unmatched tokens of a comparison, in
 // the order of the query's tokens.
-func tokenScores(q, t []term, r nameResult) []TokenScore {
-	out := make([]TokenScore, 0, len(r.pairs)+len(r.uq)+len(r.ut))
+func tokenScores(q, t []term, r nameResult) []oversight.TokenScore {
+	out := make([]oversight.TokenScore, 0, len(r.pairs)+len(r.uq)+len(r.ut))
 	span := func(ts []term, from, n int) string {
 		parts := make([]string, n)
 		for k := range n {
@@ -504,13 +492,13 @@ func tokenScores(q, t []term, r nameResult) []TokenScore {
 	pairs := slices.Clone(r.pairs)
 	slices.SortFunc(pairs, func(a, b pair) int { return a.q - b.q })
 	for _, p := range pairs {
-		out = append(out, TokenScore{Query: span(q, p.q, p.qn), Listed: span(t, p.t, p.tn), Score: round3(p.score), Method: p.method})
+		out = append(out, oversight.TokenScore{Query: span(q, p.q, p.qn), Listed: span(t, p.t, p.tn), Score: round3(p.score), Method: p.method})
 	}
 	for _, i := range r.uq {
-		out = append(out, TokenScore{Query: q[i].text, Method: MethodUnmatched})
+		out = append(out, oversight.TokenScore{Query: q[i].text, Method: oversight.MethodUnmatched})
 	}
 	for _, j := range r.ut {
-		out = append(out, TokenScore{Listed: t[j].text, Method: MethodUnmatched})
+		out = append(out, oversight.TokenScore{Listed: t[j].text, Method: oversight.MethodUnmatched})
 	}
 	return out
 }

@@ -3,6 +3,8 @@ package screen
 import (
 	"math"
 	"testing"
+
+	"github.com/oversight-dev/oversight"
 )
 
 func TestJaroWinkler(t *testing.T) {
@@ -142,10 +144,10 @@ func TestCompare(t *testing.T) {
 
 func TestCompareExplains(t *testing.T) {
 	_, toks := Compare("Manuel NOREIGA", "Manuel Antonio NORIEGA")
-	want := []TokenScore{
-		{Query: "manuel", Listed: "manuel", Score: 1, Method: MethodExact},
-		{Query: "noreiga", Listed: "noriega", Score: toks[1].Score, Method: MethodFuzzy},
-		{Listed: "antonio", Method: MethodUnmatched},
+	want := []oversight.TokenScore{
+		{Query: "manuel", Listed: "manuel", Score: 1, Method: oversight.MethodExact},
+		{Query: "noreiga", Listed: "noriega", Score: toks[1].Score, Method: oversight.MethodFuzzy},
+		{Listed: "antonio", Method: oversight.MethodUnmatched},
 	}
 	if len(toks) != len(want) {
 		t.Fatalf("tokens = %+v, want %+v", toks, want)

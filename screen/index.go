@@ -318,7 +318,7 @@ func (ix *Index) putScratch(sc *scratch) {
 // simEntry is a cached token similarity.
 type simEntry struct {
 	score  float64
-	method Method
+	method oversight.MatchMethod
 }
 
 // Tuning of candidate generation.
@@ -420,7 +420,7 @@ func (ix *Index) gramSearch(key string, grams *[1 << 16][]uint32, sc *scratch, d
 
 // Screen returns the designations whose names resemble q.Name, best first.
 // It returns an EINVALID *oversight.Error for a query it cannot run.
-func (ix *Index) Screen(q Query) ([]Match, error) {
+func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 	if err := q.normalize(); err != nil {
 		return nil, err
 	}
@@ -491,7 +491,7 @@ func (ix *Index) Screen(q Query) ([]Match, error) {
 			sc.terms = append(sc.terms, t)
 		}
 		lt := sc.terms[from:len(sc.terms):len(sc.terms)]
-		r := compareNames(qt, lt, qj, func(i, j int) (float64, Method) {
+		r := compareNames(qt, lt, qj, func(i, j int) (float64, oversight.MatchMethod) {
 			id := ns.terms[j]
 			if c, ok := caches[i][id]; ok {
 				return c.score, c.method
@@ -505,7 +505,7 @@ func (ix *Index) Screen(q Query) ([]Match, error) {
 		}
 	}
 
-	var out []Match
+	var out []oversight.Match
 	for e, b := range best {
 		quals := qualify(&q, &e.d)
 		score := b.r.score
@@ -516,7 +516,7 @@ func (ix *Index) Screen(q Query) ([]Match, error) {
 		if score < q.MinScore {
 			continue
 		}
-		m := Match{
+		m := oversight.Match{
 			DesignationID: e.d.ID,
 			Name:          e.d.Name,
 			MatchedAlias:  ix.names[b.slot].text,
@@ -525,14 +525,14 @@ func (ix *Index) Screen(q Query) ([]Match, error) {
 			Relation:      e.d.Relation,
 			RelatedTo:     e.d.RelatedTo,
 			Delisted:      !e.d.Active(at),
-			Explanation: Explanation{
+			Explanation: oversight.Explanation{
 				NameScore:  round3(b.r.score),
 				Tokens:     tokenScores(qt, b.terms, b.r),
 				Qualifiers: quals,
 			},
 		}
 		if e.d.Basis == oversight.BasisImmediateRelative && e.d.RelatedTo != "" {
-			rel := &Relative{Relation: e.d.Relation, DesignationID: e.d.RelatedTo}
+			rel := &oversight.RelatedDesignation{Relation: e.d.Relation, DesignationID: e.d.RelatedTo}
 			if other, ok := ix.byID[e.d.RelatedTo]; ok {
 				rel.Name, rel.Basis, rel.Delisted = other.d.Name, other.d.Basis, !other.d.Active(at)
 			}
@@ -541,7 +541,7 @@ func (ix *Index) Screen(q Query) ([]Match, error) {
 		m.Explanation.Summary = summary(&m)
 		out = append(out, m)
 	}
-	slices.SortFunc(out, func(a, b Match) int {
+	slices.SortFunc(out, func(a, b oversight.Match) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {
 			return c
 		}
@@ -660,7 +660,7 @@ func (q *Query) normalize() error {
 }
 
 // summary writes the explanation of m in one sentence.
-func summary(m *Match) string {
+func summary(m *oversight.Match) string {
 	var b strings.Builder
 	kind := "alias"
 	if m.MatchedAlias == m.Name {
@@ -672,11 +672,11 @@ func summary(m *Match) string {
 			b.WriteString(", ")
 		}
 		switch {
-		case t.Method == MethodUnmatched && t.Listed == "":
+		case t.Method == oversight.MethodUnmatched && t.Listed == "":
 			fmt.Fprintf(&b, "%s not on the list", t.Query)
-		case t.Method == MethodUnmatched:
+		case t.Method == oversight.MethodUnmatched:
 			fmt.Fprintf(&b, "%s not given", t.Listed)
-		case t.Method == MethodExact:
+		case t.Method == oversight.MethodExact:
 			fmt.Fprintf(&b, "%s exact", t.Query)
 		default:
 			fmt.Fprintf(&b, "%s~%s %s %.2f", t.Query, t.Listed, t.Method, t.Score)

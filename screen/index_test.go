@@ -52,7 +52,7 @@ func fixtureIndex(t testing.TB) *Index {
 	return ix
 }
 
-func screenAt(t *testing.T, ix *Index, q Query) []Match {
+func screenAt(t *testing.T, ix *Index, q Query) []oversight.Match {
 	t.Helper()
 	if q.At.IsZero() {
 		q.At = now

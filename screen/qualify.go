@@ -23,23 +23,23 @@ const (
 
 // qualify compares the birth date and nationality of the query with the
 // designation's, where both are known.
-func qualify(q *Query, d *oversight.Designation) []Qualifier {
-	var out []Qualifier
+func qualify(q *Query, d *oversight.Designation) []oversight.Qualifier {
+	var out []oversight.Qualifier
 	if q.BirthDate != "" && d.BirthDate != "" {
 		out = append(out, birthQualifier(q.BirthDate, d.BirthDate))
 	}
 	if q.Nationality != "" && d.Nationality != "" {
 		if q.Nationality == d.Nationality {
-			out = append(out, Qualifier{Field: "nationality", Query: q.Nationality, Listed: d.Nationality, Effect: effectNationEqual, Reason: "nationality agrees"})
+			out = append(out, oversight.Qualifier{Field: "nationality", Query: q.Nationality, Listed: d.Nationality, Effect: effectNationEqual, Reason: "nationality agrees"})
 		} else {
-			out = append(out, Qualifier{Field: "nationality", Query: q.Nationality, Listed: d.Nationality, Effect: effectNationDiffer, Reason: "nationality differs"})
+			out = append(out, oversight.Qualifier{Field: "nationality", Query: q.Nationality, Listed: d.Nationality, Effect: effectNationDiffer, Reason: "nationality differs"})
 		}
 	}
 	return out
 }
 
-func birthQualifier(q, listed string) Qualifier {
-	out := Qualifier{Field: "birth_date", Query: q, Listed: listed}
+func birthQualifier(q, listed string) oversight.Qualifier {
+	out := oversight.Qualifier{Field: "birth_date", Query: q, Listed: listed}
 	yq, _ := strconv.Atoi(q[:4])
 	yl, _ := strconv.Atoi(listed[:4])
 	d := yq - yl

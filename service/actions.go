@@ -179,7 +179,7 @@ func (s *Service) Action(ctx context.Context, p *oversight.Principal, id string)
 }
 
 // Actions lists the actions on a licence.
-func (s *Service) Actions(ctx context.Context, p *oversight.Principal, licenseID string, page store.Page) (*oversight.List[oversight.Action], error) {
+func (s *Service) Actions(ctx context.Context, p *oversight.Principal, licenseID string, page oversight.Page) (*oversight.List[oversight.Action], error) {
 	if _, err := s.License(ctx, p, licenseID); err != nil {
 		return nil, err
 	}

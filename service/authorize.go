@@ -1,22 +1,16 @@
 package service
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/gowebpki/jcs"
-
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/policy"
-	"github.com/oversight-dev/oversight/reqsign"
 	"github.com/oversight-dev/oversight/store"
 )
 
@@ -61,7 +55,7 @@ func newAuthorizer(opts Options) (*authorizer, error) {
 // the same transaction, so that a deployment retired on another replica a
 // moment ago gets no decision here. A request that is not well-formed is
 // EINVALID naming the field, and nothing is stored. Any decision, permit or deny, is a nil error.
-func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *reqsign.Signed, r *oversight.OperationRequest) (*oversight.Decision, error) {
+func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *oversight.SignedRequest, r *oversight.OperationRequest) (*oversight.Decision, error) {
 	if sig == nil || sig.Deployment != d.ID {
 		return nil, fmt.Errorf("authorize: the request's signature by %s is required", d.ID)
 	}
@@ -134,7 +128,7 @@ func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *r
 
 // operationID derives the id of the operation a signed request asks for
 // from its signature: its time and digest, and the deployment.
-func operationID(sig *reqsign.Signed) string {
+func operationID(sig *oversight.SignedRequest) string {
 	seed := make([]byte, 0, len(sig.Deployment)+len(sig.Digest))
 	seed = append(append(seed, sig.Deployment...), sig.Digest[:]...)
 	return oversight.DerivedID(oversight.PrefixOperation, sig.Time, seed)
@@ -162,84 +156,12 @@ func newOperation(id, deploymentID string, r *oversight.OperationRequest, now ti
 	var salt [16]byte
 	rand.Read(salt[:])
 	op.Salt = hex.EncodeToString(salt[:])
-	c, err := OperationCommitment(op)
+	c, err := oversight.OperationCommitment(op)
 	if err != nil {
 		return nil, err
 	}
 	op.Commitment = c
 	return op, nil
-}
-
-// OperationCommitment computes the commitment of an operation record to
-// its private part: hex SHA-256 of the 16 bytes of its salt followed by
-// the RFC 8785 canonical JSON of o.Committed(). An auditor given the
-// record recomputes it and compares it with the operation.decided event.
-func OperationCommitment(o *oversight.OperationRecord) (string, error) {
-	salt, err := hex.DecodeString(o.Salt)
-	if err != nil || len(salt) != 16 {
-		return "", fmt.Errorf("operation %s: the salt is not 16 bytes of hex", o.ID)
-	}
-	raw, err := canonicalCommitted(o.Committed())
-	if err != nil {
-		return "", fmt.Errorf("canonicalise operation %s: %w", o.ID, err)
-	}
-	h := sha256.New()
-	h.Write(salt)
-	h.Write(raw)
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// The committed part of an operation with its members in RFC 8785 order
-// (sorted by name), so that encoding/json writes canonical JSON directly
-// instead of jcs re-parsing its output on every decision.
-type (
-	canonTarget struct {
-		CountryCode string `json:"country_code"`
-		IDHash      string `json:"id_hash"`
-	}
-	canonLegalBasis struct {
-		Act              string   `json:"act,omitempty"`
-		Category         string   `json:"category"`
-		Conduct          []string `json:"conduct,omitempty"`
-		MaxSentenceYears *int     `json:"max_sentence_years,omitempty"`
-		Offense          string   `json:"offense,omitempty"`
-		Statute          string   `json:"statute,omitempty"`
-	}
-	canonCommitted struct {
-		CaseRef       string          `json:"case_ref"`
-		Grounds       []string        `json:"grounds"`
-		Justification string          `json:"justification"`
-		LegalBasis    canonLegalBasis `json:"legal_basis"`
-		Target        canonTarget     `json:"target"`
-		WarrantRef    string          `json:"warrant_ref"`
-	}
-)
-
-// canonicalCommitted returns the RFC 8785 canonical JSON of c. encoding/json
-// with HTML escaping off writes it, members in the declared order, except
-// that it escapes U+2028 and U+2029, which RFC 8785 writes as they are,
-// and writes the U+FFFD that replaces invalid UTF-8 as an escape: for text
-// with those (or with a backslash followed by u202 or ufffd), jcs does the
-// work.
-func canonicalCommitted(c oversight.OperationCommitted) ([]byte, error) {
-	lb := c.LegalBasis
-	v := canonCommitted{
-		CaseRef: c.CaseRef, Grounds: c.Grounds, Justification: c.Justification, WarrantRef: c.WarrantRef,
-		LegalBasis: canonLegalBasis{Act: lb.Act, Category: string(lb.Category), Conduct: lb.Conduct,
-			MaxSentenceYears: lb.MaxSentenceYears, Offense: lb.Offense, Statute: lb.Statute},
-		Target: canonTarget{CountryCode: c.Target.CountryCode, IDHash: c.Target.IDHash},
-	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	out := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
-	if bytes.Contains(out, []byte(`\u202`)) || bytes.Contains(out, []byte(`\ufffd`)) {
-		return jcs.Transform(out)
-	}
-	return out, nil
 }
 
 // protectedCase is the misuse case a request against a protected person
@@ -285,7 +207,7 @@ func (s *Service) Operation(ctx context.Context, p *oversight.Principal, id stri
 // Operations lists decided operations, newest first. Officials may list
 // every operation; the vendor and the end user of a licence must name it
 // and see its operations only.
-func (s *Service) Operations(ctx context.Context, p *oversight.Principal, f store.OperationFilter, page store.Page) (*oversight.List[oversight.OperationRecord], error) {
+func (s *Service) Operations(ctx context.Context, p *oversight.Principal, f oversight.OperationFilter, page oversight.Page) (*oversight.List[oversight.OperationRecord], error) {
 	if err := allow(p, "reading operations", with(officials, oversight.RoleVendor, oversight.RoleEndUser)...); err != nil {
 		return nil, err
 	}

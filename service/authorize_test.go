@@ -21,7 +21,6 @@ import (
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/policy"
-	"github.com/oversight-dev/oversight/reqsign"
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/store/storetest"
@@ -159,8 +158,8 @@ func (w *useWorld) licensed(p *oversight.Product, country, agency string, scope 
 }
 
 // nonce returns what the signature of a fresh request of d establishes.
-func (w *useWorld) nonce(d *oversight.Deployment) *reqsign.Signed {
-	return &reqsign.Signed{Deployment: d.ID, Time: time.Now().Truncate(time.Second),
+func (w *useWorld) nonce(d *oversight.Deployment) *oversight.SignedRequest {
+	return &oversight.SignedRequest{Deployment: d.ID, Time: time.Now().Truncate(time.Second),
 		Digest: sha256.Sum256(fmt.Appendf(nil, "request %d %s", w.nonces.Add(1), w.t.Name()))}
 }
 
@@ -229,7 +228,7 @@ func TestAuthorizePermit(t *testing.T) {
 			op.Target.IDHash != strings.ToLower(r.Target.IDHash) || op.PolicyVersion != w.lic.PolicyVersion {
 			t.Errorf("stored operation %+v does not match the decision %+v", op, dec)
 		}
-		if c, err := service.OperationCommitment(op); err != nil || c != op.Commitment {
+		if c, err := oversight.OperationCommitment(op); err != nil || c != op.Commitment {
 			t.Errorf("commitment %s does not recompute (%s, %v)", op.Commitment, c, err)
 		}
 
@@ -276,7 +275,7 @@ func TestAuthorizeDenyReasons(t *testing.T) {
 		if dec.ExpiresAt != nil {
 			t.Errorf("a deny has expires_at %v", dec.ExpiresAt)
 		}
-		ops, err := w.svc.Operations(w.ctx, w.foreign, store.OperationFilter{LicenseID: w.lic.ID, Decision: oversight.Deny}, store.Page{})
+		ops, err := w.svc.Operations(w.ctx, w.foreign, oversight.OperationFilter{LicenseID: w.lic.ID, Decision: oversight.Deny}, oversight.Page{})
 		w.check(err)
 		if len(ops.Items) != 1 || ops.Items[0].ID != dec.OperationID || !slices.Equal(codes(ops.Items[0].Reasons), got) {
 			t.Errorf("denied operations %+v, want the one decided", ops.Items)
@@ -414,7 +413,7 @@ func TestAuthorizeProtected(t *testing.T) {
 		if strings.Contains(string(ev.Payload), "journalist") || strings.Contains(string(ev.Payload), r.Target.IDHash) {
 			t.Errorf("the public log shows the protected person: %s", ev.Payload)
 		}
-		cases, err := w.svc.Cases(w.ctx, w.foreign, store.CaseFilter{LicenseID: w.lic.ID, Source: oversight.SourceRule}, store.Page{})
+		cases, err := w.svc.Cases(w.ctx, w.foreign, oversight.CaseFilter{LicenseID: w.lic.ID, Source: oversight.SourceRule}, oversight.Page{})
 		w.check(err)
 		if len(cases.Items) != 1 || cases.Items[0].ID != c.ID {
 			t.Errorf("cases %+v, want the one opened", cases.Items)
@@ -470,7 +469,7 @@ func TestAuthorizeReplay(t *testing.T) {
 		if oversight.ErrorCode(err) != oversight.EUNAUTHORIZED || !strings.Contains(err.Error(), "replayed") {
 			t.Fatalf("replay: %v, want unauthorized", err)
 		}
-		ops, err := w.svc.Operations(w.ctx, w.defense, store.OperationFilter{LicenseID: w.lic.ID}, store.Page{})
+		ops, err := w.svc.Operations(w.ctx, w.defense, oversight.OperationFilter{LicenseID: w.lic.ID}, oversight.Page{})
 		w.check(err)
 		if len(ops.Items) != 1 {
 			t.Errorf("%d operations stored, want 1", len(ops.Items))
@@ -495,7 +494,7 @@ func TestAuthorizeRefused(t *testing.T) {
 			t.Errorf("malformed request: %v, want invalid legal_basis.max_sentence_years", err)
 		}
 		for _, l := range []string{w.lic.ID, w.lic2.ID} {
-			ops, err := w.svc.Operations(w.ctx, w.admin, store.OperationFilter{LicenseID: l}, store.Page{})
+			ops, err := w.svc.Operations(w.ctx, w.admin, oversight.OperationFilter{LicenseID: l}, oversight.Page{})
 			w.check(err)
 			if len(ops.Items) != 0 {
 				t.Errorf("licence %s has %d operations, want none", l, len(ops.Items))
@@ -531,7 +530,7 @@ func TestCommitmentCanonical(t *testing.T) {
 		}
 		salt, _ := hex.DecodeString(op.Salt)
 		sum := sha256.Sum256(append(salt, want...))
-		got, err := service.OperationCommitment(op)
+		got, err := oversight.OperationCommitment(op)
 		if err != nil || got != hex.EncodeToString(sum[:]) {
 			t.Errorf("text %q: commitment %s, want %s over %s", text, got, hex.EncodeToString(sum[:]), want)
 		}

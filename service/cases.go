@@ -166,7 +166,7 @@ func (s *Service) Case(ctx context.Context, p *oversight.Principal, id string) (
 }
 
 // Cases lists misuse cases, newest first.
-func (s *Service) Cases(ctx context.Context, p *oversight.Principal, f store.CaseFilter, page store.Page) (*oversight.List[oversight.Case], error) {
+func (s *Service) Cases(ctx context.Context, p *oversight.Principal, f oversight.CaseFilter, page oversight.Page) (*oversight.List[oversight.Case], error) {
 	if err := allow(p, "reading misuse cases", caseReaders...); err != nil {
 		return nil, err
 	}

@@ -75,7 +75,7 @@ func TestCases(t *testing.T) {
 
 		open, err := w.svc.OpenCase(w.ctx, w.foreign, &oversight.CaseRequest{Source: oversight.SourceComplaint, LicenseID: w.lic2.ID, Title: "Complaint by an NGO"})
 		w.check(err)
-		list, err := w.svc.Cases(w.ctx, w.defense, store.CaseFilter{}, store.Page{})
+		list, err := w.svc.Cases(w.ctx, w.defense, oversight.CaseFilter{}, oversight.Page{})
 		w.check(err)
 		want := []string{open.ID, c.ID} // newest first, as ids sort
 		slices.Sort(want)
@@ -83,7 +83,7 @@ func TestCases(t *testing.T) {
 		if len(list.Items) != 2 || list.Items[0].ID != want[0] || list.Items[1].ID != want[1] {
 			t.Errorf("cases %v, want %v", list.Items, want)
 		}
-		list, err = w.svc.Cases(w.ctx, w.defense, store.CaseFilter{LicenseID: w.lic.ID, Source: oversight.SourceForensicReport}, store.Page{Limit: 1})
+		list, err = w.svc.Cases(w.ctx, w.defense, oversight.CaseFilter{LicenseID: w.lic.ID, Source: oversight.SourceForensicReport}, oversight.Page{Limit: 1})
 		w.check(err)
 		if len(list.Items) != 1 || list.Items[0].ID != c.ID || list.Next != "" {
 			t.Errorf("filtered cases %+v", list)
@@ -94,7 +94,7 @@ func TestCases(t *testing.T) {
 			if _, err := w.svc.Case(w.ctx, p, c.ID); oversight.ErrorCode(err) != oversight.EFORBIDDEN {
 				t.Errorf("Case as %s: %v, want forbidden", p.Role, err)
 			}
-			if _, err := w.svc.Cases(w.ctx, p, store.CaseFilter{}, store.Page{}); oversight.ErrorCode(err) != oversight.EFORBIDDEN {
+			if _, err := w.svc.Cases(w.ctx, p, oversight.CaseFilter{}, oversight.Page{}); oversight.ErrorCode(err) != oversight.EFORBIDDEN {
 				t.Errorf("Cases as %s: %v, want forbidden", p.Role, err)
 			}
 		}
@@ -126,38 +126,38 @@ func TestOperationsListing(t *testing.T) {
 		slices.Sort(deniedIDs)
 		w.authorize(w.dep2, request(w.dep2))
 
-		page1, err := w.svc.Operations(w.ctx, w.agency, store.OperationFilter{LicenseID: w.lic.ID}, store.Page{Limit: 3})
+		page1, err := w.svc.Operations(w.ctx, w.agency, oversight.OperationFilter{LicenseID: w.lic.ID}, oversight.Page{Limit: 3})
 		w.check(err)
 		if len(page1.Items) != 3 || page1.Items[0].ID != ids[4] || page1.Items[2].ID != ids[2] || page1.Next != ids[2] {
 			t.Fatalf("first page %v next %q, want the newest three", opIDs(page1.Items), page1.Next)
 		}
-		page2, err := w.svc.Operations(w.ctx, w.vendor, store.OperationFilter{LicenseID: w.lic.ID}, store.Page{Limit: 3, After: page1.Next})
+		page2, err := w.svc.Operations(w.ctx, w.vendor, oversight.OperationFilter{LicenseID: w.lic.ID}, oversight.Page{Limit: 3, After: page1.Next})
 		w.check(err)
 		if !slices.Equal(opIDs(page2.Items), []string{ids[1], ids[0]}) || page2.Next != "" {
 			t.Fatalf("second page %v next %q", opIDs(page2.Items), page2.Next)
 		}
-		denied, err := w.svc.Operations(w.ctx, w.defense, store.OperationFilter{LicenseID: w.lic.ID, Decision: oversight.Deny}, store.Page{})
+		denied, err := w.svc.Operations(w.ctx, w.defense, oversight.OperationFilter{LicenseID: w.lic.ID, Decision: oversight.Deny}, oversight.Page{})
 		w.check(err)
 		if !slices.Equal(opIDs(denied.Items), []string{deniedIDs[1], deniedIDs[0]}) {
 			t.Errorf("denied %v", opIDs(denied.Items))
 		}
-		all, err := w.svc.Operations(w.ctx, w.admin, store.OperationFilter{}, store.Page{})
+		all, err := w.svc.Operations(w.ctx, w.admin, oversight.OperationFilter{}, oversight.Page{})
 		w.check(err)
 		if len(all.Items) != 6 {
 			t.Errorf("officials see %d operations, want 6", len(all.Items))
 		}
 
 		// An agency sees only its own licence's operations, and must name it.
-		if _, err := w.svc.Operations(w.ctx, w.agency2, store.OperationFilter{LicenseID: w.lic.ID}, store.Page{}); oversight.ErrorCode(err) != oversight.ENOTFOUND {
+		if _, err := w.svc.Operations(w.ctx, w.agency2, oversight.OperationFilter{LicenseID: w.lic.ID}, oversight.Page{}); oversight.ErrorCode(err) != oversight.ENOTFOUND {
 			t.Errorf("another agency's licence: %v, want not found", err)
 		}
 		if _, err := w.svc.Operation(w.ctx, w.agency2, ids[0]); oversight.ErrorCode(err) != oversight.ENOTFOUND {
 			t.Errorf("another agency's operation: %v, want not found", err)
 		}
-		if _, err := w.svc.Operations(w.ctx, w.agency, store.OperationFilter{}, store.Page{}); oversight.ErrorCode(err) != oversight.EINVALID {
+		if _, err := w.svc.Operations(w.ctx, w.agency, oversight.OperationFilter{}, oversight.Page{}); oversight.ErrorCode(err) != oversight.EINVALID {
 			t.Errorf("agency without a licence: %v, want invalid", err)
 		}
-		if _, err := w.svc.Operations(w.ctx, w.defense, store.OperationFilter{Decision: "maybe"}, store.Page{}); oversight.ErrorCode(err) != oversight.EINVALID {
+		if _, err := w.svc.Operations(w.ctx, w.defense, oversight.OperationFilter{Decision: "maybe"}, oversight.Page{}); oversight.ErrorCode(err) != oversight.EINVALID {
 			t.Errorf("bad decision filter: %v, want invalid", err)
 		}
 	})

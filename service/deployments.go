@@ -77,7 +77,7 @@ func (s *Service) Deployment(ctx context.Context, p *oversight.Principal, id str
 }
 
 // Deployments lists the deployments of a licence.
-func (s *Service) Deployments(ctx context.Context, p *oversight.Principal, licenseID string, page store.Page) (*oversight.List[oversight.Deployment], error) {
+func (s *Service) Deployments(ctx context.Context, p *oversight.Principal, licenseID string, page oversight.Page) (*oversight.List[oversight.Deployment], error) {
 	if licenseID == "" {
 		if err := allow(p, "listing every deployment", officials...); err != nil {
 			return nil, err

@@ -203,7 +203,7 @@ func (s *Service) Designation(ctx context.Context, p *oversight.Principal, id st
 }
 
 // Designations lists designations, newest first.
-func (s *Service) Designations(ctx context.Context, p *oversight.Principal, f store.DesignationFilter, page store.Page) (*oversight.List[oversight.Designation], error) {
+func (s *Service) Designations(ctx context.Context, p *oversight.Principal, f oversight.DesignationFilter, page oversight.Page) (*oversight.List[oversight.Designation], error) {
 	if err := allow(p, "reading designations", designationReaders...); err != nil {
 		return nil, err
 	}
@@ -252,9 +252,9 @@ func (s *Service) DelistDesignation(ctx context.Context, p *oversight.Principal,
 		if err := s.changeDesignation(tx, ib, p.Actor(), oversight.EventDesignationDelisted, d, false); err != nil {
 			return err
 		}
-		page := store.Page{Limit: 1000}
+		page := oversight.Page{Limit: 1000}
 		for {
-			rels, next, err := tx.Designations(store.DesignationFilter{RelatedTo: id, Status: "active"}, page)
+			rels, next, err := tx.Designations(oversight.DesignationFilter{RelatedTo: id, Status: "active"}, page)
 			if err != nil {
 				return err
 			}

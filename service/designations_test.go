@@ -35,7 +35,7 @@ func (w *screenWorld) designate(p *oversight.Principal, r oversight.DesignationR
 	return d
 }
 
-func (w *screenWorld) screen(r oversight.ScreenRequest) *service.ScreenResult {
+func (w *screenWorld) screen(r oversight.ScreenRequest) *oversight.ScreenResult {
 	w.t.Helper()
 	res, err := w.svc.Screen(w.ctx, w.consular, &r)
 	w.check(err)
@@ -119,7 +119,7 @@ func TestDesignations(t *testing.T) {
 		if _, err := w.svc.Designation(w.ctx, w.vendor, d.ID); oversight.ErrorCode(err) != oversight.EFORBIDDEN {
 			t.Errorf("vendor reading: %v", err)
 		}
-		list, err := w.svc.Designations(w.ctx, w.admin, store.DesignationFilter{RelatedTo: d.ID}, store.Page{})
+		list, err := w.svc.Designations(w.ctx, w.admin, oversight.DesignationFilter{RelatedTo: d.ID}, oversight.Page{})
 		w.check(err)
 		if len(list.Items) != 1 || list.Items[0].ID != spouse.ID {
 			t.Errorf("relatives of %s: %+v", d.ID, list.Items)
@@ -173,7 +173,7 @@ func TestDesignations(t *testing.T) {
 		if len(res.Matches) == 0 || res.Matches[0].DesignationID != d.ID || !res.Matches[0].Delisted {
 			t.Errorf("include_delisted: %+v", res.Matches)
 		}
-		active, err := w.svc.Designations(w.ctx, w.consular, store.DesignationFilter{Status: "active"}, store.Page{})
+		active, err := w.svc.Designations(w.ctx, w.consular, oversight.DesignationFilter{Status: "active"}, oversight.Page{})
 		w.check(err)
 		if len(active.Items) != 0 {
 			t.Errorf("active designations after delisting: %+v", active.Items)
@@ -377,7 +377,7 @@ func TestImportDesignations(t *testing.T) {
 		bad[1].BirthDate, bad[1].Basis, bad[1].RelatedTo, bad[1].Relation = "", oversight.BasisImmediateRelative, "des_nobody", oversight.RelationSpouse
 		_, err = w.svc.ImportDesignations(w.ctx, w.foreign, &oversight.DesignationImport{Designations: bad})
 		wantInvalidField(t, err, "designations[1].related_to")
-		l, err := w.svc.Designations(w.ctx, w.admin, store.DesignationFilter{Source: "test:1"}, store.Page{})
+		l, err := w.svc.Designations(w.ctx, w.admin, oversight.DesignationFilter{Source: "test:1"}, oversight.Page{})
 		w.check(err)
 		if len(l.Items) != 0 {
 			t.Errorf("half a bad chunk was loaded: %+v", l.Items)

@@ -66,22 +66,21 @@ func (s *Service) LeaseKey() oversight.LeaseKey {
 // LeaseTTL returns the lifetime of a lease.
 func (s *Service) LeaseTTL() time.Duration { return s.enf.ttl }
 
-// IssueLease issues an operating lease to a deployment, which has proved
-// who it is by signing its request. nonce is the digest of that request: a
-// second request with the same digest is refused as a replay, in the same
-// transaction that records the lease, so that one signed request yields
-// at most one lease.
+// IssueLease issues an operating lease to the deployment that signed the
+// request sig. A second request with the same digest is refused as a
+// replay, in the same transaction that records the lease, so that one
+// signed request yields at most one lease.
 //
 // There is no lease for a retired deployment or for a licence that is not
 // active (ECONFLICT naming the state). A lease never outlives the licence's
 // validity. Every lease is an event of the audit log.
-func (s *Service) IssueLease(ctx context.Context, deploymentID string, nonce []byte) (*oversight.Lease, error) {
-	if len(nonce) == 0 {
-		return nil, fmt.Errorf("issue lease: a signed request's digest is required")
+func (s *Service) IssueLease(ctx context.Context, sig *oversight.SignedRequest) (*oversight.Lease, error) {
+	if sig == nil {
+		return nil, fmt.Errorf("issue lease: a signed request is required")
 	}
-	l, err := s.issueLease(ctx, deploymentID, nonce)
+	l, err := s.issueLease(ctx, sig.Deployment, sig.Digest[:])
 	if err != nil {
-		return nil, fmt.Errorf("issue lease to %s: %w", deploymentID, err)
+		return nil, fmt.Errorf("issue lease to %s: %w", sig.Deployment, err)
 	}
 	return l, nil
 }

@@ -2,7 +2,6 @@ package service_test
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"log/slog"
 	"testing"
@@ -35,8 +34,7 @@ func TestFanoutBetweenReplicas(t *testing.T) {
 	waitListeners(t, dsn, 2)
 
 	// The deployment's stream is on replica b.
-	nonce := sha256.Sum256([]byte(t.Name()))
-	watch, err := b.WatchDeployment(ctx, w.dep.ID, nonce[:], -1)
+	watch, err := b.WatchDeployment(ctx, w.nonce(w.dep), -1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,16 +112,16 @@ type Watch struct {
 	last    int64 // highest event id given out
 }
 
-// WatchDeployment opens the event stream of a deployment, which has proved
-// who it is by signing its request (nonce is the request's digest, refused
-// if seen before). The first events are what the deployment missed after
+// WatchDeployment opens the event stream of the deployment that signed
+// the request sig (whose digest is refused if seen before). The first events are what the deployment missed after
 // lastEventID (the restrictions put in force since; -1 for a first
 // connection: every restriction in force), then its licence's state now: a fresh lease if it is
 // active, a shutdown if not. Then each enforcement action as it commits.
-func (s *Service) WatchDeployment(ctx context.Context, deploymentID string, nonce []byte, lastEventID int64) (*Watch, error) {
-	if len(nonce) == 0 {
-		return nil, fmt.Errorf("watch deployment: a signed request's digest is required")
+func (s *Service) WatchDeployment(ctx context.Context, sig *oversight.SignedRequest, lastEventID int64) (*Watch, error) {
+	if sig == nil {
+		return nil, fmt.Errorf("watch deployment: a signed request is required")
 	}
+	deploymentID, nonce := sig.Deployment, sig.Digest[:]
 	var d *oversight.Deployment
 	if err := s.view(ctx, func(tx *store.Tx) (err error) { d, err = tx.Deployment(deploymentID); return err }); err != nil {
 		return nil, fmt.Errorf("watch deployment %s: %w", deploymentID, err)
@@ -151,7 +151,7 @@ func (s *Service) WatchDeployment(ctx context.Context, deploymentID string, nonc
 		if l, err = tx.License(d.LicenseID); err != nil {
 			return err
 		}
-		for page := (store.Page{Limit: 1000}); ; {
+		for page := (oversight.Page{Limit: 1000}); ; {
 			as, next, err := tx.Actions(l.ID, page)
 			if err != nil {
 				return err

@@ -174,7 +174,7 @@ func (s *Service) License(ctx context.Context, p *oversight.Principal, id string
 
 // Licenses lists licences matching f; a vendor sees only its own, an
 // agency only those naming it.
-func (s *Service) Licenses(ctx context.Context, p *oversight.Principal, f store.LicenseFilter, page store.Page) (*oversight.List[oversight.License], error) {
+func (s *Service) Licenses(ctx context.Context, p *oversight.Principal, f oversight.LicenseFilter, page oversight.Page) (*oversight.List[oversight.License], error) {
 	if err := allow(p, "reading licences", with(officials, oversight.RoleVendor, oversight.RoleEndUser)...); err != nil {
 		return nil, err
 	}
@@ -221,9 +221,9 @@ func (s *Service) ExpireLicenses(ctx context.Context) (int, error) {
 	var due []string
 	err := s.view(ctx, func(tx *store.Tx) error {
 		for _, st := range []oversight.LicenseStatus{oversight.LicenseActive, oversight.LicenseSuspended} {
-			page := store.Page{Limit: 1000}
+			page := oversight.Page{Limit: 1000}
 			for {
-				ls, next, err := tx.Licenses(store.LicenseFilter{Status: st}, page)
+				ls, next, err := tx.Licenses(oversight.LicenseFilter{Status: st}, page)
 				if err != nil {
 					return err
 				}

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,25 +14,6 @@ import (
 // The audit log is public: reading it needs no principal. Its read paths
 // are bounded by the latest signed checkpoint, so that everything served
 // can be verified against a note the log signed.
-
-// LogEntry is one leaf of the audit log as served at
-// /v1/log/entries/{index}: Entry holds the exact leaf bytes, the event's
-// canonical JSON, which is what clients hash (RFC 6962) to check an
-// inclusion proof; Event is the same JSON, for reading, absent if the
-// stored bytes are not JSON at all.
-type LogEntry struct {
-	Index int64           `json:"index"`
-	Entry []byte          `json:"entry"` // base64 in JSON
-	Event json.RawMessage `json:"event,omitempty"`
-}
-
-func newLogEntry(index int64, entry []byte) LogEntry {
-	e := LogEntry{Index: index, Entry: entry}
-	if json.Valid(entry) {
-		e.Event = entry
-	}
-	return e
-}
 
 // LogCheckpoint returns the latest signed checkpoint.
 func (s *Service) LogCheckpoint(ctx context.Context) (*store.SignedCheckpoint, error) {
@@ -58,17 +38,17 @@ func invalidParam(field, format string, args ...any) error {
 
 // LogEntry returns the entry at index. Committed entries are served even
 // before a checkpoint covers them; their proofs wait for one.
-func (s *Service) LogEntry(ctx context.Context, index int64) (*LogEntry, error) {
+func (s *Service) LogEntry(ctx context.Context, index int64) (*oversight.LogEntry, error) {
 	if index < 0 {
 		return nil, invalidParam("index", "must be a whole number from 0")
 	}
-	var e LogEntry
+	var e oversight.LogEntry
 	err := s.view(ctx, func(tx *store.Tx) error {
 		entry, err := tx.Entry(index)
 		if err != nil {
 			return err
 		}
-		e = newLogEntry(index, entry)
+		e = oversight.NewLogEntry(index, entry)
 		return nil
 	})
 	if err != nil {
@@ -83,7 +63,7 @@ const MaxLogEntriesPage = 1000
 // LogEntries returns up to limit entries about subject (the id of a
 // licence, action, vendor…) with an index above after (-1 for the
 // first page), in log order.
-func (s *Service) LogEntries(ctx context.Context, subject string, after int64, limit int) ([]LogEntry, error) {
+func (s *Service) LogEntries(ctx context.Context, subject string, after int64, limit int) ([]oversight.LogEntry, error) {
 	switch {
 	case subject == "" || len(subject) > 100 || strings.ContainsAny(subject, "\x00\n"):
 		return nil, invalidParam("subject", "the id of a resource (such as lic_…), up to 100 characters")
@@ -92,11 +72,11 @@ func (s *Service) LogEntries(ctx context.Context, subject string, after int64, l
 	case limit < 1 || limit > MaxLogEntriesPage:
 		return nil, invalidParam("limit", "must be a whole number from 1 to %d", MaxLogEntriesPage)
 	}
-	var out []LogEntry
+	var out []oversight.LogEntry
 	err := s.view(ctx, func(tx *store.Tx) error {
 		idx, entries, err := tx.SubjectEntries(subject, after, limit)
 		for i := range idx {
-			out = append(out, newLogEntry(idx[i], entries[i]))
+			out = append(out, oversight.NewLogEntry(idx[i], entries[i]))
 		}
 		return err
 	})

@@ -101,7 +101,7 @@ func (s *Service) EndUser(ctx context.Context, p *oversight.Principal, id string
 
 // EndUsers lists end users, of one country if set; an agency sees only
 // itself. Vendors see every agency, to name one in an application.
-func (s *Service) EndUsers(ctx context.Context, p *oversight.Principal, country string, page store.Page) (*oversight.List[oversight.EndUser], error) {
+func (s *Service) EndUsers(ctx context.Context, p *oversight.Principal, country string, page oversight.Page) (*oversight.List[oversight.EndUser], error) {
 	if err := allow(p, "reading end users", with(officials, oversight.RoleVendor, oversight.RoleEndUser)...); err != nil {
 		return nil, err
 	}
@@ -231,7 +231,7 @@ func (s *Service) Declaration(ctx context.Context, p *oversight.Principal, id st
 }
 
 // Declarations lists declarations, of one end user if set.
-func (s *Service) Declarations(ctx context.Context, p *oversight.Principal, endUserID string, page store.Page) (*oversight.List[oversight.Declaration], error) {
+func (s *Service) Declarations(ctx context.Context, p *oversight.Principal, endUserID string, page oversight.Page) (*oversight.List[oversight.Declaration], error) {
 	if err := allow(p, "reading declarations", with(officials, oversight.RoleEndUser, oversight.RoleVendor)...); err != nil {
 		return nil, err
 	}

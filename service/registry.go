@@ -8,13 +8,6 @@ import (
 	"github.com/oversight-dev/oversight/store"
 )
 
-// List is one page of a listing; Next is the cursor of the following page,
-// empty on the last.
-type List[T any] struct {
-	Items []T    `json:"items"`
-	Next  string `json:"next,omitempty"`
-}
-
 // CreateVendor registers a vendor and its owners and executives.
 func (s *Service) CreateVendor(ctx context.Context, p *oversight.Principal, v *oversight.Vendor) (*oversight.Vendor, error) {
 	if err := allow(p, "registering a vendor", oversight.RoleAdmin, oversight.RoleDefense); err != nil {
@@ -59,7 +52,7 @@ func (s *Service) Vendor(ctx context.Context, p *oversight.Principal, id string)
 }
 
 // Vendors lists vendors; a vendor sees only itself.
-func (s *Service) Vendors(ctx context.Context, p *oversight.Principal, page store.Page) (*oversight.List[oversight.Vendor], error) {
+func (s *Service) Vendors(ctx context.Context, p *oversight.Principal, page oversight.Page) (*oversight.List[oversight.Vendor], error) {
 	if err := allow(p, "reading vendors", with(officials, oversight.RoleVendor)...); err != nil {
 		return nil, err
 	}
@@ -132,7 +125,7 @@ func (s *Service) Product(ctx context.Context, p *oversight.Principal, id string
 
 // Products lists products, of one vendor if vendorID is set; a vendor sees
 // only its own.
-func (s *Service) Products(ctx context.Context, p *oversight.Principal, vendorID string, page store.Page) (*oversight.List[oversight.Product], error) {
+func (s *Service) Products(ctx context.Context, p *oversight.Principal, vendorID string, page oversight.Page) (*oversight.List[oversight.Product], error) {
 	if err := allow(p, "reading products", with(officials, oversight.RoleVendor)...); err != nil {
 		return nil, err
 	}
@@ -264,7 +257,7 @@ func (s *Service) Review(ctx context.Context, p *oversight.Principal, id string)
 }
 
 // Reviews lists a product's reviews, oldest first.
-func (s *Service) Reviews(ctx context.Context, p *oversight.Principal, productID string, page store.Page) (*oversight.List[oversight.Review], error) {
+func (s *Service) Reviews(ctx context.Context, p *oversight.Principal, productID string, page oversight.Page) (*oversight.List[oversight.Review], error) {
 	if _, err := s.Product(ctx, p, productID); err != nil {
 		return nil, err
 	}

@@ -118,20 +118,20 @@ func TestReplicasNeverContradict(t *testing.T) {
 				if dec.Decision != oversight.Deny {
 					t.Fatalf("on a suspended licence: %s %v", dec.Decision, dec.Reasons)
 				}
-				if _, err := b.IssueLease(r.ctx, r.dep.ID, r.nonce(r.dep).Digest[:]); oversight.ErrorCode(err) != oversight.ECONFLICT {
+				if _, err := b.IssueLease(r.ctx, r.nonce(r.dep)); oversight.ErrorCode(err) != oversight.ECONFLICT {
 					t.Fatalf("a lease for a suspended licence: %v", err)
 				}
 			})
 
 			t.Run("deployments", func(t *testing.T) {
-				if _, err := b.IssueLease(r.ctx, r.dep2.ID, r.nonce(r.dep2).Digest[:]); err != nil {
+				if _, err := b.IssueLease(r.ctx, r.nonce(r.dep2)); err != nil {
 					t.Fatal(err)
 				}
 				if _, _, err := b.DeploymentKey(r.ctx, r.dep2.ID); err != nil {
 					t.Fatal(err)
 				}
 				retire(t, r.useWorld, a, r.dep2)
-				if _, err := b.IssueLease(r.ctx, r.dep2.ID, r.nonce(r.dep2).Digest[:]); oversight.ErrorCode(err) != oversight.ECONFLICT {
+				if _, err := b.IssueLease(r.ctx, r.nonce(r.dep2)); oversight.ErrorCode(err) != oversight.ECONFLICT {
 					t.Fatalf("a lease for a retired deployment: %v", err)
 				}
 				if _, err := b.Authorize(r.ctx, r.dep2, r.nonce(r.dep2), request(r.dep2)); oversight.ErrorCode(err) != oversight.ECONFLICT {

@@ -1,22 +1,16 @@
 package service
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
-	"mime"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,9 +35,6 @@ const (
 	// DefaultMaxBatchRows is the most rows one POST /v1/screen:batch
 	// screens; rows after it are answered with one error line.
 	DefaultMaxBatchRows = 100_000
-	// maxBatchRowBytes bounds one row of a batch, so that a row without a
-	// line end cannot fill the server's memory.
-	maxBatchRowBytes = 64 << 10
 	// batchChunk is the most rows screened and recorded together: their
 	// records are committed in one transaction before their answers are
 	// written.
@@ -158,14 +149,6 @@ func (s *Service) catchUp(ctx context.Context, sc *screener) error {
 // ScreeningIndex returns the stats of the screening index.
 func (s *Service) ScreeningIndex() screen.Stats { return s.scr.ix.Stats() }
 
-// ScreenResult is the answer to POST /v1/screen: the matches, best first,
-// and the record of the screening.
-type ScreenResult struct {
-	Matches     []screen.Match `json:"matches"`
-	ScreeningID string         `json:"screening_id,omitempty"`
-	LogIndex    *int64         `json:"log_index,omitempty"`
-}
-
 // screeningPerformed is the payload of a screening.performed event: one
 // per screening request, single or batch. It names no one: the actor and
 // time are the event's own, and Digest binds the rows kept in the
@@ -187,7 +170,7 @@ type screeningPerformed struct {
 // force now, and records the screening before answering: a row with the
 // keyed hashes of the query and its top result, and a screening.performed
 // event, in one transaction. No answer goes out without its record.
-func (s *Service) Screen(ctx context.Context, p *oversight.Principal, r *oversight.ScreenRequest) (*ScreenResult, error) {
+func (s *Service) Screen(ctx context.Context, p *oversight.Principal, r *oversight.ScreenRequest) (*oversight.ScreenResult, error) {
 	if err := allow(p, "screening", screeners...); err != nil {
 		return nil, err
 	}
@@ -200,23 +183,23 @@ func (s *Service) Screen(ctx context.Context, p *oversight.Principal, r *oversig
 		return nil, err
 	}
 	now := s.clock()
-	matches, err := s.scr.ix.Screen(query(r, now))
+	matches, err := s.scr.ix.Screen(screen.QueryFor(r, now))
 	if err != nil {
 		return nil, err
 	}
 	if matches == nil {
-		matches = []screen.Match{}
+		matches = []oversight.Match{}
 	}
-	sc := &store.Screening{ID: oversight.NewID(oversight.PrefixScreening), Actor: p.Actor(), Kind: "single", StartedAt: now, FinishedAt: &now, Rows: 1}
+	sc := &oversight.Screening{ID: oversight.NewID(oversight.PrefixScreening), Actor: p.Actor(), Kind: "single", StartedAt: now, FinishedAt: &now, Rows: 1}
 	rec := s.scr.record(1, r, matches, now)
-	d := NewScreeningDigest(sc.ID)
+	d := oversight.NewScreeningDigest(sc.ID)
 	d.Add(rec)
 	sc.Digest = d.Sum()
 	err = s.update(ctx, func(tx *store.Tx) error {
 		if err := tx.CreateScreening(sc); err != nil {
 			return err
 		}
-		if err := tx.AddScreeningRows(sc.ID, []store.ScreeningRow{rec}); err != nil {
+		if err := tx.AddScreeningRows(sc.ID, []oversight.ScreeningRow{rec}); err != nil {
 			return err
 		}
 		idx, err := tx.Record(oversight.EventScreeningPerformed, p.Actor(), sc.ID, screeningPerformed{Kind: sc.Kind, Rows: 1, Digest: sc.Digest})
@@ -229,12 +212,7 @@ func (s *Service) Screen(ctx context.Context, p *oversight.Principal, r *oversig
 	if err != nil {
 		return nil, fmt.Errorf("record screening: %w", err)
 	}
-	return &ScreenResult{Matches: matches, ScreeningID: sc.ID, LogIndex: sc.LogIndex}, nil
-}
-
-func query(r *oversight.ScreenRequest, at time.Time) screen.Query {
-	return screen.Query{Name: r.Name, BirthDate: r.BirthDate, Nationality: r.Nationality, Limit: r.Limit,
-		MinScore: r.MinScore, IncludeDelisted: r.IncludeDelisted, At: at}
+	return &oversight.ScreenResult{Matches: matches, ScreeningID: sc.ID, LogIndex: sc.LogIndex}, nil
 }
 
 // record returns the record of one name screened. The name is kept only
@@ -247,9 +225,9 @@ func query(r *oversight.ScreenRequest, at time.Time) screen.Query {
 // no name, while the server can still answer an auditor's question "was
 // this person screened, when, by whom, and what came up" (GET
 // /v1/screenings?name=…).
-func (sc *screener) record(row int64, r *oversight.ScreenRequest, matches []screen.Match, at time.Time) store.ScreeningRow {
+func (sc *screener) record(row int64, r *oversight.ScreenRequest, matches []oversight.Match, at time.Time) oversight.ScreeningRow {
 	name := canonicalName(r.Name)
-	rec := store.ScreeningRow{Row: row, At: at, Matches: len(matches),
+	rec := oversight.ScreeningRow{Row: row, At: at, Matches: len(matches),
 		NameHash:  sc.mac("name", name),
 		QueryHash: sc.mac("query", name, r.BirthDate, r.Nationality)}
 	if len(matches) > 0 {
@@ -271,65 +249,23 @@ func (sc *screener) mac(label string, fields ...string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// ScreeningDigest computes the digest a screening.performed event carries:
-// the hex SHA-256 of the line "oversight-screening-v1 ID" and then one
-// line per row, in row order,
-//
-//	ROW AT NAME_HASH QUERY_HASH MATCHES TOP_DESIGNATION TOP_SCORE
-//
-// separated by single spaces and ended by "\n", where AT is in
-// microseconds since the Unix epoch, TOP_DESIGNATION is "-" when nothing
-// matched and TOP_SCORE is the shortest decimal that reads back as the
-// float64 stored ("0" when nothing matched). An auditor with the table
-// recomputes it and compares it with the log.
-type ScreeningDigest struct{ h hash.Hash }
-
-// NewScreeningDigest starts the digest of screening id.
-func NewScreeningDigest(id string) *ScreeningDigest {
-	d := &ScreeningDigest{h: sha256.New()}
-	fmt.Fprintf(d.h, "oversight-screening-v1 %s\n", id)
-	return d
-}
-
-// Add adds the next row.
-func (d *ScreeningDigest) Add(r store.ScreeningRow) {
-	top := r.TopDesignation
-	if top == "" {
-		top = "-"
-	}
-	fmt.Fprintf(d.h, "%d %d %s %s %d %s %s\n", r.Row, r.At.UnixMicro(), r.NameHash, r.QueryHash, r.Matches, top,
-		strconv.FormatFloat(r.TopScore, 'g', -1, 64))
-}
-
-// Sum returns the digest in hex.
-func (d *ScreeningDigest) Sum() string { return hex.EncodeToString(d.h.Sum(nil)) }
-
-// ScreeningRecord is a screening's record as an auditor reads it, with
-// whether its rows still hash to the digest of its event in the log.
-type ScreeningRecord struct {
-	store.Screening
-	Verified bool `json:"verified"`
-	// Problem says why Verified is false.
-	Problem string `json:"problem,omitempty"`
-}
-
 // Screening returns the record of a screening (GET /v1/screenings/{id}),
 // checked against the audit log: its rows are hashed again and compared
 // with the digest of its screening.performed event.
-func (s *Service) Screening(ctx context.Context, p *oversight.Principal, id string) (*ScreeningRecord, error) {
+func (s *Service) Screening(ctx context.Context, p *oversight.Principal, id string) (*oversight.ScreeningRecord, error) {
 	if err := allow(p, "reading the record of screenings", screeningAuditors...); err != nil {
 		return nil, err
 	}
-	out := &ScreeningRecord{}
+	out := &oversight.ScreeningRecord{}
 	err := s.view(ctx, func(tx *store.Tx) error {
 		sc, err := tx.Screening(id)
 		if err != nil {
 			return err
 		}
 		out.Screening = *sc
-		d := NewScreeningDigest(sc.ID)
+		d := oversight.NewScreeningDigest(sc.ID)
 		var n int64
-		if err := tx.ScreeningRows(sc.ID, func(r store.ScreeningRow) error { d.Add(r); n++; return nil }); err != nil {
+		if err := tx.ScreeningRows(sc.ID, func(r oversight.ScreeningRow) error { d.Add(r); n++; return nil }); err != nil {
 			return err
 		}
 		sum := d.Sum()
@@ -360,341 +296,21 @@ func (s *Service) Screening(ctx context.Context, p *oversight.Principal, id stri
 	return out, err
 }
 
-// ScreeningQuery selects screenings: by the officer who asked, and by a
-// name screened (hashed with the screening key, so that the name is
-// matched in any order of its parts, never stored).
-type ScreeningQuery struct {
-	Actor string
-	Name  string
-}
-
 // Screenings lists screenings, newest first (GET /v1/screenings).
-func (s *Service) Screenings(ctx context.Context, p *oversight.Principal, q ScreeningQuery, page store.Page) (*oversight.List[store.Screening], error) {
+func (s *Service) Screenings(ctx context.Context, p *oversight.Principal, f oversight.ScreeningFilter, page oversight.Page) (*oversight.List[oversight.Screening], error) {
 	if err := allow(p, "reading the record of screenings", screeningAuditors...); err != nil {
 		return nil, err
 	}
-	f := store.ScreeningFilter{Actor: q.Actor}
-	if strings.TrimSpace(q.Name) != "" {
-		f.NameHash = s.scr.mac("name", canonicalName(q.Name))
+	nameHash := ""
+	if strings.TrimSpace(f.Name) != "" {
+		nameHash = s.scr.mac("name", canonicalName(f.Name))
 	}
-	out := &oversight.List[store.Screening]{}
+	out := &oversight.List[oversight.Screening]{}
 	err := s.view(ctx, func(tx *store.Tx) (err error) {
-		out.Items, out.Next, err = tx.Screenings(f, page)
+		out.Items, out.Next, err = tx.Screenings(f.Actor, nameHash, page)
 		return err
 	})
 	return out, err
-}
-
-// BatchFormat is the format of a screening batch.
-type BatchFormat string
-
-// Batch formats.
-const (
-	// BatchCSV is CSV with a header naming the columns: name, and
-	// optionally birth_date and nationality, in any order.
-	BatchCSV BatchFormat = "csv"
-	// BatchJSONL is one JSON object a line with the same keys.
-	BatchJSONL BatchFormat = "jsonl"
-)
-
-// BatchFormatFor returns the format a Content-Type names: text/csv for
-// CSV, application/x-ndjson, application/jsonl (and their aliases) for
-// JSON lines.
-func BatchFormatFor(contentType string) (BatchFormat, error) {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err == nil {
-		switch mt {
-		case "text/csv", "application/csv":
-			return BatchCSV, nil
-		case "application/x-ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines", "application/json-lines":
-			return BatchJSONL, nil
-		}
-	}
-	return "", &oversight.Error{Code: oversight.EINVALID, Message: "invalid batch", Fields: []oversight.FieldError{{
-		Field: "Content-Type", Message: fmt.Sprintf("%q: must be text/csv (a header line name,birth_date,nationality) or application/x-ndjson (JSON lines)", contentType)}}}
-}
-
-// BatchRow is one row of a batch as read. Err is set when the row could
-// not be read (wrong number of fields, malformed JSON): the batch goes on.
-type BatchRow struct {
-	// Row counts the rows from 1: the records after a CSV header, the
-	// non-blank lines of JSON lines.
-	Row         int
-	Name        string
-	BirthDate   string
-	Nationality string
-	Err         error
-}
-
-// ErrRowTooLong is returned by BatchReader.Next for a row longer than 64
-// KiB; it ends the batch.
-var ErrRowTooLong = errors.New("row longer than 64 KiB")
-
-// BatchReader reads a batch one row at a time: however long the batch,
-// it holds one row and a read buffer.
-type BatchReader struct {
-	format BatchFormat
-	br     *bufio.Reader
-	csv    *csv.Reader
-	cols   map[string]int // CSV column of name, birth_date, nationality
-	width  int            // CSV fields a record has
-	row    int
-	err    error // sticky: the batch cannot be read further
-}
-
-// NewBatchReader returns a reader of a batch in format. For CSV it reads
-// the header at once and returns an EINVALID error when the header does
-// not name the column name, or names a column it does not know.
-func NewBatchReader(r io.Reader, format BatchFormat) (*BatchReader, error) {
-	b := &BatchReader{format: format, br: bufio.NewReaderSize(&lineGuard{r: r, max: maxBatchRowBytes}, 2*maxBatchRowBytes)}
-	switch format {
-	case BatchJSONL:
-		return b, nil
-	case BatchCSV:
-	default:
-		return nil, oversight.Errorf(oversight.EINVALID, "unknown batch format %q: use csv or jsonl", format)
-	}
-	// A UTF-8 byte order mark, as spreadsheet programs write, is not part
-	// of the first column's name.
-	if bom, err := b.br.Peek(3); err == nil && string(bom) == "\xef\xbb\xbf" {
-		b.br.Discard(3)
-	}
-	b.csv = csv.NewReader(b.br) // the same bufio.Reader: Buffered stays true
-	b.csv.ReuseRecord = true
-	b.csv.TrimLeadingSpace = true
-	header, err := b.csv.Read()
-	bad := func(msg string, args ...any) error {
-		return &oversight.Error{Code: oversight.EINVALID, Message: "invalid batch", Fields: []oversight.FieldError{{Field: "header", Message: fmt.Sprintf(msg, args...)}}}
-	}
-	switch {
-	case err == io.EOF:
-		return nil, bad("the batch is empty; its first line must be the header name,birth_date,nationality")
-	case errors.Is(err, ErrRowTooLong):
-		return nil, bad("the first line is longer than 64 KiB")
-	case err != nil:
-		return nil, bad("%v", err)
-	}
-	b.cols = map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(h))
-		switch h {
-		case "name", "birth_date", "nationality":
-			if _, dup := b.cols[h]; dup {
-				return nil, bad("column %s appears twice", h)
-			}
-			b.cols[h] = i
-		default:
-			return nil, bad("unknown column %q: the columns are name, birth_date and nationality", h)
-		}
-	}
-	if _, ok := b.cols["name"]; !ok {
-		return nil, bad("no name column: the header is name,birth_date,nationality (only name is required)")
-	}
-	b.width = len(header)
-	b.csv.FieldsPerRecord = b.width
-	return b, nil
-}
-
-// Next returns the next row, io.EOF after the last, or an error that ends
-// the batch (a row too long, the body cut short).
-func (b *BatchReader) Next() (BatchRow, error) {
-	if b.err != nil {
-		return BatchRow{}, b.err
-	}
-	var (
-		row BatchRow
-		err error
-	)
-	if b.format == BatchCSV {
-		row, err = b.nextCSV()
-	} else {
-		row, err = b.nextJSONL()
-	}
-	if err != nil {
-		b.err = err
-	}
-	return row, err
-}
-
-// Buffered returns the bytes read from the input and not yet returned as
-// rows. When it is 0, the next row will wait for the input: the moment to
-// answer what has been read.
-func (b *BatchReader) Buffered() int { return b.br.Buffered() }
-
-// Rows returns the number of rows read so far.
-func (b *BatchReader) Rows() int { return b.row }
-
-func (b *BatchReader) nextCSV() (BatchRow, error) {
-	before := b.csv.InputOffset()
-	rec, err := b.csv.Read()
-	if err == io.EOF {
-		return BatchRow{}, io.EOF
-	}
-	var pe *csv.ParseError
-	if err != nil && (!errors.As(err, &pe) || b.csv.InputOffset() == before) {
-		return BatchRow{}, fmt.Errorf("read row %d: %w", b.row+1, err)
-	}
-	b.row++
-	row := BatchRow{Row: b.row}
-	if err != nil {
-		if errors.Is(err, csv.ErrFieldCount) {
-			row.Err = fmt.Errorf("%d fields, but the header has %d", len(rec), b.width)
-		} else {
-			row.Err = pe.Err
-		}
-		if i := b.cols["name"]; len(rec) > i {
-			row.Name = rec[i]
-		}
-		return row, nil
-	}
-	field := func(name string) string {
-		if i, ok := b.cols[name]; ok {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
-	}
-	row.Name, row.BirthDate, row.Nationality = field("name"), field("birth_date"), field("nationality")
-	return row, nil
-}
-
-func (b *BatchReader) nextJSONL() (BatchRow, error) {
-	for {
-		line, err := b.br.ReadSlice('\n')
-		if len(line) == 0 && err == io.EOF {
-			return BatchRow{}, io.EOF
-		}
-		if err != nil && err != io.EOF {
-			return BatchRow{}, fmt.Errorf("read row %d: %w", b.row+1, err)
-		}
-		line = bytes.TrimSpace(line)
-		if b.row == 0 {
-			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
-		}
-		if len(line) == 0 {
-			if err == io.EOF {
-				return BatchRow{}, io.EOF
-			}
-			continue
-		}
-		b.row++
-		var v struct {
-			Name        string `json:"name"`
-			BirthDate   string `json:"birth_date"`
-			Nationality string `json:"nationality"`
-		}
-		row := BatchRow{Row: b.row}
-		if err := oversight.DecodeJSON(line, &v); err != nil {
-			row.Err = err
-			return row, nil
-		}
-		row.Name, row.BirthDate, row.Nationality = v.Name, strings.TrimSpace(v.BirthDate), strings.TrimSpace(v.Nationality)
-		return row, nil
-	}
-}
-
-// lineGuard fails a read once a line runs longer than max bytes, so that
-// neither the CSV reader nor a JSON line can grow without bound.
-type lineGuard struct {
-	r   io.Reader
-	max int
-	run int // bytes since the last line end
-}
-
-func (g *lineGuard) Read(p []byte) (int, error) {
-	if g.run > g.max {
-		return 0, ErrRowTooLong
-	}
-	n, err := g.r.Read(p)
-	// Hand out the bytes up to the first one past the limit, and fail
-	// there: a long line that fits the read buffer must not get through.
-	for off := 0; off < n; {
-		i := bytes.IndexByte(p[off:n], '\n')
-		end := n
-		if i >= 0 {
-			end = off + i
-		}
-		if g.run+end-off > g.max {
-			cut := off + g.max - g.run + 1
-			g.run = g.max + 1
-			return cut, ErrRowTooLong
-		}
-		if i < 0 {
-			g.run += end - off
-			break
-		}
-		g.run, off = 0, end+1
-	}
-	return n, err
-}
-
-// BatchOptions apply to every row of a batch: the query string of
-// POST /v1/screen:batch.
-type BatchOptions struct {
-	Limit           int
-	MinScore        float64
-	IncludeDelisted bool
-}
-
-// Validate checks the options.
-func (o BatchOptions) Validate() error {
-	r := oversight.ScreenRequest{Name: "-", Limit: o.Limit, MinScore: o.MinScore}
-	return r.Validate()
-}
-
-// BatchLine is one line of a batch's answer, in input order: the row's
-// matches, or why the row was not screened.
-type BatchLine struct {
-	Row     int            `json:"row"`
-	Name    string         `json:"name,omitempty"`
-	Matches []screen.Match `json:"matches,omitzero"`
-	Error   string         `json:"error,omitempty"`
-}
-
-// ScreenRow screens one row of a batch against ix, as the server does and
-// as "oversight screen --file --list" does offline, and returns its answer
-// line and the request it made (nil for a row in error).
-func ScreenRow(ix *screen.Index, row BatchRow, o BatchOptions, at time.Time) (BatchLine, *oversight.ScreenRequest) {
-	line := BatchLine{Row: row.Row, Name: row.Name}
-	if row.Err != nil {
-		line.Error = rowError(row.Err)
-		return line, nil
-	}
-	r := &oversight.ScreenRequest{Name: row.Name, BirthDate: row.BirthDate, Nationality: strings.ToUpper(row.Nationality),
-		Limit: o.Limit, MinScore: o.MinScore, IncludeDelisted: o.IncludeDelisted}
-	if err := r.Validate(); err != nil {
-		line.Error = rowError(err)
-		return line, nil
-	}
-	m, err := ix.Screen(query(r, at))
-	if err != nil {
-		line.Error = rowError(err)
-		return line, nil
-	}
-	line.Matches = m
-	if line.Matches == nil {
-		line.Matches = []screen.Match{}
-	}
-	return line, r
-}
-
-// rowError is the message of a bad row: the invalid fields, without the
-// generic message around them.
-func rowError(err error) string {
-	var de *oversight.Error
-	if errors.As(err, &de) && len(de.Fields) > 0 {
-		parts := make([]string, len(de.Fields))
-		for i, f := range de.Fields {
-			parts[i] = f.Field + ": " + f.Message
-			if f.Field == "" {
-				parts[i] = f.Message
-			}
-		}
-		return strings.Join(parts, "; ")
-	}
-	if errors.As(err, &de) {
-		return de.Message
-	}
-	return err.Error()
 }
 
 // BatchWriter receives a batch's answer.
@@ -702,7 +318,7 @@ type BatchWriter interface {
 	// Begin is called once, before any line, with the screening's id.
 	Begin(screeningID string) error
 	// Line writes one answer line.
-	Line(*BatchLine) error
+	Line(*oversight.BatchLine) error
 	// Flush sends what was written.
 	Flush() error
 }
@@ -724,22 +340,22 @@ type BatchWriter interface {
 // An error after it (the store failing, the client gone) ends the answer
 // early and is returned; the rows screened so far stay recorded, with the
 // event saying why the batch stopped.
-func (s *Service) ScreenBatch(ctx context.Context, p *oversight.Principal, body io.Reader, format BatchFormat, o BatchOptions, w BatchWriter) (*store.Screening, error) {
+func (s *Service) ScreenBatch(ctx context.Context, p *oversight.Principal, body io.Reader, format screen.BatchFormat, o oversight.BatchOptions, w BatchWriter) (*oversight.Screening, error) {
 	if err := allow(p, "screening", screeners...); err != nil {
 		return nil, err
 	}
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	rows, err := NewBatchReader(body, format)
+	rows, err := screen.NewBatchReader(body, format)
 	if err != nil {
 		return nil, err
 	}
-	sc := &store.Screening{ID: oversight.NewID(oversight.PrefixScreening), Actor: p.Actor(), Kind: "batch", StartedAt: s.clock()}
+	sc := &oversight.Screening{ID: oversight.NewID(oversight.PrefixScreening), Actor: p.Actor(), Kind: "batch", StartedAt: s.clock()}
 	if err := s.update(ctx, func(tx *store.Tx) error { return tx.CreateScreening(sc) }); err != nil {
 		return nil, fmt.Errorf("record screening: %w", err)
 	}
-	digest := NewScreeningDigest(sc.ID)
+	digest := oversight.NewScreeningDigest(sc.ID)
 	stopped, err := s.screenRows(ctx, sc, rows, o, w, digest)
 	// The record is finished even when the client has gone: what was
 	// screened was screened.
@@ -763,25 +379,25 @@ func (s *Service) ScreenBatch(ctx context.Context, p *oversight.Principal, body 
 
 // screenRows runs the batch's chunks and returns why it stopped early,
 // if it did.
-func (s *Service) screenRows(ctx context.Context, sc *store.Screening, rows *BatchReader, o BatchOptions, w BatchWriter, digest *ScreeningDigest) (stopped string, err error) {
+func (s *Service) screenRows(ctx context.Context, sc *oversight.Screening, rows *screen.BatchReader, o oversight.BatchOptions, w BatchWriter, digest *oversight.ScreeningDigest) (stopped string, err error) {
 	if err := w.Begin(sc.ID); err != nil {
 		return "client gone", err
 	}
-	chunk := make([]BatchRow, 0, batchChunk)
-	lines := make([]BatchLine, batchChunk)
+	chunk := make([]screen.BatchRow, 0, batchChunk)
+	lines := make([]oversight.BatchLine, batchChunk)
 	reqs := make([]*oversight.ScreenRequest, batchChunk)
-	recs := make([]store.ScreeningRow, 0, batchChunk)
+	recs := make([]oversight.ScreeningRow, 0, batchChunk)
 	for {
 		if err := ctx.Err(); err != nil {
 			return "client gone", err
 		}
 		chunk = chunk[:0]
-		var last *BatchLine // an error line that ends the batch
+		var last *oversight.BatchLine // an error line that ends the batch
 		for len(chunk) < batchChunk {
 			if rows.Rows() >= s.scr.maxRows {
 				if _, err := rows.Next(); err != io.EOF {
 					stopped = fmt.Sprintf("row limit of %d reached", s.scr.maxRows)
-					last = &BatchLine{Row: s.scr.maxRows + 1, Error: fmt.Sprintf("a batch screens at most %d rows; this row and those after it were not screened", s.scr.maxRows)}
+					last = &oversight.BatchLine{Row: s.scr.maxRows + 1, Error: fmt.Sprintf("a batch screens at most %d rows; this row and those after it were not screened", s.scr.maxRows)}
 				}
 				break
 			}
@@ -792,10 +408,10 @@ func (s *Service) screenRows(ctx context.Context, sc *store.Screening, rows *Bat
 			if err != nil {
 				stopped = "input unreadable"
 				msg := err.Error()
-				if errors.Is(err, ErrRowTooLong) {
+				if errors.Is(err, screen.ErrRowTooLong) {
 					msg = fmt.Sprintf("row %d is longer than 64 KiB; the batch stops here", rows.Rows()+1)
 				}
-				last = &BatchLine{Row: rows.Rows() + 1, Error: msg}
+				last = &oversight.BatchLine{Row: rows.Rows() + 1, Error: msg}
 				break
 			}
 			chunk = append(chunk, row)
@@ -850,11 +466,11 @@ func (s *Service) screenRows(ctx context.Context, sc *store.Screening, rows *Bat
 
 // screenChunk screens the rows of chunk into lines and reqs, on as many
 // goroutines as there are processors.
-func (s *Service) screenChunk(chunk []BatchRow, o BatchOptions, at time.Time, lines []BatchLine, reqs []*oversight.ScreenRequest) {
+func (s *Service) screenChunk(chunk []screen.BatchRow, o oversight.BatchOptions, at time.Time, lines []oversight.BatchLine, reqs []*oversight.ScreenRequest) {
 	workers := min(runtime.GOMAXPROCS(0), (len(chunk)+15)/16)
 	if workers <= 1 {
 		for i, row := range chunk {
-			lines[i], reqs[i] = ScreenRow(s.scr.ix, row, o, at)
+			lines[i], reqs[i] = screen.ScreenRow(s.scr.ix, row, o, at)
 		}
 		return
 	}
@@ -867,7 +483,7 @@ func (s *Service) screenChunk(chunk []BatchRow, o BatchOptions, at time.Time, li
 				if i >= len(chunk) {
 					return
 				}
-				lines[i], reqs[i] = ScreenRow(s.scr.ix, chunk[i], o, at)
+				lines[i], reqs[i] = screen.ScreenRow(s.scr.ix, chunk[i], o, at)
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/lists"
+	"github.com/oversight-dev/oversight/screen"
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store/storetest"
 )
@@ -74,9 +75,9 @@ func BenchmarkScreenRecorded(b *testing.B) {
 // discard is a BatchWriter that drops the answer.
 type discard struct{}
 
-func (discard) Begin(string) error            { return nil }
-func (discard) Line(*service.BatchLine) error { return nil }
-func (discard) Flush() error                  { return nil }
+func (discard) Begin(string) error              { return nil }
+func (discard) Line(*oversight.BatchLine) error { return nil }
+func (discard) Flush() error                    { return nil }
 
 // BenchmarkScreenBatch screens and records a batch of 10,000 rows; the
 // rows/s metric is the batch throughput.
@@ -91,7 +92,7 @@ func BenchmarkScreenBatch(b *testing.B) {
 	body := sb.String()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := svc.ScreenBatch(context.Background(), p, strings.NewReader(body), service.BatchCSV, service.BatchOptions{}, discard{}); err != nil {
+		if _, err := svc.ScreenBatch(context.Background(), p, strings.NewReader(body), screen.BatchCSV, oversight.BatchOptions{}, discard{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,16 +1,13 @@
 package service_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/screen"
@@ -22,14 +19,14 @@ import (
 // lineRecorder is a BatchWriter that keeps the lines and counts flushes.
 type lineRecorder struct {
 	id      string
-	lines   []service.BatchLine
+	lines   []oversight.BatchLine
 	flushes int
 	// flushed is how many lines had been written at each flush.
 	flushed []int
 }
 
 func (r *lineRecorder) Begin(id string) error { r.id = id; return nil }
-func (r *lineRecorder) Line(l *service.BatchLine) error {
+func (r *lineRecorder) Line(l *oversight.BatchLine) error {
 	r.lines = append(r.lines, *l)
 	return nil
 }
@@ -69,20 +66,20 @@ func TestScreenRecorded(t *testing.T) {
 		if !rec.Verified || rec.Actor != w.consular.Actor() || rec.Kind != "single" || rec.Rows != 1 || *rec.LogIndex != *res.LogIndex {
 			t.Fatalf("record %+v", rec)
 		}
-		var rows []store.ScreeningRow
+		var rows []oversight.ScreeningRow
 		w.check(st.View(w.ctx, func(tx *store.Tx) error {
-			return tx.ScreeningRows(res.ScreeningID, func(r store.ScreeningRow) error { rows = append(rows, r); return nil })
+			return tx.ScreeningRows(res.ScreeningID, func(r oversight.ScreeningRow) error { rows = append(rows, r); return nil })
 		}))
 		if len(rows) != 1 || rows[0].TopDesignation != d.ID || rows[0].TopScore != m.Score || len(rows[0].QueryHash) != 64 || rows[0].NameHash == rows[0].QueryHash {
 			t.Fatalf("rows %+v", rows)
 		}
 		// The auditor finds it by the name, written another way round.
-		list, err := w.svc.Screenings(w.ctx, w.foreign, service.ScreeningQuery{Name: "Κώστας Παπαμιχαήλ"}, store.Page{})
+		list, err := w.svc.Screenings(w.ctx, w.foreign, oversight.ScreeningFilter{Name: "Κώστας Παπαμιχαήλ"}, oversight.Page{})
 		w.check(err)
 		if len(list.Items) != 1 || list.Items[0].ID != res.ScreeningID {
 			t.Errorf("screenings of the name: %+v", list.Items)
 		}
-		list, err = w.svc.Screenings(w.ctx, w.foreign, service.ScreeningQuery{Name: "Kostas Other"}, store.Page{})
+		list, err = w.svc.Screenings(w.ctx, w.foreign, oversight.ScreeningFilter{Name: "Kostas Other"}, oversight.Page{})
 		w.check(err)
 		if len(list.Items) != 0 {
 			t.Errorf("screenings of another name: %+v", list.Items)
@@ -117,7 +114,7 @@ func TestScreenBatch(t *testing.T) {
 			"\"unterminated,1980,FR\n" +
 			"يوسف الحرازي,,\n"
 		rec := &lineRecorder{}
-		sc, err := w.svc.ScreenBatch(w.ctx, w.consular, strings.NewReader(csvBody), service.BatchCSV, service.BatchOptions{Limit: 3}, rec)
+		sc, err := w.svc.ScreenBatch(w.ctx, w.consular, strings.NewReader(csvBody), screen.BatchCSV, oversight.BatchOptions{Limit: 3}, rec)
 		w.check(err)
 		if len(rec.lines) != 3 {
 			t.Fatalf("lines %+v", rec.lines)
@@ -148,7 +145,7 @@ func TestScreenBatch(t *testing.T) {
 			`{"name": "Ada Lovelace", "title": "Countess"}` + "\n" +
 			`{"name": "Grace Hopper"}` + "\n" + `not json` + "\n"
 		rec = &lineRecorder{}
-		_, err = w.svc.ScreenBatch(w.ctx, w.consular, strings.NewReader(jsonl), service.BatchJSONL, service.BatchOptions{}, rec)
+		_, err = w.svc.ScreenBatch(w.ctx, w.consular, strings.NewReader(jsonl), screen.BatchJSONL, oversight.BatchOptions{}, rec)
 		w.check(err)
 		var got []string
 		for _, l := range rec.lines {
@@ -167,12 +164,12 @@ func TestScreenBatch(t *testing.T) {
 		// A header without a name column is refused before anything is
 		// written or recorded.
 		rec = &lineRecorder{}
-		_, err = w.svc.ScreenBatch(w.ctx, w.consular, strings.NewReader("surname,birth_date\nX,1970\n"), service.BatchCSV, service.BatchOptions{}, rec)
+		_, err = w.svc.ScreenBatch(w.ctx, w.consular, strings.NewReader("surname,birth_date\nX,1970\n"), screen.BatchCSV, oversight.BatchOptions{}, rec)
 		wantInvalidField(t, err, "header")
 		if rec.id != "" || len(rec.lines) != 0 {
 			t.Errorf("a refused batch wrote %+v", rec)
 		}
-		_, err = w.svc.ScreenBatch(w.ctx, w.vendor, strings.NewReader("name\nX\n"), service.BatchCSV, service.BatchOptions{}, rec)
+		_, err = w.svc.ScreenBatch(w.ctx, w.vendor, strings.NewReader("name\nX\n"), screen.BatchCSV, oversight.BatchOptions{}, rec)
 		if oversight.ErrorCode(err) != oversight.EFORBIDDEN {
 			t.Errorf("vendor batch: %v", err)
 		}
@@ -192,7 +189,7 @@ func TestScreenBatchLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &lineRecorder{}
-	sc, err := svc.ScreenBatch(context.Background(), &tok.Principal, strings.NewReader("name\nA\nB\nC\nD\nE\n"), service.BatchCSV, service.BatchOptions{}, rec)
+	sc, err := svc.ScreenBatch(context.Background(), &tok.Principal, strings.NewReader("name\nA\nB\nC\nD\nE\n"), screen.BatchCSV, oversight.BatchOptions{}, rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +221,7 @@ func TestScreenBatchAnswersAsRowsArrive(t *testing.T) {
 	w := newScreenWorld(t, st)
 	rec := &lineRecorder{}
 	in := &slowReader{lines: []string{"name\n", "A One\n", "B Two\n", "C Three\n"}}
-	_, err := w.svc.ScreenBatch(w.ctx, w.consular, in, service.BatchCSV, service.BatchOptions{}, rec)
+	_, err := w.svc.ScreenBatch(w.ctx, w.consular, in, screen.BatchCSV, oversight.BatchOptions{}, rec)
 	w.check(err)
 	if len(rec.lines) != 3 || len(rec.flushed) < 3 || rec.flushed[0] != 1 || rec.flushed[1] != 2 {
 		t.Errorf("flushes after %v lines, want one per row", rec.flushed)
@@ -252,79 +249,4 @@ func TestScreeningTamperEvident(t *testing.T) {
 	if rec.Verified || rec.Problem == "" {
 		t.Errorf("a tampered record verifies: %+v", rec)
 	}
-}
-
-func TestBatchFormatFor(t *testing.T) {
-	for _, tc := range []struct {
-		ct   string
-		want service.BatchFormat
-	}{
-		{"text/csv", service.BatchCSV},
-		{"text/csv; charset=utf-8", service.BatchCSV},
-		{"application/x-ndjson", service.BatchJSONL},
-		{"application/jsonl", service.BatchJSONL},
-		{"application/json", ""},
-		{"", ""},
-	} {
-		got, err := service.BatchFormatFor(tc.ct)
-		if got != tc.want || (tc.want == "") != (err != nil) {
-			t.Errorf("BatchFormatFor(%q) = %q, %v; want %q", tc.ct, got, err, tc.want)
-		}
-	}
-}
-
-func TestBatchReaderRowTooLong(t *testing.T) {
-	long := "name\n" + strings.Repeat("x", 70<<10) + "\nB\n"
-	br, err := service.NewBatchReader(strings.NewReader(long), service.BatchCSV)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := br.Next(); !errors.Is(err, service.ErrRowTooLong) {
-		t.Errorf("Next = %v, want ErrRowTooLong", err)
-	}
-}
-
-// FuzzBatchReader reads arbitrary input as CSV and as JSON lines: it never
-// panics or loops, numbers rows from 1 one by one, and reads no more rows
-// than the input has lines.
-func FuzzBatchReader(f *testing.F) {
-	for _, s := range []string{
-		"name,birth_date,nationality\nRadomir Zavadsky,1968,RU\n",
-		"name\n\"a, b\"\n\"unterminated\n",
-		"nationality,name\nRU\nRU,x,y\n",
-		`{"name":"A"}` + "\n\n" + `{"name":1}` + "\n" + `[]` + "\n",
-		"\ufeffname\r\nA\r\n",
-		"",
-	} {
-		f.Add([]byte(s), true)
-		f.Add([]byte(s), false)
-	}
-	f.Fuzz(func(t *testing.T, data []byte, isCSV bool) {
-		format := service.BatchJSONL
-		if isCSV {
-			format = service.BatchCSV
-		}
-		br, err := service.NewBatchReader(bytes.NewReader(data), format)
-		if err != nil {
-			if oversight.ErrorCode(err) != oversight.EINVALID {
-				t.Fatalf("header error %v is not EINVALID", err)
-			}
-			return
-		}
-		lines := bytes.Count(data, []byte("\n")) + 1
-		ix := screen.NewIndex()
-		for n := 1; ; n++ {
-			row, err := br.Next()
-			if err != nil {
-				break
-			}
-			if row.Row != n || n > lines {
-				t.Fatalf("row %d numbered %d (input of %d lines)", n, row.Row, lines)
-			}
-			line, req := service.ScreenRow(ix, row, service.BatchOptions{}, time.Now())
-			if (req == nil) != (line.Error != "") || line.Row != n {
-				t.Fatalf("row %+v answered %+v", row, line)
-			}
-		}
-	})
 }

@@ -109,6 +109,10 @@ func New(s *store.Store, opts Options) (*Service, error) {
 // Store returns the underlying store.
 func (s *Service) Store() *store.Store { return s.store }
 
+// Ready reports, as an error, whether the service can serve: whether its
+// database answers (GET /readyz).
+func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
+
 // clock returns the current time in UTC at microsecond precision, the
 // precision the store keeps.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }

@@ -20,7 +20,7 @@ func (tx *Tx) Action(id string) (*oversight.Action, error) {
 }
 
 // Actions lists the actions on a licence, oldest first.
-func (tx *Tx) Actions(licenseID string, page Page) ([]oversight.Action, string, error) {
+func (tx *Tx) Actions(licenseID string, page oversight.Page) ([]oversight.Action, string, error) {
 	var w where
 	w.add("license_id = $", licenseID)
 	clause, args := w.sql(page)

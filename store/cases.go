@@ -6,13 +6,6 @@ import (
 	"github.com/oversight-dev/oversight"
 )
 
-// CaseFilter selects misuse cases; empty fields match everything.
-type CaseFilter struct {
-	LicenseID string
-	Status    oversight.CaseStatus
-	Source    oversight.CaseSource
-}
-
 // CreateCase inserts c.
 func (tx *Tx) CreateCase(c *oversight.Case) error {
 	_, err := tx.exec(`INSERT INTO cases (id, license_id, status, source, doc) VALUES ($1, $2, $3, $4, $5)`,
@@ -32,7 +25,7 @@ func (tx *Tx) Case(id string) (*oversight.Case, error) {
 }
 
 // Cases lists the cases matching f, newest first.
-func (tx *Tx) Cases(f CaseFilter, page Page) ([]oversight.Case, string, error) {
+func (tx *Tx) Cases(f oversight.CaseFilter, page oversight.Page) ([]oversight.Case, string, error) {
 	var w where
 	w.add("license_id = $", f.LicenseID)
 	w.add("status = $", string(f.Status))

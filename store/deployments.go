@@ -24,7 +24,7 @@ func (tx *Tx) Deployment(id string) (*oversight.Deployment, error) {
 }
 
 // Deployments lists deployments, of one licence if set.
-func (tx *Tx) Deployments(licenseID string, page Page) ([]oversight.Deployment, string, error) {
+func (tx *Tx) Deployments(licenseID string, page oversight.Page) ([]oversight.Deployment, string, error) {
 	var w where
 	w.add("license_id = $", licenseID)
 	clause, args := w.sql(page)

@@ -10,16 +10,6 @@ import (
 	"github.com/oversight-dev/oversight"
 )
 
-// DesignationFilter selects designations; empty fields match everything.
-type DesignationFilter struct {
-	Basis     oversight.Basis
-	CaseID    string
-	RelatedTo string
-	Source    string
-	// Status is "active" (not delisted), "delisted", or "" for both.
-	Status string
-}
-
 // CreateDesignation inserts d. changed is the log index of the event that
 // records it.
 func (tx *Tx) CreateDesignation(d *oversight.Designation, changed int64) error {
@@ -98,7 +88,7 @@ func (tx *Tx) designationsIn(column string, values []string, f func(*oversight.D
 }
 
 // Designations lists the designations matching f, newest first.
-func (tx *Tx) Designations(f DesignationFilter, page Page) ([]oversight.Designation, string, error) {
+func (tx *Tx) Designations(f oversight.DesignationFilter, page oversight.Page) ([]oversight.Designation, string, error) {
 	var w where
 	w.add("basis = $", string(f.Basis))
 	w.add("case_id = $", f.CaseID)

@@ -10,16 +10,9 @@ import (
 	"github.com/oversight-dev/oversight"
 )
 
-// Page asks for one page of a list, in id order: ids are time-ordered, so
-// this is creation order, and After is the last id of the previous page.
-type Page struct {
-	After string
-	Limit int
-}
-
 // limit returns the page size to query: one more than asked, to learn
 // whether another page follows.
-func (p Page) limit() int {
+func pageLimit(p oversight.Page) int {
 	switch {
 	case p.Limit <= 0:
 		return 101
@@ -52,7 +45,7 @@ func (tx *Tx) getDoc(kind, query string, v any, args ...any) error {
 
 // listDocs runs a query selecting doc and decodes each row.
 // It returns the items and the cursor of the next page ("" if none).
-func listDocs[T any](tx *Tx, kind string, page Page, id func(*T) string, query string, args ...any) ([]T, string, error) {
+func listDocs[T any](tx *Tx, kind string, page oversight.Page, id func(*T) string, query string, args ...any) ([]T, string, error) {
 	rows, err := tx.query(query, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list %s: %w", kind, err)
@@ -74,7 +67,7 @@ func listDocs[T any](tx *Tx, kind string, page Page, id func(*T) string, query s
 		return nil, "", fmt.Errorf("list %s: %w", kind, err)
 	}
 	next := ""
-	if len(out) == page.limit() {
+	if len(out) == pageLimit(page) {
 		out = out[:len(out)-1]
 		next = id(&out[len(out)-1])
 	}
@@ -97,13 +90,13 @@ func (w *where) add(cond string, v any) {
 }
 
 // sql returns the clause, the cursor condition and ORDER/LIMIT, and args.
-func (w *where) sql(page Page) (string, []any) {
+func (w *where) sql(page oversight.Page) (string, []any) {
 	w.add("id > $", page.After)
 	clause := ""
 	if len(w.conds) > 0 {
 		clause = " WHERE " + strings.Join(w.conds, " AND ")
 	}
-	return clause + fmt.Sprintf(" ORDER BY id LIMIT %d", page.limit()), w.args
+	return clause + fmt.Sprintf(" ORDER BY id LIMIT %d", pageLimit(page)), w.args
 }
 
 func mustJSON(v any) string {

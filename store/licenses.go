@@ -4,15 +4,6 @@ import (
 	"github.com/oversight-dev/oversight"
 )
 
-// LicenseFilter selects licences; empty fields match everything.
-type LicenseFilter struct {
-	VendorID  string
-	EndUserID string
-	ProductID string
-	Status    oversight.LicenseStatus
-	Kind      oversight.LicenseKind
-}
-
 // CreateLicense inserts l.
 func (tx *Tx) CreateLicense(l *oversight.License) error {
 	_, err := tx.exec(`INSERT INTO licenses (id, kind, vendor_id, product_id, end_user_id, status, doc) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -32,7 +23,7 @@ func (tx *Tx) License(id string) (*oversight.License, error) {
 }
 
 // Licenses lists licences matching f.
-func (tx *Tx) Licenses(f LicenseFilter, page Page) ([]oversight.License, string, error) {
+func (tx *Tx) Licenses(f oversight.LicenseFilter, page oversight.Page) ([]oversight.License, string, error) {
 	var w where
 	w.add("vendor_id = $", f.VendorID)
 	w.add("end_user_id = $", f.EndUserID)

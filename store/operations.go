@@ -17,13 +17,6 @@ import (
 	"github.com/oversight-dev/oversight"
 )
 
-// OperationFilter selects operations; empty fields match everything.
-type OperationFilter struct {
-	LicenseID    string
-	DeploymentID string
-	Decision     oversight.Verdict
-}
-
 // CreateOperation inserts a decided operation and reports whether it did:
 // an operation with the same id is left alone, and created is false. (The
 // service derives an operation's id from the signed request, so that the
@@ -220,7 +213,7 @@ func (tx *Tx) Operation(id string) (*oversight.OperationRecord, error) {
 
 // Operations lists operations matching f, newest first; page.After is the
 // last id of the previous page.
-func (tx *Tx) Operations(f OperationFilter, page Page) ([]oversight.OperationRecord, string, error) {
+func (tx *Tx) Operations(f oversight.OperationFilter, page oversight.Page) ([]oversight.OperationRecord, string, error) {
 	var w where
 	w.add("license_id = $", f.LicenseID)
 	w.add("deployment_id = $", f.DeploymentID)
@@ -231,13 +224,13 @@ func (tx *Tx) Operations(f OperationFilter, page Page) ([]oversight.OperationRec
 
 // newestFirst is sql for listings in reverse creation order: the cursor
 // is the last id of the previous page, and the next page holds smaller ids.
-func (w *where) newestFirst(page Page) (string, []any) {
+func (w *where) newestFirst(page oversight.Page) (string, []any) {
 	w.add("id < $", page.After)
 	clause := ""
 	if len(w.conds) > 0 {
 		clause = " WHERE " + strings.Join(w.conds, " AND ")
 	}
-	return clause + fmt.Sprintf(" ORDER BY id DESC LIMIT %d", page.limit()), w.args
+	return clause + fmt.Sprintf(" ORDER BY id DESC LIMIT %d", pageLimit(page)), w.args
 }
 
 // The statements of every decision, prepared once per store on SQLite:

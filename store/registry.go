@@ -18,7 +18,7 @@ func (tx *Tx) Vendor(id string) (*oversight.Vendor, error) {
 }
 
 // Vendors lists vendors.
-func (tx *Tx) Vendors(page Page) ([]oversight.Vendor, string, error) {
+func (tx *Tx) Vendors(page oversight.Page) ([]oversight.Vendor, string, error) {
 	var w where
 	clause, args := w.sql(page)
 	return listDocs(tx, "vendors", page, func(v *oversight.Vendor) string { return v.ID }, `SELECT doc FROM vendors`+clause, args...)
@@ -43,7 +43,7 @@ func (tx *Tx) Product(id string) (*oversight.Product, error) {
 }
 
 // Products lists products, of one vendor when vendorID is not empty.
-func (tx *Tx) Products(vendorID string, page Page) ([]oversight.Product, string, error) {
+func (tx *Tx) Products(vendorID string, page oversight.Page) ([]oversight.Product, string, error) {
 	var w where
 	w.add("vendor_id = $", vendorID)
 	clause, args := w.sql(page)
@@ -69,7 +69,7 @@ func (tx *Tx) Review(id string) (*oversight.Review, error) {
 }
 
 // Reviews lists the reviews of a product, oldest first.
-func (tx *Tx) Reviews(productID string, page Page) ([]oversight.Review, string, error) {
+func (tx *Tx) Reviews(productID string, page oversight.Page) ([]oversight.Review, string, error) {
 	var w where
 	w.add("product_id = $", productID)
 	clause, args := w.sql(page)
@@ -101,7 +101,7 @@ func (tx *Tx) Countries(tier oversight.Tier) ([]oversight.Country, error) {
 	if len(w.conds) > 0 {
 		clause = " WHERE " + w.conds[0]
 	}
-	out, _, err := listDocs(tx, "countries", Page{Limit: 1000}, func(c *oversight.Country) string { return c.ISO2 },
+	out, _, err := listDocs(tx, "countries", oversight.Page{Limit: 1000}, func(c *oversight.Country) string { return c.ISO2 },
 		`SELECT doc FROM countries`+clause+` ORDER BY iso2`, w.args...)
 	return out, err
 }
@@ -124,7 +124,7 @@ func (tx *Tx) EndUser(id string) (*oversight.EndUser, error) {
 }
 
 // EndUsers lists end users, of one country when country is not empty.
-func (tx *Tx) EndUsers(country string, page Page) ([]oversight.EndUser, string, error) {
+func (tx *Tx) EndUsers(country string, page oversight.Page) ([]oversight.EndUser, string, error) {
 	var w where
 	w.add("country = $", country)
 	clause, args := w.sql(page)
@@ -145,7 +145,7 @@ func (tx *Tx) Declaration(id string) (*oversight.Declaration, error) {
 
 // Declarations lists declarations, of one end user when endUserID is not
 // empty.
-func (tx *Tx) Declarations(endUserID string, page Page) ([]oversight.Declaration, string, error) {
+func (tx *Tx) Declarations(endUserID string, page oversight.Page) ([]oversight.Declaration, string, error) {
 	var w where
 	w.add("end_user_id = $", endUserID)
 	clause, args := w.sql(page)

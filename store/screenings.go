@@ -7,47 +7,12 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/oversight-dev/oversight"
 )
 
-// Screening is the record of one screening request: a single query
-// (kind "single") or a batch ("batch"). A batch's rows are written as it
-// goes; FinishedAt, Digest and LogIndex are set when it ends, with the
-// screening.performed event.
-type Screening struct {
-	ID         string     `json:"id"`
-	Actor      string     `json:"actor"`
-	Kind       string     `json:"kind"`
-	StartedAt  time.Time  `json:"started_at"`
-	FinishedAt *time.Time `json:"finished_at,omitempty"`
-	Rows       int64      `json:"rows"`
-	Errors     int64      `json:"errors"`
-	// Digest is the hex SHA-256 of the rows (see service.ScreeningDigest).
-	Digest   string `json:"digest,omitempty"`
-	LogIndex *int64 `json:"log_index,omitempty"`
-}
-
-// ScreeningRow is one name screened. The name itself is not kept: NameHash
-// and QueryHash are hex HMAC-SHA256 digests under the server's screening
-// key. TopDesignation and TopScore are the best match, if any.
-type ScreeningRow struct {
-	Row            int64     `json:"row"`
-	At             time.Time `json:"at"`
-	NameHash       string    `json:"name_hash"`
-	QueryHash      string    `json:"query_hash"`
-	Matches        int       `json:"matches"`
-	TopDesignation string    `json:"top_designation,omitempty"`
-	TopScore       float64   `json:"top_score,omitempty"`
-}
-
-// ScreeningFilter selects screenings; empty fields match everything.
-type ScreeningFilter struct {
-	Actor string
-	// NameHash selects the screenings with a row of that name hash (hex).
-	NameHash string
-}
-
 // CreateScreening inserts the record of a screening that starts.
-func (tx *Tx) CreateScreening(sc *Screening) error {
+func (tx *Tx) CreateScreening(sc *oversight.Screening) error {
 	_, err := tx.exec(`INSERT INTO screenings (id, actor, kind, started_at) VALUES ($1, $2, $3, $4)`,
 		sc.ID, sc.Actor, sc.Kind, sc.StartedAt.UnixMicro())
 	return wrap(err, "create screening %s", sc.ID)
@@ -55,7 +20,7 @@ func (tx *Tx) CreateScreening(sc *Screening) error {
 
 // FinishScreening records the end of a screening: its counts, digest and
 // the log index of its event.
-func (tx *Tx) FinishScreening(sc *Screening) error {
+func (tx *Tx) FinishScreening(sc *oversight.Screening) error {
 	digest, err := hex.DecodeString(sc.Digest)
 	if err != nil {
 		return fmt.Errorf("finish screening %s: digest: %w", sc.ID, err)
@@ -77,7 +42,7 @@ func (tx *Tx) FinishScreening(sc *Screening) error {
 const screeningRowsPerInsert = 100
 
 // AddScreeningRows inserts rows of screening id, many to a statement.
-func (tx *Tx) AddScreeningRows(id string, rows []ScreeningRow) error {
+func (tx *Tx) AddScreeningRows(id string, rows []oversight.ScreeningRow) error {
 	for len(rows) > 0 {
 		n := min(len(rows), screeningRowsPerInsert)
 		var q strings.Builder
@@ -109,7 +74,7 @@ func (tx *Tx) AddScreeningRows(id string, rows []ScreeningRow) error {
 }
 
 // Screening returns the record of screening id.
-func (tx *Tx) Screening(id string) (*Screening, error) {
+func (tx *Tx) Screening(id string) (*oversight.Screening, error) {
 	sc, err := scanScreening(tx.queryRow(`SELECT `+screeningColumns+` FROM screenings WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("screening", id)
@@ -117,12 +82,14 @@ func (tx *Tx) Screening(id string) (*Screening, error) {
 	return sc, wrap(err, "read screening %s", id)
 }
 
-// Screenings lists the screenings matching f, newest first.
-func (tx *Tx) Screenings(f ScreeningFilter, page Page) ([]Screening, string, error) {
+// Screenings lists the screenings of actor that have a row whose name
+// hash is nameHash (hex), newest first; an empty actor or nameHash
+// matches every screening.
+func (tx *Tx) Screenings(actor, nameHash string, page oversight.Page) ([]oversight.Screening, string, error) {
 	var w where
-	w.add("actor = $", f.Actor)
-	if f.NameHash != "" {
-		h, err := hex.DecodeString(f.NameHash)
+	w.add("actor = $", actor)
+	if nameHash != "" {
+		h, err := hex.DecodeString(nameHash)
 		if err != nil {
 			return nil, "", fmt.Errorf("list screenings: name hash: %w", err)
 		}
@@ -134,7 +101,7 @@ func (tx *Tx) Screenings(f ScreeningFilter, page Page) ([]Screening, string, err
 		return nil, "", fmt.Errorf("list screenings: %w", err)
 	}
 	defer rows.Close()
-	out := []Screening{}
+	out := []oversight.Screening{}
 	for rows.Next() {
 		sc, err := scanScreening(rows)
 		if err != nil {
@@ -146,7 +113,7 @@ func (tx *Tx) Screenings(f ScreeningFilter, page Page) ([]Screening, string, err
 		return nil, "", fmt.Errorf("list screenings: %w", err)
 	}
 	next := ""
-	if len(out) == page.limit() {
+	if len(out) == pageLimit(page) {
 		out = out[:len(out)-1]
 		next = out[len(out)-1].ID
 	}
@@ -154,7 +121,7 @@ func (tx *Tx) Screenings(f ScreeningFilter, page Page) ([]Screening, string, err
 }
 
 // ScreeningRows calls f with the rows of screening id, in row order.
-func (tx *Tx) ScreeningRows(id string, f func(ScreeningRow) error) error {
+func (tx *Tx) ScreeningRows(id string, f func(oversight.ScreeningRow) error) error {
 	rows, err := tx.query(`SELECT row_num, at, name_hash, query_hash, matches, top_designation, top_score FROM screening_rows WHERE screening_id = $1 ORDER BY row_num`, id)
 	if err != nil {
 		return fmt.Errorf("rows of screening %s: %w", id, err)
@@ -162,7 +129,7 @@ func (tx *Tx) ScreeningRows(id string, f func(ScreeningRow) error) error {
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			r      ScreeningRow
+			r      oversight.ScreeningRow
 			at     int64
 			nh, qh []byte
 			top    sql.NullString
@@ -183,9 +150,9 @@ func (tx *Tx) ScreeningRows(id string, f func(ScreeningRow) error) error {
 
 const screeningColumns = `id, actor, kind, started_at, finished_at, rows_count, errors, digest, log_index`
 
-func scanScreening(row interface{ Scan(...any) error }) (*Screening, error) {
+func scanScreening(row interface{ Scan(...any) error }) (*oversight.Screening, error) {
 	var (
-		sc       Screening
+		sc       oversight.Screening
 		started  int64
 		finished sql.NullInt64
 		digest   []byte

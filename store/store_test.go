@@ -179,7 +179,7 @@ func TestPagination(t *testing.T) {
 			time.Sleep(2 * time.Millisecond) // ids order by millisecond
 		}
 		var got []string
-		page := store.Page{Limit: 3}
+		page := oversight.Page{Limit: 3}
 		for {
 			var next string
 			s.View(ctx, func(tx *store.Tx) error {

@@ -72,7 +72,7 @@ func main() {
 	defer srv.stop()
 
 	ctx := context.Background()
-	tmpl, err := srv.as("DEFENSE").Licenses(ctx, client.LicenseFilter{Kind: oversight.KindExport, Status: oversight.LicenseActive}, client.ListOptions{})
+	tmpl, err := srv.as("DEFENSE").Licenses(ctx, oversight.LicenseFilter{Kind: oversight.KindExport, Status: oversight.LicenseActive}, oversight.Page{})
 	if err != nil || len(tmpl.Items) == 0 {
 		log.Fatalf("the demo's active export licence: %v", err)
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/agent"
 	"github.com/oversight-dev/oversight/keyfile"
-	"github.com/oversight-dev/oversight/store"
 )
 
 // AgentCmd groups the agent: running it (the default) and making its key.
@@ -101,7 +100,7 @@ func (c *AgentRunCmd) Run(ctx context.Context, env *Env) error {
 	default:
 		cfg.Socket = c.Socket
 	}
-	if countries, err := store.Countries(); err == nil {
+	if countries, err := oversight.Countries(); err == nil {
 		for _, x := range countries {
 			if x.CallingCode != "" {
 				cfg.CallingCodes = append(cfg.CallingCodes, x.CallingCode)

@@ -53,7 +53,7 @@ func startDemo(t *testing.T, ttl time.Duration) *demoServer {
 	}
 	t.Cleanup(p.Kill)
 	s := &demoServer{Server: p}
-	ls, err := s.as("DEFENSE").Licenses(context.Background(), client.LicenseFilter{Kind: oversight.KindExport, Status: oversight.LicenseActive}, client.ListOptions{})
+	ls, err := s.as("DEFENSE").Licenses(context.Background(), oversight.LicenseFilter{Kind: oversight.KindExport, Status: oversight.LicenseActive}, oversight.Page{})
 	if err != nil || len(ls.Items) != 1 {
 		t.Fatalf("the demo's active export licence: %v %v", ls, err)
 	}

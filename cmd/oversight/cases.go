@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/oversight-dev/oversight"
-	"github.com/oversight-dev/oversight/client"
 )
 
 // CaseCmd groups the misuse-case commands (officials only).
@@ -72,8 +71,8 @@ type CaseListCmd struct {
 
 // Run lists the cases.
 func (c *CaseListCmd) Run(ctx context.Context, env *Env) error {
-	out, err := c.client().Cases(ctx, client.CaseFilter{LicenseID: c.License, Status: oversight.CaseStatus(c.Status), Source: oversight.CaseSource(c.Source)},
-		client.ListOptions{Limit: c.Limit, After: c.After})
+	out, err := c.client().Cases(ctx, oversight.CaseFilter{LicenseID: c.License, Status: oversight.CaseStatus(c.Status), Source: oversight.CaseSource(c.Source)},
+		oversight.Page{Limit: c.Limit, After: c.After})
 	if err != nil {
 		return err
 	}

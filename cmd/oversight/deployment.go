@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/oversight-dev/oversight"
-	"github.com/oversight-dev/oversight/client"
 	"github.com/oversight-dev/oversight/keyfile"
 )
 
@@ -104,7 +103,7 @@ type DeploymentListCmd struct {
 
 // Run lists them.
 func (c *DeploymentListCmd) Run(ctx context.Context, env *Env) error {
-	out, err := c.client().Deployments(ctx, c.License, client.ListOptions{Limit: 1000})
+	out, err := c.client().Deployments(ctx, c.License, oversight.Page{Limit: 1000})
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/oversight-dev/oversight"
-	"github.com/oversight-dev/oversight/client"
 	"github.com/oversight-dev/oversight/lists"
 )
 
@@ -303,8 +302,8 @@ type DesignationsListCmd struct {
 
 // Run lists.
 func (c *DesignationsListCmd) Run(ctx context.Context, env *Env) error {
-	out, err := c.client().Designations(ctx, client.DesignationFilter{Basis: c.Basis, CaseID: c.Case, RelatedTo: c.RelatedTo, Source: c.Source, Status: c.Status},
-		client.ListOptions{Limit: c.Limit, After: c.After})
+	out, err := c.client().Designations(ctx, oversight.DesignationFilter{Basis: oversight.Basis(c.Basis), CaseID: c.Case, RelatedTo: c.RelatedTo, Source: c.Source, Status: c.Status},
+		oversight.Page{Limit: c.Limit, After: c.After})
 	if err != nil {
 		return err
 	}

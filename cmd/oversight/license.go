@@ -10,7 +10,6 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/oversight-dev/oversight"
-	"github.com/oversight-dev/oversight/client"
 )
 
 // LicenseCmd groups the licence commands.
@@ -243,8 +242,8 @@ type LicenseListCmd struct {
 
 // Run lists licences.
 func (c *LicenseListCmd) Run(ctx context.Context, env *Env) error {
-	out, err := c.client().Licenses(ctx, client.LicenseFilter{VendorID: c.Vendor, EndUserID: c.EndUser, ProductID: c.Product,
-		Status: oversight.LicenseStatus(c.Status), Kind: oversight.LicenseKind(c.Kind)}, client.ListOptions{Limit: c.Limit, After: c.After})
+	out, err := c.client().Licenses(ctx, oversight.LicenseFilter{VendorID: c.Vendor, EndUserID: c.EndUser, ProductID: c.Product,
+		Status: oversight.LicenseStatus(c.Status), Kind: oversight.LicenseKind(c.Kind)}, oversight.Page{Limit: c.Limit, After: c.After})
 	if err != nil {
 		return err
 	}
@@ -338,7 +337,7 @@ type LicenseActionsCmd struct {
 
 // Run lists the actions.
 func (c *LicenseActionsCmd) Run(ctx context.Context, env *Env) error {
-	out, err := c.client().Actions(ctx, c.ID, client.ListOptions{Limit: 1000})
+	out, err := c.client().Actions(ctx, c.ID, oversight.Page{Limit: 1000})
 	if err != nil {
 		return err
 	}

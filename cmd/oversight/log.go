@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/client"
 	"github.com/oversight-dev/oversight/keydir"
 	"github.com/oversight-dev/oversight/store"
@@ -243,7 +244,7 @@ func (c *LogProveCmd) Run(ctx context.Context, env *Env) error {
 	if c.Subject != "" {
 		after := ""
 		for {
-			items, next, err := cl.LogEntries(ctx, c.Subject, client.ListOptions{Limit: 1000, After: after})
+			items, next, err := cl.LogEntries(ctx, c.Subject, oversight.Page{Limit: 1000, After: after})
 			if err != nil {
 				return err
 			}
@@ -268,7 +269,7 @@ func (c *LogProveCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	var proved []*client.LogEntry
+	var proved []*oversight.LogEntry
 	for _, i := range indexes {
 		e, err := cl.ProveEntry(ctx, cp, i)
 		if err != nil {

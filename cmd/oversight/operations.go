@@ -104,8 +104,8 @@ type OperationListCmd struct {
 
 // Run lists operations.
 func (c *OperationListCmd) Run(ctx context.Context, env *Env) error {
-	out, err := c.client().Operations(ctx, client.OperationFilter{LicenseID: c.License, DeploymentID: c.Deployment, Decision: oversight.Verdict(c.Decision)},
-		client.ListOptions{Limit: c.Limit, After: c.After})
+	out, err := c.client().Operations(ctx, oversight.OperationFilter{LicenseID: c.License, DeploymentID: c.Deployment, Decision: oversight.Verdict(c.Decision)},
+		oversight.Page{Limit: c.Limit, After: c.After})
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/oversight-dev/oversight"
-	"github.com/oversight-dev/oversight/client"
 	"github.com/oversight-dev/oversight/keyfile"
 )
 
@@ -76,7 +75,7 @@ type EndUserListCmd struct {
 
 // Run lists end users.
 func (c *EndUserListCmd) Run(ctx context.Context, env *Env) error {
-	out, err := c.client().EndUsers(ctx, c.Country, client.ListOptions{Limit: c.Limit, After: c.After})
+	out, err := c.client().EndUsers(ctx, c.Country, oversight.Page{Limit: c.Limit, After: c.After})
 	if err != nil {
 		return err
 	}
@@ -222,7 +221,7 @@ type DeclarationListCmd struct {
 
 // Run lists declarations.
 func (c *DeclarationListCmd) Run(ctx context.Context, env *Env) error {
-	out, err := c.client().Declarations(ctx, c.EndUser, client.ListOptions{Limit: 1000})
+	out, err := c.client().Declarations(ctx, c.EndUser, oversight.Page{Limit: 1000})
 	if err != nil {
 		return err
 	}

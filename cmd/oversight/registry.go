@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/oversight-dev/oversight"
-	"github.com/oversight-dev/oversight/client"
 )
 
 // VendorCmd groups the vendor commands.
@@ -95,7 +94,7 @@ type VendorListCmd struct {
 
 // Run lists vendors.
 func (c *VendorListCmd) Run(ctx context.Context, env *Env) error {
-	out, err := c.client().Vendors(ctx, client.ListOptions{Limit: c.Limit, After: c.After})
+	out, err := c.client().Vendors(ctx, oversight.Page{Limit: c.Limit, After: c.After})
 	if err != nil {
 		return err
 	}
@@ -197,7 +196,7 @@ type ProductListCmd struct {
 
 // Run lists products.
 func (c *ProductListCmd) Run(ctx context.Context, env *Env) error {
-	out, err := c.client().Products(ctx, c.Vendor, client.ListOptions{Limit: c.Limit, After: c.After})
+	out, err := c.client().Products(ctx, c.Vendor, oversight.Page{Limit: c.Limit, After: c.After})
 	if err != nil {
 		return err
 	}
@@ -312,7 +311,7 @@ type ReviewListCmd struct {
 
 // Run lists the reviews.
 func (c *ReviewListCmd) Run(ctx context.Context, env *Env) error {
-	out, err := c.client().Reviews(ctx, c.Product, client.ListOptions{Limit: 1000})
+	out, err := c.client().Reviews(ctx, c.Product, oversight.Page{Limit: 1000})
 	if err != nil {
 		return err
 	}

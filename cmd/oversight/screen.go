@@ -21,7 +21,6 @@ import (
 	"github.com/oversight-dev/oversight/client"
 	"github.com/oversight-dev/oversight/lists"
 	"github.com/oversight-dev/oversight/screen"
-	"github.com/oversight-dev/oversight/service"
 )
 
 // ScreenCmd screens a name, or a batch of names, against a server or
@@ -78,7 +77,7 @@ func (c *ScreenCmd) Run(ctx context.Context, env *Env) error {
 	}
 	r := &oversight.ScreenRequest{Name: c.Name, BirthDate: c.BirthDate, Nationality: strings.ToUpper(c.Nationality),
 		Limit: c.Limit, MinScore: c.MinScore, IncludeDelisted: c.IncludeDelisted}
-	var res *client.ScreenResult
+	var res *oversight.ScreenResult
 	if ix != nil {
 		if err := r.Validate(); err != nil {
 			return err
@@ -89,9 +88,9 @@ func (c *ScreenCmd) Run(ctx context.Context, env *Env) error {
 			return err
 		}
 		if m == nil {
-			m = []screen.Match{}
+			m = []oversight.Match{}
 		}
-		res = &client.ScreenResult{Matches: m}
+		res = &oversight.ScreenResult{Matches: m}
 	} else {
 		var err error
 		if res, err = c.client().Screen(ctx, r); err != nil {
@@ -133,7 +132,7 @@ func deref(p *int64) int64 {
 
 // basisOf says why the matched person is designated, for a relative
 // whose relative.
-func basisOf(m *screen.Match) string {
+func basisOf(m *oversight.Match) string {
 	if m.Relation == "" {
 		s := string(m.Basis)
 		if m.Delisted {
@@ -173,18 +172,18 @@ func (c *ScreenCmd) batch(ctx context.Context, env *Env, ix *screen.Index) error
 	bar := newBar(env, total, "screening")
 	out := newBatchPrinter(env, c.Output)
 	defer out.flush()
-	line := func(l *client.BatchLine, raw []byte) error {
+	line := func(l *oversight.BatchLine, raw []byte) error {
 		if bar != nil {
 			bar.Add(1)
 		}
 		return out.line(l, raw)
 	}
-	opts := service.BatchOptions{Limit: c.Limit, MinScore: c.MinScore, IncludeDelisted: c.IncludeDelisted}
+	opts := oversight.BatchOptions{Limit: c.Limit, MinScore: c.MinScore, IncludeDelisted: c.IncludeDelisted}
 	if ix != nil {
 		err = screenOffline(ix, br, format, opts, line)
 	} else {
 		var id string
-		id, err = c.client().ScreenBatch(ctx, br, contentType(format), client.BatchOptions(opts), line)
+		id, err = c.client().ScreenBatch(ctx, br, contentType(format), oversight.BatchOptions(opts), line)
 		if id != "" && err == nil && c.Output == "table" {
 			out.footer = fmt.Sprintf("(recorded as screening %s)", id)
 		}
@@ -213,36 +212,36 @@ func (c *ScreenCmd) openBatch(env *Env) (io.Reader, int64, func(), error) {
 
 // batchFormat tells CSV from JSON lines by the file's extension, or else
 // by its first character.
-func batchFormat(name string, br *bufio.Reader) service.BatchFormat {
+func batchFormat(name string, br *bufio.Reader) screen.BatchFormat {
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".csv":
-		return service.BatchCSV
+		return screen.BatchCSV
 	case ".jsonl", ".ndjson":
-		return service.BatchJSONL
+		return screen.BatchJSONL
 	}
 	head, _ := br.Peek(512)
 	head = bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
 	if len(head) > 0 && head[0] == '{' {
-		return service.BatchJSONL
+		return screen.BatchJSONL
 	}
-	return service.BatchCSV
+	return screen.BatchCSV
 }
 
-func contentType(f service.BatchFormat) string {
-	if f == service.BatchJSONL {
+func contentType(f screen.BatchFormat) string {
+	if f == screen.BatchJSONL {
 		return client.ContentTypeJSONL
 	}
 	return client.ContentTypeCSV
 }
 
 // countRows counts the rows of a batch file as the server numbers them.
-func countRows(path string, format service.BatchFormat) (int64, error) {
+func countRows(path string, format screen.BatchFormat) (int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	br, err := service.NewBatchReader(f, format)
+	br, err := screen.NewBatchReader(f, format)
 	if err != nil {
 		return 0, err
 	}
@@ -255,8 +254,8 @@ func countRows(path string, format service.BatchFormat) (int64, error) {
 
 // screenOffline screens a batch against ix, as the server would, without
 // recording it.
-func screenOffline(ix *screen.Index, in io.Reader, format service.BatchFormat, o service.BatchOptions, line func(*client.BatchLine, []byte) error) error {
-	rows, err := service.NewBatchReader(in, format)
+func screenOffline(ix *screen.Index, in io.Reader, format screen.BatchFormat, o oversight.BatchOptions, line func(*oversight.BatchLine, []byte) error) error {
+	rows, err := screen.NewBatchReader(in, format)
 	if err != nil {
 		return err
 	}
@@ -266,15 +265,15 @@ func screenOffline(ix *screen.Index, in io.Reader, format service.BatchFormat, o
 			return nil
 		}
 		if err != nil {
-			l := client.BatchLine{Row: rows.Rows() + 1, Error: err.Error()}
+			l := oversight.BatchLine{Row: rows.Rows() + 1, Error: err.Error()}
 			raw, _ := json.Marshal(l)
 			if err := line(&l, raw); err != nil {
 				return err
 			}
 			return nil
 		}
-		sl, _ := service.ScreenRow(ix, row, o, time.Now())
-		l := client.BatchLine(sl)
+		sl, _ := screen.ScreenRow(ix, row, o, time.Now())
+		l := oversight.BatchLine(sl)
 		raw, err := json.Marshal(l)
 		if err != nil {
 			return err
@@ -304,7 +303,7 @@ func newBatchPrinter(env *Env, output string) *batchPrinter {
 	return p
 }
 
-func (p *batchPrinter) line(l *client.BatchLine, raw []byte) error {
+func (p *batchPrinter) line(l *oversight.BatchLine, raw []byte) error {
 	switch p.output {
 	case "json":
 		_, err := fmt.Fprintf(p.env.Stdout, "%s\n", raw)

@@ -1,0 +1,56 @@
+package oversight
+
+// Page asks for one page of a list, in id order: ids are time-ordered, so
+// this is creation order, and After is the last id of the previous page
+// (the Next of the List it ended). Limit is the page size: 100 when 0, at
+// most 1000.
+type Page struct {
+	After string
+	Limit int
+}
+
+// LicenseFilter selects licences (GET /v1/licenses); empty fields match
+// everything.
+type LicenseFilter struct {
+	VendorID  string
+	EndUserID string
+	ProductID string
+	Status    LicenseStatus
+	Kind      LicenseKind
+}
+
+// OperationFilter selects decided operations (GET /v1/operations); empty
+// fields match everything.
+type OperationFilter struct {
+	LicenseID    string
+	DeploymentID string
+	Decision     Verdict
+}
+
+// CaseFilter selects misuse cases (GET /v1/cases); empty fields match
+// everything.
+type CaseFilter struct {
+	LicenseID string
+	Status    CaseStatus
+	Source    CaseSource
+}
+
+// DesignationFilter selects designations (GET /v1/designations); empty
+// fields match everything.
+type DesignationFilter struct {
+	Basis     Basis
+	CaseID    string
+	RelatedTo string
+	Source    string
+	// Status is "active" (not delisted), "delisted", or "" for both.
+	Status string
+}
+
+// ScreeningFilter selects the records of screenings (GET /v1/screenings):
+// by the officer who asked, and by a name screened, which is matched in
+// any order of its parts through its keyed hash, never stored. Empty
+// fields match everything.
+type ScreeningFilter struct {
+	Actor string
+	Name  string
+}
