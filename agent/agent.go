@@ -71,10 +71,13 @@ type Config struct {
 	// DeploymentID and Key are the deployment's id and Ed25519 key.
 	DeploymentID string
 	Key          ed25519.PrivateKey
-	// LeaseKey verifies leases. Pin it (from the regulator, out of band);
-	// nil means fetching it from the server at start, trusting the
-	// connection once.
+	// LeaseKey verifies leases. Pin it: get it from the regulator out of
+	// band. It is required unless TrustServerKey.
 	LeaseKey ed25519.PublicKey
+	// TrustServerKey, with no LeaseKey, fetches the lease key from the
+	// server at start, trusting that connection: whoever answers in the
+	// server's place then issues the leases. For demonstrations only.
+	TrustServerKey bool
 	// Pepper is the site pepper with which target identifiers are hashed;
 	// without it the local endpoint refuses authorisation requests.
 	Pepper []byte
@@ -124,8 +127,8 @@ func New(cfg Config) (*Agent, error) {
 	if len(cfg.Key) != ed25519.PrivateKeySize {
 		missing = append(missing, "Ed25519 key")
 	}
-	if cfg.LeaseKey != nil && len(cfg.LeaseKey) != ed25519.PublicKeySize {
-		missing = append(missing, "valid lease key")
+	if (cfg.LeaseKey != nil || !cfg.TrustServerKey) && len(cfg.LeaseKey) != ed25519.PublicKeySize {
+		missing = append(missing, "lease key (pinned, or TrustServerKey)")
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("agent: missing %s", strings.Join(missing, ", "))

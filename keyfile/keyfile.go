@@ -47,7 +47,7 @@ func (e *ModeError) Error() string {
 	if e.Mode.IsDir() {
 		want, what = "700", "a directory of secrets"
 	}
-	return fmt.Sprintf("%s is %s that group or others may access (mode %s); only its owner may: chmod %s %s",
+	return fmt.Sprintf("%s is %s that group or others may access (mode %04o); only its owner may: chmod %s %s",
 		e.Path, what, e.Mode.Perm(), want, e.Path)
 }
 

@@ -30,7 +30,8 @@ type AgentRunCmd struct {
 	Deployment string        `required:"" env:"OVERSIGHT_DEPLOYMENT" help:"This deployment's id, dep_… (oversight deployment register prints it)."`
 	Key        string        `required:"" type:"existingfile" env:"OVERSIGHT_AGENT_KEY" help:"This deployment's Ed25519 key file (oversight agent keygen)."`
 	Pepper     string        `env:"OVERSIGHT_AGENT_PEPPER" help:"The site pepper file (oversight deployment register writes it); default: the key file's name with .pepper."`
-	LeaseKey   string        `name:"lease-key" env:"OVERSIGHT_LEASE_KEY" help:"The regulator's lease key, base64, pinned (serve prints it; GET /v1/lease/key). Without it the agent fetches it once from the server."`
+	LeaseKey   string        `name:"lease-key" env:"OVERSIGHT_LEASE_KEY" help:"The regulator's lease key, base64, pinned: get it from the regulator out of band (serve prints it at start). Required unless --insecure-trust-server-key."`
+	Insecure   bool          `name:"insecure-trust-server-key" help:"Without --lease-key, take the lease key from the server at start, trusting that connection: whoever answers in its place then issues the leases. For demonstrations only."`
 	Socket     string        `env:"OVERSIGHT_AGENT_SOCKET" help:"Unix socket of the local authorisation endpoint (default: $XDG_RUNTIME_DIR or the temporary directory, oversight-agent-<deployment>.sock); none with --socket=off."`
 	Grace      time.Duration `default:"10s" help:"How long CMD has to exit after SIGTERM before it is killed."`
 	LogLevel   string        `default:"info" enum:"debug,info,warn,error" help:"Log level: ${enum}."`
@@ -49,6 +50,11 @@ included: it fails closed. After a reinstatement it starts CMD again. A
 revoked or expired licence is final: the agent exits with status 1. When CMD
 exits on its own, the agent exits with CMD's status.
 
+Leases are verified with the regulator's lease key, pinned with --lease-key:
+get it from the regulator out of band (serve prints it at start). Without it
+the agent does not start, unless --insecure-trust-server-key, for a
+demonstration, takes it from the server.
+
 CMD asks for authorisation before each use on the local endpoint, a unix
 socket whose path is in $OVERSIGHT_AGENT_SOCKET: POST /v1/authorize with the
 raw target identifier, which the agent normalises and hashes with the site
@@ -58,7 +64,8 @@ says whether a lease is held.
 Examples:
   oversight agent keygen --key agent.pem
   oversight deployment register --license lic_… --label "Site 1" --key agent.pem
-  oversight agent --server https://oversight.example --deployment dep_… --key agent.pem -- ./tool --serve`
+  oversight agent --server https://oversight.example --deployment dep_… --key agent.pem \
+      --lease-key 'rWpVX8lO…' -- ./tool --serve`
 }
 
 // Run runs the agent until SIGINT or SIGTERM, the licence's end or CMD's.
@@ -84,10 +91,17 @@ func (c *AgentRunCmd) Run(ctx context.Context, env *Env) error {
 		}
 		logger.Warn("no site pepper: the local endpoint will refuse authorisation requests", "pepper", pepperFile)
 	}
-	if c.LeaseKey != "" {
+	switch {
+	case c.LeaseKey != "":
 		if cfg.LeaseKey, err = oversight.ParsePublicKey(c.LeaseKey); err != nil {
 			return &exitError{code: exitUsage, msg: "--lease-key: " + err.Error()}
 		}
+	case c.Insecure:
+		cfg.TrustServerKey = true
+	default:
+		return &exitError{code: exitUsage, msg: "no lease key: pin the regulator's lease key with --lease-key or OVERSIGHT_LEASE_KEY " +
+			"(get it from the regulator out of band; the server prints it at start: \"Lease key (agents pin it with --lease-key): …\"), " +
+			"or, for a demonstration only, take it from the server with --insecure-trust-server-key"}
 	}
 	switch c.Socket {
 	case "off":

@@ -279,7 +279,8 @@ func TestAgentSuspendReinstate(t *testing.T) {
 	t.Parallel()
 	s := startDemo(t, 60*time.Second)
 	st := register(t, s)
-	a := startAgent(t, s.URL, st)
+	a := startAgent(t, s.URL, st, "--insecure-trust-server-key") // the demo's way: warned about
+	a.waitLog(t, "lease key fetched from the server, not pinned")
 	pid := a.child(t, 0, 10*time.Second)
 	w := watchExit(t, pid)
 
@@ -310,7 +311,7 @@ func TestAgentServerKilled(t *testing.T) {
 	const ttl = 3 * time.Second
 	s := startDemo(t, ttl)
 	st := register(t, s)
-	a := startAgent(t, s.URL, st)
+	a := startAgent(t, s.URL, st, "--lease-key", s.LeaseKey)
 	pid := a.child(t, 0, 10*time.Second)
 	w := watchExit(t, pid)
 	time.Sleep(2 * ttl) // renewals at a third of the lifetime keep it running
@@ -481,7 +482,7 @@ func TestRestrictionChangesNextDecision(t *testing.T) {
 	t.Parallel()
 	s := startDemo(t, 60*time.Second)
 	st := register(t, s)
-	a := startAgent(t, s.URL, st)
+	a := startAgent(t, s.URL, st, "--lease-key", s.LeaseKey)
 	a.child(t, 0, 10*time.Second)
 
 	// The demo licence allows terrorism investigations only.

@@ -67,7 +67,7 @@ func (c *DeploymentRegisterCmd) Run(ctx context.Context, env *Env) error {
 	return c.print(env, &d.Deployment, one(d.ID), func(w io.Writer) {
 		deploymentTable(w, &d.Deployment)
 		row(w, "site pepper", "saved to "+pepperFile+" (mode 0600)")
-		row(w, "next", fmt.Sprintf("oversight agent --server %s --deployment %s --key %s -- CMD ARGS…", c.Server, d.ID, c.Key))
+		row(w, "next", fmt.Sprintf("oversight agent --server %s --deployment %s --key %s --lease-key KEY -- CMD ARGS…", c.Server, d.ID, c.Key))
 	})
 }
 

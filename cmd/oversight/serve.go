@@ -146,7 +146,7 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	fmt.Fprintf(env.Stdout, "Lease key (agents pin it with --lease-key): %s\n", svc.LeaseKey().PublicKey)
 	fmt.Fprintf(env.Stdout, "Audit log verifier key: %s\n", logKey)
 	if c.Demo {
-		if err := printDemo(env, base, tokens); err != nil {
+		if err := printDemo(env, base, svc.LeaseKey().PublicKey, tokens); err != nil {
 			return err
 		}
 	}
@@ -217,9 +217,10 @@ func startJobs(ctx context.Context, svc *service.Service, logger *slog.Logger) *
 // exports, so that a walkthrough can "source" them.
 const demoTokensFile = "data/demo-tokens.env"
 
-func printDemo(env *Env, base string, tokens []demoToken) error {
+func printDemo(env *Env, base, leaseKey string, tokens []demoToken) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "export OVERSIGHT_SERVER=%s\n", base)
+	fmt.Fprintf(&b, "export OVERSIGHT_LEASE_KEY=%s  # the lease key agents pin\n", leaseKey)
 	for _, t := range tokens {
 		fmt.Fprintf(&b, "export %s=%s  # %s\n", t.env, t.secret, t.who)
 	}
