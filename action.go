@@ -155,7 +155,7 @@ func (a *Action) Approve(decision string, by *Principal, now time.Time) (*Action
 		return nil, false, Errorf(EFORBIDDEN, "only defense and foreign_affairs officers approve enforcement actions")
 	}
 	for _, x := range a.Approvals {
-		if samePerson(x.By, x.Person, by) {
+		if SamePerson(x.By, by) {
 			return nil, false, Conflictf(string(a.Status), "action %s needs two distinct people; %s already approved it", a.ID, x.Person)
 		}
 		if x.Ministry == m {

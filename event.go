@@ -31,6 +31,8 @@ const (
 	EventLicenseDecided       = "license.decided" // one ministry's approval or denial
 	EventLicenseStatus        = "license.status"  // the status changed (active, denied, suspended, …)
 	EventTokenCreated         = "token.created"
+	EventTokenRevoked         = "token.revoked"
+	EventUserCreated          = "user.created"
 	EventDeploymentRegistered = "deployment.registered"
 	EventOperationDecided     = "operation.decided"
 	EventProtectedAdded       = "protected.added"

@@ -22,6 +22,7 @@ const (
 	PrefixCase        = "case_"
 	PrefixDesignation = "des_"
 	PrefixToken       = "tok_"
+	PrefixUser        = "usr_"
 	PrefixPerson      = "per_"
 	PrefixScreening   = "scr_"
 )

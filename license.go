@@ -3,6 +3,7 @@ package oversight
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -151,8 +152,8 @@ func (r *Restriction) Validate(p *Problems, prefix string) {
 type Approval struct {
 	Ministry Ministry  `json:"ministry"`
 	Decision string    `json:"decision"` // approve or deny
-	By       string    `json:"by"`       // actor: role and token id
-	Person   string    `json:"person"`   // the officer's name on the token
+	By       string    `json:"by"`       // actor: role and user id
+	Person   string    `json:"person"`   // the officer's name
 	Reason   string    `json:"reason,omitempty"`
 	At       time.Time `json:"at"`
 	LogIndex int64     `json:"log_index"`
@@ -255,7 +256,7 @@ func (l *License) Approve(r *ApprovalRequest, by *Principal, now time.Time) (*Ap
 		if a.Ministry == r.Ministry {
 			return nil, Conflictf(string(l.Status), "the %s ministry already decided on licence %s", r.Ministry, l.ID)
 		}
-		if samePerson(a.By, a.Person, by) {
+		if SamePerson(a.By, by) {
 			return nil, Conflictf(string(l.Status), "licence %s needs two distinct people; %s already decided for the %s ministry", l.ID, a.Person, a.Ministry)
 		}
 	}
@@ -272,11 +273,23 @@ func (l *License) Approve(r *ApprovalRequest, by *Principal, now time.Time) (*Ap
 	return &l.Approvals[len(l.Approvals)-1], nil
 }
 
-// samePerson reports whether an earlier decision recorded as actor and
-// person came from the principal p: the same token, or a token issued to
-// the same named person.
-func samePerson(actor, person string, p *Principal) bool {
-	return actor == p.Actor() || (person != "" && person == p.Name)
+// SamePerson reports whether an earlier decision recorded as actor came
+// from the user acting as p. Users are compared by id, never by name: a
+// person is one user, whatever token or session they use.
+func SamePerson(actor string, p *Principal) bool {
+	_, id, _ := strings.Cut(actor, ":")
+	switch {
+	case id == "":
+		return false
+	case p.UserID != "" && id == p.UserID:
+		return true
+	case p.TokenID != "" && id == p.TokenID:
+		return true
+	}
+	// A decision recorded before users existed names its token; migration
+	// 00070 made each such token the user with the same id suffix.
+	legacy, ok := strings.CutPrefix(id, PrefixToken)
+	return ok && p.UserID == PrefixUser+legacy
 }
 
 // EffectiveStatus is the licence's status at t: an active or suspended

@@ -122,7 +122,7 @@ func newEnv(t testing.TB) *env {
 		{"foreign_affairs", oversight.Principal{Role: oversight.RoleForeignAffairs, Name: "F1"}},
 		{"consular", oversight.Principal{Role: oversight.RoleConsular, Name: "C1"}},
 	} {
-		_, secret, err := svc.CreateToken(context.Background(), x.p)
+		_, secret, err := svc.CreateUserWithToken(context.Background(), service.Operator, &oversight.User{Name: x.p.Name, Role: x.p.Role, VendorID: x.p.VendorID, EndUserID: x.p.EndUserID}, &oversight.TokenRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,7 +211,7 @@ func (e *env) world() {
 	e.must("admin", "POST", "/v1/vendors", map[string]any{"name": "Other Vendor", "country": "CY"}, 201, &vb)
 	e.ids["vendor"], e.ids["vendor_b"] = v.ID, vb.ID
 	for label, vid := range map[string]string{"vendor": v.ID, "vendor_b": vb.ID} {
-		_, secret, err := e.svc.CreateToken(ctx, oversight.Principal{Role: oversight.RoleVendor, VendorID: vid, Name: label})
+		_, secret, err := e.svc.CreateUserWithToken(ctx, service.Operator, &oversight.User{Role: oversight.RoleVendor, VendorID: vid, Name: label}, &oversight.TokenRequest{})
 		if err != nil {
 			e.t.Fatal(err)
 		}
@@ -236,7 +236,7 @@ func (e *env) world() {
 		"signing_key": oversight.EncodeKey(pub)}, 201, &eu)
 	e.ids["end_user"] = eu.ID
 	e.keys[eu.ID] = priv
-	_, secret, err := e.svc.CreateToken(ctx, oversight.Principal{Role: oversight.RoleEndUser, EndUserID: eu.ID, Name: "agency"})
+	_, secret, err := e.svc.CreateUserWithToken(ctx, service.Operator, &oversight.User{Role: oversight.RoleEndUser, EndUserID: eu.ID, Name: "agency"}, &oversight.TokenRequest{})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func newLeaseEnv(t *testing.T, ttl time.Duration) *leaseEnv {
 			"admin": {Role: oversight.RoleAdmin, Name: "A"}, "defense": {Role: oversight.RoleDefense, Name: "D1"},
 			"defense2": {Role: oversight.RoleDefense, Name: "D2"}, "foreign_affairs": {Role: oversight.RoleForeignAffairs, Name: "F1"},
 		} {
-			_, secret, err := svc.CreateToken(context.Background(), p)
+			_, secret, err := svc.CreateUserWithToken(context.Background(), service.Operator, &oversight.User{Name: p.Name, Role: p.Role, VendorID: p.VendorID, EndUserID: p.EndUserID}, &oversight.TokenRequest{})
 			if err != nil {
 				t.Fatal(err)
 			}

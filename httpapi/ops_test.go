@@ -61,7 +61,7 @@ func TestSecretsNotLogged(t *testing.T) {
 	}
 	srv := httptest.NewServer(httpapi.New(svc, httpapi.Options{Logger: logger}))
 	defer srv.Close()
-	_, secret, err := svc.CreateToken(context.Background(), oversight.Principal{Role: oversight.RoleDefense, Name: "d"})
+	_, secret, err := svc.CreateUserWithToken(context.Background(), service.Operator, &oversight.User{Role: oversight.RoleDefense, Name: "d"}, &oversight.TokenRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}

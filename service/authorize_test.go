@@ -116,7 +116,7 @@ func (w *useWorld) check(err error) {
 
 func (w *useWorld) token(p oversight.Principal) *oversight.Principal {
 	w.t.Helper()
-	tok, _, err := w.svc.CreateToken(w.ctx, p)
+	tok, _, err := w.svc.CreateUserWithToken(w.ctx, service.Operator, &oversight.User{Name: p.Name, Role: p.Role, VendorID: p.VendorID, EndUserID: p.EndUserID}, &oversight.TokenRequest{})
 	w.check(err)
 	return &tok.Principal
 }

@@ -39,7 +39,7 @@ func newFixture(t *testing.T, st *store.Store) *fixture {
 	}
 	f := &fixture{t: t, ctx: ctx, svc: svc}
 	tok := func(p oversight.Principal) *oversight.Principal {
-		tk, _, err := svc.CreateToken(ctx, p)
+		tk, _, err := svc.CreateUserWithToken(ctx, service.Operator, &oversight.User{Name: p.Name, Role: p.Role, VendorID: p.VendorID, EndUserID: p.EndUserID}, &oversight.TokenRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +49,12 @@ func newFixture(t *testing.T, st *store.Store) *fixture {
 	f.def = tok(oversight.Principal{Role: oversight.RoleDefense, Name: "Dana"})
 	f.def2 = tok(oversight.Principal{Role: oversight.RoleDefense, Name: "Avi"})
 	f.fa = tok(oversight.Principal{Role: oversight.RoleForeignAffairs, Name: "Noa"})
-	f.fa2 = tok(oversight.Principal{Role: oversight.RoleForeignAffairs, Name: "Dana"}) // same person as f.def
+	// The same user as f.def presenting as the other ministry: a person is
+	// one user with one role, so this can only be forged, and the
+	// two-person rule must still see one person.
+	fa2 := *f.def
+	fa2.Role, fa2.TokenID = oversight.RoleForeignAffairs, oversight.NewID(oversight.PrefixToken)
+	f.fa2 = &fa2
 	v := f.ok2(svc.CreateVendor(ctx, f.def, &oversight.Vendor{Name: "Kestrel", Country: "IL"})).(*oversight.Vendor)
 	vb := f.ok2(svc.CreateVendor(ctx, f.def, &oversight.Vendor{Name: "Other", Country: "IL"})).(*oversight.Vendor)
 	f.vendor = tok(oversight.Principal{Role: oversight.RoleVendor, VendorID: v.ID, Name: "kestrel desk"})

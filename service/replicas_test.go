@@ -82,7 +82,7 @@ func TestReplicasNeverContradict(t *testing.T) {
 			})
 
 			t.Run("tokens", func(t *testing.T) {
-				tok, secret, err := a.CreateToken(r.ctx, oversight.Principal{Role: oversight.RoleConsular, Name: "Consul Cato"})
+				tok, secret, err := a.CreateUserWithToken(r.ctx, service.Operator, &oversight.User{Role: oversight.RoleConsular, Name: "Consul Cato"}, &oversight.TokenRequest{})
 				must(t, err)
 				if _, err := b.Authenticate(r.ctx, secret); err != nil {
 					t.Fatalf("a token created on one replica is refused by the other: %v", err)

@@ -34,7 +34,7 @@ func benchService(b *testing.B) (*service.Service, *oversight.Principal) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	off, _, err := svc.CreateToken(ctx, oversight.Principal{Role: oversight.RoleForeignAffairs})
+	off, _, err := svc.CreateUserWithToken(ctx, service.Operator, &oversight.User{Role: oversight.RoleForeignAffairs, Name: "Bench officer"}, &oversight.TokenRequest{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func benchService(b *testing.B) (*service.Service, *oversight.Principal) {
 			b.Fatal(err)
 		}
 	}
-	con, _, err := svc.CreateToken(ctx, oversight.Principal{Role: oversight.RoleConsular})
+	con, _, err := svc.CreateUserWithToken(ctx, service.Operator, &oversight.User{Role: oversight.RoleConsular, Name: "Bench consul"}, &oversight.TokenRequest{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -184,7 +184,7 @@ func TestScreenBatchLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := svc.CreateToken(context.Background(), oversight.Principal{Role: oversight.RoleConsular})
+	tok, _, err := svc.CreateUserWithToken(context.Background(), service.Operator, &oversight.User{Role: oversight.RoleConsular, Name: "Consul"}, &oversight.TokenRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}

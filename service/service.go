@@ -9,8 +9,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base32"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -166,90 +164,4 @@ func (s *Service) view(ctx context.Context, fn func(*store.Tx) error) error {
 // update runs fn in a write transaction.
 func (s *Service) update(ctx context.Context, fn func(*store.Tx) error) error {
 	return s.store.Update(ctx, fn)
-}
-
-// TokenSecretPrefix starts every API token, so that secret scanners and
-// people recognise one.
-const TokenSecretPrefix = "ovt_"
-
-// CreateToken creates a token for a role, bound to a vendor or an end user
-// where the role requires it, and returns the token and its secret. The
-// secret is shown once; only its hash is stored. It is used by the
-// "oversight token create" command, which has direct database access, and
-// by the demo loader.
-func (s *Service) CreateToken(ctx context.Context, p oversight.Principal) (*oversight.Token, string, error) {
-	var pr oversight.Problems
-	if !p.Role.Valid() {
-		pr.Add("role", "must be one of admin, defense, foreign_affairs, vendor, end_user, consular")
-	}
-	if p.Role == oversight.RoleVendor && !oversight.ValidID(oversight.PrefixVendor, p.VendorID) {
-		pr.Add("vendor", "a vendor token must name its vendor (ven_…)")
-	}
-	if p.Role != oversight.RoleVendor && p.VendorID != "" {
-		pr.Add("vendor", "only a vendor token is bound to a vendor")
-	}
-	if p.Role == oversight.RoleEndUser && !oversight.ValidID(oversight.PrefixEndUser, p.EndUserID) {
-		pr.Add("end_user", "an end_user token must name its agency (eu_…)")
-	}
-	if p.Role != oversight.RoleEndUser && p.EndUserID != "" {
-		pr.Add("end_user", "only an end_user token is bound to an end user")
-	}
-	if err := pr.Err("invalid token request"); err != nil {
-		return nil, "", err
-	}
-	var raw [32]byte
-	rand.Read(raw[:])
-	secret := TokenSecretPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw[:]))
-	sum := sha256.Sum256([]byte(secret))
-	p.TokenID = oversight.NewID(oversight.PrefixToken)
-	tok := &oversight.Token{ID: p.TokenID, Hash: sum[:], Principal: p, CreatedAt: s.clock()}
-	err := s.update(ctx, func(tx *store.Tx) error {
-		if p.VendorID != "" {
-			if _, err := tx.Vendor(p.VendorID); err != nil {
-				return err
-			}
-		}
-		if p.EndUserID != "" {
-			if _, err := tx.EndUser(p.EndUserID); err != nil {
-				return err
-			}
-		}
-		if err := tx.CreateToken(tok); err != nil {
-			return err
-		}
-		// The log names who holds which role, never the secret.
-		_, err := tx.Record(oversight.EventTokenCreated, "system", tok.ID, struct {
-			Role      oversight.Role `json:"role"`
-			VendorID  string         `json:"vendor_id,omitempty"`
-			EndUserID string         `json:"end_user_id,omitempty"`
-			Name      string         `json:"name,omitempty"`
-		}{p.Role, p.VendorID, p.EndUserID, p.Name})
-		return err
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("create token: %w", err)
-	}
-	return tok, secret, nil
-}
-
-// Authenticate returns the principal holding secret. The token is read
-// from the database on every request, never from memory: a token revoked
-// on one replica is refused by the next request on any other. (A cache
-// checked against a change counter would cost the same one indexed read.)
-func (s *Service) Authenticate(ctx context.Context, secret string) (*oversight.Principal, error) {
-	if !strings.HasPrefix(secret, TokenSecretPrefix) || len(secret) > 128 {
-		return nil, oversight.Errorf(oversight.EUNAUTHORIZED, "malformed token")
-	}
-	sum := sha256.Sum256([]byte(secret))
-	var tok *oversight.Token
-	err := s.view(ctx, func(tx *store.Tx) error {
-		var err error
-		tok, err = tx.TokenByHash(sum[:])
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	p := tok.Principal
-	return &p, nil
 }

@@ -46,6 +46,26 @@ func (tx *Tx) getDoc(kind, query string, v any, args ...any) error {
 // listDocs runs a query selecting doc and decodes each row.
 // It returns the items and the cursor of the next page ("" if none).
 func listDocs[T any](tx *Tx, kind string, page oversight.Page, id func(*T) string, query string, args ...any) ([]T, string, error) {
+	return listRows(tx, kind, page, id, func(row rowScanner) (*T, error) {
+		var doc string
+		if err := row.Scan(&doc); err != nil {
+			return nil, err
+		}
+		var v T
+		if err := json.Unmarshal([]byte(doc), &v); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", kind, err)
+		}
+		return &v, nil
+	}, query, args...)
+}
+
+// rowScanner is a *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(...any) error }
+
+// listRows runs a query of one page (pageLimit(page) rows) and reads each row
+// with scan. It returns the items and the cursor of the next page ("" if
+// none).
+func listRows[T any](tx *Tx, kind string, page oversight.Page, id func(*T) string, scan func(rowScanner) (*T, error), query string, args ...any) ([]T, string, error) {
 	rows, err := tx.query(query, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list %s: %w", kind, err)
@@ -53,15 +73,11 @@ func listDocs[T any](tx *Tx, kind string, page oversight.Page, id func(*T) strin
 	defer rows.Close()
 	out := []T{}
 	for rows.Next() {
-		var doc string
-		if err := rows.Scan(&doc); err != nil {
+		v, err := scan(rows)
+		if err != nil {
 			return nil, "", fmt.Errorf("list %s: %w", kind, err)
 		}
-		var v T
-		if err := json.Unmarshal([]byte(doc), &v); err != nil {
-			return nil, "", fmt.Errorf("decode %s: %w", kind, err)
-		}
-		out = append(out, v)
+		out = append(out, *v)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("list %s: %w", kind, err)

@@ -96,28 +96,8 @@ func (tx *Tx) Screenings(actor, nameHash string, page oversight.Page) ([]oversig
 		w.add("id IN (SELECT screening_id FROM screening_rows WHERE name_hash = $)", h)
 	}
 	clause, args := w.newestFirst(page)
-	rows, err := tx.query(`SELECT `+screeningColumns+` FROM screenings`+clause, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list screenings: %w", err)
-	}
-	defer rows.Close()
-	out := []oversight.Screening{}
-	for rows.Next() {
-		sc, err := scanScreening(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("list screenings: %w", err)
-		}
-		out = append(out, *sc)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("list screenings: %w", err)
-	}
-	next := ""
-	if len(out) == pageLimit(page) {
-		out = out[:len(out)-1]
-		next = out[len(out)-1].ID
-	}
-	return out, next, nil
+	return listRows(tx, "screenings", page, func(sc *oversight.Screening) string { return sc.ID }, scanScreening,
+		`SELECT `+screeningColumns+` FROM screenings`+clause, args...)
 }
 
 // ScreeningRows calls f with the rows of screening id, in row order.
@@ -150,7 +130,7 @@ func (tx *Tx) ScreeningRows(id string, f func(oversight.ScreeningRow) error) err
 
 const screeningColumns = `id, actor, kind, started_at, finished_at, rows_count, errors, digest, log_index`
 
-func scanScreening(row interface{ Scan(...any) error }) (*oversight.Screening, error) {
+func scanScreening(row rowScanner) (*oversight.Screening, error) {
 	var (
 		sc       oversight.Screening
 		started  int64

@@ -204,24 +204,56 @@ func TestPagination(t *testing.T) {
 	})
 }
 
-func TestTokens(t *testing.T) {
+func TestUsersAndTokens(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		tok := &oversight.Token{ID: oversight.NewID(oversight.PrefixToken), Hash: []byte("0123456789abcdef0123456789abcdef"),
-			Principal: oversight.Principal{Role: oversight.RoleVendor, VendorID: "ven_x", Name: "compliance"}, CreatedAt: time.Now()}
-		if err := s.Update(ctx, func(tx *store.Tx) error { return tx.CreateToken(tok) }); err != nil {
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		v := &oversight.Vendor{ID: oversight.NewID(oversight.PrefixVendor), Name: "Kestrel", CreatedAt: now}
+		u := &oversight.User{ID: oversight.NewID(oversight.PrefixUser), Name: "Rina Tal", Role: oversight.RoleVendor, VendorID: v.ID, CreatedAt: now}
+		tok := &oversight.Token{ID: oversight.NewID(oversight.PrefixToken), UserID: u.ID, Hash: []byte("0123456789abcdef0123456789abcdef"),
+			CreatedAt: now, ExpiresAt: now.Add(time.Hour), Principal: u.Principal()}
+		err := s.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.CreateVendor(v); err != nil {
+				return err
+			}
+			if err := tx.CreateUser(u); err != nil {
+				return err
+			}
+			return tx.CreateToken(tok)
+		})
+		if err != nil {
 			t.Fatal(err)
+		}
+		// One person is one user, whatever the case and the spaces.
+		twin := &oversight.User{ID: oversight.NewID(oversight.PrefixUser), Name: " rina  TAL", Role: oversight.RoleConsular, CreatedAt: now}
+		err = s.Update(ctx, func(tx *store.Tx) error { return tx.CreateUser(twin) })
+		if oversight.ErrorCode(err) != oversight.ECONFLICT {
+			t.Errorf("CreateUser(%q) after %q: err = %v, want conflict", twin.Name, u.Name, err)
 		}
 		s.View(ctx, func(tx *store.Tx) error {
 			got, err := tx.TokenByHash(tok.Hash)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Principal.Role != oversight.RoleVendor || got.Principal.VendorID != "ven_x" || got.Principal.TokenID != tok.ID {
+			if got.Principal.Role != oversight.RoleVendor || got.Principal.VendorID != v.ID || got.Principal.TokenID != tok.ID ||
+				got.Principal.UserID != u.ID || got.Principal.Name != "Rina Tal" || !got.ExpiresAt.Equal(tok.ExpiresAt) || got.RevokedAt != nil {
 				t.Errorf("TokenByHash = %+v", got)
 			}
 			if _, err := tx.TokenByHash([]byte("nope")); oversight.ErrorCode(err) != oversight.EUNAUTHORIZED {
 				t.Errorf("unknown token: err = %v, want unauthorized", err)
+			}
+			return nil
+		})
+		if err := s.Update(ctx, func(tx *store.Tx) error { return tx.RevokeToken(tok.ID, now) }); err != nil {
+			t.Fatal(err)
+		}
+		s.View(ctx, func(tx *store.Tx) error {
+			l, _, err := tx.Tokens(u.ID, oversight.Page{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(l) != 1 || l[0].RevokedAt == nil || !l[0].RevokedAt.Equal(now) {
+				t.Errorf("Tokens after revoking = %+v", l)
 			}
 			return nil
 		})

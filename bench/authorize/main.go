@@ -294,7 +294,10 @@ func setUp(ctx context.Context, svc *service.Service) (*oversight.Deployment, ed
 	}
 	token := func(p oversight.Principal) *oversight.Principal {
 		var tok *oversight.Token
-		must(func() (e error) { tok, _, e = svc.CreateToken(ctx, p); return e })
+		must(func() (e error) {
+			tok, _, e = svc.CreateUserWithToken(ctx, service.Operator, &oversight.User{Name: p.Name, Role: p.Role, VendorID: p.VendorID, EndUserID: p.EndUserID}, &oversight.TokenRequest{})
+			return e
+		})
 		if tok == nil {
 			return nil
 		}
@@ -395,7 +398,7 @@ func cpuTime() time.Duration {
 // fillRegister puts n random hashes on the protected-persons register, as
 // the foreign ministry imports lists.
 func fillRegister(ctx context.Context, svc *service.Service, n int) error {
-	tok, _, err := svc.CreateToken(ctx, oversight.Principal{Role: oversight.RoleForeignAffairs, Name: "Bench register keeper"})
+	tok, _, err := svc.CreateUserWithToken(ctx, service.Operator, &oversight.User{Role: oversight.RoleForeignAffairs, Name: "Bench register keeper"}, &oversight.TokenRequest{})
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	db, keys := filepath.Join(dir, "data", "oversight.db"), filepath.Join(dir, "keys")
-	out, err := exec.Command(bin, "token", "create", "--role", "defense", "--name", "Officer Crash", "--db", db).Output()
+	out, err := exec.Command(bin, "user", "create", "--role", "defense", "--name", "Officer Crash", "--with-token", "--db", db).Output()
 	if err != nil {
 		t.Fatalf("token create: %v", err)
 	}

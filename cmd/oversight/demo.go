@@ -40,7 +40,8 @@ func loadDemo(ctx context.Context, svc *service.Service, logger *slog.Logger) ([
 		if d.err != nil {
 			return nil
 		}
-		t, secret, err := svc.CreateToken(ctx, p)
+		t, secret, err := svc.CreateUserWithToken(ctx, service.Operator,
+			&oversight.User{Name: p.Name, Role: p.Role, VendorID: p.VendorID, EndUserID: p.EndUserID}, &oversight.TokenRequest{Label: "demo"})
 		if err != nil {
 			d.err = err
 			return nil

@@ -36,7 +36,8 @@ type Env struct {
 type CLI struct {
 	Serve ServeCmd `cmd:"" help:"Run the Oversight server: API, audit log, background jobs."`
 	Agent AgentCmd `cmd:"" help:"Run the enforcement agent around a deployed tool; make its key (agent keygen)."`
-	Token TokenCmd `cmd:"" help:"Manage API tokens directly in the database."`
+	User  UserCmd  `cmd:"" help:"Manage users (people and their roles) directly in the database."`
+	Token TokenCmd `cmd:"" help:"Manage API tokens of users directly in the database."`
 
 	Vendor      VendorCmd      `cmd:"" help:"Register and list vendors."`
 	Product     ProductCmd     `cmd:"" help:"Register and list products."`

@@ -19,7 +19,7 @@ import (
 // SQLite database in the script's work directory, and one token per role:
 //
 //	OVERSIGHT_SERVER   the server's URL
-//	OVERSIGHT_DB       its database, for "oversight token create"
+//	OVERSIGHT_DB       its database, for "oversight user" and "oversight token"
 //	ADMIN, DEFENSE, DEFENSE2, FOREIGN, FOREIGN2, CONSULAR   tokens
 //
 // Scripts pick a caller with "env OVERSIGHT_TOKEN=$DEFENSE".
@@ -53,7 +53,7 @@ func setupScript(e *testscript.Env) error {
 		{"FOREIGN2", oversight.RoleForeignAffairs, "Officer Four"},
 		{"CONSULAR", oversight.RoleConsular, "Consul Five"},
 	} {
-		_, secret, err := svc.CreateToken(ctx, oversight.Principal{Role: t.role, Name: t.name})
+		_, secret, err := svc.CreateUserWithToken(ctx, service.Operator, &oversight.User{Role: t.role, Name: t.name}, &oversight.TokenRequest{})
 		if err != nil {
 			return err
 		}
