@@ -10,20 +10,30 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/demo"
 	"github.com/oversight-dev/oversight/httpapi"
 	"github.com/oversight-dev/oversight/keydir"
+	"github.com/oversight-dev/oversight/keyfile"
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store"
 )
 
-// defaultDB is the embedded database used when --db is not given.
-const defaultDB = "data/oversight.db"
-
-// demoDB is the database "serve --demo" starts afresh each time.
-const demoDB = "data/demo.db"
+// Where the server keeps its files unless told otherwise.
+const (
+	// dataDir holds the default database and keys directory, and the
+	// demo's.
+	dataDir = "data"
+	// defaultDB is the embedded database used when --db is not given.
+	defaultDB = dataDir + "/oversight.db"
+	// defaultKeys is the keys directory used when --keys is not given.
+	defaultKeys = dataDir + "/keys"
+	// demoDB is the database "serve --demo" starts afresh each time.
+	demoDB = dataDir + "/" + demo.DB
+)
 
 // ServeCmd runs the server.
 type ServeCmd struct {
@@ -59,20 +69,6 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		return &exitError{code: exitUsage, msg: "--permit-lifetime, --lease-ttl and --max-body must be positive"}
 	}
 	logger := newLogger(env, c.LogLevel, c.LogFormat)
-	dsn := c.DB
-	if dsn == "" {
-		dsn = defaultDB
-		if c.Demo {
-			dsn = demoDB
-			// The demo is disposable: start from nothing every time, so that
-			// the printed tokens are the ones that work.
-			for _, suffix := range []string{"", "-wal", "-shm"} {
-				if err := os.Remove(dsn + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
-					return fmt.Errorf("reset demo database: %w", err)
-				}
-			}
-		}
-	}
 	var templates []*oversight.DeclarationTemplate
 	for _, path := range c.Template {
 		b, err := os.ReadFile(path)
@@ -86,7 +82,41 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		templates = append(templates, t)
 	}
 
-	keys, err := c.keysDir()
+	// Bind first: a second server on the same address fails here, before
+	// it touches a file.
+	ln, err := net.Listen("tcp", c.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("listen: %w (is another oversight serve running? --addr picks another address)", err)
+	} else if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close() // on an early return; after Serve, a no-op
+	base := "http://" + ln.Addr().String()
+
+	dsn, keysPath := c.DB, c.Keys
+	if c.Demo && dsn == "" {
+		// The demo starts from nothing, but never under a running demo.
+		release, err := demo.Claim(dataDir)
+		if errors.Is(err, demo.ErrRunning) {
+			return &exitError{code: exitError1, msg: fmt.Sprintf("another \"oversight serve --demo\" is running in this directory "+
+				"(it holds %s): stop it first, or start this one from another directory", filepath.Join(dataDir, demo.LockFile))}
+		}
+		if err != nil {
+			return err
+		}
+		defer release()
+		dsn = demoDB
+		if keysPath == "" {
+			keysPath = filepath.Join(dataDir, demo.Keys)
+		}
+	}
+	if dsn == "" {
+		dsn = defaultDB
+	}
+	if keysPath == "" {
+		keysPath = defaultKeys
+	}
+	keys, err := keydir.Open(keysPath)
 	if err != nil {
 		return err
 	}
@@ -114,16 +144,9 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	}
 	api := httpapi.New(svc, httpapi.Options{Logger: logger, MaxBody: c.MaxBody})
 
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	base := "http://" + ln.Addr().String()
-
-	var tokens []demoToken
+	var tokens []demo.Token
 	if c.Demo {
-		if tokens, err = loadDemo(ctx, svc, logger); err != nil {
-			ln.Close()
+		if tokens, err = demo.Load(ctx, svc, logger); err != nil {
 			return fmt.Errorf("load demo data: %w", err)
 		}
 	}
@@ -213,27 +236,19 @@ func startJobs(ctx context.Context, svc *service.Service, logger *slog.Logger) *
 	return g
 }
 
-// demoTokensFile is where "serve --demo" writes its tokens as shell
-// exports, so that a walkthrough can "source" them.
-const demoTokensFile = "data/demo-tokens.env"
-
-func printDemo(env *Env, base, leaseKey string, tokens []demoToken) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "export OVERSIGHT_SERVER=%s\n", base)
-	fmt.Fprintf(&b, "export OVERSIGHT_LEASE_KEY=%s  # the lease key agents pin\n", leaseKey)
-	for _, t := range tokens {
-		fmt.Fprintf(&b, "export %s=%s  # %s\n", t.env, t.secret, t.who)
-	}
-	if err := os.MkdirAll(filepath.Dir(demoTokensFile), 0o750); err != nil {
+func printDemo(env *Env, base, leaseKey string, tokens []demo.Token) error {
+	exports := demo.Exports(base, leaseKey, tokens)
+	file := filepath.Join(dataDir, demo.TokensFile)
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
 		return fmt.Errorf("write demo tokens: %w", err)
 	}
-	if err := os.WriteFile(demoTokensFile, []byte(b.String()), 0o600); err != nil {
+	if err := keyfile.Replace(file, []byte(exports)); err != nil {
 		return fmt.Errorf("write demo tokens: %w", err)
 	}
 	w := env.Stdout
 	fmt.Fprintf(w, "\nDemo data loaded: 3 vendors, 6 products, 10 agencies in 8 countries, licences in every state.\n")
-	fmt.Fprintf(w, "Tokens, one per role (also in %s; in another shell: source %s):\n\n", demoTokensFile, demoTokensFile)
-	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+	fmt.Fprintf(w, "Tokens, one per role (also in %s; in another shell: source %s):\n\n", file, file)
+	for _, line := range strings.Split(strings.TrimSpace(exports), "\n") {
 		fmt.Fprintf(w, "  %s\n", line)
 	}
 	fmt.Fprintf(w, "\nThen, for example: OVERSIGHT_TOKEN=$DEFENSE oversight license list\n")

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/oversight-dev/oversight/internal/serveproc"
 )
 
 // SIGTERM shuts the server down gracefully: it stops listening, lets the
@@ -43,5 +49,59 @@ func TestServeGracefulShutdown(t *testing.T) {
 	}
 	if strings.Contains(p.Stderr.String(), "level=ERROR") {
 		t.Errorf("errors logged during shutdown:\n%s", p.Stderr)
+	}
+}
+
+// A second "serve --demo" in the directory of a running demo, on another
+// address or on the same one, is refused before it touches the running
+// demo's database or keys: the README's "oversight log key --keys
+// data/demo-keys" still gives the key the running demo signs with.
+func TestSecondDemoLeavesTheRunningOneAlone(t *testing.T) {
+	dir := t.TempDir()
+	first, err := serveproc.Start("oversight", dir, "--demo", "--addr", "127.0.0.1:0", "--log-level", "warn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(first.Kill)
+	keyFile := filepath.Join(dir, "data", "demo-keys", "log.key")
+	dbFile := filepath.Join(dir, "data", "demo.db")
+	key, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := os.Stat(dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		addr, want string
+	}{
+		{"127.0.0.1:0", `another "oversight serve --demo" is running in this directory (it holds data/demo.lock)`},
+		{strings.TrimPrefix(first.URL, "http://"), "address already in use"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		cmd := exec.CommandContext(ctx, "oversight", "serve", "--demo", "--addr", tc.addr)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		timedOut := ctx.Err() != nil
+		cancel()
+		if err == nil || timedOut || !strings.Contains(string(out), tc.want) {
+			t.Errorf("second demo on %s: %v (timed out: %v)\n%s\nwant %q", tc.addr, err, timedOut, out, tc.want)
+		}
+		if now, err := os.ReadFile(keyFile); err != nil || !bytes.Equal(now, key) {
+			t.Errorf("after a second demo on %s, the running demo's log key changed (%v)", tc.addr, err)
+		}
+		if now, err := os.Stat(dbFile); err != nil || !os.SameFile(now, db) {
+			t.Errorf("after a second demo on %s, the running demo's database was replaced (%v)", tc.addr, err)
+		}
+	}
+	cmd := exec.Command("oversight", "log", "key", "--keys", "data/demo-keys")
+	cmd.Dir = dir
+	if out, err := cmd.Output(); err != nil || strings.TrimSpace(string(out)) != first.LogKey {
+		t.Errorf("log key --keys data/demo-keys: %q %v, want the running demo's %s", out, err, first.LogKey)
+	}
+	if res, err := http.Get(first.URL + "/readyz"); err != nil || res.StatusCode != 200 {
+		t.Errorf("the running demo: %v %v", res, err)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"context"
@@ -14,14 +14,14 @@ import (
 	"github.com/oversight-dev/oversight/service"
 )
 
-// demoToken is a token printed by "serve --demo": the environment
-// variable it is exported as, the secret and who holds it.
-type demoToken struct{ env, secret, who string }
+// Token is a token of the demo, one per role: the environment variable it
+// is exported as, the secret and who holds it.
+type Token struct{ Env, Secret, Who string }
 
-// demo builds the demo data set through the service, as officers and
+// builder builds the demo data set through the service, as officers and
 // vendors would, so that every change is in the audit log like any other.
 // Every name in it is invented.
-type demo struct {
+type builder struct {
 	ctx context.Context
 	svc *service.Service
 	err error
@@ -31,11 +31,12 @@ type demo struct {
 	keys                                        map[string]ed25519.PrivateKey // end user id → declaration signing key
 }
 
-// loadDemo loads the demo data set and returns the tokens to print.
-func loadDemo(ctx context.Context, svc *service.Service, logger *slog.Logger) ([]demoToken, error) {
+// Load loads the demo data set into an empty database through svc and
+// returns the tokens to print.
+func Load(ctx context.Context, svc *service.Service, logger *slog.Logger) ([]Token, error) {
 	start := time.Now()
-	d := &demo{ctx: ctx, svc: svc, vendors: map[string]*oversight.Principal{}, keys: map[string]ed25519.PrivateKey{}}
-	var tokens []demoToken
+	d := &builder{ctx: ctx, svc: svc, vendors: map[string]*oversight.Principal{}, keys: map[string]ed25519.PrivateKey{}}
+	var tokens []Token
 	tok := func(env string, p oversight.Principal) *oversight.Principal {
 		if d.err != nil {
 			return nil
@@ -48,7 +49,7 @@ func loadDemo(ctx context.Context, svc *service.Service, logger *slog.Logger) ([
 		}
 		if env != "" {
 			who := string(p.Role) + ": " + p.Name
-			tokens = append(tokens, demoToken{env, secret, who})
+			tokens = append(tokens, Token{env, secret, who})
 		}
 		return &t.Principal
 	}
@@ -169,13 +170,13 @@ func loadDemo(ctx context.Context, svc *service.Service, logger *slog.Logger) ([
 	return tokens, nil
 }
 
-func (d *demo) call(f func() error) {
+func (d *builder) call(f func() error) {
 	if d.err == nil {
 		d.err = f()
 	}
 }
 
-func (d *demo) vendor(name, country string, persons []oversight.Person) *oversight.Vendor {
+func (d *builder) vendor(name, country string, persons []oversight.Person) *oversight.Vendor {
 	var v *oversight.Vendor
 	d.call(func() (err error) {
 		v, err = d.svc.CreateVendor(d.ctx, d.defense, &oversight.Vendor{Name: name, Country: country, Persons: persons})
@@ -185,7 +186,7 @@ func (d *demo) vendor(name, country string, persons []oversight.Person) *oversig
 }
 
 // product registers a product and takes it through every stage up to upTo.
-func (d *demo) product(v *oversight.Vendor, name string, caps []string, upTo oversight.Stage) *oversight.Product {
+func (d *builder) product(v *oversight.Vendor, name string, caps []string, upTo oversight.Stage) *oversight.Product {
 	if d.err != nil {
 		return nil
 	}
@@ -208,7 +209,7 @@ func (d *demo) product(v *oversight.Vendor, name string, caps []string, upTo ove
 	return p
 }
 
-func (d *demo) review(p *oversight.Product, st oversight.Stage, safeguards []string, decide *oversight.ReviewDecisionRequest) {
+func (d *builder) review(p *oversight.Product, st oversight.Stage, safeguards []string, decide *oversight.ReviewDecisionRequest) {
 	if d.err != nil {
 		return
 	}
@@ -223,7 +224,7 @@ func (d *demo) review(p *oversight.Product, st oversight.Stage, safeguards []str
 	}
 }
 
-func (d *demo) endUser(country, name string, kind oversight.EndUserKind) *oversight.EndUser {
+func (d *builder) endUser(country, name string, kind oversight.EndUserKind) *oversight.EndUser {
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 	var e *oversight.EndUser
 	d.call(func() (err error) {
@@ -237,7 +238,7 @@ func (d *demo) endUser(country, name string, kind oversight.EndUserKind) *oversi
 }
 
 // declaration has the agency's state sign the IL-2021 declaration.
-func (d *demo) declaration(e *oversight.EndUser) *oversight.Declaration {
+func (d *builder) declaration(e *oversight.EndUser) *oversight.Declaration {
 	sub := &oversight.DeclarationSubmission{Template: "IL-2021", EndUserID: e.ID,
 		Signatory: oversight.Signatory{Name: "Minister Claire Dumont (demo)", Title: "Minister of the Interior"}, SignedOn: "2026-01-15"}
 	var dec *oversight.Declaration
@@ -257,7 +258,7 @@ func (d *demo) declaration(e *oversight.EndUser) *oversight.Declaration {
 
 // exportLicense obtains an active marketing licence and applies for an
 // export licence, taking it to state.
-func (d *demo) exportLicense(p *oversight.Product, e *oversight.EndUser, scope oversight.Scope, state string) *oversight.License {
+func (d *builder) exportLicense(p *oversight.Product, e *oversight.EndUser, scope oversight.Scope, state string) *oversight.License {
 	if d.err != nil {
 		return nil
 	}
@@ -269,7 +270,7 @@ func (d *demo) exportLicense(p *oversight.Product, e *oversight.EndUser, scope o
 	return d.license(oversight.KindExport, p, e, dec.ID, scope, state)
 }
 
-func (d *demo) license(kind oversight.LicenseKind, p *oversight.Product, e *oversight.EndUser, decID string, scope oversight.Scope, state string) *oversight.License {
+func (d *builder) license(kind oversight.LicenseKind, p *oversight.Product, e *oversight.EndUser, decID string, scope oversight.Scope, state string) *oversight.License {
 	var l *oversight.License
 	d.call(func() (err error) {
 		l, err = d.svc.ApplyLicense(d.ctx, d.vendors[p.VendorID], &oversight.LicenseApplication{
@@ -297,7 +298,7 @@ func (d *demo) license(kind oversight.LicenseKind, p *oversight.Product, e *over
 
 // action orders an enforcement action; both asks for the foreign-affairs
 // approval a revocation needs.
-func (d *demo) action(licenseID string, r *oversight.ActionRequest, both bool) {
+func (d *builder) action(licenseID string, r *oversight.ActionRequest, both bool) {
 	var a *oversight.Action
 	d.call(func() (err error) { a, err = d.svc.RequestAction(d.ctx, d.defense2, licenseID, r); return err })
 	if both {
