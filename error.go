@@ -66,6 +66,13 @@ func Conflictf(state, format string, args ...any) *Error {
 	return &Error{Code: ECONFLICT, Message: fmt.Sprintf(format, args...), State: state}
 }
 
+// Invalid returns an EINVALID error under message that names one invalid
+// field and says what is wrong with it: the common case of a refusal that
+// Problems would otherwise be built for.
+func Invalid(message, field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Message: message, Fields: []FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
+}
+
 // NotFound returns an ENOTFOUND error for the resource kind and id.
 func NotFound(kind, id string) *Error {
 	return &Error{Code: ENOTFOUND, Message: fmt.Sprintf("%s %s not found", kind, id)}

@@ -29,6 +29,9 @@ func DecodeJSON(data []byte, v any) error {
 		// encoding/json matches names regardless of case and lets a
 		// repeated name win over the first: two readers of one body could
 		// then disagree on what it says. Accept only exact names, once.
+		// It also turns invalid UTF-8 and unpaired surrogates into U+FFFD
+		// without a word and lets NUL through: refuse those in any
+		// string (TextProblem).
 		if field, msg := checkKeys(data, reflect.TypeOf(v)); field != "" {
 			return invalidJSON(field, msg)
 		}
@@ -186,13 +189,20 @@ func (w *keyWalker) value(t reflect.Type, path string) {
 				w.i++
 				continue
 			}
-			key, ok := w.str()
+			key, raw, ok := w.str()
 			if !ok {
 				return
 			}
 			p := key
 			if path != "" {
 				p = path + "." + key
+			}
+			if msg := jsonStringProblem(raw); msg != "" {
+				w.field, w.msg = path, "a field name "+msg
+				if path == "" {
+					w.field = "body"
+				}
+				return
 			}
 			if t != nil && slices.Contains(seen, key) {
 				w.field, w.msg = p, "repeated field"
@@ -238,7 +248,15 @@ func (w *keyWalker) value(t reflect.Type, path string) {
 			n++
 		}
 	case '"':
-		if s, _ := w.str(); isTime && w.badTime != "" && w.badTimeAt == "" && s == w.badTime {
+		s, raw, _ := w.str()
+		if msg := jsonStringProblem(raw); msg != "" {
+			w.field, w.msg = path, msg
+			if path == "" {
+				w.field = "body"
+			}
+			return
+		}
+		if isTime && w.badTime != "" && w.badTimeAt == "" && s == w.badTime {
 			w.badTimeAt = path
 		}
 	default:
@@ -249,10 +267,11 @@ func (w *keyWalker) value(t reflect.Type, path string) {
 	}
 }
 
-// str scans a string and returns its value.
-func (w *keyWalker) str() (string, bool) {
+// str scans a string and returns its value and its literal, quotes
+// included.
+func (w *keyWalker) str() (string, []byte, bool) {
 	if w.i >= len(w.data) || w.data[w.i] != '"' {
-		return "", false
+		return "", nil, false
 	}
 	start, escaped := w.i, false
 	for w.i++; w.i < len(w.data); w.i++ {
@@ -264,16 +283,16 @@ func (w *keyWalker) str() (string, bool) {
 			w.i++
 			raw := w.data[start:w.i]
 			if !escaped {
-				return string(raw[1 : len(raw)-1]), true
+				return string(raw[1 : len(raw)-1]), raw, true
 			}
 			var s string
 			if json.Unmarshal(raw, &s) != nil {
-				return "", false
+				return "", raw, false
 			}
-			return s, true
+			return s, raw, true
 		}
 	}
-	return "", false
+	return "", nil, false
 }
 
 // exactFieldsCache maps a struct type to its exactFields.

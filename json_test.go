@@ -39,6 +39,19 @@ func TestDecodeJSONFields(t *testing.T) {
 			field: "until", msg: `must be an RFC 3339 time such as 2026-01-01T00:00:00Z, not "2026-13-01T00:00:00Z"`},
 		{desc: "string where a time's string is expected elsewhere", in: `{"items": [{"name": "soon"}], "when": "soon"}`,
 			field: "when", msg: `must be an RFC 3339 time such as 2026-01-01T00:00:00Z, not "soon"`},
+		{desc: "NUL escaped", in: `{"items": [{"name": "a"}, {"name": "b\u0000c"}]}`,
+			field: "items[1].name", msg: "must not contain the NUL character (U+0000)"},
+		{desc: "invalid UTF-8", in: "{\"labels\": {\"k\": \"caf\xe9\"}}",
+			field: "labels.k", msg: "must be valid UTF-8 text"},
+		{desc: "invalid UTF-8 in free JSON", in: "{\"raw\": [\"\xff\"]}",
+			field: "raw[0]", msg: "must be valid UTF-8 text"},
+		{desc: "NUL in a map key", in: `{"labels": {"a\u0000": "x"}}`,
+			field: "labels", msg: "a field name must not contain the NUL character (U+0000)"},
+		{desc: "unpaired high surrogate", in: `{"items": [{"name": "\ud800x"}]}`,
+			field: "items[0].name", msg: "must be valid UTF-16: an unpaired surrogate escape (\\ud800-\\udbff)"},
+		{desc: "unpaired low surrogate", in: `{"items": [{"name": "\udc00"}]}`,
+			field: "items[0].name", msg: "must be valid UTF-16: an unpaired surrogate escape (\\udc00-\\udfff)"},
+		{desc: "surrogate pair", in: `{"items": [{"name": "\ud83d\ude00 \\u0000 \u00e9"}]}`},
 	}
 	for _, tC := range testCases {
 		t.Run(tC.desc, func(t *testing.T) {
@@ -58,5 +71,27 @@ func TestDecodeJSONFields(t *testing.T) {
 				t.Errorf("field %q: %q; want %q: %q", f.Field, f.Message, tC.field, tC.msg)
 			}
 		})
+	}
+}
+
+func TestIsMediaType(t *testing.T) {
+	for _, tC := range []struct {
+		ct   string
+		want bool
+	}{
+		{"application/json", true},
+		{"Application/JSON", true},
+		{"application/json; charset=utf-8", true},
+		{"application/json;charset=UTF-8", true},
+		{"application/jsonx", false},
+		{"application/json-patch+json", false},
+		{"application/json; charset=latin1", false},
+		{"application/json; v=2", false},
+		{"text/json", false},
+		{"", false},
+	} {
+		if got := IsMediaType(tC.ct, "application/json"); got != tC.want {
+			t.Errorf("IsMediaType(%q): %v, want %v", tC.ct, got, tC.want)
+		}
 	}
 }

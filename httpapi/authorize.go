@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/oversight-dev/oversight"
 )
@@ -15,9 +14,8 @@ func (s *Server) routesAuthorize() {
 	// with 401, like a stale one: either way the deployment must sign a
 	// new request.
 	s.handleSigned("POST", "/v1/authorize", func(w http.ResponseWriter, r *http.Request, d *oversight.Deployment, sig *oversight.SignedRequest, body []byte) error {
-		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-			return &oversight.Error{Code: oversight.EINVALID, Message: "invalid request", Fields: []oversight.FieldError{{
-				Field: "Content-Type", Message: "must be application/json"}}}
+		if err := oversight.CheckContentType(r.Header.Get("Content-Type"), "application/json"); err != nil {
+			return err
 		}
 		req, err := oversight.ParseOperationRequest(body)
 		if err != nil {

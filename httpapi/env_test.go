@@ -102,14 +102,23 @@ func validating(t testing.TB, h http.Handler) http.Handler {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	st := storetest.Open(t, "sqlite")
+	return newEnvOn(t, "sqlite")
+}
+
+// newEnvOn is newEnv over a fresh store of kind (storetest.Kinds), served
+// on httpapi.Listener as serve does.
+func newEnvOn(t testing.TB, kind string) *env {
+	t.Helper()
+	st := storetest.Open(t, kind)
 	logger := slog.New(slog.DiscardHandler)
 	svc, err := service.New(st, service.Options{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
 	api := httpapi.New(svc, httpapi.Options{Logger: logger, MaxBody: 64 << 10})
-	srv := httptest.NewServer(validating(t, api))
+	srv := httptest.NewUnstartedServer(validating(t, api))
+	srv.Listener = httpapi.Listener(srv.Listener)
+	srv.Start()
 	t.Cleanup(srv.Close)
 	e := &env{t: t, srv: srv, svc: svc, api: api, tokens: map[string]string{}, ids: map[string]string{}, keys: map[string]ed25519.PrivateKey{}}
 	for _, x := range []struct {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/oversight-dev/oversight"
@@ -131,9 +130,8 @@ func decodeOptional(r *http.Request, v any) error {
 	if err != nil || len(bytes.TrimSpace(body)) == 0 {
 		return err
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return &oversight.Error{Code: oversight.EINVALID, Message: "invalid request", Fields: []oversight.FieldError{{
-			Field: "Content-Type", Message: "must be application/json"}}}
+	if err := oversight.CheckContentType(r.Header.Get("Content-Type"), "application/json"); err != nil {
+		return err
 	}
 	return oversight.DecodeJSON(body, v)
 }
@@ -144,8 +142,13 @@ func decodeOptional(r *http.Request, v any) error {
 // its own.
 func (s *Server) handleStream(method, pattern string, h handlerFunc) {
 	s.routes = append(s.routes, Route{Method: method, Pattern: pattern})
+	ps := wildcards(pattern)
 	s.mux.Handle(method+" "+pattern, s.instrument(pattern, func(w http.ResponseWriter, r *http.Request) {
-		p, err := s.authenticate(r)
+		err := ps.check(r)
+		var p *oversight.Principal
+		if err == nil {
+			p, err = s.authenticate(r)
+		}
 		if err == nil {
 			err = h(w, r, p)
 		}

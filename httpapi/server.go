@@ -133,11 +133,16 @@ func (s *Server) handlePublic(method, pattern string, h func(w http.ResponseWrit
 
 func (s *Server) route(method, pattern string, public bool, h func(w http.ResponseWriter, r *http.Request) error) {
 	s.routes = append(s.routes, Route{Method: method, Pattern: pattern, Public: public})
+	ps := wildcards(pattern)
 	s.mux.Handle(method+" "+pattern, s.instrument(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
 		}
-		if err := h(w, r); err != nil {
+		err := ps.check(r)
+		if err == nil {
+			err = h(w, r)
+		}
+		if err != nil {
 			s.problem(w, r, err)
 		}
 	}))
@@ -158,9 +163,8 @@ func (s *Server) authenticate(r *http.Request) (*oversight.Principal, error) {
 
 // decode reads a JSON request body strictly into v.
 func decode(r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return &oversight.Error{Code: oversight.EINVALID, Message: "invalid request", Fields: []oversight.FieldError{{
-			Field: "Content-Type", Message: "must be application/json"}}}
+	if err := oversight.CheckContentType(r.Header.Get("Content-Type"), "application/json"); err != nil {
+		return err
 	}
 	body, err := readBody(r)
 	if err != nil {

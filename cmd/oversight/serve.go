@@ -162,7 +162,7 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(httpapi.Listener(ln)) }()
 
 	logger.Info("oversight serving", "addr", base, "db", st.Redacted(), "dialect", st.Dialect())
 	fmt.Fprintf(env.Stdout, "Oversight listening on %s (database: %s)\n", base, st.Redacted())
