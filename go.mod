@@ -27,6 +27,7 @@ require (
 
 require (
 	aidanwoods.dev/go-result v0.3.1 // indirect
+	filippo.io/torchwood v0.6.1 // indirect
 	github.com/BurntSushi/toml v1.4.1-0.20240526193622-a339e1f7089c // indirect
 	github.com/bahlo/generic-list-go v0.2.0 // indirect
 	github.com/basgys/goxml2json v1.1.1-0.20231018121955-e66ee54ceaad // indirect

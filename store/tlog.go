@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -23,6 +24,10 @@ const DefaultLogOrigin = "oversight.example/audit-log"
 // leaves to cover with a checkpoint.
 const DefaultSignInterval = 500 * time.Millisecond
 
+// DefaultCosignRetry is how often a checkpoint is submitted again to the
+// witnesses that did not cosign it.
+const DefaultCosignRetry = 10 * time.Second
+
 // ErrLogFork reports a database whose audit log does not extend the
 // checkpoints its key has signed: it was truncated, replaced or rewritten
 // behind the server's back. Signing over it would fork the log, so the
@@ -34,13 +39,23 @@ type LogConfig struct {
 	// SignerKey is the log's note signer key, from tlog.GenerateKey; its
 	// name is the log's origin.
 	SignerKey string
-	// Witness is the last checkpoint note kept beside the key, or nil. A
+	// Kept is the last checkpoint note kept beside the key, or nil. A
 	// database that does not extend it is refused with ErrLogFork.
-	Witness []byte
+	Kept []byte
 	// Publish, if not nil, receives each new note once it is in the
 	// database and before it is served; serve keeps it beside the key. If
 	// it fails, the note is not served.
 	Publish func(note []byte) error
+	// Cosign, if not nil, has each new checkpoint note cosigned by the
+	// log's witnesses before it is stored and served, and returns the note
+	// with the cosignatures it got. An error means that some witness did
+	// not cosign: the note returned is served all the same, and Cosign is
+	// called again with it every CosignRetry, even if the log does not
+	// grow, until every witness has cosigned.
+	Cosign func(ctx context.Context, note []byte) ([]byte, error)
+	// CosignRetry is how often a checkpoint that lacks cosignatures is
+	// submitted again; 0 means DefaultCosignRetry.
+	CosignRetry time.Duration
 	// Interval is the background signer's period; 0 means
 	// DefaultSignInterval.
 	Interval time.Duration
@@ -57,12 +72,17 @@ type SignedCheckpoint struct {
 // checkpointer signs checkpoints of the committed tree, off the append
 // path, and keeps the latest one served.
 type checkpointer struct {
-	mu      sync.Mutex // serialises signing and start-up
-	cfg     LogConfig
-	signer  *tlog.Signer
-	failed  error // set when the log refused to sign a fork: signing stops
-	latest  atomic.Pointer[SignedCheckpoint]
-	running atomic.Bool // a background signer keeps latest fresh
+	mu     sync.Mutex // serialises signing and start-up
+	cfg    LogConfig
+	signer *tlog.Signer
+	failed error // set when the log refused to sign a fork: signing stops
+	// cosignPending: the served checkpoint lacks a witness's cosignature
+	// (or was never submitted since the start); cosignTried: when it was
+	// last submitted.
+	cosignPending bool
+	cosignTried   time.Time
+	latest        atomic.Pointer[SignedCheckpoint]
+	running       atomic.Bool // a background signer keeps latest fresh
 	// ephemeral: the key was made up for this process (no StartLog); its
 	// notes are not persisted, so that they cannot bind the database to
 	// a key nobody holds.
@@ -73,7 +93,7 @@ type checkpointer struct {
 
 // StartLog prepares the audit log's checkpoints with the log's key: it
 // checks the database against the key (the verifier key recorded in the
-// database, the last checkpoint in the database and cfg.Witness, each of
+// database, the last checkpoint in the database and cfg.Kept, each of
 // which the tree must extend), signs the current tree at once, and starts a
 // background signer that covers new leaves every cfg.Interval until Close.
 // A database that does not extend the signed checkpoints fails with
@@ -92,9 +112,13 @@ func (s *Store) StartLog(ctx context.Context, cfg LogConfig) error {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.CosignRetry <= 0 {
+		cfg.CosignRetry = DefaultCosignRetry
+	}
 	if err := s.openSigner(ctx, ck, cfg, false); err != nil {
 		return err
 	}
+	ck.cosignPending = cfg.Cosign != nil
 	if _, err := s.signLocked(ctx, ck); err != nil {
 		return fmt.Errorf("start audit log: %w", err)
 	}
@@ -145,7 +169,7 @@ func (s *Store) openSigner(ctx context.Context, ck *checkpointer, cfg LogConfig,
 	for _, n := range []struct {
 		what string
 		note []byte
-	}{{"the last checkpoint in the database", dbNote}, {"the checkpoint kept beside the key", cfg.Witness}} {
+	}{{"the last checkpoint in the database", dbNote}, {"the checkpoint kept beside the key", cfg.Kept}} {
 		if n.note == nil {
 			continue
 		}
@@ -184,7 +208,7 @@ func (s *Store) openSigner(ctx context.Context, ck *checkpointer, cfg LogConfig,
 		}
 		// The witness may be newer than the database's last note (the
 		// database was restored from a backup that still extends it).
-		for _, note := range [][]byte{dbNote, cfg.Witness} {
+		for _, note := range [][]byte{dbNote, cfg.Kept} {
 			if note == nil {
 				continue
 			}
@@ -256,12 +280,12 @@ func (s *Store) signLocked(ctx context.Context, ck *checkpointer) (*SignedCheckp
 	}
 	last, lastNote := ck.signer.Last()
 	if cur := ck.latest.Load(); cur != nil && cur.Size == size {
-		return cur, nil
+		return s.recosign(ctx, ck, cur)
 	}
 	if size == last.Size && lastNote != nil {
 		sc := &SignedCheckpoint{last, lastNote}
 		ck.latest.Store(sc)
-		return sc, nil
+		return s.recosign(ctx, ck, sc)
 	}
 	if size < last.Size {
 		ck.failed = fmt.Errorf("%w: the log shrank from %d to %d leaves while the server ran; signing stopped", ErrLogFork, last.Size, size)
@@ -288,6 +312,12 @@ func (s *Store) signLocked(ctx context.Context, ck *checkpointer) (*SignedCheckp
 	if err != nil {
 		return nil, err
 	}
+	if ck.cfg.Cosign != nil {
+		// Served only once the witnesses had their chance: a reader who
+		// requires cosignatures gets them with the first note of a size.
+		note, err = ck.cfg.Cosign(ctx, note)
+		ck.cosignPending, ck.cosignTried = err != nil, time.Now()
+	}
 	if !ck.ephemeral {
 		if err := s.Update(ctx, func(tx *Tx) error { return tx.saveCheckpoint(size, note) }); err != nil {
 			return nil, fmt.Errorf("persist checkpoint of size %d: %w", size, err)
@@ -300,6 +330,37 @@ func (s *Store) signLocked(ctx context.Context, ck *checkpointer) (*SignedCheckp
 	}
 	c, _ := ck.signer.Last()
 	sc := &SignedCheckpoint{c, note}
+	ck.latest.Store(sc)
+	return sc, nil
+}
+
+// recosign submits the served checkpoint again to the witnesses that have
+// not cosigned it, at most every CosignRetry, and serves and stores the
+// note with the cosignatures added. ck.mu is held.
+func (s *Store) recosign(ctx context.Context, ck *checkpointer, cur *SignedCheckpoint) (*SignedCheckpoint, error) {
+	if ck.cfg.Cosign == nil || !ck.cosignPending || time.Since(ck.cosignTried) < ck.cfg.CosignRetry {
+		return cur, nil
+	}
+	note, err := ck.cfg.Cosign(ctx, cur.Note)
+	ck.cosignPending, ck.cosignTried = err != nil, time.Now()
+	if bytes.Equal(note, cur.Note) {
+		return cur, nil
+	}
+	if !ck.ephemeral {
+		err := s.Update(ctx, func(tx *Tx) error {
+			_, err := tx.exec(`UPDATE checkpoints SET note = $1 WHERE size = $2`, note, cur.Size)
+			return err
+		})
+		if err != nil {
+			return cur, fmt.Errorf("store the cosigned checkpoint of size %d: %w", cur.Size, err)
+		}
+	}
+	if ck.cfg.Publish != nil {
+		if err := ck.cfg.Publish(note); err != nil {
+			return cur, fmt.Errorf("publish the cosigned checkpoint of size %d: %w", cur.Size, err)
+		}
+	}
+	sc := &SignedCheckpoint{cur.Checkpoint, note}
 	ck.latest.Store(sc)
 	return sc, nil
 }

@@ -324,7 +324,7 @@ func TestLogStartRefusesFork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.StartLog(ctx, store.LogConfig{SignerKey: skey, Witness: witness, Publish: publish, Interval: time.Hour}); err != nil {
+	if err := s.StartLog(ctx, store.LogConfig{SignerKey: skey, Kept: witness, Publish: publish, Interval: time.Hour}); err != nil {
 		t.Fatalf("restart with the same database and key: %v", err)
 	}
 	sc, _ := s.Checkpoint(ctx)
@@ -339,7 +339,7 @@ func TestLogStartRefusesFork(t *testing.T) {
 		// the big one.
 		other := storetest.Open(t, "sqlite")
 		record(t, other, 30)
-		err := other.StartLog(ctx, store.LogConfig{SignerKey: skey, Witness: witness})
+		err := other.StartLog(ctx, store.LogConfig{SignerKey: skey, Kept: witness})
 		if !errors.Is(err, store.ErrLogFork) || !strings.Contains(err.Error(), "truncated or replaced") {
 			t.Fatalf("err = %v, want ErrLogFork", err)
 		}
@@ -348,7 +348,7 @@ func TestLogStartRefusesFork(t *testing.T) {
 		// As many leaves or more, but other ones.
 		other := storetest.Open(t, "sqlite")
 		record(t, other, 900)
-		err := other.StartLog(ctx, store.LogConfig{SignerKey: skey, Witness: witness})
+		err := other.StartLog(ctx, store.LogConfig{SignerKey: skey, Kept: witness})
 		if !errors.Is(err, store.ErrLogFork) || !strings.Contains(err.Error(), "replaced or rewritten") {
 			t.Fatalf("err = %v, want ErrLogFork", err)
 		}
@@ -364,7 +364,7 @@ func TestLogStartRefusesFork(t *testing.T) {
 	t.Run("witness of another key", func(t *testing.T) {
 		skey2, _, _ := tlog.GenerateKey(store.DefaultLogOrigin)
 		other := storetest.Open(t, "sqlite")
-		err := other.StartLog(ctx, store.LogConfig{SignerKey: skey2, Witness: witness})
+		err := other.StartLog(ctx, store.LogConfig{SignerKey: skey2, Kept: witness})
 		if !errors.Is(err, tlog.ErrSignature) {
 			t.Fatalf("err = %v, want ErrSignature", err)
 		}

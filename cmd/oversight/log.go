@@ -48,8 +48,10 @@ Examples:
 
 // logFlags are the flags of the commands that verify the log.
 type logFlags struct {
-	Server string `env:"OVERSIGHT_SERVER" default:"${default_server}" help:"Server URL."`
-	Key    string `env:"OVERSIGHT_LOG_KEY" help:"The log's verifier key (origin+hash+key), pinned from a trusted source."`
+	Server       string   `env:"OVERSIGHT_SERVER" default:"${default_server}" help:"Server URL."`
+	Key          string   `env:"OVERSIGHT_LOG_KEY" help:"The log's verifier key (origin+hash+key), pinned from a trusted source."`
+	Witness      []string `placeholder:"KEY" env:"OVERSIGHT_LOG_WITNESSES" help:"The verifier key of a witness you trust (repeatable): the checkpoint must carry its cosignature (see --min-witnesses)."`
+	MinWitnesses int      `placeholder:"N" help:"How many of the --witness keys must have cosigned the checkpoint (default, or 0: all of them)."`
 }
 
 func (f *logFlags) client() *client.Client {
@@ -71,17 +73,60 @@ func (f *logFlags) verifier() (string, error) {
 	return k, nil
 }
 
-// checkpoint fetches and verifies the latest checkpoint.
-func (f *logFlags) checkpoint(ctx context.Context) (tlog.Checkpoint, []byte, error) {
+// checkpoint fetches the latest checkpoint and verifies its signature and
+// the cosignatures the flags require.
+func (f *logFlags) checkpoint(ctx context.Context) (tlog.Checkpoint, []byte, []tlog.Cosignature, error) {
 	vkey, err := f.verifier()
+	if err != nil {
+		return tlog.Checkpoint{}, nil, nil, err
+	}
+	n, err := f.client().LogCheckpoint(ctx)
+	if err != nil {
+		return tlog.Checkpoint{}, nil, nil, fmt.Errorf("checkpoint of %s: %w", f.Server, err)
+	}
+	cp, cosigs, err := f.verifyNote(n, vkey)
+	if err != nil {
+		return cp, nil, nil, fmt.Errorf("checkpoint of %s: %w", f.Server, err)
+	}
+	return cp, n, cosigs, nil
+}
+
+// witnesses returns the verifiers of --witness and the number of
+// cosignatures required.
+func (f *logFlags) witnesses() ([]note.Verifier, int, error) {
+	var vs []note.Verifier
+	for _, k := range f.Witness {
+		v, err := tlog.NewWitnessVerifier(k)
+		if err != nil {
+			return nil, 0, &exitError{code: exitUsage, msg: "--witness: " + err.Error()}
+		}
+		vs = append(vs, v)
+	}
+	min := f.MinWitnesses
+	switch {
+	case min < 0 || min > len(vs):
+		return nil, 0, &exitError{code: exitUsage, msg: fmt.Sprintf("--min-witnesses %d: give from 1 to the number of --witness keys (%d)", min, len(vs))}
+	case min == 0:
+		min = len(vs)
+	}
+	return vs, min, nil
+}
+
+// verifyNote checks a checkpoint note's signature by the log's key vkey
+// and the cosignatures the flags require.
+func (f *logFlags) verifyNote(n []byte, vkey string) (tlog.Checkpoint, []tlog.Cosignature, error) {
+	vs, min, err := f.witnesses()
 	if err != nil {
 		return tlog.Checkpoint{}, nil, err
 	}
-	cp, n, err := f.client().VerifiedCheckpoint(ctx, vkey)
-	if err != nil {
-		return tlog.Checkpoint{}, nil, fmt.Errorf("checkpoint of %s: %w", f.Server, err)
+	return tlog.VerifyCosigned(n, vkey, vs, min)
+}
+
+// printCosignatures says which witnesses cosigned, one line each.
+func printCosignatures(w io.Writer, cosigs []tlog.Cosignature) {
+	for _, c := range cosigs {
+		fmt.Fprintf(w, "cosigned by the witness %s at %s\n", c.Witness, c.Time.Format(time.RFC3339))
 	}
-	return cp, n, nil
 }
 
 // LogKeyCmd prints the verifier key.
@@ -165,7 +210,7 @@ Examples:
 
 // Run fetches the checkpoint.
 func (c *LogCheckpointCmd) Run(ctx context.Context, env *Env) error {
-	cp, n, err := c.checkpoint(ctx)
+	cp, n, cosigs, err := c.checkpoint(ctx)
 	if err != nil {
 		return err
 	}
@@ -179,22 +224,36 @@ func (c *LogCheckpointCmd) Run(ctx context.Context, env *Env) error {
 		_, err = env.Stdout.Write(n)
 		return err
 	case "json":
-		return printJSON(env.Stdout, checkpointJSON(cp))
+		return printJSON(env.Stdout, checkpointJSON(cp, cosigs))
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	row(tw, "origin", cp.Origin)
 	row(tw, "size", cp.Size)
 	row(tw, "root", cp.Root)
 	row(tw, "signature", "verified")
+	for _, co := range cosigs {
+		row(tw, "cosignature", co.Witness+" at "+co.Time.Format(time.RFC3339)+", verified")
+	}
 	return tw.Flush()
 }
 
-func checkpointJSON(cp tlog.Checkpoint) any {
-	return struct {
-		Origin string    `json:"origin"`
-		Size   int64     `json:"size"`
-		Root   tlog.Hash `json:"root"`
-	}{cp.Origin, cp.Size, cp.Root}
+// checkpointJSON is the JSON form of a verified checkpoint and the
+// cosignatures verified on it.
+func checkpointJSON(cp tlog.Checkpoint, cosigs []tlog.Cosignature) any {
+	type cosig struct {
+		Witness string    `json:"witness"`
+		Time    time.Time `json:"time"`
+	}
+	out := struct {
+		Origin       string    `json:"origin"`
+		Size         int64     `json:"size"`
+		Root         tlog.Hash `json:"root"`
+		Cosignatures []cosig   `json:"cosignatures,omitempty"`
+	}{Origin: cp.Origin, Size: cp.Size, Root: cp.Root}
+	for _, c := range cosigs {
+		out.Cosignatures = append(out.Cosignatures, cosig(c))
+	}
+	return out
 }
 
 // LogProveCmd proves entries.
@@ -285,7 +344,7 @@ func (c *LogProveCmd) Run(ctx context.Context, env *Env) error {
 		return printJSON(env.Stdout, struct {
 			Checkpoint any               `json:"checkpoint"`
 			Events     []json.RawMessage `json:"events"`
-		}{checkpointJSON(cp), events})
+		}{checkpointJSON(cp, nil), events})
 	}
 	w := env.Stdout
 	for _, e := range proved {
@@ -309,9 +368,13 @@ func (c *LogProveCmd) covering(ctx context.Context, env *Env, index int64) (tlog
 		if err != nil {
 			return tlog.Checkpoint{}, err
 		}
-		cp, err := readCheckpointFile(c.Against, vkey)
+		b, err := os.ReadFile(c.Against)
 		if err != nil {
-			return tlog.Checkpoint{}, err
+			return tlog.Checkpoint{}, &exitError{code: exitUsage, msg: err.Error()}
+		}
+		cp, _, err := c.verifyNote(b, vkey)
+		if err != nil {
+			return tlog.Checkpoint{}, fmt.Errorf("%s: %w", c.Against, err)
 		}
 		if index >= cp.Size {
 			return tlog.Checkpoint{}, fmt.Errorf("entry %d is not in the checkpoint of %s, of size %d", index, c.Against, cp.Size)
@@ -320,7 +383,7 @@ func (c *LogProveCmd) covering(ctx context.Context, env *Env, index int64) (tlog
 	}
 	deadline := time.Now().Add(c.Wait)
 	for {
-		cp, _, err := c.checkpoint(ctx)
+		cp, _, _, err := c.checkpoint(ctx)
 		if err != nil {
 			return cp, err
 		}
@@ -359,48 +422,63 @@ func logIndexFrom(env *Env, path string) (int64, error) {
 	return *doc.LogIndex, nil
 }
 
-// LogVerifyCmd checks that the log extends an older checkpoint.
+// LogVerifyCmd checks the latest checkpoint: its signature, the witnesses'
+// cosignatures, and that the log extends an older checkpoint.
 type LogVerifyCmd struct {
 	logFlags
-	Old  string `required:"" placeholder:"FILE|SIZE:ROOT" help:"The older checkpoint: a note saved by 'log checkpoint --save' (its signature is checked), or SIZE:ROOT with the base64 root."`
+	Old  string `placeholder:"FILE|SIZE:ROOT" help:"An older checkpoint the log must extend: a note saved by 'log checkpoint --save' (its signature is checked), or SIZE:ROOT with the base64 root."`
 	Save string `placeholder:"FILE" help:"Write the new verified checkpoint to FILE: with the --old file, a rolling check."`
 }
 
 // Help is shown by "oversight log verify --help".
 func (c *LogVerifyCmd) Help() string {
-	return `Fetches the latest checkpoint, checks its signature, and checks the RFC 6962
-consistency proof that its tree extends the older one: every entry the old checkpoint
-covered is still there, unchanged, in the same order. Exits 1 if the log forked,
-shrank or was rewritten.
+	return `Fetches the latest checkpoint and checks its signature; with --witness, that enough
+of the witnesses you trust cosigned it, so that the log you see is the one every other
+reader sees; with --old, the RFC 6962 consistency proof that its tree extends the older
+one: every entry the old checkpoint covered is still there, unchanged, in the same
+order. Exits 1 if the log forked, shrank or was rewritten, or lacks cosignatures.
 
 Examples:
   oversight log verify --old last.checkpoint --save last.checkpoint
-  oversight log verify --old 1200:3o0bXfIjV1w1yN6i2LJ9c3bzDqGd1xkJ0Zc8Yw9r8nE=`
+  oversight log verify --old 1200:3o0bXfIjV1w1yN6i2LJ9c3bzDqGd1xkJ0Zc8Yw9r8nE=
+  oversight log verify --witness "$W1" --witness "$W2" --min-witnesses 1`
 }
 
-// Run verifies consistency.
+// Run verifies the checkpoint, and consistency with --old.
 func (c *LogVerifyCmd) Run(ctx context.Context, env *Env) error {
 	vkey, err := c.verifier()
 	if err != nil {
 		return err
 	}
-	old, err := parseOldCheckpoint(c.Old, vkey)
+	if c.Old == "" && len(c.Witness) == 0 {
+		return &exitError{code: exitUsage, msg: "say what to verify: --old with a checkpoint the log must extend, --witness with the witnesses that must have cosigned, or both"}
+	}
+	var old tlog.Checkpoint
+	if c.Old != "" {
+		if old, err = parseOldCheckpoint(c.Old, vkey); err != nil {
+			return err
+		}
+	}
+	cur, n, cosigs, err := c.checkpoint(ctx)
 	if err != nil {
 		return err
 	}
-	cur, n, err := c.checkpoint(ctx)
-	if err != nil {
-		return err
-	}
-	if err := c.client().ProveConsistency(ctx, old, cur); err != nil {
-		return err
+	if c.Old != "" {
+		if err := c.client().ProveConsistency(ctx, old, cur); err != nil {
+			return err
+		}
 	}
 	if c.Save != "" {
 		if err := os.WriteFile(c.Save, n, 0o644); err != nil {
 			return fmt.Errorf("save checkpoint: %w", err)
 		}
 	}
-	fmt.Fprintf(env.Stdout, "consistent: the log of size %d (root %s) extends the checkpoint of size %d (root %s)\n", cur.Size, cur.Root, old.Size, old.Root)
+	printCosignatures(env.Stdout, cosigs)
+	if c.Old != "" {
+		fmt.Fprintf(env.Stdout, "consistent: the log of size %d (root %s) extends the checkpoint of size %d (root %s)\n", cur.Size, cur.Root, old.Size, old.Root)
+	} else {
+		fmt.Fprintf(env.Stdout, "verified: the checkpoint of size %d (root %s) is signed by the log and cosigned by %d of your %d witnesses\n", cur.Size, cur.Root, len(cosigs), len(c.Witness))
+	}
 	return nil
 }
 

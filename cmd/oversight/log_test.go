@@ -20,6 +20,7 @@ import (
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/tlog"
+	"github.com/oversight-dev/oversight/witness"
 )
 
 // logServer is a server whose log is started as "serve" starts it: with a
@@ -36,10 +37,22 @@ type logServer struct {
 
 func newLogServer(t *testing.T) *logServer {
 	t.Helper()
+	return newLogServerWith(t, "", nil)
+}
+
+// newLogServerWith starts a log server whose keys directory holds the log
+// key skey ("" for a new one) and whose checkpoints the witnesses cosign.
+func newLogServerWith(t *testing.T, skey string, witnesses []witness.Peer) *logServer {
+	t.Helper()
 	dir := t.TempDir()
 	ls := &logServer{t: t, db: filepath.Join(dir, "oversight.db"), keys: filepath.Join(dir, "keys")}
 	if err := os.Mkdir(ls.keys, 0o700); err != nil {
 		t.Fatal(err)
+	}
+	if skey != "" {
+		if err := os.WriteFile(filepath.Join(ls.keys, keydir.LogKeyFile), []byte(skey+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx := context.Background()
 	st, err := store.Open(ctx, ls.db, store.Options{})
@@ -47,7 +60,7 @@ func newLogServer(t *testing.T) *logServer {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.DiscardHandler)
-	if ls.vkey, err = startServeLog(ctx, st, ls.keys); err != nil {
+	if ls.vkey, err = startServeLog(ctx, st, ls.keys, witnesses...); err != nil {
 		st.Close()
 		t.Fatal(err)
 	}
@@ -275,8 +288,8 @@ func TestLogKeysDirectory(t *testing.T) {
 }
 
 // startServeLog starts st's log with the key in the keys directory at
-// dir, as serve does.
-func startServeLog(ctx context.Context, st *store.Store, dir string) (string, error) {
+// dir, as serve does, with the witnesses.
+func startServeLog(ctx context.Context, st *store.Store, dir string, witnesses ...witness.Peer) (string, error) {
 	d, err := keydir.Open(dir)
 	if err != nil {
 		return "", err
@@ -285,7 +298,7 @@ func startServeLog(ctx context.Context, st *store.Store, dir string) (string, er
 	if err != nil {
 		return "", err
 	}
-	return startLog(ctx, st, d, k.LogKey, slog.New(slog.DiscardHandler))
+	return startLog(ctx, st, d, k.LogKey, witnesses, slog.New(slog.DiscardHandler))
 }
 
 func mustRead(t *testing.T, path string) []byte {

@@ -53,6 +53,7 @@ type CLI struct {
 	Protected   ProtectedCmd   `cmd:"" help:"Keep the protected-persons register: add hashes, import lists, hash identifiers."`
 	Case        CaseCmd        `cmd:"" help:"Open, list, show and update misuse cases (officials)."`
 	Log         LogCmd         `cmd:"" help:"Read and verify the public audit log: checkpoints, inclusion and consistency proofs."`
+	Witness     WitnessCmd     `cmd:"" help:"Run a witness that cosigns the audit log's checkpoints, for anyone independent of the regulator."`
 
 	Designations DesignationsCmd `cmd:"" help:"Designate people for visa refusal, import lists, delist (defense, foreign_affairs)."`
 	Screen       ScreenCmd       `cmd:"" help:"Screen a visa applicant's name, or a batch of names, against the designations; or offline against a list file."`

@@ -20,6 +20,7 @@ import (
 	"github.com/oversight-dev/oversight/keyfile"
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store"
+	"github.com/oversight-dev/oversight/witness"
 )
 
 // Where the server keeps its files unless told otherwise.
@@ -43,6 +44,7 @@ type ServeCmd struct {
 	Demo            bool          `help:"Load a fictional demo data set and print one token per role."`
 	Template        []string      `type:"existingfile" help:"Add a declaration template from a JSON file (repeatable)."`
 	LogOrigin       string        `name:"log-origin" env:"OVERSIGHT_LOG_ORIGIN" help:"Origin naming the audit log in its checkpoints, for a new log key (default oversight.example/audit-log); it cannot change afterwards."`
+	Witness         []string      `placeholder:"URL+KEY" env:"OVERSIGHT_WITNESSES" help:"A witness that cosigns the log's checkpoints (repeatable): its URL, '+', its verifier key (oversight witness serve prints both)."`
 	LeaseTTL        time.Duration `name:"lease-ttl" default:"60s" help:"Lifetime of the operating leases deployments run on: a revoked licence stops a tool cut off from the server within it."`
 	PermitLifetime  time.Duration `name:"permit-lifetime" default:"1h" help:"How long a permitted operation stays valid (and counts toward its licence's quota)."`
 	LogLevel        string        `default:"info" enum:"debug,info,warn,error" help:"Log level: ${enum}."`
@@ -82,6 +84,14 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		templates = append(templates, t)
 	}
 
+	var witnesses []witness.Peer
+	for _, w := range c.Witness {
+		p, err := witness.ParsePeer(w)
+		if err != nil {
+			return &exitError{code: exitUsage, msg: "--witness: " + err.Error()}
+		}
+		witnesses = append(witnesses, p)
+	}
 	// Bind first: a second server on the same address fails here, before
 	// it touches a file.
 	ln, err := net.Listen("tcp", c.Addr)
@@ -133,7 +143,7 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		return err
 	}
 	defer st.Close()
-	logKey, err := startLog(ctx, st, keys, secrets.LogKey, logger)
+	logKey, err := startLog(ctx, st, keys, secrets.LogKey, witnesses, logger)
 	if err != nil {
 		return err
 	}
@@ -151,22 +161,16 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		}
 	}
 
-	srv := &http.Server{
-		Handler:           api,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second, // long streams lift it per request
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-	}
+	srv := newHTTPServer(ctx, api, logger)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(httpapi.Listener(ln)) }()
 
 	logger.Info("oversight serving", "addr", base, "db", st.Redacted(), "dialect", st.Dialect())
 	fmt.Fprintf(env.Stdout, "Oversight listening on %s (database: %s)\n", base, st.Redacted())
 	fmt.Fprintf(env.Stdout, "Lease key (agents pin it with --lease-key): %s\n", svc.LeaseKey().PublicKey)
+	for _, w := range witnesses {
+		fmt.Fprintf(env.Stdout, "Witness: %s at %s\n", w.Verifier.Name(), w.URL)
+	}
 	fmt.Fprintf(env.Stdout, "Audit log verifier key: %s\n", logKey)
 	if c.Demo {
 		if err := printDemo(env, base, svc.LeaseKey().PublicKey, tokens); err != nil {
@@ -191,6 +195,21 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// newHTTPServer returns the HTTP server of serve and witness serve, with
+// timeouts that bound slow clients; its requests' contexts end with ctx.
+func newHTTPServer(ctx context.Context, h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second, // long streams lift it per request
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
 }
 
 func newLogger(env *Env, level, format string) *slog.Logger {
