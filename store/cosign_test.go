@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -29,7 +30,7 @@ func TestLogCosignedWhenTheWitnessIsBack(t *testing.T) {
 				t.Fatal(err)
 			}
 			logger := slog.New(slog.DiscardHandler)
-			w, err := witness.Open(ctx, witness.Config{Dir: t.TempDir(), Name: "witness.example/w1", Logs: []string{vkey}, Logger: logger})
+			w, err := witness.Open(ctx, witness.Config{Dir: filepath.Join(t.TempDir(), "witness"), Name: "witness.example/w1", Logs: []string{vkey}, Logger: logger})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -123,7 +125,7 @@ func TestAddCheckpoint(t *testing.T) {
 	skey, vkey := logKeys(t)
 	otherSkey, _, _ := tlog.GenerateKey(origin) // the same origin, another key
 	_, strangerVkey, _ := tlog.GenerateKey("stranger.example/log")
-	w := startWitness(t, t.TempDir(), "witness.example/w1", vkey, strangerVkey)
+	w := startWitness(t, filepath.Join(t.TempDir(), "witness"), "witness.example/w1", vkey, strangerVkey)
 	wv, err := tlog.NewWitnessVerifier(w.VerifierKey())
 	if err != nil {
 		t.Fatal(err)
@@ -230,9 +232,17 @@ func TestAddCheckpoint(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "cannot change") {
 		t.Errorf("a new name: %v", err)
 	}
-	_, err = Open(context.Background(), Config{Dir: t.TempDir(), Logs: []string{vkey}})
+	_, err = Open(context.Background(), Config{Dir: filepath.Join(t.TempDir(), "witness"), Logs: []string{vkey}})
 	if err == nil || !strings.Contains(err.Error(), "--name is required") {
 		t.Errorf("no name at the first start: %v", err)
+	}
+	open := t.TempDir()
+	if err := os.Chmod(open, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(context.Background(), Config{Dir: open, Name: "witness.example/w1", Logs: []string{vkey}})
+	if err == nil || !strings.Contains(err.Error(), "chmod 700") {
+		t.Errorf("a directory others may read: %v", err)
 	}
 
 	resp, err := http.Get(again.srv.URL + "/")
@@ -258,7 +268,7 @@ func TestAddCheckpoint(t *testing.T) {
 // and the update being atomic.
 func TestAddCheckpointRace(t *testing.T) {
 	skey, vkey := logKeys(t)
-	w := startWitness(t, t.TempDir(), "witness.example/w1", vkey)
+	w := startWitness(t, filepath.Join(t.TempDir(), "witness"), "witness.example/w1", vkey)
 	l := newTestLog(t, skey, vkey)
 	l.grow(1, "main")
 	_, first := l.sign()
@@ -301,7 +311,7 @@ func TestAddCheckpointRace(t *testing.T) {
 }
 
 func TestParsePeer(t *testing.T) {
-	w := startWitness(t, t.TempDir(), "witness.example/w1")
+	w := startWitness(t, filepath.Join(t.TempDir(), "witness"), "witness.example/w1")
 	key := w.VerifierKey()
 	for _, tt := range []struct {
 		in, url, fails string
@@ -330,8 +340,8 @@ func TestParsePeer(t *testing.T) {
 func TestCosigner(t *testing.T) {
 	ctx := context.Background()
 	skey, vkey := logKeys(t)
-	w1 := startWitness(t, t.TempDir(), "witness.example/w1", vkey)
-	w2 := startWitness(t, t.TempDir(), "witness.example/w2", vkey)
+	w1 := startWitness(t, filepath.Join(t.TempDir(), "witness"), "witness.example/w1", vkey)
+	w2 := startWitness(t, filepath.Join(t.TempDir(), "witness"), "witness.example/w2", vkey)
 	l := newTestLog(t, skey, vkey)
 	proofs := func(l *testLog) ProofFunc {
 		return func(ctx context.Context, a, b int64) ([]tlog.Hash, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,7 +17,7 @@ import (
 // witness serve" does, and returns it as the log's server is told of it.
 func startWitness(t *testing.T, name, vkey string) (*witness.Witness, witness.Peer) {
 	t.Helper()
-	w, err := witness.Open(context.Background(), witness.Config{Dir: t.TempDir(), Name: name, Logs: []string{vkey}, Logger: slog.New(slog.DiscardHandler)})
+	w, err := witness.Open(context.Background(), witness.Config{Dir: filepath.Join(t.TempDir(), "witness"), Name: name, Logs: []string{vkey}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
