@@ -38,20 +38,11 @@ func Load(ctx context.Context, svc *service.Service, logger *slog.Logger) ([]Tok
 	d := &builder{ctx: ctx, svc: svc, vendors: map[string]*oversight.Principal{}, keys: map[string]ed25519.PrivateKey{}}
 	var tokens []Token
 	tok := func(env string, p oversight.Principal) *oversight.Principal {
-		if d.err != nil {
-			return nil
+		pr, secret := d.token(p)
+		if env != "" && pr != nil {
+			tokens = append(tokens, Token{env, secret, string(p.Role) + ": " + p.Name})
 		}
-		t, secret, err := svc.CreateUserWithToken(ctx, service.Operator,
-			&oversight.User{Name: p.Name, Role: p.Role, VendorID: p.VendorID, EndUserID: p.EndUserID}, &oversight.TokenRequest{Label: "demo"})
-		if err != nil {
-			d.err = err
-			return nil
-		}
-		if env != "" {
-			who := string(p.Role) + ": " + p.Name
-			tokens = append(tokens, Token{env, secret, who})
-		}
-		return &t.Principal
+		return pr
 	}
 	d.admin = tok("ADMIN", oversight.Principal{Role: oversight.RoleAdmin, Name: "Demo Administrator"})
 	d.defense = tok("DEFENSE", oversight.Principal{Role: oversight.RoleDefense, Name: "Officer Tamar Golan"})
@@ -168,6 +159,21 @@ func Load(ctx context.Context, svc *service.Service, logger *slog.Logger) ([]Tok
 	}
 	logger.Info("demo data loaded", "duration", time.Since(start).Round(time.Millisecond))
 	return tokens, nil
+}
+
+// token makes a user for p with a token, and returns the token's
+// principal and secret.
+func (d *builder) token(p oversight.Principal) (*oversight.Principal, string) {
+	if d.err != nil {
+		return nil, ""
+	}
+	t, secret, err := d.svc.CreateUserWithToken(d.ctx, service.Operator,
+		&oversight.User{Name: p.Name, Role: p.Role, VendorID: p.VendorID, EndUserID: p.EndUserID}, &oversight.TokenRequest{Label: "demo"})
+	if err != nil {
+		d.err = err
+		return nil, ""
+	}
+	return &t.Principal, secret
 }
 
 func (d *builder) call(f func() error) {

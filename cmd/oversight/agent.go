@@ -114,13 +114,7 @@ func (c *AgentRunCmd) Run(ctx context.Context, env *Env) error {
 	default:
 		cfg.Socket = c.Socket
 	}
-	if countries, err := oversight.Countries(); err == nil {
-		for _, x := range countries {
-			if x.CallingCode != "" {
-				cfg.CallingCodes = append(cfg.CallingCodes, x.CallingCode)
-			}
-		}
-	}
+	cfg.CallingCodes = callingCodes()
 	a, err := agent.New(cfg)
 	if err != nil {
 		return &exitError{code: exitUsage, msg: err.Error()}

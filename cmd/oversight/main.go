@@ -42,6 +42,7 @@ type CLI struct {
 	Vendor      VendorCmd      `cmd:"" help:"Register and list vendors."`
 	Product     ProductCmd     `cmd:"" help:"Register and list products."`
 	Review      ReviewCmd      `cmd:"" help:"Submit and decide development-stage reviews."`
+	Safeguards  SafeguardsCmd  `cmd:"" help:"Prove a product's safeguards with the kit: runs it behind the agent, writes a signed report."`
 	Country     CountryCmd     `cmd:"" help:"List countries and set their eligibility."`
 	EndUser     EndUserCmd     `cmd:"" name:"end-user" help:"Register and list end-user agencies."`
 	Declaration DeclarationCmd `cmd:"" help:"Sign and record end-user declarations."`
