@@ -33,6 +33,7 @@ const (
 	EventTokenCreated         = "token.created"
 	EventTokenRevoked         = "token.revoked"
 	EventUserCreated          = "user.created"
+	EventPasskeyRegistered    = "passkey.registered"
 	EventDeploymentRegistered = "deployment.registered"
 	EventOperationDecided     = "operation.decided"
 	EventProtectedAdded       = "protected.added"

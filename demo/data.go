@@ -15,8 +15,8 @@ import (
 )
 
 // Token is a token of the demo, one per role: the environment variable it
-// is exported as, the secret and who holds it.
-type Token struct{ Env, Secret, Who string }
+// is exported as, the secret, who holds it and their user id.
+type Token struct{ Env, Secret, Who, UserID string }
 
 // builder builds the demo data set through the service, as officers and
 // vendors would, so that every change is in the audit log like any other.
@@ -40,7 +40,7 @@ func Load(ctx context.Context, svc *service.Service, logger *slog.Logger) ([]Tok
 	tok := func(env string, p oversight.Principal) *oversight.Principal {
 		pr, secret := d.token(p)
 		if env != "" && pr != nil {
-			tokens = append(tokens, Token{env, secret, string(p.Role) + ": " + p.Name})
+			tokens = append(tokens, Token{env, secret, string(p.Role) + ": " + p.Name, pr.UserID})
 		}
 		return pr
 	}

@@ -190,3 +190,17 @@ func (s *Service) Actions(ctx context.Context, p *oversight.Principal, licenseID
 	})
 	return out, err
 }
+
+// ActionsByStatus lists enforcement actions on every licence, of one
+// status when status is not empty: the enforcement desk of officials.
+func (s *Service) ActionsByStatus(ctx context.Context, p *oversight.Principal, status oversight.ActionStatus, page oversight.Page) (*oversight.List[oversight.Action], error) {
+	if err := allow(p, "listing enforcement actions", officials...); err != nil {
+		return nil, err
+	}
+	out := &oversight.List[oversight.Action]{}
+	err := s.view(ctx, func(tx *store.Tx) (err error) {
+		out.Items, out.Next, err = tx.ActionsByStatus(status, page)
+		return err
+	})
+	return out, err
+}

@@ -26,3 +26,12 @@ func (tx *Tx) Actions(licenseID string, page oversight.Page) ([]oversight.Action
 	clause, args := w.sql(page)
 	return listDocs(tx, "actions", page, func(a *oversight.Action) string { return a.ID }, `SELECT doc FROM actions`+clause, args...)
 }
+
+// ActionsByStatus lists actions on every licence, of one status when
+// status is not empty.
+func (tx *Tx) ActionsByStatus(status oversight.ActionStatus, page oversight.Page) ([]oversight.Action, string, error) {
+	var w where
+	w.add("status = $", string(status))
+	clause, args := w.sql(page)
+	return listDocs(tx, "actions", page, func(a *oversight.Action) string { return a.ID }, `SELECT doc FROM actions`+clause, args...)
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/witness"
+	"github.com/oversight-dev/oversight/web"
 )
 
 // Where the server keeps its files unless told otherwise.
@@ -51,6 +52,8 @@ type ServeCmd struct {
 	LogFormat       string        `default:"text" enum:"text,json" help:"Log format: ${enum}."`
 	MaxBody         int64         `default:"1048576" help:"Largest request body accepted, in bytes."`
 	ShutdownTimeout time.Duration `default:"15s" help:"How long to wait for requests in flight on SIGTERM."`
+	Origin          string        `env:"OVERSIGHT_ORIGIN" help:"Public origin of the web console, such as https://oversight.example: passkeys are bound to its host name (default http://localhost:PORT on a loopback address)."`
+	IdleTimeout     time.Duration `name:"idle-timeout" default:"30m" help:"A console session unused for this long ends."`
 }
 
 // Help is shown by "oversight serve --help".
@@ -153,15 +156,26 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		return err
 	}
 	api := httpapi.New(svc, httpapi.Options{Logger: logger, MaxBody: c.MaxBody})
+	origin := c.consoleOrigin(ln.Addr().(*net.TCPAddr))
+	console, err := web.New(svc, web.Options{Origin: origin, Logger: logger, Demo: c.Demo, IdleTimeout: c.IdleTimeout})
+	if err != nil {
+		return err
+	}
 
-	var tokens []demo.Token
+	var (
+		tokens []demo.Token
+		links  []demo.Link
+	)
 	if c.Demo {
 		if tokens, err = demo.Load(ctx, svc, logger); err != nil {
 			return fmt.Errorf("load demo data: %w", err)
 		}
+		if links, err = demo.SignInLinks(ctx, svc, origin, tokens); err != nil {
+			return fmt.Errorf("demo sign-in links: %w", err)
+		}
 	}
 
-	srv := newHTTPServer(ctx, api, logger)
+	srv := newHTTPServer(ctx, console.WithAPI(api), logger)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(httpapi.Listener(ln)) }()
 
@@ -172,13 +186,14 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		fmt.Fprintf(env.Stdout, "Witness: %s at %s\n", w.Verifier.Name(), w.URL)
 	}
 	fmt.Fprintf(env.Stdout, "Audit log verifier key: %s\n", logKey)
+	fmt.Fprintf(env.Stdout, "Console: %s\n", origin)
 	if c.Demo {
-		if err := printDemo(env, base, svc.LeaseKey().PublicKey, tokens); err != nil {
+		if err := printDemo(env, base, svc.LeaseKey().PublicKey, tokens, links); err != nil {
 			return err
 		}
 	}
 
-	jobs := startJobs(ctx, svc, logger)
+	jobs := startJobs(ctx, svc, logger, c.IdleTimeout)
 	go svc.RunFanout(ctx) // replicas on one PostgreSQL relay enforcement pushes
 
 	select {
@@ -212,6 +227,19 @@ func newHTTPServer(ctx context.Context, h http.Handler, logger *slog.Logger) *ht
 	}
 }
 
+// consoleOrigin is the console's public origin: --origin, or the listening
+// address with localhost for a loopback one, since a passkey cannot be
+// bound to an IP address.
+func (c *ServeCmd) consoleOrigin(addr *net.TCPAddr) string {
+	if c.Origin != "" {
+		return strings.TrimSuffix(c.Origin, "/")
+	}
+	if addr.IP.IsLoopback() || addr.IP.IsUnspecified() {
+		return fmt.Sprintf("http://localhost:%d", addr.Port)
+	}
+	return "http://" + addr.String()
+}
+
 func newLogger(env *Env, level, format string) *slog.Logger {
 	var lv slog.Level
 	lv.UnmarshalText([]byte(level))
@@ -230,7 +258,7 @@ func (g *jobGroup) Wait() { <-g.done }
 // startJobs runs periodic work until ctx ends: expiring licences past
 // their validity, and forgetting the nonces of signed requests too old to
 // be replayed.
-func startJobs(ctx context.Context, svc *service.Service, logger *slog.Logger) *jobGroup {
+func startJobs(ctx context.Context, svc *service.Service, logger *slog.Logger, idle time.Duration) *jobGroup {
 	g := &jobGroup{done: make(chan struct{})}
 	go func() {
 		defer close(g.done)
@@ -245,6 +273,9 @@ func startJobs(ctx context.Context, svc *service.Service, logger *slog.Logger) *
 			if _, err := svc.PruneNonces(ctx); err != nil && ctx.Err() == nil {
 				logger.Error("prune request nonces", "err", err)
 			}
+			if _, err := svc.PruneSessions(ctx, idle); err != nil && ctx.Err() == nil {
+				logger.Error("prune idle console sessions", "err", err)
+			}
 			select {
 			case <-ctx.Done():
 				return
@@ -255,7 +286,7 @@ func startJobs(ctx context.Context, svc *service.Service, logger *slog.Logger) *
 	return g
 }
 
-func printDemo(env *Env, base, leaseKey string, tokens []demo.Token) error {
+func printDemo(env *Env, base, leaseKey string, tokens []demo.Token, links []demo.Link) error {
 	exports := demo.Exports(base, leaseKey, tokens)
 	file := filepath.Join(dataDir, demo.TokensFile)
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
@@ -271,6 +302,12 @@ func printDemo(env *Env, base, leaseKey string, tokens []demo.Token) error {
 		fmt.Fprintf(w, "  %s\n", line)
 	}
 	fmt.Fprintf(w, "\nThen, for example: OVERSIGHT_TOKEN=$DEFENSE oversight license list\n")
+	if len(links) > 0 {
+		fmt.Fprintf(w, "\nThe console: open one of these one-time sign-in links in a browser (each works once, for 24 hours):\n\n")
+		for _, l := range links {
+			fmt.Fprintf(w, "  %-36s %s\n", l.Who, l.URL)
+		}
+	}
 	fmt.Fprintf(w, "OpenAPI document: %s/v1/openapi.json\n", base)
 	return nil
 }
