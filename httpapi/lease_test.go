@@ -352,7 +352,7 @@ func TestEvents(t *testing.T) {
 
 func waitWatchers(t *testing.T, svc *service.Service, license string, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); svc.Watchers(license) < n; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); svc.Watchers(license) < n; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d watchers, want %d", svc.Watchers(license), n)
 		}

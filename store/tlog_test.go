@@ -265,7 +265,7 @@ func TestLogBackgroundSigner(t *testing.T) {
 			record(t, s, 50)
 			want := s.LogHead().Size
 			var sc *store.SignedCheckpoint
-			for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 				if sc, err = s.Checkpoint(ctx); err != nil {
 					t.Fatal(err)
 				}
