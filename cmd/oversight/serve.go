@@ -20,8 +20,8 @@ import (
 	"github.com/oversight-dev/oversight/keyfile"
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store"
-	"github.com/oversight-dev/oversight/witness"
 	"github.com/oversight-dev/oversight/web"
+	"github.com/oversight-dev/oversight/witness"
 )
 
 // Where the server keeps its files unless told otherwise.
