@@ -27,3 +27,28 @@ func pageOf(r *http.Request) oversight.Page {
 	}
 	return p
 }
+
+// intField parses an optional whole number of a form, recording a message
+// for the field when it is not one.
+func intField(pr *oversight.Problems, r *http.Request, name string) int {
+	v := strings.TrimSpace(r.PostFormValue(name))
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		pr.Add(name, "must be a whole number")
+	}
+	return n
+}
+
+// lines splits a textarea into its non-blank lines.
+func lines(s string) []string {
+	out := []string{}
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}

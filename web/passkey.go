@@ -175,10 +175,10 @@ func (s *Server) assertedPasskey(r *request, binding string) (*oversight.Passkey
 	return passkeyOf(u.ID, cred)
 }
 
-// StepUp checks the fresh passkey assertion a form carries for an
+// stepUp checks the fresh passkey assertion a form carries for an
 // approval, and records it on the session. Approving is then two people
 // present, not two open tabs.
-func (s *Server) StepUp(r *request) error {
+func (s *Server) stepUp(r *request) error {
 	k, err := s.assertedPasskey(r, "stepup:"+r.ses.ID)
 	if err != nil {
 		return err

@@ -109,6 +109,9 @@ func New(svc *service.Service, opts Options) (*Server, error) {
 	s.routesSignIn()
 	s.routesHome()
 	s.routesUsers()
+	s.routesLicenses()
+	s.routesProducts()
+	s.routesActions()
 	s.handlePublic("GET", "/", s.notFound) // anything else
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

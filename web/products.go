@@ -1,0 +1,148 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/oversight-dev/oversight"
+)
+
+func (s *Server) routesProducts() {
+	registry := []oversight.Role{oversight.RoleAdmin, oversight.RoleDefense, oversight.RoleForeignAffairs, oversight.RoleVendor}
+	s.handle("GET", "/products", s.productsPage, registry...)
+	s.handle("GET", "/products/new", s.productNewPage, oversight.RoleVendor)
+	s.handle("POST", "/products", s.productCreate, oversight.RoleVendor)
+	s.handle("GET", "/products/{id}", s.productPage, registry...)
+	s.handle("POST", "/products/{id}/reviews", s.reviewSubmit, oversight.RoleVendor)
+	s.handle("POST", "/reviews/{id}/decision", s.reviewDecide, oversight.RoleDefense)
+}
+
+type productsData struct {
+	Items []oversight.Product
+	Next  string
+}
+
+func (s *Server) productsPage(w http.ResponseWriter, r *request) error {
+	vendor := r.URL.Query().Get("vendor")
+	if r.p.Is(oversight.RoleVendor) {
+		vendor = r.p.VendorID
+	}
+	l, err := s.svc.Products(r.Context(), r.p, vendor, pageOf(r.Request))
+	if err != nil {
+		return err
+	}
+	return s.render(w, r.Request, r.p, "products", &page{Title: "Products", Form: r.URL.Query(), Data: productsData{l.Items, l.Next}})
+}
+
+func (s *Server) productNewPage(w http.ResponseWriter, r *request) error {
+	return s.render(w, r.Request, r.p, "product_new", &page{Title: "Register a product"})
+}
+
+// productCreate registers a product while it is still an idea.
+func (s *Server) productCreate(w http.ResponseWriter, r *request) error {
+	if err := r.ParseForm(); err != nil {
+		return oversight.Errorf(oversight.EINVALID, "The form could not be read.")
+	}
+	pr := &oversight.Product{VendorID: r.p.VendorID, Name: strings.TrimSpace(r.PostFormValue("name")), Description: r.PostFormValue("description"),
+		Capabilities: lines(r.PostFormValue("capabilities")), ControlEntries: lines(r.PostFormValue("control_entries"))}
+	p, err := s.svc.CreateProduct(r.Context(), r.p, pr)
+	if err != nil {
+		pg := &page{Title: "Register a product", Form: r.PostForm}
+		if formError(pg, err, listField) {
+			return s.renderStatus(w, r.Request, r.p, http.StatusBadRequest, "product_new", pg)
+		}
+		return err
+	}
+	return redirect(w, r.Request, "/products/"+p.ID, "Product registered; submit its concept for review.")
+}
+
+type productData struct {
+	P          *oversight.Product
+	Reviews    []oversight.Review
+	Next       string
+	Open       *oversight.Review // the review awaiting a decision
+	NextStage  oversight.Stage
+	Stages     []oversight.Stage
+	Safeguards []string
+}
+
+func (s *Server) productPage(w http.ResponseWriter, r *request) error {
+	return s.renderProduct(w, r, &page{}, http.StatusOK)
+}
+
+func (s *Server) renderProduct(w http.ResponseWriter, r *request, pg *page, status int) error {
+	p, err := s.svc.Product(r.Context(), r.p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	rs, err := s.svc.Reviews(r.Context(), r.p, p.ID, pageOf(r.Request))
+	if err != nil {
+		return err
+	}
+	d := productData{P: p, Reviews: rs.Items, Next: rs.Next, Stages: oversight.Stages, Safeguards: oversight.Safeguards}
+	for i := range rs.Items {
+		if rs.Items[i].Status == oversight.ReviewSubmitted {
+			d.Open = &rs.Items[i]
+		}
+	}
+	d.NextStage = oversight.StageConcept
+	for i, st := range oversight.Stages {
+		if st == p.Stage && i+1 < len(oversight.Stages) {
+			d.NextStage = oversight.Stages[i+1]
+		}
+	}
+	if p.Status == oversight.ProductChangesRequired && len(rs.Items) > 0 {
+		d.NextStage = rs.Items[len(rs.Items)-1].Stage
+	}
+	pg.Title, pg.Data = p.Name, d
+	return s.renderStatus(w, r.Request, r.p, status, "product", pg)
+}
+
+// reviewSubmit submits a development stage with its dossier and
+// safeguards.
+func (s *Server) reviewSubmit(w http.ResponseWriter, r *request) error {
+	if err := r.ParseForm(); err != nil {
+		return oversight.Errorf(oversight.EINVALID, "The form could not be read.")
+	}
+	sub := &oversight.ReviewSubmission{Stage: oversight.Stage(r.PostFormValue("stage")), Dossier: r.PostFormValue("dossier"),
+		Safeguards: r.PostForm["safeguards"], ConditionsMet: lines(r.PostFormValue("conditions_met"))}
+	if sub.Safeguards == nil {
+		sub.Safeguards = []string{}
+	}
+	if _, err := s.svc.SubmitReview(r.Context(), r.p, r.PathValue("id"), sub); err != nil {
+		pg := &page{Form: r.PostForm}
+		if formError(pg, err, listField) {
+			return s.renderProduct(w, r, pg, oversight.NewProblem(err).Status)
+		}
+		return err
+	}
+	return redirect(w, r.Request, "/products/"+r.PathValue("id"), "Submitted; an export-control officer decides.")
+}
+
+// reviewDecide decides a review, with conditions when it asks for changes.
+func (s *Server) reviewDecide(w http.ResponseWriter, r *request) error {
+	if err := r.ParseForm(); err != nil {
+		return oversight.Errorf(oversight.EINVALID, "The form could not be read.")
+	}
+	d := &oversight.ReviewDecisionRequest{Decision: oversight.ReviewDecision(r.PostFormValue("decision")),
+		Conditions: lines(r.PostFormValue("conditions")), Notes: r.PostFormValue("notes")}
+	rv, err := s.svc.DecideReview(r.Context(), r.p, r.PathValue("id"), d)
+	if err != nil {
+		pg := &page{Form: r.PostForm}
+		if rv0, err2 := s.svc.Review(r.Context(), r.p, r.PathValue("id")); err2 == nil && formError(pg, err, listField) {
+			r.SetPathValue("id", rv0.ProductID)
+			return s.renderProduct(w, r, pg, oversight.NewProblem(err).Status)
+		}
+		return err
+	}
+	return redirect(w, r.Request, "/products/"+rv.ProductID, "Decision recorded.")
+}
+
+// listField maps a domain field of a list (safeguards[2]) to its form
+// field (safeguards).
+func listField(f string) string {
+	if i := strings.IndexByte(f, '['); i >= 0 {
+		return f[:i]
+	}
+	return f
+}
