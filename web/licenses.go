@@ -152,9 +152,7 @@ func (s *Server) licenseApply(w http.ResponseWriter, r *request) error {
 	if len(a.Scope.Operations) == 0 {
 		a.Scope.Operations = oversight.Operations
 	}
-	for _, c := range strings.FieldsFunc(r.PostFormValue("blocked"), func(c rune) bool { return c == ',' || c == ' ' || c == '\n' }) {
-		a.Scope.BlockedCountryCodes = append(a.Scope.BlockedCountryCodes, c)
-	}
+	a.Scope.BlockedCountryCodes = strings.FieldsFunc(r.PostFormValue("blocked"), func(c rune) bool { return c == ',' || c == ' ' || c == '\n' })
 	a.Scope.MaxActiveOperations = intField(&pr, r.Request, "max_active")
 	days := intField(&pr, r.Request, "valid_days")
 	if days <= 0 || days > 3660 {
