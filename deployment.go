@@ -21,6 +21,10 @@ type Deployment struct {
 	Status    DeploymentStatus `json:"status"`
 	CreatedAt time.Time        `json:"created_at"`
 	LogIndex  int64            `json:"log_index"`
+	// Infrastructure is what the deployment declared of its product's
+	// infrastructure; only the regulator's officers see it, and it is kept
+	// apart from the deployment's record and out of the public log.
+	Infrastructure *Infrastructure `json:"infrastructure,omitempty"`
 }
 
 // DeploymentRegistration is the body of POST /v1/deployments.
@@ -28,9 +32,13 @@ type DeploymentRegistration struct {
 	LicenseID string `json:"license_id"`
 	Label     string `json:"label"`
 	PublicKey string `json:"public_key"`
+	// Infrastructure is optional; it can be declared later
+	// (DeploymentUpdate).
+	Infrastructure *Infrastructure `json:"infrastructure"`
 }
 
-// Validate checks the registration's fields on their own.
+// Validate checks the registration's fields on their own, and puts its
+// infrastructure in canonical form (Infrastructure.Normalize).
 func (r *DeploymentRegistration) Validate() error {
 	var p Problems
 	if !ValidID(PrefixLicense, r.LicenseID) {
@@ -43,7 +51,36 @@ func (r *DeploymentRegistration) Validate() error {
 	if _, err := ParsePublicKey(r.PublicKey); err != nil {
 		p.Add("public_key", "%v", err)
 	}
+	if r.Infrastructure != nil {
+		in, err := r.Infrastructure.Normalize("infrastructure")
+		if e, ok := err.(*Error); ok {
+			for _, f := range e.Fields {
+				p.Add(f.Field, "%s", f.Message)
+			}
+		} else {
+			r.Infrastructure = in
+		}
+	}
 	return p.Err("invalid deployment")
+}
+
+// DeploymentUpdate is the body of PATCH /v1/deployments/{id}: the
+// deployment's infrastructure, which replaces what it declared before.
+type DeploymentUpdate struct {
+	Infrastructure *Infrastructure `json:"infrastructure"`
+}
+
+// Validate checks the update and normalises its infrastructure.
+func (u *DeploymentUpdate) Validate() error {
+	if u.Infrastructure == nil {
+		return &Error{Code: EINVALID, Message: "invalid deployment update", Fields: []FieldError{{Field: "infrastructure", Message: "required: the infrastructure the deployment uses"}}}
+	}
+	in, err := u.Infrastructure.Normalize("infrastructure")
+	if err != nil {
+		return err
+	}
+	u.Infrastructure = in
+	return nil
 }
 
 // RegisteredDeployment is the answer to a registration. SitePepper is the

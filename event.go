@@ -35,18 +35,24 @@ const (
 	EventUserCreated          = "user.created"
 	EventPasskeyRegistered    = "passkey.registered"
 	EventDeploymentRegistered = "deployment.registered"
-	EventOperationDecided     = "operation.decided"
-	EventProtectedAdded       = "protected.added"
-	EventCaseOpened           = "case.opened"
-	EventCaseUpdated          = "case.updated"
-	EventActionRequested      = "action.requested"
-	EventActionApproved       = "action.approved"
-	EventActionExecuted       = "action.executed"
-	EventDesignationListed    = "designation.listed"
-	EventDesignationUpdated   = "designation.updated"
-	EventDesignationDelisted  = "designation.delisted"
-	EventScreeningPerformed   = "screening.performed"
-	EventLeaseIssued          = "lease.issued"
+	// EventInfrastructureDeclared counts what a deployment declared of its
+	// infrastructure, never the values.
+	EventInfrastructureDeclared = "deployment.infrastructure_declared"
+	// EventEvidenceImported records a forensic report's import: its
+	// digest, its counts and the cases it opened or updated.
+	EventEvidenceImported    = "evidence.imported"
+	EventOperationDecided    = "operation.decided"
+	EventProtectedAdded      = "protected.added"
+	EventCaseOpened          = "case.opened"
+	EventCaseUpdated         = "case.updated"
+	EventActionRequested     = "action.requested"
+	EventActionApproved      = "action.approved"
+	EventActionExecuted      = "action.executed"
+	EventDesignationListed   = "designation.listed"
+	EventDesignationUpdated  = "designation.updated"
+	EventDesignationDelisted = "designation.delisted"
+	EventScreeningPerformed  = "screening.performed"
+	EventLeaseIssued         = "lease.issued"
 )
 
 // LogEntry is one leaf of the audit log as served at

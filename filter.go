@@ -33,6 +33,9 @@ type CaseFilter struct {
 	LicenseID string
 	Status    CaseStatus
 	Source    CaseSource
+	// Rule is the code of the rule that opened the case, such as
+	// EVIDENCE-INDICATOR.
+	Rule string
 }
 
 // DesignationFilter selects designations (GET /v1/designations); empty

@@ -25,6 +25,7 @@ const (
 	PrefixUser        = "usr_"
 	PrefixPerson      = "per_"
 	PrefixScreening   = "scr_"
+	PrefixReport      = "rpt_"
 )
 
 // crockford is Crockford's base32 alphabet in lower case: no i, l, o or u,

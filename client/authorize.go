@@ -65,7 +65,7 @@ func (c *Client) Case(ctx context.Context, id string) (*oversight.Case, error) {
 // Cases lists misuse cases, newest first.
 func (c *Client) Cases(ctx context.Context, f oversight.CaseFilter, o oversight.Page) (*oversight.List[oversight.Case], error) {
 	var out oversight.List[oversight.Case]
-	q := query(append([]string{"license", f.LicenseID, "status", string(f.Status), "source", string(f.Source)}, pagePairs(o)...)...)
+	q := query(append([]string{"license", f.LicenseID, "status", string(f.Status), "source", string(f.Source), "rule", f.Rule}, pagePairs(o)...)...)
 	return &out, c.Do(ctx, "GET", "/v1/cases"+q, nil, &out)
 }
 

@@ -25,7 +25,7 @@ func (s *Server) routesCases() {
 			return err
 		}
 		q := r.URL.Query()
-		f := oversight.CaseFilter{LicenseID: q.Get("license"), Status: oversight.CaseStatus(q.Get("status")), Source: oversight.CaseSource(q.Get("source"))}
+		f := oversight.CaseFilter{LicenseID: q.Get("license"), Status: oversight.CaseStatus(q.Get("status")), Source: oversight.CaseSource(q.Get("source")), Rule: q.Get("rule")}
 		out, err := s.svc.Cases(r.Context(), p, f, pg)
 		if err != nil {
 			return err

@@ -21,7 +21,7 @@ const SignatureWindow = reqsign.DefaultWindow
 // handleSigned registers a route for deployment-signed requests. An
 // unknown or retired deployment, a bad signature or a stale time is 401.
 func (s *Server) handleSigned(method, pattern string, h signedFunc) {
-	s.route(method, pattern, false, func(w http.ResponseWriter, r *http.Request) error {
+	s.route(method, pattern, false, s.maxBody, func(w http.ResponseWriter, r *http.Request) error {
 		id, err := reqsign.Parse(r.Header)
 		if err != nil {
 			return oversight.Errorf(oversight.EUNAUTHORIZED, "%v", err)
@@ -74,6 +74,17 @@ func (s *Server) routesDeployments() {
 	})
 	s.handle("GET", "/v1/deployments/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
 		out, err := s.svc.Deployment(r.Context(), p, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("PATCH", "/v1/deployments/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var u oversight.DeploymentUpdate
+		if err := decode(r, &u); err != nil {
+			return err
+		}
+		out, err := s.svc.UpdateDeployment(r.Context(), p, r.PathValue("id"), &u)
 		if err != nil {
 			return err
 		}

@@ -95,6 +95,20 @@ func TestRoleMatrix(t *testing.T) {
 		ep{"GET", "/v1/cases", none, []string{"admin", "defense", "foreign_affairs"}},
 		ep{"GET", "/v1/cases/" + mc.ID, none, []string{"admin", "defense", "foreign_affairs"}},
 		ep{"PATCH", "/v1/cases/" + mc.ID, func() any { return map[string]any{"findings": "under review"} }, []string{"defense", "foreign_affairs"}},
+		ep{"PATCH", "/v1/deployments/" + ids["deployment"], func() any {
+			return map[string]any{"infrastructure": map[string]any{"domains": []string{"c2.example.net"}}}
+		}, []string{"defense", "vendor", "end_user"}},
+	)
+	// A forensic report, imported once to be read.
+	bundle := func() any {
+		return map[string]any{"type": "bundle", "id": "bundle--34d0032b-b342-4076-955d-6c0020fe693a", "objects": []any{}}
+	}
+	var rpt id
+	e.must("defense", "POST", "/v1/evidence", bundle(), 201, &rpt)
+	eps = append(eps,
+		ep{"POST", "/v1/evidence", bundle, []string{"defense", "foreign_affairs"}},
+		ep{"GET", "/v1/evidence", none, []string{"admin", "defense", "foreign_affairs"}},
+		ep{"GET", "/v1/evidence/" + rpt.ID, none, []string{"admin", "defense", "foreign_affairs"}},
 	)
 	// Visa screening: a designation to read and delist, a case to
 	// designate from, a screening whose record to read.

@@ -73,6 +73,7 @@ func New(svc *service.Service, opts Options) *Server {
 	s.routesAuthorize()
 	s.routesProtected()
 	s.routesCases()
+	s.routesEvidence()
 	s.routesScreening()
 	return s
 }
@@ -117,7 +118,13 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, p *oversight.Princ
 
 // handle registers an authenticated route.
 func (s *Server) handle(method, pattern string, h handlerFunc) {
-	s.route(method, pattern, false, func(w http.ResponseWriter, r *http.Request) error {
+	s.handleLimit(method, pattern, s.maxBody, h)
+}
+
+// handleLimit registers an authenticated route whose body may be up to
+// maxBody bytes instead of the server's limit.
+func (s *Server) handleLimit(method, pattern string, maxBody int64, h handlerFunc) {
+	s.route(method, pattern, false, maxBody, func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.authenticate(r)
 		if err != nil {
 			return err
@@ -128,15 +135,15 @@ func (s *Server) handle(method, pattern string, h handlerFunc) {
 
 // handlePublic registers a route that needs no token.
 func (s *Server) handlePublic(method, pattern string, h func(w http.ResponseWriter, r *http.Request) error) {
-	s.route(method, pattern, true, h)
+	s.route(method, pattern, true, s.maxBody, h)
 }
 
-func (s *Server) route(method, pattern string, public bool, h func(w http.ResponseWriter, r *http.Request) error) {
+func (s *Server) route(method, pattern string, public bool, maxBody int64, h func(w http.ResponseWriter, r *http.Request) error) {
 	s.routes = append(s.routes, Route{Method: method, Pattern: pattern, Public: public})
 	ps := wildcards(pattern)
 	s.mux.Handle(method+" "+pattern, s.instrument(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}
 		err := ps.check(r)
 		if err == nil {

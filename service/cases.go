@@ -50,6 +50,57 @@ func (s *Service) openCase(tx *store.Tx, actor string, c *oversight.Case) error 
 	return tx.CreateCase(c)
 }
 
+// gathering is what one firing of a rule (or one forensic report) adds to
+// the open case of its rule on a licence.
+type gathering struct {
+	LicenseID  string
+	Rule       string
+	Source     oversight.CaseSource
+	Title      string // of the case, if this opens it
+	Operations []string
+	Evidence   []oversight.Evidence
+}
+
+// maxGatheredOperations bounds the operations a case lists: past it, the
+// rule's repeats still add their evidence count and events, not their ids,
+// so that a flood of denials cannot grow a case without bound.
+const maxGatheredOperations = 500
+
+// gather adds g to the open case of g.Rule on g.LicenseID, or opens one
+// when there is none (or the last one was closed), with its case.opened or
+// case.updated event: one open case per rule and licence gathers the
+// repeats instead of one case per firing.
+func (s *Service) gather(tx *store.Tx, actor string, g gathering, now time.Time) (*oversight.Case, error) {
+	c, err := tx.OpenCaseOf(g.LicenseID, g.Rule)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		c = &oversight.Case{
+			ID: oversight.NewID(oversight.PrefixCase), Source: g.Source, Rule: g.Rule, LicenseID: g.LicenseID,
+			OperationIDs: dedupe(g.Operations), Title: g.Title, Evidence: g.Evidence, Status: oversight.CaseOpen,
+			ActionIDs: []string{}, DesignationIDs: []string{}, OpenedBy: actor, CreatedAt: now, UpdatedAt: now,
+		}
+		if len(c.OperationIDs) > maxGatheredOperations {
+			c.OperationIDs = c.OperationIDs[:maxGatheredOperations]
+		}
+		return c, s.openCase(tx, actor, c)
+	}
+	ev := caseUpdated{Status: c.Status, EvidenceAdded: len(g.Evidence)}
+	for _, op := range g.Operations {
+		if len(c.OperationIDs) < maxGatheredOperations && !slices.Contains(c.OperationIDs, op) {
+			c.OperationIDs = append(c.OperationIDs, op)
+			ev.OperationsAdded = append(ev.OperationsAdded, op)
+		}
+	}
+	c.Evidence = append(c.Evidence, g.Evidence...)
+	c.UpdatedAt = now
+	if _, err := tx.Record(oversight.EventCaseUpdated, actor, c.ID, ev); err != nil {
+		return nil, err
+	}
+	return c, tx.UpdateCase(c)
+}
+
 // OpenCase opens a misuse case from a forensic report or a complaint
 // (POST /v1/cases). The operations it names must be of its licence.
 func (s *Service) OpenCase(ctx context.Context, p *oversight.Principal, r *oversight.CaseRequest) (*oversight.Case, error) {

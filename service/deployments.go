@@ -44,12 +44,74 @@ func (s *Service) RegisterDeployment(ctx context.Context, p *oversight.Principal
 		if _, err := tx.Record(oversight.EventDeploymentRegistered, p.Actor(), d.ID, d); err != nil {
 			return err
 		}
-		return tx.CreateDeployment(d)
+		if err := tx.CreateDeployment(d); err != nil {
+			return err
+		}
+		return s.declareInfrastructure(tx, p, d, r.Infrastructure)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("register deployment: %w", err)
 	}
+	if p.Is(officials...) {
+		d.Infrastructure = r.Infrastructure
+	}
 	return &oversight.RegisteredDeployment{Deployment: *d, SitePepper: hex.EncodeToString(s.pepper)}, nil
+}
+
+// infrastructureDeclared is the payload of the event of a declaration: how
+// many entries of each kind, not the entries, which only officers read.
+type infrastructureDeclared struct {
+	LicenseID  string `json:"license_id"`
+	Domains    int    `json:"domains"`
+	IPRanges   int    `json:"ip_ranges"`
+	CertSHA256 int    `json:"cert_sha256"`
+	AppIDs     int    `json:"app_ids"`
+}
+
+// declareInfrastructure records in (normalised; nil is nothing to declare)
+// as d's infrastructure, with its event.
+func (s *Service) declareInfrastructure(tx *store.Tx, p *oversight.Principal, d *oversight.Deployment, in *oversight.Infrastructure) error {
+	if in == nil {
+		return nil
+	}
+	if _, err := tx.Record(oversight.EventInfrastructureDeclared, p.Actor(), d.ID, infrastructureDeclared{
+		LicenseID: d.LicenseID, Domains: len(in.Domains), IPRanges: len(in.IPRanges), CertSHA256: len(in.CertSHA256), AppIDs: len(in.AppIDs),
+	}); err != nil {
+		return err
+	}
+	return tx.SetInfrastructure(d.ID, d.LicenseID, in, s.clock())
+}
+
+// UpdateDeployment declares a deployment's infrastructure, replacing what
+// it declared before (PATCH /v1/deployments/{id}). Those who may register
+// the deployment may declare it; only officials read it back.
+func (s *Service) UpdateDeployment(ctx context.Context, p *oversight.Principal, id string, u *oversight.DeploymentUpdate) (*oversight.Deployment, error) {
+	if err := allow(p, "declaring a deployment's infrastructure", oversight.RoleDefense, oversight.RoleVendor, oversight.RoleEndUser); err != nil {
+		return nil, err
+	}
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	var d *oversight.Deployment
+	err := s.update(ctx, func(tx *store.Tx) (err error) {
+		if d, err = tx.Deployment(id); err != nil {
+			return err
+		}
+		if err := ownLicense(tx, p, d.LicenseID, "deployment", id); err != nil {
+			return err
+		}
+		if d.Status != oversight.DeploymentActive {
+			return oversight.Conflictf(string(d.Status), "deployment %s is %s; only an active deployment declares its infrastructure", id, d.Status)
+		}
+		return s.declareInfrastructure(tx, p, d, u.Infrastructure)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update deployment %s: %w", id, err)
+	}
+	if p.Is(officials...) {
+		d.Infrastructure = u.Infrastructure
+	}
+	return d, nil
 }
 
 // Deployment returns a deployment; vendors and agencies see those of their
@@ -71,7 +133,13 @@ func (s *Service) Deployment(ctx context.Context, p *oversight.Principal, id str
 		if err := ownVendor(p, l.VendorID, "deployment", id); err != nil {
 			return err
 		}
-		return ownEndUser(p, l.EndUserID, "deployment", id)
+		if err := ownEndUser(p, l.EndUserID, "deployment", id); err != nil {
+			return err
+		}
+		if p.Is(officials...) {
+			d.Infrastructure, err = tx.Infrastructure(id)
+		}
+		return err
 	})
 	return d, err
 }
@@ -87,8 +155,15 @@ func (s *Service) Deployments(ctx context.Context, p *oversight.Principal, licen
 	}
 	out := &oversight.List[oversight.Deployment]{}
 	err := s.view(ctx, func(tx *store.Tx) (err error) {
-		out.Items, out.Next, err = tx.Deployments(licenseID, page)
-		return err
+		if out.Items, out.Next, err = tx.Deployments(licenseID, page); err != nil || !p.Is(officials...) {
+			return err
+		}
+		for i := range out.Items {
+			if out.Items[i].Infrastructure, err = tx.Infrastructure(out.Items[i].ID); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return out, err
 }

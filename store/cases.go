@@ -8,8 +8,8 @@ import (
 
 // CreateCase inserts c.
 func (tx *Tx) CreateCase(c *oversight.Case) error {
-	_, err := tx.exec(`INSERT INTO cases (id, license_id, status, source, doc) VALUES ($1, $2, $3, $4, $5)`,
-		c.ID, c.LicenseID, c.Status, c.Source, mustJSON(c))
+	_, err := tx.exec(`INSERT INTO cases (id, license_id, status, source, rule, doc) VALUES ($1, $2, $3, $4, $5, $6)`,
+		c.ID, c.LicenseID, c.Status, c.Source, c.Rule, mustJSON(c))
 	return wrap(err, "create case %s", c.ID)
 }
 
@@ -30,8 +30,16 @@ func (tx *Tx) Cases(f oversight.CaseFilter, page oversight.Page) ([]oversight.Ca
 	w.add("license_id = $", f.LicenseID)
 	w.add("status = $", string(f.Status))
 	w.add("source = $", string(f.Source))
+	w.add("rule = $", f.Rule)
 	clause, args := w.newestFirst(page)
 	return listDocs(tx, "cases", page, func(c *oversight.Case) string { return c.ID }, `SELECT doc FROM cases`+clause, args...)
+}
+
+// OpenCaseOf returns the case of a rule on a licence that is not closed,
+// or nil: repeats of the rule gather there.
+func (tx *Tx) OpenCaseOf(licenseID, rule string) (*oversight.Case, error) {
+	return findDoc[oversight.Case](tx, "case", `SELECT doc FROM cases WHERE license_id = $1 AND rule = $2 AND status <> $3 ORDER BY id DESC LIMIT 1`,
+		licenseID, rule, oversight.CaseClosed)
 }
 
 // ActionsNamingCase returns the ids of the enforcement actions that name

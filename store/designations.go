@@ -37,15 +37,7 @@ func (tx *Tx) Designation(id string) (*oversight.Designation, error) {
 // DesignationBySource returns the designation imported from source, or
 // nil when there is none.
 func (tx *Tx) DesignationBySource(source string) (*oversight.Designation, error) {
-	var d oversight.Designation
-	err := tx.getDoc("designation", `SELECT doc FROM designations WHERE source = $1`, &d, source)
-	if oversight.ErrorCode(err) == oversight.ENOTFOUND {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return findDoc[oversight.Designation](tx, "designation", `SELECT doc FROM designations WHERE source = $1`, source)
 }
 
 // DesignationsBySource returns the designations imported from any of

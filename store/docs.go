@@ -43,6 +43,20 @@ func (tx *Tx) getDoc(kind, query string, v any, args ...any) error {
 	return nil
 }
 
+// findDoc reads the document that query selects, or nil when there is
+// none: for lookups where absence is an answer, not an error.
+func findDoc[T any](tx *Tx, kind, query string, args ...any) (*T, error) {
+	var v T
+	err := tx.getDoc(kind, query, &v, args...)
+	if oversight.ErrorCode(err) == oversight.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
 // listDocs runs a query selecting doc and decodes each row.
 // It returns the items and the cursor of the next page ("" if none).
 func listDocs[T any](tx *Tx, kind string, page oversight.Page, id func(*T) string, query string, args ...any) ([]T, string, error) {

@@ -65,13 +65,14 @@ type CaseListCmd struct {
 	License string `help:"Only this licence's cases."`
 	Status  string `enum:",open,closed" default:"" help:"Only open or only closed cases."`
 	Source  string `enum:",rule,forensic_report,complaint" default:"" help:"Only cases from this source."`
+	Rule    string `help:"Only cases of this rule, such as EVIDENCE-INDICATOR or SCOPE-PROTECTED."`
 	Limit   int    `default:"100" help:"Page size."`
 	After   string `help:"Cursor from the previous page."`
 }
 
 // Run lists the cases.
 func (c *CaseListCmd) Run(ctx context.Context, env *Env) error {
-	out, err := c.client().Cases(ctx, oversight.CaseFilter{LicenseID: c.License, Status: oversight.CaseStatus(c.Status), Source: oversight.CaseSource(c.Source)},
+	out, err := c.client().Cases(ctx, oversight.CaseFilter{LicenseID: c.License, Status: oversight.CaseStatus(c.Status), Source: oversight.CaseSource(c.Source), Rule: c.Rule},
 		oversight.Page{Limit: c.Limit, After: c.After})
 	if err != nil {
 		return err

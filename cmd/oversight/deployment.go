@@ -16,11 +16,62 @@ type DeploymentCmd struct {
 	Register DeploymentRegisterCmd `cmd:"" help:"Register a deployment of an active export licence with its agent's key; saves the site pepper."`
 	Show     DeploymentShowCmd     `cmd:"" help:"Show a deployment."`
 	List     DeploymentListCmd     `cmd:"" help:"List the deployments of a licence."`
+	Declare  DeploymentDeclareCmd  `cmd:"" help:"Declare the infrastructure a deployment uses (domains, IP ranges, certificates, app ids); officers match forensic reports against it."`
+}
+
+// infrastructureFlags give a deployment's infrastructure.
+type infrastructureFlags struct {
+	Domain     []string `help:"A domain the product uses; it covers its subdomains (repeatable)."`
+	IPRange    []string `name:"ip-range" help:"An IP address or CIDR prefix the product uses (repeatable)."`
+	CertSHA256 []string `name:"cert-sha256" help:"SHA-256 of a certificate the product uses, hex (repeatable)."`
+	AppID      []string `name:"app-id" help:"An application id the product installs, such as com.example.app (repeatable)."`
+}
+
+func (f *infrastructureFlags) infrastructure() *oversight.Infrastructure {
+	if len(f.Domain)+len(f.IPRange)+len(f.CertSHA256)+len(f.AppID) == 0 {
+		return nil
+	}
+	return &oversight.Infrastructure{Domains: f.Domain, IPRanges: f.IPRange, CertSHA256: f.CertSHA256, AppIDs: f.AppID}
+}
+
+// DeploymentDeclareCmd declares a deployment's infrastructure.
+type DeploymentDeclareCmd struct {
+	clientFlags
+	infrastructureFlags
+	ID string `arg:"" help:"Deployment id (dep_…)."`
+}
+
+// Help is shown by "oversight deployment declare --help".
+func (c *DeploymentDeclareCmd) Help() string {
+	return `The vendor, the end user or a defense officer declares what the deployment's
+product uses on the network and on devices. The declaration replaces the
+previous one: give every entry each time. Only the regulator's officers read
+it back; the public log records how many entries of each kind were declared.
+Forensic reports imported with "oversight evidence import" are matched
+against it.
+
+Example:
+  oversight deployment declare dep_… --domain c2.example.net --ip-range 203.0.113.0/24 \
+      --cert-sha256 3ac9…1e64 --app-id com.example.agent`
+}
+
+// Run declares the infrastructure.
+func (c *DeploymentDeclareCmd) Run(ctx context.Context, env *Env) error {
+	in := c.infrastructure()
+	if in == nil {
+		in = &oversight.Infrastructure{}
+	}
+	d, err := c.client().UpdateDeployment(ctx, c.ID, &oversight.DeploymentUpdate{Infrastructure: in})
+	if err != nil {
+		return err
+	}
+	return c.print(env, d, one(d.ID), func(w io.Writer) { deploymentTable(w, d) })
 }
 
 // DeploymentRegisterCmd registers a deployment.
 type DeploymentRegisterCmd struct {
 	clientFlags
+	infrastructureFlags
 	License string `required:"" help:"The active export licence the deployment runs under (lic_…)."`
 	Label   string `required:"" help:"A name for the site, such as \"Paris data centre, rack 4\"."`
 	Key     string `required:"" type:"existingfile" help:"The agent's key file (oversight agent keygen); its public key is registered."`
@@ -55,7 +106,7 @@ func (c *DeploymentRegisterCmd) Run(ctx context.Context, env *Env) error {
 		return &exitError{code: exitUsage, msg: fmt.Sprintf("--pepper %s exists; a site pepper is never overwritten", pepperFile)}
 	}
 	d, err := c.client().RegisterDeployment(ctx, &oversight.DeploymentRegistration{LicenseID: c.License, Label: c.Label,
-		PublicKey: oversight.EncodeKey(key.Public().(ed25519.PublicKey))})
+		PublicKey: oversight.EncodeKey(key.Public().(ed25519.PublicKey)), Infrastructure: c.infrastructure()})
 	if err != nil {
 		return err
 	}
@@ -78,6 +129,12 @@ func deploymentTable(w io.Writer, d *oversight.Deployment) {
 	row(w, "status", d.Status)
 	row(w, "public key", d.PublicKey)
 	row(w, "log index", d.LogIndex)
+	if in := d.Infrastructure; in != nil {
+		row(w, "domains", join(in.Domains))
+		row(w, "ip ranges", join(in.IPRanges))
+		row(w, "cert sha256", join(in.CertSHA256))
+		row(w, "app ids", join(in.AppIDs))
+	}
 }
 
 // DeploymentShowCmd shows a deployment.

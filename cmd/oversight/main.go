@@ -53,6 +53,7 @@ type CLI struct {
 	Operation   OperationCmd   `cmd:"" help:"List and show decided operations."`
 	Protected   ProtectedCmd   `cmd:"" help:"Keep the protected-persons register: add hashes, import lists, hash identifiers."`
 	Case        CaseCmd        `cmd:"" help:"Open, list, show and update misuse cases (officials)."`
+	Evidence    EvidenceCmd    `cmd:"" help:"Import forensic reports (STIX bundles) and match them against declared infrastructure (officials)."`
 	Log         LogCmd         `cmd:"" help:"Read and verify the public audit log: checkpoints, inclusion and consistency proofs."`
 	Witness     WitnessCmd     `cmd:"" help:"Run a witness that cosigns the audit log's checkpoints, for anyone independent of the regulator."`
 
