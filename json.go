@@ -109,6 +109,18 @@ func jsonKind(t reflect.Type) string {
 	return "a value of another type"
 }
 
+// JSONTextProblem returns the path of the first string or field name in
+// data, a well-formed JSON value found at path, that is not text
+// (TextProblem: invalid UTF-8, NUL, an unpaired surrogate escape), and what
+// is wrong with it; "" when all are text. It is what DecodeJSON checks,
+// for readers of documents in formats of their own (STIX bundles) that
+// decode them otherwise.
+func JSONTextProblem(data []byte, path string) (field, msg string) {
+	w := keyWalker{data: data}
+	w.value(nil, path)
+	return w.field, w.msg
+}
+
 // checkKeys walks data, a JSON document that decoded into a value of type t,
 // and returns the path of the first object key that does not name a field
 // of t exactly (in case) or that repeats within its object, and what is

@@ -60,6 +60,12 @@ func bodies(ids map[string]string) map[string]any {
 		"POST /v1/designations:import":      m{"designations": []map[string]any{{"id": "des_x", "name": "N", "aliases": []string{"A"}, "birth_date": "1970", "nationality": "RU", "basis": "misuse", "source": "s", "program": "p", "remarks": "r"}}},
 		"POST /v1/cases/{id}/designations":  m{"persons": []map[string]any{{"name": "N", "aliases": []string{"A"}, "birth_date": "1970", "nationality": "RU", "relatives": person["relatives"]}}},
 		"POST /v1/screen":                   m{"name": "N", "birth_date": "1970", "nationality": "RU", "limit": 5, "min_score": 0.5},
+		"PATCH /v1/deployments/{id}": m{"infrastructure": m{"domains": []string{"c2.example.net"}, "ip_ranges": []string{"203.0.113.0/24"},
+			"cert_sha256": []string{strings.Repeat("c", 64)}, "app_ids": []string{"com.example.app"}}},
+		"POST /v1/evidence": m{"type": "bundle", "id": "bundle--34d0032b-b342-4076-955d-6c0020fe693a", "objects": []any{
+			m{"type": "malware", "spec_version": "2.1", "id": "malware--2e9d534b-2e11-4758-bdc5-9c3e1c100d4d", "name": "N"},
+			m{"type": "indicator", "spec_version": "2.1", "id": "indicator--05b7c427-1452-437e-a19e-32590edf60c3",
+				"pattern": "[domain-name:value='c2.example.net']", "pattern_type": "stix", "x_note": "custom"}}},
 	}
 }
 

@@ -7,24 +7,25 @@ import (
 	"net/http"
 
 	"github.com/oversight-dev/oversight"
-	"github.com/oversight-dev/oversight/service"
+	"github.com/oversight-dev/oversight/stix"
 )
 
 // routesEvidence registers forensic evidence: STIX bundles imported and
 // matched against the infrastructure deployments declared.
 func (s *Server) routesEvidence() {
 	// The bundle is read as a stream by the STIX decoder, which states the
-	// limit (service.MaxEvidenceBundle); the body's own limit is a little
-	// above it so that the decoder is the one to say so.
-	s.handleLimit("POST", "/v1/evidence", service.MaxEvidenceBundle+4096, func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		if ct := r.Header.Get("Content-Type"); ct != "" {
-			mt, _, err := mime.ParseMediaType(ct)
-			if err != nil || (mt != "application/json" && mt != "application/stix+json") {
-				return &oversight.Error{Code: oversight.EINVALID, Message: "invalid request", Fields: []oversight.FieldError{{
-					Field: "Content-Type", Message: "must be application/stix+json or application/json"}}}
-			}
+	// limit (stix.MaxBundle); the body's own limit is a little above it so
+	// that the decoder is the one to say so. It is decoded here, like every
+	// body, so that bad input is a 400 whoever sends it.
+	s.handleLimit("POST", "/v1/evidence", stix.MaxBundle+4096, func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		if err := checkStixType(r.Header.Get("Content-Type")); err != nil {
+			return err
 		}
-		out, created, err := s.svc.ImportEvidence(r.Context(), p, bodyReader{r.Body})
+		b, err := stix.Decode(bodyReader{r.Body})
+		if err != nil {
+			return err
+		}
+		out, created, err := s.svc.ImportEvidence(r.Context(), p, b)
 		if err != nil {
 			return err
 		}
@@ -52,6 +53,21 @@ func (s *Server) routesEvidence() {
 		}
 		return writeJSON(w, http.StatusOK, out)
 	})
+}
+
+// checkStixType accepts the STIX media type (with its version parameter)
+// and plain JSON.
+func checkStixType(ct string) error {
+	if ct == "" || oversight.IsMediaType(ct, "application/json") {
+		return nil
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err == nil && mt == "application/stix+json" {
+		if v, ok := params["version"]; !ok || v == "2.1" {
+			return nil
+		}
+	}
+	return oversight.Invalid("invalid request", "Content-Type", "must be application/stix+json;version=2.1 or application/json")
 }
 
 // bodyReader turns the body's size limit into the domain's ETOOLARGE.

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -13,17 +12,13 @@ import (
 	"github.com/oversight-dev/oversight/store"
 )
 
-// MaxEvidenceBundle is the largest STIX bundle ImportEvidence reads, in
-// bytes (stix.MaxBundle).
-const MaxEvidenceBundle = stix.MaxBundle
-
 // RuleEvidence is the rule code of the cases that forensic reports open:
 // an indicator of compromise matched a deployment's declared
 // infrastructure.
 const RuleEvidence = "EVIDENCE-INDICATOR"
 
-// ImportEvidence imports a forensic report, a STIX 2.1 bundle read from r
-// (POST /v1/evidence), and matches its indicators against the
+// ImportEvidence imports a forensic report, a STIX 2.1 bundle as
+// stix.Decode read it (POST /v1/evidence), and matches its indicators against the
 // infrastructure every active deployment declared. Each match that was
 // never recorded adds evidence, citing the indicator, the report and the
 // declared entry, to the open EVIDENCE-INDICATOR case of the deployment's
@@ -32,15 +27,10 @@ const RuleEvidence = "EVIDENCE-INDICATOR"
 // false and the report is the one imported first, with the matches of this
 // import.
 //
-// A bundle that is not well-formed is refused (stix.Decode) before
-// anything is stored. The index of declarations is built in a read
+// The index of declarations is built in a read
 // transaction, so that the writer only records the matches.
-func (s *Service) ImportEvidence(ctx context.Context, p *oversight.Principal, r io.Reader) (rep *oversight.EvidenceReport, created bool, err error) {
+func (s *Service) ImportEvidence(ctx context.Context, p *oversight.Principal, b *stix.Bundle) (rep *oversight.EvidenceReport, created bool, err error) {
 	if err := allow(p, "importing forensic evidence", caseInvestigator...); err != nil {
-		return nil, false, err
-	}
-	b, err := stix.Decode(r)
-	if err != nil {
 		return nil, false, err
 	}
 	idx := oversight.NewInfrastructureIndex()

@@ -125,6 +125,27 @@ func invalid(field, msg string) error {
 		Fields: []oversight.FieldError{{Field: field, Message: msg}}}
 }
 
+// decode reads the next JSON value, refuses it if any of its strings is
+// not text (oversight.JSONTextProblem, as the API's own decoder does), and
+// unmarshals it into v.
+func (d *decoder) decode(field string, v any) error {
+	var raw json.RawMessage
+	if err := d.dec.Decode(&raw); err != nil {
+		return d.fail(field, err)
+	}
+	if f, msg := oversight.JSONTextProblem(raw, field); f != "" {
+		return invalid(f, msg)
+	}
+	if _, ok := v.(*json.RawMessage); ok {
+		*v.(*json.RawMessage) = raw
+		return nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return d.fail(field, err)
+	}
+	return nil
+}
+
 func (d *decoder) delim(field string, want json.Delim) error {
 	t, err := d.dec.Token()
 	if err != nil {
@@ -152,15 +173,15 @@ func (d *decoder) bundle() (*Bundle, error) {
 		key, _ := t.(string)
 		switch key {
 		case "type":
-			if err := d.dec.Decode(&typ); err != nil {
-				return nil, d.fail("type", err)
+			if err := d.decode("type", &typ); err != nil {
+				return nil, err
 			}
 			if typ != "bundle" {
 				return nil, invalid("type", fmt.Sprintf("must be bundle, not %q", clip(typ)))
 			}
 		case "id":
-			if err := d.dec.Decode(&b.ID); err != nil {
-				return nil, d.fail("id", err)
+			if err := d.decode("id", &b.ID); err != nil {
+				return nil, err
 			}
 			if !validID("bundle", b.ID) {
 				return nil, invalid("id", fmt.Sprintf("must be bundle-- followed by a UUID, not %q", clip(b.ID)))
@@ -172,8 +193,8 @@ func (d *decoder) bundle() (*Bundle, error) {
 			}
 		default:
 			var skip json.RawMessage
-			if err := d.dec.Decode(&skip); err != nil {
-				return nil, d.fail(key, err)
+			if err := d.decode(key, &skip); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -205,8 +226,8 @@ func (d *decoder) objects(b *Bundle) error {
 	for i := 0; d.dec.More(); i++ {
 		field := fmt.Sprintf("objects[%d]", i)
 		var o object
-		if err := d.dec.Decode(&o); err != nil {
-			return d.fail(field, err)
+		if err := d.decode(field, &o); err != nil {
+			return err
 		}
 		b.Objects++
 		if err := o.check(field); err != nil {

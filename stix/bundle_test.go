@@ -121,6 +121,8 @@ func TestDecodeRefuses(t *testing.T) {
 		{"stix 2.0", `{"type":"bundle",` + id + `,"objects":[` + strings.Replace(ind, `"2.1"`, `"2.0"`, 1) + `]}`, oversight.EINVALID, "objects[0].spec_version", "2.1"},
 		{"truncated", `{"type":"bundle",` + id + `,"objects":[` + ind, oversight.EINVALID, "objects", "end of input"},
 		{"trailing data", `{"type":"bundle",` + id + `,"objects":[]} {}`, oversight.EINVALID, "", "after the bundle"},
+		{"NUL in a pattern", `{"type":"bundle",` + id + `,"objects":[` + strings.Replace(ind, `a.example`, `a\u0000.example`, 1) + `]}`, oversight.EINVALID, "objects[0].pattern", "NUL"},
+		{"invalid UTF-8 in the bundle's id", "{\"type\":\"bundle\",\"id\":\"bundle--\xff\",\"objects\":[]}", oversight.EINVALID, "id", "UTF-8"},
 		{"syntax", `{"type":"bundle",` + id + `,"objects":[{"type":}]}`, oversight.EINVALID, "objects[0]", "malformed JSON"},
 	}
 	for _, tt := range tests {
