@@ -224,7 +224,7 @@ func (b *browser) contains(want ...string) {
 // screenshot saves the page under the test's artifact directory.
 func (b *browser) screenshot(name string) {
 	b.t.Helper()
-	png := run(b, chromedp.FullScreenshot(90))
+	png := run(b, chromedp.FullScreenshot(100)) // 100: PNG
 	if err := os.WriteFile(filepath.Join(b.dir, name+".png"), png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}

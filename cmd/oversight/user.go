@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/oversight-dev/oversight"
@@ -13,7 +15,32 @@ import (
 // UserCmd manages users: the people who act on Oversight.
 type UserCmd struct {
 	Create UserCreateCmd `cmd:"" help:"Create a user: a person with one role (and their vendor or agency)."`
+	Invite UserInviteCmd `cmd:"" help:"Invite a person to the console: a user and a one-time link that registers their passkey."`
 	List   UserListCmd   `cmd:"" help:"List users."`
+}
+
+// UserInviteCmd invites a person to the console.
+type UserInviteCmd struct {
+	Role    string `required:"" enum:"admin,defense,foreign_affairs,vendor,end_user,consular" help:"Role: ${enum}."`
+	Name    string `required:"" help:"The person's name; one person is one user, whatever the spelling."`
+	Vendor  string `help:"Vendor id (ven_…) a vendor user acts for."`
+	EndUser string `name:"end-user" help:"End-user id (eu_…) an end_user user acts for."`
+	Origin  string `env:"OVERSIGHT_ORIGIN" default:"http://localhost:8080" help:"The console's public origin, as serve --origin gives it."`
+	dbFlags
+}
+
+// Run creates the user and prints the enrolment link.
+func (c *UserInviteCmd) Run(ctx context.Context, env *Env) error {
+	return c.open(ctx, func(svc *service.Service) error {
+		u := &oversight.User{Name: c.Name, Role: oversight.Role(c.Role), VendorID: c.Vendor, EndUserID: c.EndUser}
+		l, secret, err := svc.InviteUser(ctx, service.Operator, u)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "invited %s user %s (%s); the link works once, until %s\n", u.Role, u.ID, u.Name, l.ExpiresAt.Format(time.RFC3339))
+		fmt.Fprintln(env.Stdout, strings.TrimSuffix(c.Origin, "/")+"/enrol/"+url.PathEscape(secret))
+		return nil
+	})
 }
 
 // UserCreateCmd creates a user.
