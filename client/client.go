@@ -58,6 +58,22 @@ func (e *Error) Unwrap() error {
 	return &oversight.Error{Code: e.Problem.Code(), Message: e.Problem.Detail, Fields: e.Problem.Errors, State: e.Problem.CurrentState}
 }
 
+// NetError is a request that got no HTTP answer: the connection was
+// refused, the host is unknown, the time ran out, or what answered does
+// not speak HTTP.
+type NetError struct {
+	Server       string // the client's BaseURL
+	Method, Path string
+	Err          error
+}
+
+func (e *NetError) Error() string {
+	return fmt.Sprintf("%s %s%s: %v", e.Method, e.Server, e.Path, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *NetError) Unwrap() error { return e.Err }
+
 // Do sends a request with in (if not nil) as its JSON body and decodes a
 // JSON answer into out (if not nil). It is exported for endpoints that have
 // no method of their own yet.
@@ -111,7 +127,10 @@ func (c *Client) send(ctx context.Context, method, path, contentType string, bod
 	}
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, c.BaseURL+path, err)
+		if ue, ok := err.(*url.Error); ok {
+			err = ue.Err // it would repeat the method and URL
+		}
+		return nil, &NetError{Server: c.BaseURL, Method: method, Path: path, Err: err}
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return resp, nil

@@ -26,7 +26,7 @@ type AgentCmd struct {
 
 // AgentRunCmd runs the enforcement agent.
 type AgentRunCmd struct {
-	Server     string        `env:"OVERSIGHT_SERVER" default:"${default_server}" help:"The regulator's server URL (env OVERSIGHT_SERVER)."`
+	Server     string        `type:"server" env:"OVERSIGHT_SERVER" default:"${default_server}" help:"The regulator's server URL."`
 	Deployment string        `required:"" env:"OVERSIGHT_DEPLOYMENT" help:"This deployment's id, dep_… (oversight deployment register prints it)."`
 	Key        string        `required:"" type:"existingfile" env:"OVERSIGHT_AGENT_KEY" help:"This deployment's Ed25519 key file (oversight agent keygen)."`
 	Pepper     string        `env:"OVERSIGHT_AGENT_PEPPER" help:"The site pepper file (oversight deployment register writes it); default: the key file's name with .pepper."`

@@ -2,11 +2,18 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
+	"reflect"
 	"strings"
+	"syscall"
 	"text/tabwriter"
+
+	"github.com/alecthomas/kong"
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/client"
@@ -17,9 +24,47 @@ const defaultServer = "http://127.0.0.1:8080"
 
 // clientFlags are the flags of every command that talks to a server.
 type clientFlags struct {
-	Server string `env:"OVERSIGHT_SERVER" default:"${default_server}" help:"Server URL."`
+	Server string `type:"server" env:"OVERSIGHT_SERVER" default:"${default_server}" help:"Server URL (http:// unless it says https://)."`
 	Token  string `env:"OVERSIGHT_TOKEN" help:"API token; prefer the environment variable, since flags show in ps."`
 	Output string `short:"o" default:"table" enum:"table,json,id" help:"Output: table, json, or id (ids alone, one a line)."`
+}
+
+// clientOptions lets Run find the client flags of the command it runs.
+func (f *clientFlags) clientOptions() *clientFlags { return f }
+
+// decodeServer reads a server's URL. One without a scheme, such as
+// 127.0.0.1:8080, is taken for http://; anything but http and https, or a
+// URL with no host, is refused with an example.
+func decodeServer(ctx *kong.DecodeContext, target reflect.Value) error {
+	var s string
+	if err := ctx.Scan.PopValueInto("URL", &s); err != nil {
+		return err
+	}
+	in := s
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q is not a server's URL: want http:// or https://, a host and a port, such as http://127.0.0.1:8080", in)
+	}
+	target.SetString(strings.TrimRight(u.String(), "/"))
+	return nil
+}
+
+// unreachable says what to do when err is a server that is not there:
+// nothing listens at the address, or the host is unknown; "" otherwise.
+func unreachable(err *client.NetError) string {
+	var dns *net.DNSError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Sprintf("no server answers at %s: start one with \"oversight serve\" (\"oversight serve --demo\" to try it), "+
+			"or give yours with OVERSIGHT_SERVER or --server", err.Server)
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return fmt.Sprintf("no host is named %s: give the server's URL with OVERSIGHT_SERVER or --server", dns.Name)
+	}
+	return ""
 }
 
 func (f *clientFlags) client() *client.Client {

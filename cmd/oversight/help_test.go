@@ -13,7 +13,7 @@ import (
 // description, and so does the bare program.
 func TestHelpEverywhere(t *testing.T) {
 	var cli CLI
-	parser, err := kong.New(&cli, kong.Name("oversight"), kong.Vars{"default_server": defaultServer, "default_db": defaultDB, "demo_db": demoDB})
+	parser, err := kong.New(&cli, modelOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}

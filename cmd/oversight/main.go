@@ -14,6 +14,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/client"
 )
 
 func main() {
@@ -82,8 +83,7 @@ const (
 func Run(ctx context.Context, args []string, env *Env) (code int) {
 	var cli CLI
 	exited := false
-	parser, err := kong.New(&cli,
-		kong.Name("oversight"),
+	parser, err := kong.New(&cli, append(modelOptions(),
 		kong.Description("Oversight supervises commercial cyber-intrusion tools from development to use: "+
 			"licences, per-use authorisation, enforcement, visa screening and a public audit log."),
 		kong.UsageOnError(),
@@ -92,8 +92,7 @@ func Run(ctx context.Context, args []string, env *Env) (code int) {
 		kong.Exit(func(c int) { exited = true; code = c }),
 		kong.BindTo(ctx, (*context.Context)(nil)),
 		kong.Bind(env),
-		kong.Vars{"default_server": defaultServer, "default_db": defaultDB, "demo_db": demoDB},
-	)
+	)...)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "oversight: %v\n", err)
 		return exitError1
@@ -106,14 +105,42 @@ func Run(ctx context.Context, args []string, env *Env) (code int) {
 		fmt.Fprintf(env.Stderr, "oversight: %v\n", err)
 		return exitUsage
 	}
+	var cf *clientFlags
+	if sel := kctx.Selected(); sel != nil && sel.Target.CanAddr() {
+		if c, ok := sel.Target.Addr().Interface().(interface{ clientOptions() *clientFlags }); ok {
+			cf = c.clientOptions()
+		}
+	}
 	err = kctx.Run()
-	return report(env, err)
+	return report(env, err, cf)
 }
 
-// report prints err and maps it to an exit status.
-func report(env *Env, err error) int {
+// modelOptions build the command tree: the options the tests need too.
+func modelOptions() []kong.Option {
+	return []kong.Option{
+		kong.Name("oversight"),
+		kong.Vars{"default_server": defaultServer, "default_db": defaultDB, "demo_db": demoDB},
+		kong.NamedMapper("server", kong.MapperFunc(decodeServer)),
+	}
+}
+
+// report prints err and maps it to an exit status. cf are the client flags
+// of the command that failed, nil if it has none.
+func report(env *Env, err error, cf *clientFlags) int {
 	if err == nil {
 		return exitOK
+	}
+	if cf != nil && cf.Token == "" && oversight.ErrorCode(err) == oversight.EUNAUTHORIZED {
+		fmt.Fprintf(env.Stderr, "oversight: no API token: set OVERSIGHT_TOKEN, or pass --token "+
+			"(\"oversight token create\" makes one on the server; \"oversight serve --demo\" prints one per role)\n")
+		return exitError1
+	}
+	var ne *client.NetError
+	if errors.As(err, &ne) {
+		if h := unreachable(ne); h != "" {
+			fmt.Fprintf(env.Stderr, "oversight: %v\noversight: %s\n", err, h)
+			return exitError1
+		}
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {

@@ -15,7 +15,7 @@ import (
 // AuthorizeCmd asks the server for a decision as a deployment, as the agent
 // does before every use.
 type AuthorizeCmd struct {
-	Server     string `env:"OVERSIGHT_SERVER" default:"${default_server}" help:"Server URL."`
+	Server     string `type:"server" env:"OVERSIGHT_SERVER" default:"${default_server}" help:"Server URL (http:// unless it says https://)."`
 	Deployment string `required:"" help:"The deployment asking (dep_…)."`
 	Key        string `required:"" type:"existingfile" help:"The deployment's key file (oversight agent keygen); it signs the request."`
 	Request    string `required:"" help:"The operation request, a JSON file as DECLARATION.md defines it (- for standard input)."`

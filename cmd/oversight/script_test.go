@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -60,6 +61,7 @@ func setupScript(e *testscript.Env) error {
 		e.Setenv(t.env, secret)
 	}
 	e.Setenv("OVERSIGHT_SERVER", srv.URL)
+	e.Setenv("SERVER_ADDR", strings.TrimPrefix(srv.URL, "http://")) // host:port, no scheme
 	e.Setenv("OVERSIGHT_DB", db)
 	e.Setenv("TODAY", time.Now().UTC().Format(time.DateOnly))
 	return nil
