@@ -39,8 +39,9 @@ const (
 	CheckpointFile = "log.checkpoint"
 	// LeaseKeyFile holds the Ed25519 key that signs operating leases.
 	LeaseKeyFile = "lease.pem"
-	// PepperFile holds the site pepper, 32 random bytes in hex, with which
-	// deployments' peppers are derived.
+	// PepperFile holds the site pepper, 32 random bytes in hex: the key
+	// with which deployments hash target identifiers, given to each at its
+	// registration.
 	PepperFile = "site-pepper"
 	// ScreeningKeyFile holds the key of the hashes of screened names, 32
 	// random bytes in hex.
@@ -76,7 +77,8 @@ type Keys struct {
 	LogKey string
 	// LeaseKey signs operating leases.
 	LeaseKey ed25519.PrivateKey
-	// SitePepper derives the deployments' peppers.
+	// SitePepper is the key with which deployments hash target
+	// identifiers.
 	SitePepper []byte
 	// ScreeningKey keys the hashes of screened names.
 	ScreeningKey []byte

@@ -48,7 +48,7 @@ Examples:
 
 // logFlags are the flags of the commands that verify the log.
 type logFlags struct {
-	Server       string   `env:"OVERSIGHT_SERVER" default:"${default_server}" help:"Server URL."`
+	Server       string   `type:"server" env:"OVERSIGHT_SERVER" default:"${default_server}" help:"Server URL (http:// unless it says https://)."`
 	Key          string   `env:"OVERSIGHT_LOG_KEY" help:"The log's verifier key (origin+hash+key), pinned from a trusted source."`
 	Witness      []string `placeholder:"KEY" env:"OVERSIGHT_LOG_WITNESSES" help:"The verifier key of a witness you trust (repeatable): the checkpoint must carry its cosignature (see --min-witnesses)."`
 	MinWitnesses int      `placeholder:"N" help:"How many of the --witness keys must have cosigned the checkpoint (default, or 0: all of them)."`
@@ -65,7 +65,8 @@ func (f *logFlags) verifier() (string, error) {
 	k := strings.TrimSpace(f.Key)
 	if k == "" {
 		return "", &exitError{code: exitUsage, msg: "no verifier key: pin the log's key with --key or OVERSIGHT_LOG_KEY " +
-			"(print it once, from a source you trust, with: oversight log key --keys DIR on the server, or take it from the README)"}
+			"(take it once from a source you trust: \"oversight log key --keys DIR\" on the server, the line \"Audit log verifier key\" serve prints at start, " +
+			"or where the log's operator publishes it; README.md, \"Running it for real\", says how)"}
 	}
 	if _, err := note.NewVerifier(k); err != nil {
 		return "", &exitError{code: exitUsage, msg: fmt.Sprintf("--key %.60q is not a note verifier key (origin+hash+key): %v", k, err)}
@@ -133,7 +134,7 @@ func printCosignatures(w io.Writer, cosigs []tlog.Cosignature) {
 type LogKeyCmd struct {
 	Keys   string `placeholder:"DIR" xor:"source" help:"The server's keys directory (serve --keys): derive the key from the signing key there."`
 	DB     string `placeholder:"PATH" xor:"source" help:"The server's database (SQLite file or postgres:// URL): the key recorded when the log first signed."`
-	Server string `placeholder:"URL" xor:"source" help:"A server: the key it says it uses. Trust on first use: compare it with the key published for the log."`
+	Server string `type:"server" placeholder:"URL" xor:"source" help:"A server: the key it says it uses. Trust on first use: compare it with the key published for the log."`
 }
 
 // Help is shown by "oversight log key --help".
@@ -141,7 +142,8 @@ func (c *LogKeyCmd) Help() string {
 	return `Prints the note verifier key (origin+hash+key) alone on one line: the value of
 --key and OVERSIGHT_LOG_KEY for the other log commands, and of -key for tlogcheck.
 Read it where you trust the source: the keys directory or database on the server
-itself, or the README; a server can only vouch for itself.
+itself, or where the log's operator publishes it (README.md, "Running it for real",
+says how); a server can only vouch for itself.
 
 Examples:
   oversight log key --keys data/keys

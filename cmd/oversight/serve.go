@@ -191,6 +191,12 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		if err := printDemo(env, base, svc.LeaseKey().PublicKey, tokens, links); err != nil {
 			return err
 		}
+	} else if admins, err := svc.Users(ctx, service.Operator, oversight.RoleAdmin, oversight.Page{Limit: 1}); err == nil && len(admins.Items) == 0 {
+		// A new installation: nobody can call the API yet.
+		fmt.Fprintf(env.Stdout, "\nNo admin yet. Make the first, with an API token, on this machine as the server's operator:\n"+
+			"  oversight user create --db %s --role admin --name \"Your Name\" --with-token\n"+
+			"Other users are made the same way (oversight user create --help); README.md, \"Running it for real\", says more.\n",
+			shellQuote(st.Redacted()))
 	}
 
 	jobs := startJobs(ctx, svc, logger, c.IdleTimeout)
@@ -310,4 +316,12 @@ func printDemo(env *Env, base, leaseKey string, tokens []demo.Token, links []dem
 	}
 	fmt.Fprintf(w, "OpenAPI document: %s/v1/openapi.json\n", base)
 	return nil
+}
+
+// shellQuote quotes s for a POSIX shell if it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@%+=,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -105,3 +105,45 @@ func TestSecondDemoLeavesTheRunningOneAlone(t *testing.T) {
 		t.Errorf("the running demo: %v %v", res, err)
 	}
 }
+
+// A new installation says how to make its first admin and token; once
+// there is an admin, it says nothing of it.
+func TestServeSaysHowToMakeTheFirstAdmin(t *testing.T) {
+	dir := t.TempDir()
+	db, keys := filepath.Join(dir, "o.db"), filepath.Join(dir, "keys")
+	serve := func() string {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		out := &serveproc.Buffer{}
+		done := make(chan int, 1)
+		go func() {
+			done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--keys", keys, "--log-level", "error"},
+				&Env{Stdout: out, Stderr: &serveproc.Buffer{}, Getenv: func(string) string { return "" }})
+		}()
+		for deadline := time.Now().Add(20 * time.Second); !strings.Contains(out.String(), "Audit log verifier key: ") || !strings.HasSuffix(out.String(), "\n"); {
+			if time.Now().After(deadline) {
+				t.Fatalf("no banner: %s", out)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond) // the lines after the banner's last
+		cancel()
+		if code := <-done; code != 0 {
+			t.Fatalf("serve exited %d: %s", code, out)
+		}
+		return out.String()
+	}
+	want := "No admin yet. Make the first, with an API token, on this machine as the server's operator:\n" +
+		"  oversight user create --db " + db + " --role admin --name \"Your Name\" --with-token\n"
+	if out := serve(); !strings.Contains(out, want) {
+		t.Fatalf("a new installation's banner:\n%s\nwant:\n%s", out, want)
+	}
+	var out, errb bytes.Buffer
+	if code := Run(context.Background(), []string{"user", "create", "--db", db, "--role", "admin", "--name", "Ada Admin", "--with-token"},
+		&Env{Stdout: &out, Stderr: &errb}); code != 0 {
+		t.Fatalf("user create: %d %s", code, errb.String())
+	}
+	if out := serve(); strings.Contains(out, "No admin yet") {
+		t.Fatalf("with an admin, the banner still says:\n%s", out)
+	}
+}
