@@ -53,8 +53,8 @@ func (s *DeclarationSubmission) Validate() error {
 	}
 	p.Required("signatory.name", s.Signatory.Name)
 	p.Required("signatory.title", s.Signatory.Title)
-	if _, err := time.Parse(time.DateOnly, s.SignedOn); err != nil {
-		p.Add("signed_on", "must be a date, YYYY-MM-DD")
+	if m := DateProblem(s.SignedOn); m != "" {
+		p.Add("signed_on", "%s", m)
 	}
 	if b, err := hex.DecodeString(s.TextSHA256); err != nil || len(b) != sha256.Size {
 		p.Add("text_sha256", "must be 64 hex digits: the SHA-256 of the canonical declaration text")

@@ -78,8 +78,8 @@ func (d *Designation) Validate() error {
 	for i, a := range d.Aliases {
 		p.Required(fmt.Sprintf("aliases[%d]", i), a)
 	}
-	if d.BirthDate != "" && !ValidBirthDate(d.BirthDate) {
-		p.Add("birth_date", "must be YYYY-MM-DD or YYYY")
+	if m := BirthDateProblem(d.BirthDate); d.BirthDate != "" && m != "" {
+		p.Add("birth_date", "%s", m)
 	}
 	if d.Nationality != "" && !validISO2(d.Nationality) {
 		p.Add("nationality", "must be an ISO 3166-1 alpha-2 code such as RU")
@@ -297,8 +297,8 @@ func (r *CaseDesignationRequest) Validate() error {
 				p.Add(fmt.Sprintf("%s.aliases[%d]", f, i), "at most %d bytes", maxNameLen)
 			}
 		}
-		if birth != "" && !ValidBirthDate(birth) {
-			p.Add(f+".birth_date", "must be YYYY-MM-DD or YYYY")
+		if m := BirthDateProblem(birth); birth != "" && m != "" {
+			p.Add(f+".birth_date", "%s", m)
 		}
 		if nat != "" && !validISO2(nat) {
 			p.Add(f+".nationality", "must be an ISO 3166-1 alpha-2 code such as RU")
@@ -368,8 +368,8 @@ func (r *ScreenRequest) Validate() error {
 	if p.Required("name", r.Name) && len(r.Name) > maxNameLen {
 		p.Add("name", "at most %d bytes", maxNameLen)
 	}
-	if r.BirthDate != "" && !ValidBirthDate(r.BirthDate) {
-		p.Add("birth_date", "must be YYYY-MM-DD or YYYY")
+	if m := BirthDateProblem(r.BirthDate); r.BirthDate != "" && m != "" {
+		p.Add("birth_date", "%s", m)
 	}
 	if r.Nationality != "" && !validISO2(r.Nationality) {
 		p.Add("nationality", "must be an ISO 3166-1 alpha-2 code such as RU")

@@ -74,7 +74,10 @@ func DecodeJSON(data []byte, v any) error {
 			return invalidJSON(w.field, w.msg)
 		}
 		if w.badTimeAt != "" {
-			return invalidJSON(w.badTimeAt, "must be an RFC 3339 time such as 2026-01-01T00:00:00Z, not "+strconv.Quote(pe.Value))
+			if m := timeProblem(pe.Value, pe); m != timeForm {
+				return invalidJSON(w.badTimeAt, m)
+			}
+			return invalidJSON(w.badTimeAt, timeForm+", not "+strconv.Quote(pe.Value))
 		}
 	}
 	// Errors from a field's own UnmarshalJSON.

@@ -76,8 +76,8 @@ func (v *Vendor) Validate() error {
 			p.Add(f+".share", "must be between 0 and 100")
 		}
 		total += per.Share
-		if per.BirthDate != "" && !ValidBirthDate(per.BirthDate) {
-			p.Add(f+".birth_date", "must be YYYY-MM-DD or YYYY")
+		if m := BirthDateProblem(per.BirthDate); per.BirthDate != "" && m != "" {
+			p.Add(f+".birth_date", "%s", m)
 		}
 		if per.Nationality != "" && !validISO2(per.Nationality) {
 			p.Add(f+".nationality", "must be an ISO 3166-1 alpha-2 code")
@@ -88,8 +88,8 @@ func (v *Vendor) Validate() error {
 			if !r.Relation.Valid() {
 				p.Add(rf+".relation", "must be spouse, child, parent or sibling")
 			}
-			if r.BirthDate != "" && !ValidBirthDate(r.BirthDate) {
-				p.Add(rf+".birth_date", "must be YYYY-MM-DD or YYYY")
+			if m := BirthDateProblem(r.BirthDate); r.BirthDate != "" && m != "" {
+				p.Add(rf+".birth_date", "%s", m)
 			}
 		}
 	}
@@ -157,17 +157,6 @@ func (p *Product) Validate() error {
 		}
 	}
 	return pr.Err("invalid product")
-}
-
-// ValidBirthDate reports whether s is a full date (YYYY-MM-DD) or a year
-// (YYYY).
-func ValidBirthDate(s string) bool {
-	if len(s) == 4 {
-		_, err := time.Parse("2006", s)
-		return err == nil
-	}
-	_, err := time.Parse(time.DateOnly, s)
-	return err == nil
 }
 
 func validISO2(s string) bool {

@@ -637,8 +637,8 @@ func (q *Query) normalize() error {
 	if p.Required("name", q.Name) && len(q.Name) > 1000 {
 		p.Add("name", "at most 1000 bytes")
 	}
-	if q.BirthDate != "" && !oversight.ValidBirthDate(q.BirthDate) {
-		p.Add("birth_date", "must be YYYY-MM-DD or YYYY")
+	if m := oversight.BirthDateProblem(q.BirthDate); q.BirthDate != "" && m != "" {
+		p.Add("birth_date", "%s", m)
 	}
 	q.Nationality = strings.ToUpper(strings.TrimSpace(q.Nationality))
 	if n := q.Nationality; n != "" && (len(n) != 2 || n[0] < 'A' || n[0] > 'Z' || n[1] < 'A' || n[1] > 'Z') {

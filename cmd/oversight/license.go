@@ -33,8 +33,8 @@ type scopeFlags struct {
 	Operation  []string      `help:"An operation: intercept, extract, locate or monitor (repeatable; default all)."`
 	Blocked    []string      `help:"A blocked target country calling code, such as +1 (repeatable)."`
 	MaxActive  int           `name:"max-active" default:"50" help:"Most unexpired permits at once."`
-	ValidFrom  string        `name:"valid-from" help:"Start, RFC 3339 (default now)."`
-	ValidUntil string        `name:"valid-until" help:"End, RFC 3339 (default --valid-for after the start)."`
+	ValidFrom  string        `name:"valid-from" help:"Start: an RFC 3339 time, or a date alone for 00:00 UTC (default now)."`
+	ValidUntil string        `name:"valid-until" help:"End: an RFC 3339 time, or a date alone for 00:00 UTC (default --valid-for after the start)."`
 	ValidFor   time.Duration `name:"valid-for" default:"8760h" help:"Validity when --valid-until is not given."`
 }
 
@@ -51,21 +51,36 @@ func (f *scopeFlags) scope() (oversight.Scope, error) {
 	}
 	from := time.Now().UTC().Truncate(time.Second)
 	if f.ValidFrom != "" {
-		t, err := time.Parse(time.RFC3339, f.ValidFrom)
+		t, err := parseTimeFlag("--valid-from", f.ValidFrom)
 		if err != nil {
-			return s, &exitError{code: exitUsage, msg: "--valid-from: want an RFC 3339 time such as 2027-01-01T00:00:00Z"}
+			return s, err
 		}
 		from = t
 	}
 	s.ValidFrom, s.ValidUntil = from, from.Add(f.ValidFor)
 	if f.ValidUntil != "" {
-		t, err := time.Parse(time.RFC3339, f.ValidUntil)
+		t, err := parseTimeFlag("--valid-until", f.ValidUntil)
 		if err != nil {
-			return s, &exitError{code: exitUsage, msg: "--valid-until: want an RFC 3339 time such as 2027-01-01T00:00:00Z"}
+			return s, err
 		}
 		s.ValidUntil = t
 	}
 	return s, nil
+}
+
+// parseTimeFlag parses the value of a time flag: an RFC 3339 time, or a
+// date alone for 00:00 UTC that day. Its error names the flag and says
+// what is wrong, a day that does not exist included.
+func parseTimeFlag(flag, s string) (time.Time, error) {
+	v := s
+	if len(s) == len(time.DateOnly) {
+		v += "T00:00:00Z"
+	}
+	t, err := oversight.ParseTime(v)
+	if err != nil {
+		return time.Time{}, &exitError{code: exitUsage, msg: flag + ": " + err.Error()}
+	}
+	return t, nil
 }
 
 // LicenseApplyCmd applies for a licence.
@@ -266,7 +281,7 @@ type LicenseRestrictCmd struct {
 	Operation  []string `help:"Allow only these operations (repeatable)."`
 	Blocked    []string `help:"Block these target calling codes too (repeatable)."`
 	MaxActive  *int     `name:"max-active" help:"Lower the quota of unexpired permits."`
-	ValidUntil string   `name:"valid-until" help:"End the licence's validity earlier, RFC 3339."`
+	ValidUntil string   `name:"valid-until" help:"End the licence's validity earlier: an RFC 3339 time, or a date alone for 00:00 UTC."`
 }
 
 // Run restricts.
@@ -279,9 +294,9 @@ func (c *LicenseRestrictCmd) Run(ctx context.Context, env *Env) error {
 		r.Operations = append(r.Operations, oversight.Operation(o))
 	}
 	if c.ValidUntil != "" {
-		t, err := time.Parse(time.RFC3339, c.ValidUntil)
+		t, err := parseTimeFlag("--valid-until", c.ValidUntil)
 		if err != nil {
-			return &exitError{code: exitUsage, msg: "--valid-until: want an RFC 3339 time"}
+			return err
 		}
 		r.ValidUntil = &t
 	}

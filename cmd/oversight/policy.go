@@ -28,7 +28,7 @@ type PolicyEvalCmd struct {
 	Request   string   `required:"" placeholder:"FILE" help:"The operation request, as JSON (DECLARATION.md)."`
 	Protected string   `placeholder:"FILE" help:"The protected-persons register: one hex id_hash a line; blank lines and lines starting with # are ignored."`
 	Active    int      `placeholder:"N" default:"0" help:"How many unexpired permits the licence holds now."`
-	Now       string   `placeholder:"TIME" help:"The time of the decision, RFC 3339 (default: now)."`
+	Now       string   `placeholder:"TIME" help:"The time of the decision: an RFC 3339 time, or a date alone for 00:00 UTC (default: now)."`
 	Template  []string `placeholder:"FILE" sep:"none" help:"Add a declaration template from a JSON file, to test a declaration of your own (repeatable)."`
 }
 
@@ -75,9 +75,9 @@ type licenseFile struct {
 func (c *PolicyEvalCmd) Run(ctx context.Context, env *Env) error {
 	now := time.Now()
 	if c.Now != "" {
-		t, err := time.Parse(time.RFC3339, c.Now)
+		t, err := parseTimeFlag("--now", c.Now)
 		if err != nil {
-			return &exitError{code: exitUsage, msg: "--now: want an RFC 3339 time such as 2026-06-01T12:00:00Z"}
+			return err
 		}
 		now = t
 	}
