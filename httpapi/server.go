@@ -69,6 +69,7 @@ func New(svc *service.Service, opts Options) *Server {
 	s.routesActions()
 	s.routesDeployments()
 	s.routesLog()
+	s.routesReports()
 	s.routesLease()
 	s.routesAuthorize()
 	s.routesProtected()

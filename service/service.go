@@ -63,6 +63,8 @@ type Service struct {
 	enf   *enforcement // leases and push (lease.go)
 	authz *authorizer  // per-use decisions (authorize.go)
 	scr   *screener    // visa screening index (screening.go)
+
+	report transparency // the transparency report's counts (report.go)
 }
 
 // New returns a Service over s.

@@ -201,6 +201,7 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 
 	jobs := startJobs(ctx, svc, logger, c.IdleTimeout)
 	go svc.RunFanout(ctx) // replicas on one PostgreSQL relay enforcement pushes
+	go svc.RunReport(ctx) // the transparency report counts entries as they come
 
 	select {
 	case err := <-errc:
