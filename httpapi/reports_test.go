@@ -54,7 +54,7 @@ func TestTransparencyReport(t *testing.T) {
 		t.Errorf("CSV: %d\n%s", code, csv)
 	}
 	code, html := e.call("", "GET", "/v1/reports/transparency?format=html", nil)
-	if code != 200 || !strings.Contains(string(html), "<h1>Transparency report</h1>") || !strings.Contains(string(html), r.Checkpoint.Root) {
+	if code != 200 || !strings.Contains(string(html), "<h1>Transparency report</h1>") || !strings.Contains(string(html), r.Checkpoint.Origin) {
 		t.Errorf("HTML: %d\n%.500s", code, html)
 	}
 	for _, tt := range []struct{ query, field string }{
