@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/report"
 	"github.com/oversight-dev/oversight/tlog"
 )
 
@@ -150,4 +151,15 @@ func (c *Client) ProveConsistency(ctx context.Context, older, newer tlog.Checkpo
 		return fmt.Errorf("asked for the consistency proof from %d to %d, the server answered %d to %d", older.Size, newer.Size, p.Old, p.New)
 	}
 	return tlog.VerifyConsistency(older, newer, p.Hashes)
+}
+
+// TransparencyReport returns the server's transparency report of the days
+// from to to (YYYY-MM-DD, both included; "" for the log's first or last
+// day), unverified: oversight report recomputes it from the log.
+func (c *Client) TransparencyReport(ctx context.Context, from, to string) (*report.Report, error) {
+	var r report.Report
+	if err := c.Do(ctx, "GET", "/v1/reports/transparency"+query("from", from, "to", to), nil, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
 }

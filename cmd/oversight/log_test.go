@@ -85,7 +85,7 @@ func (ls *logServer) oversight(args ...string) (int, string, string) {
 	ls.t.Helper()
 	var out, errb bytes.Buffer
 	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
-	if args[1] != "key" {
+	if len(args) < 2 || args[1] != "key" {
 		args = append(args, "--server", ls.url, "--key", ls.vkey)
 	}
 	code := Run(context.Background(), args, env)

@@ -57,6 +57,7 @@ type CLI struct {
 	Evidence    EvidenceCmd    `cmd:"" help:"Import forensic reports (STIX bundles) and match them against declared infrastructure (officials)."`
 	Log         LogCmd         `cmd:"" help:"Read and verify the public audit log: checkpoints, inclusion and consistency proofs."`
 	Witness     WitnessCmd     `cmd:"" help:"Run a witness that cosigns the audit log's checkpoints, for anyone independent of the regulator."`
+	Report      ReportCmd      `cmd:"" help:"Recompute the public transparency report from the audit log alone and compare it with the server's."`
 
 	Designations DesignationsCmd `cmd:"" help:"Designate people for visa refusal, import lists, delist (defense, foreign_affairs)."`
 	Screen       ScreenCmd       `cmd:"" help:"Screen a visa applicant's name, or a batch of names, against the designations; or offline against a list file."`
