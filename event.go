@@ -53,6 +53,9 @@ const (
 	EventDesignationDelisted = "designation.delisted"
 	EventScreeningPerformed  = "screening.performed"
 	EventLeaseIssued         = "lease.issued"
+	// EventReportCountersigned: a regulator confirmed a safeguards kit run
+	// it served.
+	EventReportCountersigned = "safeguards.countersigned"
 )
 
 // LogEntry is one leaf of the audit log as served at

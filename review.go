@@ -1,6 +1,7 @@
 package oversight
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -118,6 +119,10 @@ type Review struct {
 	SubmittedAt time.Time  `json:"submitted_at"`
 	DecidedAt   *time.Time `json:"decided_at,omitempty"`
 	LogIndex    int64      `json:"log_index"`
+	// Evidence is the safeguards report attached to the review, as
+	// verified; a review at export_ready is approved only if the latest
+	// report attached to the product's reviews passes.
+	Evidence *SafeguardEvidence `json:"evidence,omitempty"`
 }
 
 // ReviewSubmission is the body of POST /v1/products/{id}/reviews.
@@ -126,6 +131,9 @@ type ReviewSubmission struct {
 	Dossier       string   `json:"dossier"`
 	Safeguards    []string `json:"safeguards"`
 	ConditionsMet []string `json:"conditions_met"`
+	// Evidence is a safeguards report (oversight safeguards test), from
+	// the testing stage on.
+	Evidence *SafeguardReport `json:"evidence,omitempty"`
 }
 
 // Validate checks the submission's fields on their own.
@@ -141,6 +149,18 @@ func (s *ReviewSubmission) Validate() error {
 	for i, g := range s.Safeguards {
 		if !slices.Contains(Safeguards, g) {
 			p.Add(fmt.Sprintf("safeguards[%d]", i), "unknown safeguard %q; one of %s", g, strings.Join(Safeguards, ", "))
+		}
+	}
+	if s.Evidence != nil {
+		if s.Stage != StageTesting && s.Stage != StageExportReady {
+			p.Add("evidence", "a safeguards report is attached at the testing or export_ready stage, not %s", s.Stage)
+		} else if err := s.Evidence.Validate(); err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				for _, f := range e.Fields {
+					p.Add("evidence."+f.Field, "%s", f.Message)
+				}
+			}
 		}
 	}
 	return p.Err("invalid review submission")
@@ -217,8 +237,10 @@ func (d *ReviewDecisionRequest) Validate() error {
 }
 
 // Decide applies d to the open review r of product p, changing both. It
-// refuses to approve a review that lacks a safeguard its stage requires.
-func Decide(p *Product, r *Review, d *ReviewDecisionRequest, by string, now time.Time) error {
+// refuses to approve a review that lacks a safeguard its stage requires,
+// and a review at export_ready unless ev, the latest safeguards report
+// attached to the product's reviews, passes every check.
+func Decide(p *Product, r *Review, d *ReviewDecisionRequest, ev *SafeguardEvidence, by string, now time.Time) error {
 	if r.Status != ReviewSubmitted {
 		return Conflictf(string(r.Status), "review %s is already decided: %s", r.ID, r.Status)
 	}
@@ -233,6 +255,11 @@ func Decide(p *Product, r *Review, d *ReviewDecisionRequest, by string, now time
 		if len(missing) > 0 {
 			return Conflictf(string(r.Status), "review %s at stage %s cannot be approved without safeguards: %s; decide changes_required instead",
 				r.ID, r.Stage, strings.Join(missing, ", "))
+		}
+		if r.Stage == StageExportReady {
+			if err := CheckExportEvidence(r, ev); err != nil {
+				return err
+			}
 		}
 		r.Status = ReviewApproved
 		p.Stage = r.Stage

@@ -329,9 +329,9 @@ type CheckVerdict struct {
 	Observed string      `json:"observed"`
 }
 
-// NewEvidence summarises a verified report. digest is its SHA-256 and
+// NewSafeguardEvidence summarises a verified report. digest is its SHA-256 and
 // here whether the countersignature, if any, is this regulator's.
-func NewEvidence(r *SafeguardReport, digest string, here bool) *SafeguardEvidence {
+func NewSafeguardEvidence(r *SafeguardReport, digest string, here bool) *SafeguardEvidence {
 	e := &SafeguardEvidence{ReportSHA256: digest, Passed: r.passes(), Build: r.Build, Regulator: r.Regulator,
 		RanAt: r.StartedAt, KitKey: r.Key, Report: r}
 	if r.Countersignature != nil {

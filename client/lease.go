@@ -114,6 +114,14 @@ func (d *Deployment) Lease(ctx context.Context) (*oversight.Lease, error) {
 	return &out, d.do(ctx, "POST", "/v1/deployments/"+url.PathEscape(d.ID)+"/lease", nil, &out)
 }
 
+// Countersign asks the regulator to countersign a safeguards report of a
+// run this deployment served (POST /v1/deployments/{id}/countersign); it
+// returns the report with the countersignature.
+func (d *Deployment) Countersign(ctx context.Context, r *oversight.SafeguardReport) (*oversight.SafeguardReport, error) {
+	var out oversight.SafeguardReport
+	return &out, d.do(ctx, "POST", "/v1/deployments/"+url.PathEscape(d.ID)+"/countersign", r, &out)
+}
+
 // Authorize asks for the decision on an operation request (POST
 // /v1/authorize). The request names the deployment; DeploymentID is set
 // if empty.

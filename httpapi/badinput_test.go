@@ -71,11 +71,12 @@ func bodies(ids map[string]string) map[string]any {
 
 // notJSON are the routes whose body is not a JSON document of their own.
 var notJSON = map[string]bool{
-	"POST /v1/protected:import":       true, // hex lines
-	"POST /v1/screen:batch":           true, // CSV or JSON lines
-	"POST /v1/deployments/{id}/lease": true, // empty, signed
-	"POST /v1/authorize":              true, // signed; below
-	"GET /v1/deployments/{id}/events": true,
+	"POST /v1/protected:import":             true, // hex lines
+	"POST /v1/screen:batch":                 true, // CSV or JSON lines
+	"POST /v1/deployments/{id}/lease":       true, // empty, signed
+	"POST /v1/authorize":                    true, // signed; below
+	"POST /v1/deployments/{id}/countersign": true, // signed; a kit report, refused whole if any value differs from what was signed
+	"GET /v1/deployments/{id}/events":       true,
 }
 
 // stringPaths returns the JSON path of every string in v.

@@ -23,6 +23,7 @@ import (
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/httpapi"
+	"github.com/oversight-dev/oversight/reportsign"
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store/storetest"
 )
@@ -231,7 +232,11 @@ func (e *env) world() {
 	e.ids["product"] = p.ID
 	for _, st := range oversight.Stages {
 		var r id
-		e.must("vendor", "POST", "/v1/products/"+p.ID+"/reviews", map[string]any{"stage": st, "dossier": "d", "safeguards": oversight.Safeguards}, 201, &r)
+		sub := map[string]any{"stage": st, "dossier": "d", "safeguards": oversight.Safeguards}
+		if st == oversight.StageTesting {
+			sub["evidence"] = reportsign.Fixture(p.ID)
+		}
+		e.must("vendor", "POST", "/v1/products/"+p.ID+"/reviews", sub, 201, &r)
 		e.must("defense", "POST", "/v1/reviews/"+r.ID+"/decision", map[string]any{"decision": "approve"}, 200, nil)
 		e.ids["review"] = r.ID
 	}

@@ -76,6 +76,7 @@ func New(svc *service.Service, opts Options) *Server {
 	s.routesCases()
 	s.routesEvidence()
 	s.routesScreening()
+	s.routesSafeguards()
 	return s
 }
 

@@ -21,6 +21,7 @@ import (
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/policy"
+	"github.com/oversight-dev/oversight/reportsign"
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/store/storetest"
@@ -84,7 +85,11 @@ func newUseWorld(t testing.TB, st *store.Store, o useOptions) *useWorld {
 	p, err := svc.CreateProduct(ctx, w.vendor, &oversight.Product{Name: "Harrier", Capabilities: []string{"zero_click"}, ControlEntries: []string{"4.A.5"}})
 	w.check(err)
 	for _, stage := range oversight.Stages {
-		r, err := svc.SubmitReview(ctx, w.vendor, p.ID, &oversight.ReviewSubmission{Stage: stage, Dossier: "dossier", Safeguards: oversight.Safeguards})
+		sub := &oversight.ReviewSubmission{Stage: stage, Dossier: "dossier", Safeguards: oversight.Safeguards}
+		if stage == oversight.StageTesting {
+			sub.Evidence = reportsign.Fixture(p.ID)
+		}
+		r, err := svc.SubmitReview(ctx, w.vendor, p.ID, sub)
 		w.check(err)
 		_, err = svc.DecideReview(ctx, w.defense, r.ID, &oversight.ReviewDecisionRequest{Decision: oversight.DecideApprove})
 		w.check(err)

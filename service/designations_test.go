@@ -10,6 +10,7 @@ import (
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/lists"
+	"github.com/oversight-dev/oversight/reportsign"
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/store/storetest"
@@ -220,7 +221,11 @@ func (w *screenWorld) caseWithVendor() (*oversight.Case, *oversight.Vendor) {
 	p, err := w.svc.CreateProduct(w.ctx, w.vendor, &oversight.Product{Name: "Shrike", Capabilities: []string{"zero_click"}, ControlEntries: []string{"4.A.5"}})
 	w.check(err)
 	for _, stage := range oversight.Stages {
-		r, err := w.svc.SubmitReview(w.ctx, w.vendor, p.ID, &oversight.ReviewSubmission{Stage: stage, Dossier: "dossier", Safeguards: oversight.Safeguards})
+		sub := &oversight.ReviewSubmission{Stage: stage, Dossier: "dossier", Safeguards: oversight.Safeguards}
+		if stage == oversight.StageTesting {
+			sub.Evidence = reportsign.Fixture(p.ID)
+		}
+		r, err := w.svc.SubmitReview(w.ctx, w.vendor, p.ID, sub)
 		w.check(err)
 		_, err = w.svc.DecideReview(w.ctx, w.defense, r.ID, &oversight.ReviewDecisionRequest{Decision: oversight.DecideApprove})
 		w.check(err)

@@ -16,6 +16,7 @@ import (
 // enforcement is the Service's lease issuer and push hub.
 type enforcement struct {
 	signer *lease.Signer
+	key    ed25519.PrivateKey // the lease key, which also countersigns kit runs
 	ttl    time.Duration
 	hub    *hub
 	origin string // this replica, in fan-out messages (lease_push.go)
@@ -52,7 +53,7 @@ func newEnforcement(s *Service, opts Options) (*enforcement, error) {
 	if ttl < minLeaseTTL || ttl > maxLeaseTTL || ttl%time.Second != 0 {
 		return nil, fmt.Errorf("lease lifetime %s: want whole seconds from %s to %s", ttl, minLeaseTTL, maxLeaseTTL)
 	}
-	e := &enforcement{signer: signer, ttl: ttl, hub: newHub(), origin: oversight.NewID("rep_")}
+	e := &enforcement{signer: signer, key: key, ttl: ttl, hub: newHub(), origin: oversight.NewID("rep_")}
 	s.Subscribe(e.hub.publish)
 	return e, nil
 }

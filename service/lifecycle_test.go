@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/reportsign"
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/store/storetest"
@@ -61,7 +62,11 @@ func newFixture(t *testing.T, st *store.Store) *fixture {
 	f.vendorB = tok(oversight.Principal{Role: oversight.RoleVendor, VendorID: vb.ID, Name: "other desk"})
 	f.product = f.ok2(svc.CreateProduct(ctx, f.vendor, &oversight.Product{Name: "Harrier", Capabilities: []string{"locate"}, ControlEntries: []string{"4.A.5"}})).(*oversight.Product)
 	for _, st := range oversight.Stages {
-		r := f.ok2(svc.SubmitReview(ctx, f.vendor, f.product.ID, &oversight.ReviewSubmission{Stage: st, Dossier: "d", Safeguards: oversight.Safeguards})).(*oversight.Review)
+		sub := &oversight.ReviewSubmission{Stage: st, Dossier: "d", Safeguards: oversight.Safeguards}
+		if st == oversight.StageTesting {
+			sub.Evidence = reportsign.Fixture(f.product.ID)
+		}
+		r := f.ok2(svc.SubmitReview(ctx, f.vendor, f.product.ID, sub)).(*oversight.Review)
 		f.ok2(svc.DecideReview(ctx, f.def, r.ID, &oversight.ReviewDecisionRequest{Decision: oversight.DecideApprove}))
 	}
 	f.ok2(svc.SetCountry(ctx, f.def, "FR", &oversight.CountryUpdate{Tier: oversight.TierEligible}))

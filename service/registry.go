@@ -161,6 +161,13 @@ func (s *Service) SubmitReview(ctx context.Context, p *oversight.Principal, prod
 	if r.Safeguards == nil {
 		r.Safeguards = []string{}
 	}
+	if sub.Evidence != nil {
+		ev, err := s.verifyEvidence(productID, sub.Evidence)
+		if err != nil {
+			return nil, err
+		}
+		r.Evidence = ev
+	}
 	err := s.update(ctx, func(tx *store.Tx) error {
 		pr, err := tx.Product(productID)
 		if err != nil {
@@ -179,7 +186,12 @@ func (s *Service) SubmitReview(ctx context.Context, p *oversight.Principal, prod
 		pr.Status = oversight.ProductInReview
 		r.LogIndex = tx.NextIndex()
 		pr.LogIndex = r.LogIndex
-		if _, err := tx.Record(oversight.EventReviewSubmitted, p.Actor(), r.ID, r); err != nil {
+		// The log records the report's digest and verdicts, not the report.
+		logged := *r
+		if r.Evidence != nil {
+			logged.Evidence = r.Evidence.Summary()
+		}
+		if _, err := tx.Record(oversight.EventReviewSubmitted, p.Actor(), r.ID, &logged); err != nil {
 			return err
 		}
 		if err := tx.CreateReview(r); err != nil {
@@ -212,7 +224,13 @@ func (s *Service) DecideReview(ctx context.Context, p *oversight.Principal, revi
 		if err != nil {
 			return err
 		}
-		if err := oversight.Decide(pr, r, d, p.Actor(), s.clock()); err != nil {
+		var ev *oversight.SafeguardEvidence
+		if r.Stage == oversight.StageExportReady && d.Decision == oversight.DecideApprove {
+			if ev, err = latestEvidence(tx, pr.ID); err != nil {
+				return err
+			}
+		}
+		if err := oversight.Decide(pr, r, d, ev, p.Actor(), s.clock()); err != nil {
 			return err
 		}
 		if r.LogIndex, err = tx.Record(oversight.EventReviewDecided, p.Actor(), r.ID, struct {

@@ -54,6 +54,7 @@ import (
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/bench/internal/latency"
 	"github.com/oversight-dev/oversight/httpapi"
+	"github.com/oversight-dev/oversight/reportsign"
 	"github.com/oversight-dev/oversight/reqsign"
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store"
@@ -321,7 +322,11 @@ func setUp(ctx context.Context, svc *service.Service) (*oversight.Deployment, ed
 	})
 	for _, stage := range oversight.Stages {
 		must(func() error {
-			r, e := svc.SubmitReview(ctx, vendor, p.ID, &oversight.ReviewSubmission{Stage: stage, Dossier: "bench dossier", Safeguards: oversight.Safeguards})
+			sub := &oversight.ReviewSubmission{Stage: stage, Dossier: "bench dossier", Safeguards: oversight.Safeguards}
+			if stage == oversight.StageTesting {
+				sub.Evidence = reportsign.Fixture(p.ID)
+			}
+			r, e := svc.SubmitReview(ctx, vendor, p.ID, sub)
 			if e != nil {
 				return e
 			}

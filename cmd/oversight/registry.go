@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/oversight-dev/oversight"
 )
@@ -241,11 +242,14 @@ type ReviewSubmitCmd struct {
 	DossierFile  string   `name:"dossier-file" type:"existingfile" help:"Read the dossier from a file."`
 	Safeguard    []string `help:"A safeguard built in: lease_enforcement, audit_hook, blocked_countries, protected_persons (repeatable)."`
 	ConditionMet []string `name:"condition-met" help:"On a resubmission, a condition of the previous review that is met (repeatable)."`
+	Evidence     string   `type:"existingfile" help:"A safeguards report to attach (oversight safeguards test writes it), at the testing or export_ready stage."`
 }
 
 // Help is shown by --help.
 func (c *ReviewSubmitCmd) Help() string {
 	return `Design needs lease_enforcement and audit_hook; from prototype on every safeguard is required.
+export_ready is approved only if the latest safeguards report attached to the product's
+reviews (--evidence, from the testing stage on) passes every check.
 
 Example:
   oversight review submit prd_01h… --stage concept --dossier "Architecture and intended use"`
@@ -261,8 +265,18 @@ func (c *ReviewSubmitCmd) Run(ctx context.Context, env *Env) error {
 		}
 		dossier = string(b)
 	}
-	out, err := c.client().SubmitReview(ctx, c.Product, &oversight.ReviewSubmission{
-		Stage: oversight.Stage(c.Stage), Dossier: dossier, Safeguards: c.Safeguard, ConditionsMet: c.ConditionMet})
+	sub := &oversight.ReviewSubmission{Stage: oversight.Stage(c.Stage), Dossier: dossier, Safeguards: c.Safeguard, ConditionsMet: c.ConditionMet}
+	if c.Evidence != "" {
+		b, err := readFile(c.Evidence)
+		if err != nil {
+			return err
+		}
+		sub.Evidence = &oversight.SafeguardReport{}
+		if err := oversight.DecodeJSON(b, sub.Evidence); err != nil {
+			return &exitError{code: exitUsage, msg: fmt.Sprintf("--evidence %s: %v", c.Evidence, err)}
+		}
+	}
+	out, err := c.client().SubmitReview(ctx, c.Product, sub)
 	if err != nil {
 		return err
 	}
@@ -280,6 +294,30 @@ func reviewTable(w io.Writer, r *oversight.Review) {
 	}
 	if r.Notes != "" {
 		row(w, "notes", r.Notes)
+	}
+	if e := r.Evidence; e != nil {
+		verdict := "does not pass"
+		if e.Passed {
+			verdict = "passes"
+		}
+		signed := "signed by the kit (" + e.KitKey + "), not countersigned"
+		switch {
+		case e.CountersignedHere:
+			signed = "countersigned by this regulator"
+		case e.CountersignedBy != "":
+			signed = "countersigned by another regulator (" + e.CountersignedBy + ")"
+		}
+		row(w, "safeguards report", fmt.Sprintf("%s %s; %s; ran %s against %s", e.ReportSHA256[:12], verdict, signed,
+			e.RanAt.Format(time.RFC3339), e.Regulator.Mode))
+		row(w, "tested build", e.Build.Executable.SHA256+" "+e.Build.Executable.Path)
+		for _, g := range e.Safeguards {
+			row(w, "  "+g.Safeguard, g.Result)
+			for _, c := range g.Checks {
+				if c.Result != oversight.CheckPass {
+					row(w, "    "+c.Name, string(c.Result)+": "+c.Observed)
+				}
+			}
+		}
 	}
 	row(w, "log index", r.LogIndex)
 }

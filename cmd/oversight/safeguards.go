@@ -118,6 +118,11 @@ func (c *SafeguardsTestCmd) Run(ctx context.Context, env *Env) error {
 	if err := reportsign.Sign(report, key); err != nil {
 		return err
 	}
+	if c.Server != "" {
+		if report, err = c.countersign(ctx, report); err != nil {
+			return fmt.Errorf("countersignature: %w", err)
+		}
+	}
 	b, err := json.MarshalIndent(report, "", "  ")
 	if err != nil {
 		return err
@@ -265,4 +270,14 @@ func (c *SafeguardsTestCmd) staging(ctx context.Context, env *Env) (conformance.
 		fmt.Fprintf(env.Stderr, "lease key fetched from %s, not pinned: %s\n", c.Server, reg.LeaseKey)
 	}
 	return reg, nil
+}
+
+// countersign has the staging regulator countersign the report, as the
+// deployment the run used.
+func (c *SafeguardsTestCmd) countersign(ctx context.Context, r *oversight.SafeguardReport) (*oversight.SafeguardReport, error) {
+	key, err := keyfile.Read(c.AgentKey)
+	if err != nil {
+		return nil, err
+	}
+	return client.New(c.Server, "").AsDeployment(c.Deployment, key).Countersign(ctx, r)
 }

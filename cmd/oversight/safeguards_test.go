@@ -7,12 +7,14 @@ package main
 // breaks: the others pass, or are inconclusive because of that failure.
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/reportsign"
@@ -130,5 +132,67 @@ func TestSafeguardsKit(t *testing.T) {
 				t.Logf("kit output:\n%s", out)
 			}
 		})
+	}
+}
+
+// Against a staging regulator ("serve --demo", a process), the run is
+// countersigned by the regulator, and the report attached to the demo
+// product at the testing stage gets it approved at export_ready, the review
+// showing the report countersigned by this regulator.
+func TestSafeguardsKitServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the kit against a server")
+	}
+	t.Parallel()
+	s := startDemo(t, 3*time.Second)
+	st := register(t, s)
+	dir := t.TempDir()
+	tool := buildTool(t, toolVariants[0], dir)
+	ps, err := s.as("VENDOR").Products(context.Background(), "", oversight.Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	product := ""
+	for _, p := range ps.Items {
+		if p.Name == "Merlin" && p.Stage == oversight.StageTesting {
+			product = p.ID
+		}
+	}
+	if product == "" {
+		t.Fatal("the demo has no product approved at testing")
+	}
+	report := filepath.Join(dir, "report.json")
+	cmd := exec.Command("oversight", "safeguards", "test", "--server", s.URL, "--deployment", st.dep, "--agent-key", st.key,
+		"--lease-key", s.LeaseKey, "--product", product, "--driver", tool+" do", "--report", report, "--key", filepath.Join(dir, "kit.pem"),
+		"--", tool, "serve")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "OVERSIGHT_DEFENSE_TOKEN="+s.Tokens["DEFENSE"], "OVERSIGHT_FOREIGN_TOKEN="+s.Tokens["FOREIGN"])
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("kit against the server: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r oversight.SafeguardReport
+	if err := oversight.DecodeJSON(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if err := reportsign.Verify(&r); err != nil || r.Countersignature == nil || r.Countersignature.Key != s.LeaseKey ||
+		r.Countersignature.Operations < 5 || r.Countersignature.Actions != 3 {
+		t.Fatalf("countersignature %+v: %v", r.Countersignature, err)
+	}
+
+	vendor := []string{"OVERSIGHT_SERVER=" + s.URL, "OVERSIGHT_TOKEN=" + s.Tokens["VENDOR"]}
+	defense := []string{"OVERSIGHT_SERVER=" + s.URL, "OVERSIGHT_TOKEN=" + s.Tokens["DEFENSE"]}
+	rev := strings.TrimSpace(run(t, vendor, "review", "submit", product, "--stage", "export_ready", "--dossier", "Release",
+		"--safeguard", "lease_enforcement", "--safeguard", "audit_hook", "--safeguard", "blocked_countries", "--safeguard", "protected_persons",
+		"--evidence", report, "-o", "id"))
+	run(t, defense, "review", "decide", rev, "--decision", "approve")
+	show := run(t, defense, "review", "show", rev)
+	for _, want := range []string{"passes; countersigned by this regulator", "lease_enforcement", "status"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("review show lacks %q:\n%s", want, show)
+		}
 	}
 }
