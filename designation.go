@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -15,11 +16,68 @@ const (
 	BasisMisuse            Basis = "misuse"             // involved in misusing spyware
 	BasisFinancialGain     Basis = "financial_gain"     // facilitated or profited from misuse
 	BasisImmediateRelative Basis = "immediate_relative" // spouse, child, … of a designated person
+	// BasisSanctionsList is the basis of an entry imported from a public
+	// sanctions or denied-party list: the list and its programme say why
+	// (see Designation.Provenance), not this system's visa policy.
+	BasisSanctionsList Basis = "sanctions_list"
 )
 
 // Valid reports whether b is a known basis.
 func (b Basis) Valid() bool {
-	return b == BasisMisuse || b == BasisFinancialGain || b == BasisImmediateRelative
+	return b == BasisMisuse || b == BasisFinancialGain || b == BasisImmediateRelative || b == BasisSanctionsList
+}
+
+// PartyType says whether a designation names a person or an organisation.
+type PartyType string
+
+// Party types. A designation without a type is an individual: every
+// designation made before organisations were listed is one.
+const (
+	PartyIndividual PartyType = "individual"
+	PartyEntity     PartyType = "entity" // a company, an agency, an organisation
+)
+
+// Valid reports whether t is a known party type, or empty.
+func (t PartyType) Valid() bool { return t == "" || t == PartyIndividual || t == PartyEntity }
+
+// lists are the public lists whose entries carry a Source of the form
+// "list:entry", with the name an officer reads.
+var listNames = map[string]string{
+	"ofac-sdn":  "OFAC SDN",
+	"ofac-cons": "OFAC consolidated (non-SDN)",
+	"bis-dpl":   "BIS Denied Persons List",
+}
+
+// ListOf returns the list a source names ("ofac-sdn" for "ofac-sdn:36216"),
+// or "" for a designation made here (from a case, a vendor's record or an
+// officer's hand).
+func ListOf(source string) string {
+	l, _, ok := strings.Cut(source, ":")
+	if !ok || listNames[l] == "" {
+		return ""
+	}
+	return l
+}
+
+// Provenance says where a designation comes from, as an officer reads it:
+// "OFAC SDN, programme CYBER2", "BIS Denied Persons List", or for a
+// designation made here its basis ("misuse, case case_…").
+func (d *Designation) Provenance() string {
+	if l := ListOf(d.Source); l != "" {
+		s := listNames[l]
+		switch {
+		case strings.Contains(d.Program, ","):
+			s += ", programmes " + d.Program
+		case d.Program != "":
+			s += ", programme " + d.Program
+		}
+		return s
+	}
+	s := string(d.Basis)
+	if d.CaseID != "" {
+		s += ", case " + d.CaseID
+	}
+	return s
 }
 
 // Relation is a family relation between two people.
@@ -38,16 +96,23 @@ func (r Relation) Valid() bool {
 	return slices.Contains([]Relation{RelationSpouse, RelationChild, RelationParent, RelationSibling}, r)
 }
 
-// Designation is a person designated for visa refusal, with every name the
-// person is known by in any script.
+// Designation is a person designated for visa refusal, or a person or
+// organisation on a sanctions or denied-party list, with every name it is
+// known by in any script.
 type Designation struct {
-	ID      string   `json:"id"`
-	Name    string   `json:"name"`
-	Aliases []string `json:"aliases,omitempty"`
+	ID string `json:"id"`
+	// Type is individual (the default) or entity.
+	Type    PartyType `json:"type,omitempty"`
+	Name    string    `json:"name"`
+	Aliases []string  `json:"aliases,omitempty"`
 	// BirthDate is YYYY-MM-DD or, when only the year is known, YYYY.
 	BirthDate   string `json:"birth_date,omitempty"`
 	Nationality string `json:"nationality,omitempty"` // ISO 3166-1 alpha-2
-	Basis       Basis  `json:"basis"`
+	// Countries are the ISO 3166-1 alpha-2 codes of the addresses a list
+	// gives, in the order it gives them: for an organisation, where it
+	// operates.
+	Countries []string `json:"countries,omitempty"`
+	Basis     Basis    `json:"basis"`
 	// RelatedTo is the designation id of the person this one is a relative
 	// of, with Relation saying how; set only for immediate_relative.
 	RelatedTo string   `json:"related_to,omitempty"`
@@ -84,8 +149,19 @@ func (d *Designation) Validate() error {
 	if d.Nationality != "" && !validISO2(d.Nationality) {
 		p.Add("nationality", "must be an ISO 3166-1 alpha-2 code such as RU")
 	}
+	if !d.Type.Valid() {
+		p.Add("type", "must be individual or entity")
+	}
+	for i, c := range d.Countries {
+		if !validISO2(c) {
+			p.Add(fmt.Sprintf("countries[%d]", i), "must be an ISO 3166-1 alpha-2 code such as RU")
+		}
+	}
 	if !d.Basis.Valid() {
-		p.Add("basis", "must be misuse, financial_gain or immediate_relative")
+		p.Add("basis", "must be misuse, financial_gain, immediate_relative or sanctions_list")
+	}
+	if d.Type == PartyEntity && (d.BirthDate != "" || d.Basis == BasisImmediateRelative) {
+		p.Add("type", "an entity has no birth date and is no one's relative")
 	}
 	if d.Basis == BasisImmediateRelative {
 		if !ValidID(PrefixDesignation, d.RelatedTo) {
@@ -124,6 +200,9 @@ func checkDesignationSizes(p *Problems, d *Designation) {
 	}
 	if len(d.Aliases) > maxAliases {
 		p.Add("aliases", "at most %d aliases", maxAliases)
+	}
+	if len(d.Countries) > maxAliases {
+		p.Add("countries", "at most %d countries", maxAliases)
 	}
 	for i, a := range d.Aliases {
 		if len(a) > maxNameLen {

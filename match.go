@@ -11,6 +11,12 @@ type Match struct {
 	MatchedAlias string  `json:"matched_alias"`
 	Score        float64 `json:"score"`
 	Basis        Basis   `json:"basis"`
+	// Type is individual or entity.
+	Type PartyType `json:"type"`
+	// Provenance says where the designation comes from, as an officer
+	// reads it: "OFAC SDN, programme CYBER2", or the basis of one made
+	// here ("misuse, case case_…").
+	Provenance string `json:"provenance"`
 	// Relation and RelatedTo are set when the match is a designated
 	// relative: Relation of RelatedTo.
 	Relation  Relation `json:"relation,omitempty"`
@@ -65,7 +71,7 @@ const (
 // Qualifier is a fact other than the name that raised (Effect > 0) or
 // lowered the score.
 type Qualifier struct {
-	Field  string  `json:"field"` // "birth_date" or "nationality"
+	Field  string  `json:"field"` // "birth_date", "nationality" or "country"
 	Query  string  `json:"query"`
 	Listed string  `json:"listed"`
 	Effect float64 `json:"effect"`

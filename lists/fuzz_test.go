@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oversight-dev/oversight"
 )
@@ -41,7 +42,7 @@ func FuzzReadSDN(f *testing.F) {
 	f.Add("1,\"A\",\"vessel\",\"X\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n")
 	f.Fuzz(func(t *testing.T, in string) {
 		sdn, alt, _ := strings.Cut(in, "=alt=\n")
-		res, err := ReadSDN(strings.NewReader(sdn), bytes.NewReader([]byte(alt)), nil, Options{Entities: true})
+		res, err := ReadSDN(SDNFiles{SDN: strings.NewReader(sdn), Alt: bytes.NewReader([]byte(alt))}, Options{})
 		if err != nil {
 			if res != nil {
 				t.Fatal("a result came with an error")
@@ -60,6 +61,36 @@ func FuzzReadSDN(f *testing.F) {
 				t.Fatalf("bad or repeated source %q", d.Source)
 			}
 			seen[d.Source] = true
+		}
+	})
+}
+
+func FuzzReadDPL(f *testing.F) {
+	f.Add("\"Name\"\t\"City\"\t\"Country\"\t\"Effective_Date\"\t\"Expiration_Date\"\t\"FR_Citation\"\n\"ACME, LTD. (AC)\"\t\"X\"\t\"GB\"\t\"01/02/2020\"\t\"\"\t\"1 F.R. 2\"\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		res, err := ReadDPL(strings.NewReader(in), Options{At: at})
+		if err != nil {
+			if res != nil {
+				t.Fatal("a result came with an error")
+			}
+			if oversight.ErrorCode(err) != oversight.EINVALID {
+				t.Fatalf("error %v has code %q, want invalid", err, oversight.ErrorCode(err))
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for _, d := range res.Designations {
+			if err := d.Validate(); err != nil {
+				t.Fatalf("accepted an invalid designation %+v: %v", d, err)
+			}
+			if !strings.HasPrefix(d.Source, "bis-dpl:") || seen[d.Source] {
+				t.Fatalf("bad or repeated source %q", d.Source)
+			}
+			seen[d.Source] = true
+			if d.DelistedAt != nil && !d.DelistedAt.Before(at) {
+				t.Fatalf("delisted at %v, not before %v", d.DelistedAt, at)
+			}
 		}
 	})
 }

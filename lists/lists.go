@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/oversight-dev/oversight"
 )
@@ -16,7 +17,8 @@ type Format string
 // List formats.
 const (
 	FormatJSONL   Format = "jsonl"    // one oversight.Designation as JSON a line
-	FormatOFACSDN Format = "ofac-sdn" // OFAC SDN legacy CSV
+	FormatOFACSDN Format = "ofac-sdn" // OFAC SDN or consolidated (non-SDN) legacy CSV
+	FormatBISDPL  Format = "bis-dpl"  // BIS Denied Persons List, tab-separated
 )
 
 // Progress is reported while a list file is read.
@@ -32,8 +34,8 @@ type Progress struct {
 	Done    bool   // set on the last report for the file
 }
 
-// Options tune a reader. The zero value reads persons only, without
-// progress reports.
+// Options tune a reader. The zero value reads persons and organisations,
+// without progress reports.
 type Options struct {
 	// Progress, when set, is called every ProgressEvery lines of each
 	// file and once more when the file is done. It is called from the
@@ -41,15 +43,18 @@ type Options struct {
 	Progress func(Progress)
 	// ProgressEvery is the number of lines between reports; 500 when 0.
 	ProgressEvery int
-	// Basis is given to the designations of a public list, which does not
-	// say why a person is listed in this system's terms; BasisMisuse
-	// when empty. The JSON lines format carries its own.
+	// Basis is given to the designations of a public list;
+	// BasisSanctionsList when empty, so that an entry says it comes from
+	// the list (its Source and Program say which) rather than from this
+	// system's visa policy. The JSON lines format carries its own.
 	Basis oversight.Basis
-	// Entities also returns the entities (companies, organisations) of an
-	// OFAC list as designations. Visa screening is of persons and an
-	// import leaves this false; benchmarks set it to measure the matcher
-	// at the list's full size.
-	Entities bool
+	// PersonsOnly leaves out the entities (companies, organisations) of a
+	// list, counting them in Result.Skipped.
+	PersonsOnly bool
+	// At is the moment a list's own end dates are read against (a BIS
+	// denial order that expired before At is returned delisted); the
+	// current time when zero.
+	At time.Time
 }
 
 // Result is a list read in full.
@@ -89,8 +94,26 @@ func Load(format Format, path string, opts Options) (*Result, error) {
 		return loadJSONL(path, opts)
 	case FormatOFACSDN:
 		return loadSDN(path, opts)
+	case FormatBISDPL:
+		f, size, err := open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return readDPL(newSource(f, filepath.Base(path), size, &opts, nil), opts)
 	}
-	return nil, oversight.Errorf(oversight.EINVALID, "unknown list format %q: use jsonl or ofac-sdn", format)
+	return nil, oversight.Errorf(oversight.EINVALID, "unknown list format %q: use jsonl, ofac-sdn or bis-dpl", format)
+}
+
+// basis returns the basis of a public list's entries.
+func (o *Options) basis() (oversight.Basis, error) {
+	if o.Basis == "" {
+		return oversight.BasisSanctionsList, nil
+	}
+	if !o.Basis.Valid() || o.Basis == oversight.BasisImmediateRelative {
+		return "", oversight.Errorf(oversight.EINVALID, "basis %q cannot be given to a list's entries", o.Basis)
+	}
+	return o.Basis, nil
 }
 
 func loadJSONL(path string, opts Options) (*Result, error) {

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oversight-dev/oversight"
 )
@@ -26,8 +27,11 @@ func TestLoadSDN(t *testing.T) {
 	}
 	var got []row
 	for _, d := range res.Designations {
-		if d.Basis != oversight.BasisMisuse || d.ID != "" {
-			t.Errorf("%s: basis %q, id %q; want misuse and no id", d.Source, d.Basis, d.ID)
+		if d.Basis != oversight.BasisSanctionsList || d.ID != "" {
+			t.Errorf("%s: basis %q, id %q; want sanctions_list and no id", d.Source, d.Basis, d.ID)
+		}
+		if d.Type == oversight.PartyEntity {
+			continue
 		}
 		got = append(got, row{d.Name, d.BirthDate, d.Nationality, d.Source, d.Program, d.Aliases})
 	}
@@ -40,11 +44,14 @@ func TestLoadSDN(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("designations:\n got %+v\nwant %+v", got, want)
 	}
-	if want := map[string]int{"entity": 1, "vessel": 1, "aircraft": 1}; !reflect.DeepEqual(res.Skipped, want) {
+	if want := map[string]int{"vessel": 1, "aircraft": 1}; !reflect.DeepEqual(res.Skipped, want) {
 		t.Errorf("skipped = %v, want %v", res.Skipped, want)
 	}
-	if !strings.HasSuffix(res.Designations[2].Remarks, "nationality France; Gender Male.") {
-		t.Errorf("remarks not continued from sdn_comments.csv: %q", res.Designations[2].Remarks)
+	if !strings.HasSuffix(res.Designations[3].Remarks, "nationality France; Gender Male.") {
+		t.Errorf("remarks not continued from sdn_comments.csv: %q", res.Designations[3].Remarks)
+	}
+	if c := res.Designations[0].Countries; !reflect.DeepEqual(c, []string{"RU"}) {
+		t.Errorf("countries of %s = %v, want [RU] from add.csv", res.Designations[0].Name, c)
 	}
 	// Progress: every file reports Done once, last, with its size read.
 	done := map[string]Progress{}
@@ -56,23 +63,23 @@ func TestLoadSDN(t *testing.T) {
 			done[p.File] = p
 		}
 	}
-	for _, f := range []string{"sdn.csv", "alt.csv", "sdn_comments.csv"} {
+	for _, f := range []string{"sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv"} {
 		p, ok := done[f]
 		st, _ := os.Stat(filepath.Join("testdata", "sdn", f))
 		if !ok || p.Bytes != st.Size() || p.Size != st.Size() {
 			t.Errorf("%s: final report %+v, want Done with %d of %d bytes", f, p, st.Size(), st.Size())
 		}
 	}
-	if p := done["sdn_comments.csv"]; p.FileNum != 3 || p.Files != 3 {
-		t.Errorf("sdn_comments.csv is file %d of %d, want 3 of 3", p.FileNum, p.Files)
+	if p := done["sdn_comments.csv"]; p.FileNum != 4 || p.Files != 4 {
+		t.Errorf("sdn_comments.csv is file %d of %d, want 4 of 4", p.FileNum, p.Files)
 	}
-	if p := done["sdn.csv"]; p.Line != 7 || p.Records != 4 || p.Skipped != 3 || p.FileNum != 1 {
-		t.Errorf("sdn.csv final report %+v, want line 7, 4 records, 3 skipped", p)
+	if p := done["sdn.csv"]; p.Line != 7 || p.Records != 5 || p.Skipped != 2 || p.FileNum != 1 {
+		t.Errorf("sdn.csv final report %+v, want line 7, 5 records, 2 skipped", p)
 	}
 }
 
 func TestLoadSDNEntities(t *testing.T) {
-	res, err := Load(FormatOFACSDN, filepath.Join("testdata", "sdn", "sdn.csv"), Options{Entities: true, Basis: oversight.BasisFinancialGain})
+	res, err := Load(FormatOFACSDN, filepath.Join("testdata", "sdn", "sdn.csv"), Options{Basis: oversight.BasisFinancialGain})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,8 +87,19 @@ func TestLoadSDNEntities(t *testing.T) {
 		t.Fatalf("%d designations, skipped %v; want 5 with the entity", len(res.Designations), res.Skipped)
 	}
 	e := res.Designations[2]
-	if e.Name != "NORTHWIND ANALYTICS LTD." || !reflect.DeepEqual(e.Aliases, []string{"NORTHWIND DATA"}) || e.Basis != oversight.BasisFinancialGain || e.BirthDate != "" {
+	if e.Name != "NORTHWIND ANALYTICS LTD." || e.Type != oversight.PartyEntity || !reflect.DeepEqual(e.Aliases, []string{"NORTHWIND DATA"}) ||
+		e.Basis != oversight.BasisFinancialGain || e.BirthDate != "" || !reflect.DeepEqual(e.Countries, []string{"CY", "RU"}) {
 		t.Errorf("entity = %+v", e)
+	}
+	if e.Provenance() != "OFAC SDN, programme CYBER2" {
+		t.Errorf("provenance %q", e.Provenance())
+	}
+	res, err = Load(FormatOFACSDN, filepath.Join("testdata", "sdn", "sdn.csv"), Options{PersonsOnly: true})
+	if err != nil || len(res.Designations) != 4 || res.Skipped["entity"] != 1 {
+		t.Fatalf("persons only: %v, %d designations, skipped %v; want 4, the entity skipped", err, len(res.Designations), res.Skipped)
+	}
+	if _, err := Load(FormatOFACSDN, filepath.Join("testdata", "sdn", "sdn.csv"), Options{Basis: oversight.BasisImmediateRelative}); oversight.ErrorCode(err) != oversight.EINVALID {
+		t.Errorf("immediate_relative basis for a list: %v, want invalid", err)
 	}
 }
 
@@ -136,9 +154,9 @@ func TestReadSDNMalformed(t *testing.T) {
 		var res *Result
 		var err error
 		if alt != nil {
-			res, err = ReadSDN(strings.NewReader(tt.sdn), alt, nil, Options{})
+			res, err = ReadSDN(SDNFiles{SDN: strings.NewReader(tt.sdn), Alt: alt}, Options{})
 		} else {
-			res, err = ReadSDN(strings.NewReader(tt.sdn), nil, nil, Options{})
+			res, err = ReadSDN(SDNFiles{SDN: strings.NewReader(tt.sdn)}, Options{})
 		}
 		var pe *ParseError
 		if !errors.As(err, &pe) || !strings.HasPrefix(err.Error(), tt.want) {
@@ -226,6 +244,7 @@ func TestNaturalOrder(t *testing.T) {
 		{"ABU ZUBAYDAH", "ABU ZUBAYDAH"},
 		{"KIM, Il, Sung", "Il Sung KIM"},
 		{", Solo", ", Solo"},
+		{"ABEL HERNANDEZ, JR.", "ABEL HERNANDEZ JR."},
 	}
 	for _, tt := range tests {
 		if got := naturalOrder(tt.in); got != tt.want {
@@ -263,6 +282,61 @@ func TestCountryCode(t *testing.T) {
 	} {
 		if got := CountryCode(name); got != want {
 			t.Errorf("CountryCode(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestLoadDPL(t *testing.T) {
+	at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	res, err := Load(FormatBISDPL, filepath.Join("testdata", "dpl", "dpl.txt"), Options{At: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		Type                 oversight.PartyType
+		Name, Source, Listed string
+		Aliases, Countries   []string
+		Delisted             bool
+	}
+	var got []row
+	for _, d := range res.Designations {
+		if d.Basis != oversight.BasisSanctionsList || d.Provenance() != "BIS Denied Persons List" {
+			t.Errorf("%s: basis %q, provenance %q", d.Name, d.Basis, d.Provenance())
+		}
+		got = append(got, row{d.Type, d.Name, d.Source, d.ListedAt.Format(time.DateOnly), d.Aliases, d.Countries, d.DelistedAt != nil})
+	}
+	want := []row{
+		{oversight.PartyIndividual, "RADOMIR ZAVADSKY", "bis-dpl:ZAVADSKY-RADOMIR", "2020-03-04", nil, []string{"RU"}, false},
+		{oversight.PartyEntity, "NORTHWIND ANALYTICS, LTD.", "bis-dpl:NORTHWIND-ANALYTICS-LTD", "2019-04-01", []string{"NWA"}, []string{"CY", "RU"}, false},
+		{oversight.PartyEntity, "KESTREL CARGO", "bis-dpl:KESTREL-CARGO", "2015-01-02", []string{"KESTREL AIRLINES"}, []string{"AE"}, true},
+		{oversight.PartyIndividual, "ABEL MARTINO JR.", "bis-dpl:ABEL-MARTINO-JR", "2003-06-19", nil, nil, false},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("designations:\n got %+v\nwant %+v", got, want)
+	}
+	if !strings.Contains(res.Designations[1].Remarks, "until 2039-05-01") {
+		t.Errorf("remarks %q", res.Designations[1].Remarks)
+	}
+	res, err = Load(FormatBISDPL, filepath.Join("testdata", "dpl", "dpl.txt"), Options{At: at, PersonsOnly: true})
+	if err != nil || len(res.Designations) != 2 || res.Skipped["entity"] != 2 {
+		t.Errorf("persons only: %v, %+v", err, res)
+	}
+}
+
+func TestReadDPLMalformed(t *testing.T) {
+	head := "Name\tCity\tCountry\tEffective_Date\tExpiration_Date\tFR_Citation\n"
+	tests := []struct{ name, in, want string }{
+		{"empty", "", "dpl.txt:1: empty file"},
+		{"header", "Name\tCity\n", `dpl.txt:1: header has no column "country"`},
+		{"fields", head + "A\tB\n", "dpl.txt:2: wrong number of fields"},
+		{"name", head + "\tX\tUS\t01/02/2020\t\t\n", "dpl.txt:2: Name: required"},
+		{"date", head + "A B\tX\tUS\t2020-01-02\t\t\n", `dpl.txt:2: Effective_Date: "2020-01-02" is not a date`},
+		{"letters", head + "--\tX\tUS\t01/02/2020\t\t\n", `dpl.txt:2: Name "--" has no letters`},
+	}
+	for _, tt := range tests {
+		res, err := ReadDPL(strings.NewReader(tt.in), Options{})
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) || res != nil || oversight.ErrorCode(err) != oversight.EINVALID {
+			t.Errorf("%s: %v, %v; want %q…", tt.name, res, err, tt.want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package lists
 
 import (
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -22,45 +23,56 @@ const (
 	sdnFields      = 12 // ent_num, SDN_Name, SDN_Type, Program, Title, Call_Sign, Vess_type, Tonnage, GRT, Vess_flag, Vess_owner, Remarks
 	altFields      = 5  // ent_num, alt_num, alt_type, alt_name, alt_remarks
 	commentsFields = 2  // ent_num, remarks continued
+	addFields      = 6  // ent_num, add_num, address, city, country, add_remarks
 )
 
-// ReadSDN reads an OFAC SDN list in the legacy CSV format: sdn holds the
-// primary records, alt (may be nil) their aliases and comments (may be nil)
-// the continuation of remarks too long for sdn.csv. Each individual becomes
-// a designation with Source "ofac-sdn:<ent_num>", its name in natural order
-// ("NORIEGA, Manuel Antonio" becomes "Manuel Antonio NORIEGA"), its aliases,
-// and the first birth date and nationality its remarks give. Vessels and
-// aircraft are skipped; entities (companies and organisations, which cannot
-// apply for a visa) are skipped unless Options.Entities is set. All are
-// counted in Result.Skipped.
-func ReadSDN(sdn, alt, comments io.Reader, opts Options) (*Result, error) {
+// SDNFiles are the files of an OFAC list in the legacy CSV format: the
+// primary records, and optionally their aliases, addresses and the
+// continuation of remarks too long for the primary file. List is the
+// prefix of each entry's Source: "ofac-sdn" for the SDN list, "ofac-cons"
+// for the consolidated (non-SDN) list; "ofac-sdn" when empty.
+type SDNFiles struct {
+	List                    string
+	SDN, Alt, Add, Comments io.Reader
+}
+
+// ReadSDN reads an OFAC list in the legacy CSV format. Each individual and
+// entity becomes a designation with Source "<list>:<ent_num>", its type,
+// its programmes, its name (an individual's in natural order: "NORIEGA,
+// Manuel Antonio" becomes "Manuel Antonio NORIEGA"), its aliases, the
+// countries of its addresses, and for an individual the first birth date
+// and nationality its remarks give. Vessels and aircraft are skipped, and
+// entities with Options.PersonsOnly; all are counted in Result.Skipped.
+func ReadSDN(in SDNFiles, opts Options) (*Result, error) {
 	c := new(counts)
-	files := sdnFiles{prefix: "ofac-sdn",
-		sdn: newSource(sdn, "sdn.csv", -1, &opts, c)}
-	if alt != nil {
-		files.alt = newSource(alt, "alt.csv", -1, &opts, c)
+	files := sdnFiles{prefix: cmp.Or(in.List, "ofac-sdn"), sdn: newSource(in.SDN, "sdn.csv", -1, &opts, c)}
+	if in.Alt != nil {
+		files.alt = newSource(in.Alt, "alt.csv", -1, &opts, c)
 	}
-	if comments != nil {
-		files.comments = newSource(comments, "sdn_comments.csv", -1, &opts, c)
+	if in.Add != nil {
+		files.add = newSource(in.Add, "add.csv", -1, &opts, c)
+	}
+	if in.Comments != nil {
+		files.comments = newSource(in.Comments, "sdn_comments.csv", -1, &opts, c)
 	}
 	return readSDN(files, opts)
 }
 
 type sdnFiles struct {
-	prefix             string // of Source ids
-	sdn, alt, comments *source
+	prefix                  string // of Source ids
+	sdn, alt, add, comments *source
 }
 
-// loadSDN opens path and the alias and comment files beside it: alt.csv
-// and sdn_comments.csv for sdn.csv; for the consolidated list's
-// cons_prim.csv, cons_alt.csv and cons_comments.csv.
+// loadSDN opens path and the alias, address and comment files beside it:
+// alt.csv, add.csv and sdn_comments.csv for sdn.csv; for the consolidated
+// list's cons_prim.csv, cons_alt.csv, cons_add.csv and cons_comments.csv.
 func loadSDN(path string, opts Options) (*Result, error) {
 	c := new(counts)
 	dir, base := filepath.Split(path)
 	lower := strings.ToLower(base)
-	prefix, altName, comName := "ofac-sdn", "alt.csv", "sdn_comments.csv"
+	prefix, altName, addName, comName := "ofac-sdn", "alt.csv", "add.csv", "sdn_comments.csv"
 	if stem, ok := strings.CutSuffix(lower, "_prim.csv"); ok {
-		prefix, altName, comName = "ofac-"+stem, stem+"_alt.csv", stem+"_comments.csv"
+		prefix, altName, addName, comName = "ofac-"+stem, stem+"_alt.csv", stem+"_add.csv", stem+"_comments.csv"
 	}
 	f, size, err := open(path)
 	if err != nil {
@@ -80,6 +92,8 @@ func loadSDN(path string, opts Options) (*Result, error) {
 		switch strings.ToLower(e.Name()) {
 		case altName:
 			dst = &files.alt
+		case addName:
+			dst = &files.add
 		case comName:
 			dst = &files.comments
 		default:
@@ -97,23 +111,21 @@ func loadSDN(path string, opts Options) (*Result, error) {
 
 func readSDN(files sdnFiles, opts Options) (*Result, error) {
 	n := 0
-	for _, s := range []*source{files.sdn, files.alt, files.comments} {
+	all := []*source{files.sdn, files.alt, files.add, files.comments}
+	for _, s := range all {
 		if s != nil {
 			n++
 			s.num = n
 		}
 	}
-	for _, s := range []*source{files.sdn, files.alt, files.comments} {
+	for _, s := range all {
 		if s != nil {
 			s.of = n
 		}
 	}
-	basis := opts.Basis
-	if basis == "" {
-		basis = oversight.BasisMisuse
-	}
-	if !basis.Valid() {
-		return nil, oversight.Errorf(oversight.EINVALID, "unknown basis %q", basis)
+	basis, err := opts.basis()
+	if err != nil {
+		return nil, err
 	}
 	res := &Result{Skipped: map[string]int{}}
 	type rec struct {
@@ -126,7 +138,7 @@ func readSDN(files sdnFiles, opts Options) (*Result, error) {
 	skipped := map[int]bool{}
 	c := files.sdn.counts
 
-	err := readCSV(files.sdn, sdnFields, func(f []string, line int) error {
+	err = readCSV(files.sdn, sdnFields, func(f []string, line int) error {
 		num, err := entNum(f[0])
 		if err != nil {
 			return parseErrorf(files.sdn.name, line, "ent_num: %v", err)
@@ -147,7 +159,7 @@ func readSDN(files sdnFiles, opts Options) (*Result, error) {
 			c.skipped++
 			return nil
 		case "":
-			if !opts.Entities {
+			if opts.PersonsOnly {
 				skipped[num] = true
 				res.Skipped["entity"]++
 				c.skipped++
@@ -158,6 +170,7 @@ func readSDN(files sdnFiles, opts Options) (*Result, error) {
 		}
 		r := &rec{line: line, individual: typ == "individual"}
 		r.d = oversight.Designation{
+			Type:    oversight.PartyEntity,
 			Name:    name,
 			Basis:   basis,
 			Source:  files.prefix + ":" + strconv.Itoa(num),
@@ -165,7 +178,7 @@ func readSDN(files sdnFiles, opts Options) (*Result, error) {
 			Remarks: field(f[11]),
 		}
 		if r.individual {
-			r.d.Name = naturalOrder(name)
+			r.d.Type, r.d.Name = oversight.PartyIndividual, naturalOrder(name)
 		}
 		recs = append(recs, r)
 		byNum[num] = r
@@ -196,6 +209,23 @@ func readSDN(files sdnFiles, opts Options) (*Result, error) {
 			}
 			if name != r.d.Name && !contains(r.d.Aliases, name) {
 				r.d.Aliases = append(r.d.Aliases, name)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if files.add != nil {
+		err := readCSV(files.add, addFields, func(f []string, line int) error {
+			num, err := entNum(f[0])
+			if err != nil {
+				return parseErrorf(files.add.name, line, "ent_num: %v", err)
+			}
+			if r := byNum[num]; r != nil {
+				if code := CountryCode(field(f[4])); code != "" && !contains(r.d.Countries, code) {
+					r.d.Countries = append(r.d.Countries, code)
+				}
 			}
 			return nil
 		})
@@ -322,18 +352,27 @@ func naturalOrder(name string) string {
 	}
 	rest := parts[1:]
 	suffix := ""
-	if n := len(rest); n >= 2 {
-		switch strings.ToLower(strings.TrimSuffix(rest[n-1], ".")) {
-		case "jr", "sr", "ii", "iii", "iv":
-			suffix = rest[n-1]
-			rest = rest[:n-1]
+	if n := len(rest); isSuffix(rest[n-1]) {
+		if n == 1 {
+			// "Abel HERNANDEZ, Jr.": in natural order already.
+			return parts[0] + " " + rest[0]
 		}
+		suffix = rest[n-1]
+		rest = rest[:n-1]
 	}
 	out := strings.Join(append(nonEmpty(rest), parts[0]), " ")
 	if suffix != "" {
 		out += " " + suffix
 	}
 	return out
+}
+
+func isSuffix(s string) bool {
+	switch strings.ToLower(strings.TrimSuffix(s, ".")) {
+	case "jr", "sr", "ii", "iii", "iv":
+		return true
+	}
+	return false
 }
 
 func nonEmpty(ss []string) []string {

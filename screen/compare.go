@@ -18,6 +18,17 @@ type term struct {
 	// 1 for rare ones and less for common ones (Mohammed, Ali, Kim); zero
 	// when unknown, which counts as 1.
 	idf float64
+	// alts are the other readings of a token written in Cyrillic or
+	// Greek (see Token.Alts); a comparison takes the best.
+	alts []term
+}
+
+// readings returns t and its other readings.
+func (t *term) readings() []term {
+	if len(t.alts) == 0 {
+		return []term{*t}
+	}
+	return append([]term{*t}, t.alts...)
 }
 
 // rarity returns the idf factor of t, 1 when unknown.
@@ -29,7 +40,11 @@ func (t *term) rarity() float64 {
 }
 
 func newTerm(t Token) term {
-	return term{text: t.Text, fold: foldKey(t.Text), skel: skeletonKey(t.Text), kind: t.Kind, abjad: t.Script.abjad()}
+	out := term{text: t.Text, fold: foldKey(t.Text), skel: skeletonKey(t.Text), kind: t.Kind, abjad: t.Script.abjad()}
+	for _, a := range t.Alts {
+		out.alts = append(out.alts, term{text: a, fold: foldKey(a), skel: skeletonKey(a), kind: t.Kind})
+	}
+	return out
 }
 
 func analyze(name string) []term {
@@ -52,7 +67,7 @@ const maxTokens = 16
 // more evidence than short ones; particles and initials carry little.
 func (t *term) weight() float64 {
 	switch t.kind {
-	case Particle:
+	case Particle, LegalForm:
 		return 0.15
 	case Initial:
 		return 0.35
@@ -68,12 +83,45 @@ const (
 	joinFloor   = 0.85 // tokens written together must match at least this well
 )
 
-// tokenSim compares two tokens and says by which method they matched best.
+// tokenSim compares two tokens and says by which method they matched best:
+// the best of their readings.
 func tokenSim(a, b *term) (float64, oversight.MatchMethod) { return tokenSimFold(a, b, -1) }
 
 // tokenSimFold is tokenSim given the similarity of the tokens' fold keys,
 // or a negative number when it is not known yet.
 func tokenSimFold(a, b *term, foldSim float64) (float64, oversight.MatchMethod) {
+	s, m := tokenSim1(a, b, foldSim)
+	if s == 1 {
+		return s, m
+	}
+	for i := range a.alts {
+		if as, am := tokenSim1(&a.alts[i], b, -1); as > s {
+			s, m = as, am
+			if m == oversight.MethodExact {
+				m = oversight.MethodTransliteration
+			}
+		}
+	}
+	for i := range b.alts {
+		if as, am := tokenSim1(a, &b.alts[i], -1); as > s {
+			s, m = as, am
+			if m == oversight.MethodExact {
+				m = oversight.MethodTransliteration
+			}
+		}
+	}
+	return s, m
+}
+
+// tokenSim1 compares one reading of each token.
+func tokenSim1(a, b *term, foldSim float64) (float64, oversight.MatchMethod) {
+	if a.kind == LegalForm || b.kind == LegalForm {
+		// Forms match only themselves: Ltd is not LLC.
+		if a.kind == b.kind && a.text == b.text {
+			return 1, oversight.MethodExact
+		}
+		return 0, oversight.MethodUnmatched
+	}
 	if a.kind == Particle || b.kind == Particle {
 		if a.kind == b.kind && a.text == b.text {
 			return 1, oversight.MethodExact
@@ -99,7 +147,10 @@ func tokenSimFold(a, b *term, foldSim float64) (float64, oversight.MatchMethod) 
 	// the rest: Abdolsamad is not Abdolhamid, however long the prefix
 	// they share.
 	if pa, pb := theophoric(a.text), theophoric(b.text); pa > 0 && pb > 0 && len(a.text)-pa >= 3 && len(b.text)-pb >= 3 {
-		ra, rb := a.text[pa:], b.text[pb:]
+		// The shorter prefix of the two, so that a typo in a longer
+		// one (Abddulbasit) does not make the rests differ.
+		pa = min(pa, pb)
+		ra, rb := a.text[pa:], b.text[pa:]
 		ta := term{text: ra, fold: foldKey(ra), skel: skeletonKey(ra), kind: Regular, abjad: a.abjad}
 		tb := term{text: rb, fold: foldKey(rb), skel: skeletonKey(rb), kind: Regular, abjad: b.abjad}
 		if rs, rm := spellingSim(&ta, &tb, -1); rs < s {
@@ -270,7 +321,7 @@ func joins(ts []term) []joined {
 	next:
 		for i := 0; i+n <= len(ts); i++ {
 			for k := i; k < i+n; k++ {
-				if ts[k].kind == Initial {
+				if ts[k].kind == Initial || ts[k].kind == LegalForm {
 					continue next
 				}
 			}
@@ -319,7 +370,7 @@ func joinOptions(q, t []term, qj []joined) []pair {
 		for from := 0; from+n <= len(t); from++ {
 			size := 0
 			for k := from; k < from+n; k++ {
-				if t[k].kind == Initial {
+				if t[k].kind == Initial || t[k].kind == LegalForm {
 					continue next
 				}
 				size += len(t[k].text)
@@ -346,9 +397,20 @@ func joinOptions(q, t []term, qj []joined) []pair {
 	return out
 }
 
+// minor reports whether p pairs a particle or a legal form on its own.
+func minor(q []term, p pair) bool {
+	return p.qn == 1 && p.tn == 1 && (q[p.q].kind == Particle || q[p.q].kind == LegalForm)
+}
+
 // assign pairs tokens greedily, best option first, and scores the result.
 func assign(q, t []term, opts []pair) nameResult {
 	slices.SortStableFunc(opts, func(a, b pair) int {
+		// Particles and legal forms are paired last: they weigh
+		// little, and the al of "Abd al-Rahman" belongs to the name
+		// written together on the other side (Abdulrahman).
+		if pa, pb := minor(q, a), minor(q, b); pa != pb {
+			return compareBool(pa, pb)
+		}
 		switch {
 		case a.score > b.score:
 			return -1
@@ -378,7 +440,7 @@ func assign(q, t []term, opts []pair) nameResult {
 	for _, p := range r.pairs {
 		num += p.weight * credit(p.score)
 		den += p.weight
-		if p.score >= sureMatch && p.method != oversight.MethodInitial && q[p.q].kind != Particle {
+		if p.score >= sureMatch && p.method != oversight.MethodInitial && q[p.q].kind != Particle && q[p.q].kind != LegalForm {
 			matched += max(p.qn, p.tn)
 		}
 		exact = exact && p.method == oversight.MethodExact
@@ -420,9 +482,18 @@ func assign(q, t []term, opts []pair) nameResult {
 			}
 		}
 	}
-	if listedRegular > 0 && listedUnmatched > listedRegular/2 {
+	short := false
+	switch {
+	case listedRegular > 0 && listedUnmatched > listedRegular/2 && shortForm(q, t, r, usedQ, usedT, matched):
+		// A long name given by its given name and one family name
+		// (Jose RINCON for Jose Manuel RINCON MOLINA, Muhammad SHAMMOUT
+		// for a name of six parts): the parts left out count little,
+		// but the match stays below the review band on its own.
+		den += 0.15 * listedUnmatched
+		short = true
+	case listedRegular > 0 && listedUnmatched > listedRegular/2:
 		den += 0.5 * listedUnmatched
-	} else {
+	default:
 		den += 0.1*middle + 0.3*edge
 	}
 	if den > 0 {
@@ -443,8 +514,52 @@ func assign(q, t []term, opts []pair) nameResult {
 		r.score = min(r.score, 0.8)
 	case matched == 1 && !exact:
 		r.score *= 0.9
+	case short:
+		r.score = min(r.score, shortCap)
 	}
 	return r
+}
+
+// shortCap is the most a short form of a long name scores on its name:
+// a candidate, ranked below a full match and below the review band unless
+// the birth date or nationality agrees.
+const shortCap = 0.84
+
+// shortForm reports whether the query is a short form of the listed name:
+// every regular query token is paired well, with the listed name's first
+// (given) name and with at least one other of its parts.
+func shortForm(q, t []term, r nameResult, usedQ, usedT uint32, matched int) bool {
+	if matched < 2 {
+		return false
+	}
+	for _, i := range r.uq {
+		if q[i].kind == Regular {
+			return false
+		}
+	}
+	for _, p := range r.pairs {
+		if q[p.q].kind == Regular && p.score < sureMatch {
+			return false
+		}
+	}
+	first := -1
+	others := 0
+	for j := range t {
+		if t[j].kind != Regular {
+			continue
+		}
+		if first < 0 {
+			first = j
+			if usedT&(1<<j) == 0 {
+				return false
+			}
+			continue
+		}
+		if usedT&(1<<j) != 0 {
+			others++
+		}
+	}
+	return first >= 0 && others > 0
 }
 
 // credit maps a pair's similarity to what it contributes: in full above

@@ -330,7 +330,12 @@ const (
 
 // similarTerms finds the vocabulary tokens similar to query token q and
 // returns them best first, filling cache with their similarity.
-func (ix *Index) similarTerms(q *term, sc *scratch, cache map[uint32]simEntry) []uint32 {
+//
+// A part of a split token is searched only by its spelling when it is a
+// listed token (searchExact), and otherwise with a lower bar on shared
+// bigrams (searchLoose): it is short, and the typo that hid its neighbour
+// may be in it.
+func (ix *Index) similarTerms(q *term, sc *scratch, cache map[uint32]simEntry, mode search) []uint32 {
 	found := sc.found[:0]
 	defer func() { sc.found = found[:0] }()
 	sc.gen++
@@ -342,9 +347,11 @@ func (ix *Index) similarTerms(q *term, sc *scratch, cache map[uint32]simEntry) [
 		t := &ix.terms[id].term
 		// Cheap tests first: tokens this far apart in their folded
 		// spelling, or in their consonants for an abjad, are not
-		// alike in any other way either.
+		// alike in any other way either. A token with other readings
+		// is compared in full: one of them may be close.
 		fs := -1.0
-		if !q.abjad && !t.abjad {
+		if len(q.alts) > 0 {
+		} else if !q.abjad && !t.abjad {
 			if fs = similarity(q.fold, t.fold); fs < candFloor-0.1 {
 				return
 			}
@@ -367,24 +374,52 @@ func (ix *Index) similarTerms(q *term, sc *scratch, cache map[uint32]simEntry) [
 		}
 		return found
 	}
-	if id, ok := ix.termID[termKey{q.text, Regular}]; ok {
-		add(id)
+	for _, r := range q.readings() {
+		if id, ok := ix.termID[termKey{r.text, Regular}]; ok {
+			add(id)
+		}
+		for _, id := range ix.folds[r.fold] {
+			add(id)
+		}
 	}
-	for _, id := range ix.folds[q.fold] {
-		add(id)
+	if mode == searchExact {
+		return ix.sortFound(found, cache)
+	}
+	for i := range q.alts {
+		if a := q.alts[i].fold; a != q.fold && (i == 0 || a != q.alts[0].fold) {
+			ix.gramSearch(a, ix.grams, sc, 3, false, add)
+		}
 	}
 	// Tokens sharing enough bigrams of their folded spelling (Dice
 	// coefficient at least 0.6), or for a token written in an abjad,
 	// whose spelling lacks most vowels, of their consonants (0.7:
 	// skeletons are short and share bigrams easily).
 	if !q.abjad {
-		ix.gramSearch(q.fold, ix.grams, sc, 3, false, add)
+		dice := 3.0
+		if mode == searchLoose {
+			dice = 2.4
+		}
+		ix.gramSearch(q.fold, ix.grams, sc, dice, false, add)
 	} else {
 		for _, id := range ix.skels[q.skel] {
 			add(id)
 		}
 		ix.gramSearch(q.skel, ix.sgrams, sc, 3.5, true, add)
 	}
+	return ix.sortFound(found, cache)
+}
+
+// search says how similarTerms looks for tokens.
+type search uint8
+
+const (
+	searchFull  search = iota // by spelling, folded keys and shared bigrams
+	searchLoose               // the same, with a lower bar on shared bigrams
+	searchExact               // by spelling and folded keys only
+)
+
+// sortFound puts found best first and keeps the best maxTermsPerQ.
+func (ix *Index) sortFound(found []uint32, cache map[uint32]simEntry) []uint32 {
 	slices.SortFunc(found, func(a, b uint32) int { return cmp.Compare(cache[b].score, cache[a].score) })
 	if len(found) > maxTermsPerQ {
 		found = found[:maxTermsPerQ]
@@ -442,8 +477,10 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 	// Gather the names holding tokens similar to the query's, adding up
 	// for each the weight of the query tokens it may match.
 	caches := sc.caches[:len(qt)]
-	gather := func(t *term, mark uint8, w float32, cache map[uint32]simEntry) {
-		for _, id := range ix.similarTerms(t, sc, cache) {
+	// add counts, for each name holding one of the tokens found, the
+	// similarity of the best, weighted w, once per mark.
+	add := func(found []uint32, cache map[uint32]simEntry, mark uint8, w float32) {
+		for _, id := range found {
 			s := float32(cache[id].score)
 			for _, slot := range ix.terms[id].postings {
 				switch sc.mark[slot] {
@@ -457,12 +494,42 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 			}
 		}
 	}
+	gather := func(t *term, mark uint8, w float32, cache map[uint32]simEntry) {
+		add(ix.similarTerms(t, sc, cache, searchFull), cache, mark, w)
+	}
+	var weak uint32 // query tokens with no good match: perhaps one name written apart
 	for i := range qt {
 		if caches[i] == nil {
 			caches[i] = make(map[uint32]simEntry, 256)
 		}
 		clear(caches[i])
-		gather(&qt[i], uint8(i+1), float32(qt[i].weight()), caches[i])
+		found := ix.similarTerms(&qt[i], sc, caches[i], searchFull)
+		best := 0.0
+		if len(found) > 0 {
+			best = caches[i][found[0]].score
+		}
+		w := float32(qt[i].weight())
+		if best >= strongMatch || qt[i].kind != Regular {
+			add(found, caches[i], uint8(i+1), w)
+			continue
+		}
+		weak |= 1 << i
+		if len(qt[i].text) < 6 {
+			add(found, caches[i], uint8(i+1), w)
+			continue
+		}
+		// A token like nothing on the list may be two name parts run
+		// together, with a typo in one of them (Petergrifin): a name
+		// counts by the best reading, the token whole or split where
+		// one part, or both, is a listed token.
+		best2 := ix.splitScores(&qt[i], found, caches[i], w, sc)
+		for slot, v := range best2 {
+			if sc.mark[slot] == 0 {
+				sc.touched = append(sc.touched, slot)
+			}
+			sc.mark[slot] = uint8(i + 1)
+			sc.acc[slot] += v
+		}
 	}
 	// Short name parts are often written together with their neighbours
 	// on the list (حسن نصرالله, Hasan NASRALLAH; عبد الرحمن,
@@ -470,7 +537,7 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 	qj := joins(qt)
 	var joinCache map[uint32]simEntry
 	for k := range qj {
-		if j := &qj[k]; joinWorthSearching(qt[j.from:j.from+j.n]) && len(qt)+k+1 < 256 {
+		if j := &qj[k]; (joinWorthSearching(qt[j.from:j.from+j.n]) || weak>>j.from&(1<<j.n-1) != 0) && len(qt)+k+1 < 256 {
 			if joinCache == nil {
 				joinCache = make(map[uint32]simEntry)
 			}
@@ -478,9 +545,11 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 			gather(&j.t, uint8(len(qt)+k+1), float32(j.weight), joinCache)
 		}
 	}
-
 	// Compare in full the names that matched most of the query.
 	cands := ix.topCandidates(sc, q, at)
+	if debugQuery != nil {
+		debugQuery(ix, sc, cands)
+	}
 	best := make(map[*entry]scored)
 	for _, slot := range cands {
 		ns := &ix.names[slot]
@@ -505,7 +574,13 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 		}
 	}
 
-	var out []oversight.Match
+	type ranked struct {
+		m           oversight.Match
+		unexplained int // listed name parts the query does not give
+		alias       bool
+		listed      time.Time
+	}
+	var out []ranked
 	for e, b := range best {
 		quals := qualify(&q, &e.d)
 		score := b.r.score
@@ -522,6 +597,8 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 			MatchedAlias:  ix.names[b.slot].text,
 			Score:         round3(score),
 			Basis:         e.d.Basis,
+			Type:          partyType(&e.d),
+			Provenance:    e.d.Provenance(),
 			Relation:      e.d.Relation,
 			RelatedTo:     e.d.RelatedTo,
 			Delisted:      !e.d.Active(at),
@@ -539,27 +616,167 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 			m.Explanation.Relative = rel
 		}
 		m.Explanation.Summary = summary(&m)
-		out = append(out, m)
+		unexplained := 0
+		for _, j := range b.r.ut {
+			if b.terms[j].kind == Regular {
+				unexplained++
+			}
+		}
+		out = append(out, ranked{m: m, unexplained: unexplained, alias: m.MatchedAlias != m.Name, listed: e.d.ListedAt})
 	}
-	slices.SortFunc(out, func(a, b oversight.Match) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.Explanation.NameScore, a.Explanation.NameScore); c != 0 {
-			return c
-		}
-		return strings.Compare(a.DesignationID, b.DesignationID)
+	// Ties are broken by the evidence first, then by what an officer
+	// expects: the higher name score (qualifiers aside); the fewer parts
+	// of the listed name the query leaves unexplained; a primary name
+	// before an alias; an active listing before a delisted one; the
+	// earlier listing; the lower id, so that the order never varies.
+	slices.SortFunc(out, func(a, b ranked) int {
+		return cmp.Or(
+			cmp.Compare(b.m.Score, a.m.Score),
+			cmp.Compare(b.m.Explanation.NameScore, a.m.Explanation.NameScore),
+			cmp.Compare(a.unexplained, b.unexplained),
+			compareBool(a.alias, b.alias),
+			compareBool(a.m.Delisted, b.m.Delisted),
+			a.listed.Compare(b.listed),
+			strings.Compare(a.m.DesignationID, b.m.DesignationID),
+		)
 	})
-	if len(out) > q.Limit {
-		out = out[:q.Limit]
+	ms := make([]oversight.Match, 0, min(len(out), q.Limit))
+	for i := range out[:min(len(out), q.Limit)] {
+		ms = append(ms, out[i].m)
 	}
-	return out, nil
+	return ms, nil
 }
+
+// compareBool orders false before true.
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// partyType is d's type, individual when the designation does not say.
+func partyType(d *oversight.Designation) oversight.PartyType {
+	if d.Type == "" {
+		return oversight.PartyIndividual
+	}
+	return d.Type
+}
+
+var debugQuery func(ix *Index, sc *scratch, cands []uint32)
 
 type scored struct {
 	slot  uint32
 	r     nameResult
 	terms []term
+}
+
+// splitScores returns, for each name holding a token like t (found, with
+// their similarities in cache) or like the parts of its likeliest splits,
+// the weight of t it matches by the best of these readings.
+func (ix *Index) splitScores(t *term, found []uint32, cache map[uint32]simEntry, w float32, sc *scratch) map[uint32]float32 {
+	out := make(map[uint32]float32)
+	collect := func(found []uint32, cache map[uint32]simEntry, w float32, dst map[uint32]float32) {
+		for _, id := range found {
+			s := float32(cache[id].score)
+			for _, slot := range ix.terms[id].postings {
+				if _, ok := dst[slot]; !ok {
+					dst[slot] = w * s
+				}
+			}
+		}
+	}
+	collect(found, cache, w, out) // before similarTerms reuses found
+	parts := ix.splits(t)
+	pc := make(map[uint32]simEntry)
+	for k := 0; k+1 < len(parts); k += 2 {
+		first, second := make(map[uint32]float32), make(map[uint32]float32)
+		for n, dst := range []map[uint32]float32{first, second} {
+			p := &parts[k+n]
+			clear(pc)
+			mode := searchLoose
+			if ix.known(p.text) {
+				mode = searchFull
+			}
+			collect(ix.similarTerms(p, sc, pc, mode), pc, w*float32(len(p.text))/float32(len(t.text)), dst)
+		}
+		for slot, v := range first {
+			out[slot] = max(out[slot], v+second[slot])
+		}
+		for slot, v := range second {
+			if _, ok := first[slot]; !ok {
+				out[slot] = max(out[slot], v)
+			}
+		}
+	}
+	return out
+}
+
+// known reports whether s, or its folded key, is a listed token.
+func (ix *Index) known(s string) bool {
+	if _, ok := ix.termID[termKey{s, Regular}]; ok {
+		return true
+	}
+	if _, ok := ix.termID[termKey{particles[s], Particle}]; ok && particles[s] != "" {
+		return true
+	}
+	return len(ix.folds[foldKey(s)]) > 0
+}
+
+// splits returns the parts of the three likeliest ways to split t into
+// two name parts: those where a part, or both, is a listed token.
+func (ix *Index) splits(t *term) []term {
+	type split struct {
+		text  string
+		k     int
+		score int
+	}
+	var best [3]split
+	// Every reading of the token is tried: a name written letter by
+	// letter in Cyrillic splits in the reading that spells it.
+	for _, r := range t.readings() {
+		s := r.text
+		for k := 2; k+2 <= len(s); k++ {
+			// A part of two letters (Su, Li, al) counts only when
+			// the other is known too.
+			score := 0
+			pk, sk := ix.known(s[:k]), ix.known(s[k:])
+			if pk && (k > 2 || sk) {
+				score += k
+			}
+			if sk && (len(s)-k > 2 || pk) {
+				score += len(s) - k
+			}
+			if score == 0 || slices.ContainsFunc(best[:], func(b split) bool { return b.text[:b.k] == s[:k] }) {
+				continue
+			}
+			// Keep the best three, best first.
+			for i := range best {
+				if score > best[i].score {
+					copy(best[i+1:], best[i:len(best)-1])
+					best[i] = split{s, k, score}
+					break
+				}
+			}
+		}
+	}
+	var out []term
+	for _, b := range best {
+		if b.score == 0 {
+			continue
+		}
+		for _, p := range []string{b.text[:b.k], b.text[b.k:]} {
+			kind := Regular
+			if particles[p] != "" {
+				kind = Particle
+			}
+			out = append(out, term{text: p, fold: foldKey(p), skel: skeletonKey(p), kind: kind, abjad: t.abjad})
+		}
+	}
+	return out
 }
 
 // idf is the weight factor of a token held by df of n names: 1 for a rare
@@ -601,7 +818,7 @@ func (ix *Index) topCandidates(sc *scratch, q Query, at time.Time) []uint32 {
 			continue
 		}
 		e := ix.names[s].e
-		if e == nil || !q.IncludeDelisted && !e.d.Active(at) {
+		if e == nil || !q.IncludeDelisted && !e.d.Active(at) || q.Type != "" && partyType(&e.d) != q.Type {
 			continue
 		}
 		if h.Len() < limit {
@@ -641,8 +858,15 @@ func (q *Query) normalize() error {
 		p.Add("birth_date", "%s", m)
 	}
 	q.Nationality = strings.ToUpper(strings.TrimSpace(q.Nationality))
-	if n := q.Nationality; n != "" && (len(n) != 2 || n[0] < 'A' || n[0] > 'Z' || n[1] < 'A' || n[1] > 'Z') {
+	if n := q.Nationality; n != "" && !iso2(n) {
 		p.Add("nationality", "must be an ISO 3166-1 alpha-2 code such as RU")
+	}
+	q.Country = strings.ToUpper(strings.TrimSpace(q.Country))
+	if n := q.Country; n != "" && !iso2(n) {
+		p.Add("country", "must be an ISO 3166-1 alpha-2 code such as RU")
+	}
+	if !q.Type.Valid() {
+		p.Add("type", "must be individual or entity")
 	}
 	switch {
 	case q.Limit < 0 || q.Limit > MaxLimit:
@@ -657,6 +881,10 @@ func (q *Query) normalize() error {
 		q.MinScore = DefaultMinScore
 	}
 	return p.Err("invalid screening query")
+}
+
+func iso2(n string) bool {
+	return len(n) == 2 && n[0] >= 'A' && n[0] <= 'Z' && n[1] >= 'A' && n[1] <= 'Z'
 }
 
 // summary writes the explanation of m in one sentence.

@@ -283,7 +283,7 @@ func TestScreenDoesNotScan(t *testing.T) {
 	qt := analyze(q.Name)
 	for i := range qt {
 		cache := map[uint32]simEntry{}
-		for _, id := range ix.similarTerms(&qt[i], sc, cache) {
+		for _, id := range ix.similarTerms(&qt[i], sc, cache, searchFull) {
 			for _, slot := range ix.terms[id].postings {
 				if sc.mark[slot] == 0 {
 					sc.touched = append(sc.touched, slot)

@@ -2,6 +2,8 @@ package screen
 
 import (
 	"time"
+
+	"github.com/oversight-dev/oversight"
 )
 
 // Defaults and bounds of a query.
@@ -28,6 +30,13 @@ type Query struct {
 	Limit int
 	// MinScore drops matches scoring below it: DefaultMinScore when 0.
 	MinScore float64
+	// Type, when set, matches only designations of that type: a visa
+	// applicant is an individual, a vendor an entity.
+	Type oversight.PartyType
+	// Country is an ISO 3166-1 alpha-2 code where an organisation is
+	// registered or operates; it raises or lowers the score of a
+	// designation whose addresses the list gives.
+	Country string
 	// IncludeDelisted also matches designations delisted at At.
 	IncludeDelisted bool
 	// At is the moment whose list applies; the zero time means now.

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mozillazg/go-unidecode"
+	"github.com/oversight-dev/oversight"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
@@ -16,15 +17,18 @@ type Kind uint8
 // Token kinds. Honorifics are dropped; particles (al-, bin, van, de…) are
 // kept but weigh little, since they are written, omitted and attached
 // differently from one document to the next; initials match any token they
-// begin.
+// begin; a company's legal form (Ltd, GmbH, S.A., ООО) weighs as little as
+// a particle: the same firm is registered, invoiced and listed with
+// another or none.
 const (
 	Regular Kind = iota
 	Particle
 	Initial
 	Honorific
+	LegalForm
 )
 
-var kindNames = [...]string{"regular", "particle", "initial", "honorific"}
+var kindNames = [...]string{"regular", "particle", "initial", "honorific", "legal_form"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -41,6 +45,10 @@ type Token struct {
 	Text   string
 	Kind   Kind
 	Script Script // the script the word was written in
+	// Alts are other readings of a word written in Cyrillic or Greek:
+	// a Latin name written letter by letter (Смитх, Σμιθ for Smith)
+	// reads back otherwise than a native one.
+	Alts []string
 }
 
 // honorifics are titles, ranks and suffixes that say nothing about who a
@@ -68,6 +76,19 @@ var particles = map[string]string{
 	"van": "van", "von": "von", "der": "der", "den": "den", "ter": "ter", "zu": "zu",
 	"de": "de", "da": "da", "di": "di", "du": "du", "del": "del", "della": "della",
 	"dos": "dos", "das": "das", "des": "des", "le": "le", "la": "la",
+	// The small words of organisations' names.
+	"and": "and", "und": "and", "et": "and", "the": "the", "of": "of", "for": "for",
+}
+
+// abbreviations are the short forms of words organisations are named with,
+// each written in full so that both forms are one token.
+var abbreviations = map[string]string{
+	"intl": "international", "int": "international", "mfg": "manufacturing", "inds": "industries",
+	"indl": "industrial", "trdg": "trading", "eng": "engineering", "engg": "engineering",
+	"svcs": "services", "svc": "services", "bros": "brothers", "grp": "group", "mgmt": "management",
+	"natl": "national", "elec": "electronics", "assn": "association", "assoc": "association",
+	"dept": "department", "govt": "government", "univ": "university", "inst": "institute",
+	"tech": "technology", "techs": "technologies", "sys": "systems", "equip": "equipment",
 }
 
 // sunParticles are the forms the Arabic article takes before a "sun"
@@ -82,6 +103,66 @@ var sunParticles = map[string]string{
 // particlesNotFirst are particles only when they do not begin the name:
 // "Ben Smith" is a given name, "David Ben Gurion" a particle.
 var particlesNotFirst = setOf("ben", "la", "le", "da", "di", "de", "del", "du")
+
+// longForms are the legal forms written as words, which a typo does not
+// stop being recognised: Compnay, Limted, Corporatoin.
+var longForms = []string{"company", "limited", "corporation", "incorporated", "establishment", "limitada", "berhad"}
+
+// functionWord returns the reading of t that is a word with a role of its
+// own (an honorific, a particle, a legal form), if one is: the letter-by-
+// letter reading of a Cyrillic word (цомпани, company), or a legal form
+// with a typo when notFirst. Otherwise it returns t.Text.
+func functionWord(t *Token, notFirst bool) string {
+	known := func(s string) bool {
+		return honorifics[s] || particles[s] != "" || oversight.LegalForm(s) != "" || abbreviations[s] != ""
+	}
+	if known(t.Text) {
+		return t.Text
+	}
+	for _, a := range t.Alts {
+		if known(a) {
+			t.Alts = nil
+			return a
+		}
+	}
+	if !notFirst {
+		return t.Text
+	}
+	for _, r := range append([]string{t.Text}, t.Alts...) {
+		if len(r) < 5 {
+			continue
+		}
+		for _, f := range longForms {
+			if r[0] == f[0] && JaroWinkler(r, f) >= 0.92 {
+				t.Alts = nil
+				return f
+			}
+		}
+	}
+	return t.Text
+}
+
+// prefixForms are the legal forms written before the name.
+var prefixForms = setOf("ooo", "oao", "zao", "pao", "ao", "tov", "pjsc", "ojsc", "cjsc", "jsc")
+
+// isLegalForm reports whether toks[i] is a company's legal form: after
+// the first word, or as the first the forms written first. A form of two letters or fewer (SA, AG, Co) counts only at
+// the end of the name or before another form, where a person's name part
+// of the same letters is unlikely.
+func isLegalForm(toks []Token, i int) bool {
+	t := toks[i].Text
+	if oversight.LegalForm(t) == "" {
+		return false
+	}
+	if i == 0 {
+		// Russian and Ukrainian forms come first: ООО «Ромашка».
+		return len(toks) > 1 && prefixForms[t]
+	}
+	if len(t) > 2 || i == len(toks)-1 {
+		return true
+	}
+	return oversight.LegalForm(toks[i+1].Text) != ""
+}
 
 func setOf(words ...string) map[string]bool {
 	m := make(map[string]bool, len(words))
@@ -123,10 +204,14 @@ func Tokenize(name string) []Token {
 		word = stripMarks(word)
 		tb.Reset()
 		script := transliterateWord(&tb, word)
+		n := len(toks)
 		for _, f := range strings.Fields(tb.String()) {
 			if f = asciiLetters(f); f != "" {
 				toks = append(toks, Token{Text: f, Script: script})
 			}
+		}
+		if len(toks) == n+1 && (script == Cyrillic || script == Greek) {
+			toks[n].Alts = letterReadings(word, script, toks[n].Text)
 		}
 		word = word[:0]
 	}
@@ -134,6 +219,9 @@ func Tokenize(name string) []Token {
 		switch {
 		case unicode.IsLetter(r) || unicode.Is(unicode.Mn, r):
 			word = append(word, r)
+		case r == '&':
+			flush()
+			toks = append(toks, Token{Text: "and", Script: Latin})
 		case isApostrophe(r) && len(word) > 0:
 			// O'Brien, Sa'ad: the apostrophe joins; after a Hebrew
 			// letter it is a geresh and changes the letter.
@@ -145,7 +233,35 @@ func Tokenize(name string) []Token {
 		}
 	}
 	flush()
-	return classify(toks)
+	return classify(joinAcronyms(toks))
+}
+
+// joinAcronyms writes a legal form spelt with dots as one word: S.A.,
+// L.L.C. and S. A. R. L. become sa, llc and sarl. Only a run of single
+// letters after the first word that makes a legal form, at the end of the
+// name or before another legal form, is joined: J. R. R. Tolkien keeps
+// his initials.
+func joinAcronyms(toks []Token) []Token {
+	for i := 1; i < len(toks); i++ {
+		j := i
+		for j < len(toks) && len(toks[j].Text) == 1 && toks[j].Script == Latin {
+			j++
+		}
+		if j-i < 2 {
+			continue
+		}
+		var b strings.Builder
+		for k := i; k < j; k++ {
+			b.WriteString(toks[k].Text)
+		}
+		if oversight.LegalForm(b.String()) == "" || j < len(toks) && oversight.LegalForm(toks[j].Text) == "" {
+			i = j
+			continue
+		}
+		toks[i].Text = b.String()
+		toks = append(toks[:i+1], toks[j:]...)
+	}
+	return toks
 }
 
 func isApostrophe(r rune) bool {
@@ -227,9 +343,15 @@ func asciiLetters(s string) string {
 func classify(toks []Token) []Token {
 	for i := range toks {
 		t := &toks[i]
+		if i > 0 || len(t.Alts) > 0 {
+			t.Text = functionWord(t, i > 0)
+		}
 		switch {
 		case honorifics[t.Text]:
 			t.Kind = Honorific
+		case isLegalForm(toks, i):
+			t.Kind = LegalForm
+			t.Text = oversight.LegalForm(t.Text)
 		case len(toks) > 1 && particles[t.Text] != "" && !(i == 0 && particlesNotFirst[t.Text]):
 			t.Kind = Particle
 			t.Text = particles[t.Text]
@@ -239,6 +361,8 @@ func classify(toks []Token) []Token {
 			t.Text = "al"
 		case len(t.Text) == 1:
 			t.Kind = Initial
+		case len(toks) > 1 && abbreviations[t.Text] != "":
+			t.Text = abbreviations[t.Text]
 		}
 	}
 	kept := toks[:0:0]

@@ -2,7 +2,9 @@ package screen
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/oversight-dev/oversight"
 )
@@ -19,6 +21,8 @@ const (
 	effectYearDiffers  = -0.15
 	effectNationEqual  = 0.03
 	effectNationDiffer = -0.10
+	effectCountryIn    = 0.03
+	effectCountryOut   = -0.05 // an organisation may operate where the list has no address
 )
 
 // qualify compares the birth date and nationality of the query with the
@@ -33,6 +37,14 @@ func qualify(q *Query, d *oversight.Designation) []oversight.Qualifier {
 			out = append(out, oversight.Qualifier{Field: "nationality", Query: q.Nationality, Listed: d.Nationality, Effect: effectNationEqual, Reason: "nationality agrees"})
 		} else {
 			out = append(out, oversight.Qualifier{Field: "nationality", Query: q.Nationality, Listed: d.Nationality, Effect: effectNationDiffer, Reason: "nationality differs"})
+		}
+	}
+	if q.Country != "" && len(d.Countries) > 0 {
+		listed := strings.Join(d.Countries, ",")
+		if slices.Contains(d.Countries, q.Country) {
+			out = append(out, oversight.Qualifier{Field: "country", Query: q.Country, Listed: listed, Effect: effectCountryIn, Reason: "an address in that country"})
+		} else {
+			out = append(out, oversight.Qualifier{Field: "country", Query: q.Country, Listed: listed, Effect: effectCountryOut, Reason: "no address in that country"})
 		}
 	}
 	return out

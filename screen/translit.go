@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -293,4 +294,76 @@ func hebrewLetter(b *strings.Builder, w []rune, i int) int {
 		b.WriteString(s)
 	}
 	return 0
+}
+
+// Letter-by-letter readings. A Latin name written in Cyrillic or Greek by
+// someone replacing each letter (Smith as Смитх, Joseph as Йосепх or
+// Ιοσηπη) reads back with the standard tables as nothing like it: х is
+// kh, й is y, η is i. These tables read each letter as the Latin letter it
+// most often stands for in such spellings; letterReadings offers the
+// results beside the standard reading.
+var cyrillicLetters = map[rune]string{
+	'а': "a", 'б': "b", 'в': "v", 'г': "h", 'д': "d", 'е': "e", 'ё': "e", 'ж': "j", 'з': "z",
+	'и': "i", 'й': "j", 'к': "k", 'л': "l", 'м': "m", 'н': "n", 'о': "o", 'п': "p", 'р': "r",
+	'с': "s", 'т': "t", 'у': "u", 'ф': "f", 'х': "h", 'ц': "c", 'ч': "ch", 'ш': "sh", 'щ': "sch",
+	'ъ': "", 'ы': "y", 'ь': "", 'э': "e", 'ю': "u", 'я': "ya", 'є': "e", 'і': "i", 'ї': "i",
+	'ґ': "g", 'ў': "w", 'ј': "j",
+}
+
+// cyrillicLetters2 differs from cyrillicLetters where a letter stands for
+// two Latin letters about as often: г for g, х for x, с for c, ы and й
+// for y.
+var cyrillicLetters2 = map[rune]string{'г': "g", 'с': "c", 'ы': "i", 'й': "y", 'ц': "ts", 'к': "c"}
+
+var greekLetters = map[rune]string{
+	'α': "a", 'β': "b", 'γ': "g", 'δ': "d", 'ε': "e", 'ζ': "z", 'η': "h", 'θ': "th", 'ι': "i",
+	'κ': "k", 'λ': "l", 'μ': "m", 'ν': "n", 'ξ': "x", 'ο': "o", 'π': "p", 'ρ': "r", 'σ': "s",
+	'ς': "s", 'τ': "t", 'υ': "u", 'φ': "f", 'χ': "h", 'ψ': "ps", 'ω': "w",
+}
+
+var greekLetters2 = map[rune]string{'η': "e", 'υ': "y", 'ω': "o", 'χ': "x", 'σ': "c", 'κ': "c", 'β': "v"}
+
+// greekLetterPairs are the pairs a letter-by-letter writer uses for one
+// Latin letter.
+var greekLetterPairs = map[[2]rune]string{
+	{'μ', 'π'}: "b", {'ν', 'τ'}: "d", {'γ', 'κ'}: "g", {'τ', 'ζ'}: "j", {'ο', 'υ'}: "u", {'τ', 'σ'}: "ch",
+}
+
+// letterReadings returns the letter-by-letter readings of a Cyrillic or
+// Greek word that differ from std, its standard reading: at most two.
+func letterReadings(w []rune, script Script, std string) []string {
+	var one, two map[rune]string
+	var pairs map[[2]rune]string
+	switch script {
+	case Cyrillic:
+		one, two = cyrillicLetters, cyrillicLetters2
+	case Greek:
+		one, two, pairs = greekLetters, greekLetters2, greekLetterPairs
+	default:
+		return nil
+	}
+	var out []string
+	for _, alt := range []map[rune]string{nil, two} {
+		var b strings.Builder
+		for i := 0; i < len(w); i++ {
+			if i+1 < len(w) && pairs != nil {
+				if s, ok := pairs[[2]rune{w[i], w[i+1]}]; ok {
+					b.WriteString(s)
+					i++
+					continue
+				}
+			}
+			if s, ok := alt[w[i]]; ok {
+				b.WriteString(s)
+			} else if s, ok := one[w[i]]; ok {
+				b.WriteString(s)
+			} else if w[i] < 0x80 {
+				b.WriteRune(w[i])
+			}
+		}
+		if r := asciiLetters(b.String()); r != "" && r != std && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -43,7 +43,9 @@ var (
 	seed      = flag.Uint64("seed", 6, "seed of every random choice")
 	nListed   = flag.Int("queries", 4000, "perturbed queries of listed persons")
 	nUnlisted = flag.Int("unlisted", 4000, "queries of persons not on the list")
-	entities  = flag.Bool("entities", true, "index the list's entities too, as distractors, so the index has the list's full size")
+	heldSeed  = flag.Uint64("heldout-seed", 2027, "seed of the held-out query set")
+	nOrgs     = flag.Int("orgs", 2000, "perturbed queries of listed organisations, in each set")
+	rescreen  = flag.Int("rescreen", 10000, "licensing parties re-screened after an import (0: skip)")
 	synthetic = flag.Int("synthetic", 0, "then add synthetic persons up to this many designations and measure again (0: skip)")
 	verbose   = flag.Int("show", 0, "print this many failed listed queries and false positives")
 	cpuprof   = flag.String("cpuprofile", "", "write a CPU profile of the speed runs to this file")
@@ -56,15 +58,8 @@ func main() {
 	rng := rand.New(rand.NewPCG(*seed, *seed^0x5eed))
 
 	start := time.Now()
-	res, err := lists.Load(lists.FormatOFACSDN, filepath.Join(*dataDir, "sdn.csv"), lists.Options{Entities: *entities})
-	if err != nil {
-		log.Fatal(err)
-	}
-	ds := res.Designations
-	for i := range ds {
-		ds[i].ID = "des_" + strings.ReplaceAll(ds[i].Source, ":", "-")
-	}
-	fmt.Printf("list: %d designations read in %v (skipped %v)\n", len(ds), time.Since(start).Round(time.Millisecond), res.Skipped)
+	ds, skipped := loadLists(*dataDir)
+	fmt.Printf("lists: %d designations read in %v (skipped %v)\n", len(ds), time.Since(start).Round(time.Millisecond), skipped)
 
 	ix := screen.NewIndex()
 	start = time.Now()
@@ -76,30 +71,42 @@ func main() {
 	fmt.Printf("index: %d designations, %d names, %d distinct tokens, built in %v\n", st.Designations, st.Names, st.Tokens, build.Round(time.Millisecond))
 	printMemory()
 
-	// Queries are made from the list's persons only.
-	people, err := lists.Load(lists.FormatOFACSDN, filepath.Join(*dataDir, "sdn.csv"), lists.Options{})
-	if err != nil {
-		log.Fatal(err)
-	}
-	isPerson := make(map[string]bool)
-	for _, d := range people.Designations {
-		isPerson[d.Source] = true
-	}
-	persons := make([]*oversight.Designation, 0, len(ds))
+	// Queries are made from the lists' active entries.
+	var persons, orgs []*oversight.Designation
 	for i := range ds {
-		if isPerson[ds[i].Source] {
+		switch {
+		case ds[i].DelistedAt != nil:
+		case ds[i].Type == oversight.PartyEntity:
+			orgs = append(orgs, &ds[i])
+		default:
 			persons = append(persons, &ds[i])
 		}
 	}
+	tw := newTwins(ds)
 	qs := listedQueries(rng, persons, *nListed)
 	qs = append(qs, unlistedQueries(rng, ds, persons, *nUnlisted)...)
-	twins := nameTwins(ds)
+	orgQs := orgQueries(rng, orgs, *nOrgs, orgKinds)
 
-	fmt.Printf("\n== quality: %d listed queries (perturbed), %d not listed, seed %d\n", *nListed, *nUnlisted, *seed)
-	quality(ix, qs, twins)
+	hrng := rand.New(rand.NewPCG(*heldSeed, *heldSeed^0xfeed))
+	held := heldOutQueries(hrng, tw, persons, *nListed)
+	held = append(held, heldOutUnlisted(hrng, tw, persons, *nUnlisted)...)
+	heldOrgs := orgQueries(hrng, orgs, *nOrgs, heldOrgKinds)
 
-	fmt.Printf("\n== speed at the list's size (%d names)\n", st.Names)
-	speed(ix, qs)
+	fmt.Printf("\n== quality, tuning set: %d listed persons (perturbed), %d not listed, seed %d\n", *nListed, *nUnlisted, *seed)
+	quality(ix, qs, kinds, tw.sameName)
+	fmt.Printf("\n== quality, held-out set: %d listed persons, %d not listed, seed %d, rules of heldout.go\n", *nListed, *nUnlisted, *heldSeed)
+	quality(ix, held, heldKinds, tw.subset)
+	fmt.Printf("\n== organisations, tuning set: %d perturbed names of %d listed entities, seed %d\n", len(orgQs), len(orgs), *seed)
+	quality(ix, orgQs, orgKinds, tw.subset)
+	fmt.Printf("\n== organisations, held-out set: %d perturbed names, seed %d\n", len(heldOrgs), *heldSeed)
+	quality(ix, heldOrgs, heldOrgKinds, tw.subset)
+
+	all := slices.Concat(qs, held, orgQs, heldOrgs)
+	fmt.Printf("\n== speed at the lists' size (%d names)\n", st.Names)
+	speed(ix, all)
+	if *rescreen > 0 {
+		rescreenParties(ix, rng, persons, orgs, *rescreen)
+	}
 
 	if *synthetic > len(ds) {
 		n := *synthetic - len(ds)
@@ -119,13 +126,44 @@ func main() {
 		st := ix.Stats()
 		fmt.Printf("index: %d designations, %d names, %d distinct tokens, synthetic part built in %v\n", st.Designations, st.Names, st.Tokens, build.Round(time.Millisecond))
 		printMemory()
-		fmt.Printf("\n== quality with %d designations (SDN queries among synthetic distractors)\n", st.Designations)
-		quality(ix, qs, twins)
-		fmt.Printf("\n== speed with %d designations (SDN queries and perturbed synthetic names)\n", st.Designations)
-		speed(ix, append(slices.Clone(qs), synQueries...))
+		fmt.Printf("\n== quality with %d designations (list queries among synthetic distractors)\n", st.Designations)
+		quality(ix, qs, kinds, tw.sameName)
+		quality(ix, held, heldKinds, tw.subset)
+		fmt.Printf("\n== speed with %d designations (list queries and perturbed synthetic names)\n", st.Designations)
+		speed(ix, append(slices.Clone(all), synQueries...))
 		printMemory()
 	}
 	runtime.KeepAlive(ix) // so that the last memory figures include it
+}
+
+// loadLists reads every list of dir that is there: the OFAC SDN list
+// (required), the consolidated list and the Denied Persons List, with ids
+// made from their sources.
+func loadLists(dir string) ([]oversight.Designation, map[string]int) {
+	var ds []oversight.Designation
+	skipped := map[string]int{}
+	for _, l := range []struct {
+		format   lists.Format
+		file     string
+		optional bool
+	}{{lists.FormatOFACSDN, "sdn.csv", false}, {lists.FormatOFACSDN, "CONS_PRIM.CSV", true}, {lists.FormatBISDPL, "bis_dpl_2022.txt", true}} {
+		path := filepath.Join(dir, l.file)
+		if _, err := os.Stat(path); err != nil && l.optional {
+			continue
+		}
+		res, err := lists.Load(l.format, path, lists.Options{})
+		if err != nil {
+			log.Fatal(err)
+		}
+		for k, v := range res.Skipped {
+			skipped[k] += v
+		}
+		ds = append(ds, res.Designations...)
+	}
+	for i := range ds {
+		ds[i].ID = "des_" + strings.NewReplacer(":", "-", "/", "-").Replace(ds[i].Source)
+	}
+	return ds, skipped
 }
 
 func printMemory() {
@@ -348,29 +386,98 @@ func sortedKey(name string) string {
 	return strings.Join(f, " ")
 }
 
-// nameTwins maps each normalised name to the designations bearing it: a
-// query made from one of them may rightly find another person of the same
-// name, and no matcher can tell them apart by name.
-func nameTwins(ds []oversight.Designation) map[string][]string {
-	m := make(map[string][]string)
+// twins knows, for a query made from a listed name, which other
+// designations the query fits as well: no matcher can tell two people of
+// the same name apart by name, nor two whose names both hold every part
+// the query gives.
+type twins struct {
+	byKey   map[string][]string        // sorted tokens of a name → designations
+	byToken map[string][]*nameTokens   // token → names holding it
+	tokens  map[string]map[string]bool // designation → its names' tokens, for checks
+}
+
+type nameTokens struct {
+	id  string
+	set map[string]bool
+}
+
+// keyTokens are the tokens of a name that say who it is: normalised,
+// without legal forms (Ltd, GmbH), particles or initials.
+func keyTokens(name string) []string {
+	var out []string
+	for _, t := range screen.Tokenize(name) {
+		if t.Kind == screen.Regular {
+			out = append(out, t.Text)
+		}
+	}
+	return out
+}
+
+func newTwins(ds []oversight.Designation) *twins {
+	tw := &twins{byKey: map[string][]string{}, byToken: map[string][]*nameTokens{}}
 	for i := range ds {
 		for _, name := range append([]string{ds[i].Name}, ds[i].Aliases...) {
 			k := sortedKey(name)
-			if !slices.Contains(m[k], ds[i].ID) {
-				m[k] = append(m[k], ds[i].ID)
+			if !slices.Contains(tw.byKey[k], ds[i].ID) {
+				tw.byKey[k] = append(tw.byKey[k], ds[i].ID)
+			}
+			nt := &nameTokens{id: ds[i].ID, set: map[string]bool{}}
+			for _, t := range keyTokens(name) {
+				nt.set[t] = true
+			}
+			for t := range nt.set {
+				tw.byToken[t] = append(tw.byToken[t], nt)
 			}
 		}
 	}
-	return m
+	return tw
 }
 
-func correct(q query, id string, twins map[string][]string) bool {
-	return id == q.source || q.source != "" && slices.Contains(twins[sortedKey(q.from)], id)
+// holders returns the designations with a name holding every key token of
+// name.
+func (tw *twins) holders(name string) []string {
+	toks := keyTokens(name)
+	if len(toks) == 0 {
+		return nil
+	}
+	var out []string
+	rarest := toks[0]
+	for _, t := range toks[1:] {
+		if len(tw.byToken[t]) < len(tw.byToken[rarest]) {
+			rarest = t
+		}
+	}
+next:
+	for _, nt := range tw.byToken[rarest] {
+		for _, t := range toks {
+			if !nt.set[t] {
+				continue next
+			}
+		}
+		if !slices.Contains(out, nt.id) {
+			out = append(out, nt.id)
+		}
+	}
+	return out
 }
 
-type tally struct{ n, top1, top1band, top10, fp int }
+// sameName is the tuning set's rule: the person, or one bearing the same
+// name the query was made from.
+func (tw *twins) sameName(q query, id string) bool {
+	return id == q.source || q.source != "" && slices.Contains(tw.byKey[sortedKey(q.from)], id)
+}
 
-func quality(ix *screen.Index, qs []query, twins map[string][]string) {
+// subset is the held-out and organisation sets' rule: the person, or one
+// with a name holding every part of the name the query was made from (a
+// query giving one of two surnames fits every listed person with that
+// given name and that surname).
+func (tw *twins) subset(q query, id string) bool {
+	return id == q.source || q.source != "" && slices.Contains(tw.holders(q.from), id)
+}
+
+type tally struct{ n, top1, top1band, top10, fp, unlisted int }
+
+func quality(ix *screen.Index, qs []query, kinds []string, correct func(query, string) bool) {
 	byKind := map[string]*tally{}
 	var listed, unlisted tally
 	var bandAll, bandCorrect int
@@ -388,13 +495,14 @@ func quality(ix *screen.Index, qs []query, twins map[string][]string) {
 		for _, m := range ms {
 			if m.Score >= screen.ReviewScore {
 				bandAll++
-				if correct(q, m.DesignationID, twins) {
+				if correct(q, m.DesignationID) {
 					bandCorrect++
 				}
 			}
 		}
 		if q.source == "" {
 			unlisted.n++
+			t.unlisted++
 			if len(ms) > 0 && ms[0].Score >= screen.ReviewScore {
 				unlisted.fp++
 				t.fp++
@@ -407,7 +515,7 @@ func quality(ix *screen.Index, qs []query, twins map[string][]string) {
 		}
 		listed.n++
 		t.n++
-		if len(ms) > 0 && correct(q, ms[0].DesignationID, twins) {
+		if len(ms) > 0 && correct(q, ms[0].DesignationID) {
 			listed.top1++
 			t.top1++
 			if ms[0].Score >= screen.ReviewScore {
@@ -423,33 +531,28 @@ func quality(ix *screen.Index, qs []query, twins map[string][]string) {
 			fmt.Printf("  missed: %q (from %q, %s) -> %s\n", q.name, q.from, q.kind, got)
 		}
 		for _, m := range ms {
-			if correct(q, m.DesignationID, twins) {
+			if correct(q, m.DesignationID) {
 				listed.top10++
 				t.top10++
 				break
 			}
 		}
 	}
-	fmt.Printf("%-12s %6s %9s %14s %10s %12s\n", "perturbation", "listed", "recall@1", "recall@1≥0.85", "recall@10", "FP≥0.85")
+	fmt.Printf("%-16s %6s %9s %14s %10s %12s\n", "perturbation", "listed", "recall@1", "recall@1≥0.85", "recall@10", "FP≥0.85")
 	for _, k := range kinds {
 		t := byKind[k]
-		fmt.Printf("%-12s %6d %9.3f %14.3f %10.3f %12s\n", k, t.n, ratio(t.top1, t.n), ratio(t.top1band, t.n), ratio(t.top10, t.n), fmt.Sprintf("%d/%d", t.fp, countUnlisted(qs, k)))
-	}
-	fmt.Printf("%-12s %6d %9.3f %14.3f %10.3f\n", "all listed", listed.n, ratio(listed.top1, listed.n), ratio(listed.top1band, listed.n), ratio(listed.top10, listed.n))
-	fmt.Printf("recall@1 (top match is the person, any score ≥ %.2f): %.4f\n", screen.DefaultMinScore, ratio(listed.top1, listed.n))
-	fmt.Printf("recall@1 in the review band (top match is the person, score ≥ %.2f): %.4f\n", screen.ReviewScore, ratio(listed.top1band, listed.n))
-	fmt.Printf("precision at %.2f (matches scoring ≥ %.2f that are the person, over all queries): %.4f (%d of %d)\n", screen.ReviewScore, screen.ReviewScore, ratio(bandCorrect, bandAll), bandCorrect, bandAll)
-	fmt.Printf("false positives on names not listed (top match ≥ %.2f): %.4f (%d of %d)\n", screen.ReviewScore, ratio(unlisted.fp, unlisted.n), unlisted.fp, unlisted.n)
-}
-
-func countUnlisted(qs []query, kind string) int {
-	n := 0
-	for _, q := range qs {
-		if q.source == "" && q.kind == kind {
-			n++
+		if t == nil {
+			continue
 		}
+		fmt.Printf("%-16s %6d %9.3f %14.3f %10.3f %12s\n", k, t.n, ratio(t.top1, t.n), ratio(t.top1band, t.n), ratio(t.top10, t.n), fmt.Sprintf("%d/%d", t.fp, t.unlisted))
 	}
-	return n
+	fmt.Printf("%-16s %6d %9.3f %14.3f %10.3f\n", "all listed", listed.n, ratio(listed.top1, listed.n), ratio(listed.top1band, listed.n), ratio(listed.top10, listed.n))
+	fmt.Printf("recall@1 (top match is the listed entry, any score ≥ %.2f): %.4f\n", screen.DefaultMinScore, ratio(listed.top1, listed.n))
+	fmt.Printf("recall@1 in the review band (score ≥ %.2f): %.4f\n", screen.ReviewScore, ratio(listed.top1band, listed.n))
+	fmt.Printf("precision at %.2f (matches scoring ≥ %.2f that are right, over all queries): %.4f (%d of %d)\n", screen.ReviewScore, screen.ReviewScore, ratio(bandCorrect, bandAll), bandCorrect, bandAll)
+	if unlisted.n > 0 {
+		fmt.Printf("false positives on names not listed (top match ≥ %.2f): %.4f (%d of %d)\n", screen.ReviewScore, ratio(unlisted.fp, unlisted.n), unlisted.fp, unlisted.n)
+	}
 }
 
 func ratio(a, b int) float64 {
@@ -495,7 +598,7 @@ func speed(ix *screen.Index, qs []query) {
 		for i, q := range qs {
 			byKind[q.kind] = append(byKind[q.kind], cpu[i])
 		}
-		for _, k := range kinds {
+		for _, k := range slices.Concat(kinds, heldKinds, orgKinds, heldOrgKinds) {
 			d := byKind[k]
 			slices.Sort(d)
 			if len(d) > 0 {

@@ -16,7 +16,7 @@ import (
 
 // DesignationsCmd groups the designation commands.
 type DesignationsCmd struct {
-	Import   DesignationsImportCmd   `cmd:"" help:"Load a list: the project's JSON lines, or an OFAC sdn.csv with alt.csv beside it (defense, foreign_affairs). Idempotent."`
+	Import   DesignationsImportCmd   `cmd:"" help:"Load a list: the project's JSON lines, an OFAC sdn.csv or cons_prim.csv with the files beside it, or the BIS Denied Persons List (defense, foreign_affairs). Idempotent."`
 	Create   DesignationsCreateCmd   `cmd:"" help:"Designate a person (defense, foreign_affairs)."`
 	FromCase DesignationsFromCaseCmd `cmd:"" name:"from-case" help:"Designate the people a misuse case reaches, with their families on record (defense, foreign_affairs)."`
 	List     DesignationsListCmd     `cmd:"" help:"List designations (officials, consular)."`
@@ -54,8 +54,8 @@ func chunks(ds []oversight.Designation) [][]oversight.Designation {
 // designation's event names the officer whose token imported it.
 type DesignationsImportCmd struct {
 	clientFlags
-	Format string `required:"" enum:"jsonl,ofac-sdn" help:"jsonl (one designation as JSON a line, with an id or a source) or ofac-sdn (sdn.csv; alt.csv and sdn_comments.csv beside it are read too)."`
-	Basis  string `default:"misuse" enum:"misuse,financial_gain" help:"Basis given to the persons of an OFAC list, which does not say why in this system's terms: ${enum}."`
+	Format string `required:"" enum:"jsonl,ofac-sdn,bis-dpl" help:"jsonl (one designation as JSON a line, with an id or a source), ofac-sdn (sdn.csv, or the consolidated list's cons_prim.csv; the alias, address and comment files beside it are read too) or bis-dpl (the Denied Persons List, tab-separated)."`
+	Basis  string `default:"sanctions_list" enum:"sanctions_list,misuse,financial_gain" help:"Basis given to the entries of a public list: ${enum}. sanctions_list says that the list and its programme are the reason."`
 	File   string `arg:"" type:"existingfile" help:"The list file."`
 }
 
@@ -64,11 +64,14 @@ func (c *DesignationsImportCmd) Help() string {
 	return `The whole file is read and checked first: a malformed line stops the import, naming the
 file and line, before anything is sent. The designations then go to the server 500 (at most half a megabyte) to a request,
 each request one transaction. Importing the same list again updates in place (an OFAC entry is
-known by its entity number, a JSON line by its id or source) and adds nothing twice. From an
-OFAC list only individuals are imported; entities, vessels and aircraft are skipped and counted.
+known by its entity number, a DPL entry by its name, a JSON line by its id or source) and adds
+nothing twice. Individuals and entities (companies, organisations) are imported; vessels and
+aircraft are skipped and counted.
 
 Examples:
   oversight designations import --format ofac-sdn ../shared/data/sanctions/sdn.csv
+  oversight designations import --format ofac-sdn ../shared/data/sanctions/CONS_PRIM.CSV
+  oversight designations import --format bis-dpl ../shared/data/sanctions/bis_dpl_2022.txt
   oversight designations import --format jsonl designations.jsonl -o json`
 }
 

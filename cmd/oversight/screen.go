@@ -35,7 +35,7 @@ type ScreenCmd struct {
 	IncludeDelisted bool    `name:"include-delisted" help:"Also match designations that were lifted."`
 	File            string  `short:"f" help:"Screen a batch: CSV with the header name,birth_date,nationality (only name required), or JSON lines with those keys; - for standard input."`
 	List            string  `type:"existingfile" help:"Screen offline against this list file, without a server: an OFAC sdn.csv (alt.csv beside it is read too) or the project's JSON lines."`
-	Format          string  `enum:"jsonl,ofac-sdn,auto" default:"auto" help:"Format of --list: jsonl or ofac-sdn (auto: by the file name)."`
+	Format          string  `enum:"jsonl,ofac-sdn,bis-dpl,auto" default:"auto" help:"Format of --list: jsonl, ofac-sdn or bis-dpl (auto: by the file name)."`
 }
 
 // Help is shown by "oversight screen --help".
@@ -399,6 +399,8 @@ func listFormat(path, format string) lists.Format {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".jsonl", ".ndjson", ".json":
 		return lists.FormatJSONL
+	case ".txt", ".tsv":
+		return lists.FormatBISDPL
 	}
 	return lists.FormatOFACSDN
 }
