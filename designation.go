@@ -437,6 +437,11 @@ type ScreenRequest struct {
 	Limit int `json:"limit"`
 	// MinScore drops weaker matches: 0.70 when 0.
 	MinScore float64 `json:"min_score"`
+	// Type, when set, matches only individuals or only entities.
+	Type PartyType `json:"type"`
+	// Country is where an organisation is registered or operates (ISO
+	// 3166-1 alpha-2); it qualifies matches whose list gives addresses.
+	Country string `json:"country"`
 	// IncludeDelisted also matches designations that were lifted.
 	IncludeDelisted bool `json:"include_delisted"`
 }
@@ -452,6 +457,12 @@ func (r *ScreenRequest) Validate() error {
 	}
 	if r.Nationality != "" && !validISO2(r.Nationality) {
 		p.Add("nationality", "must be an ISO 3166-1 alpha-2 code such as RU")
+	}
+	if r.Country != "" && !validISO2(r.Country) {
+		p.Add("country", "must be an ISO 3166-1 alpha-2 code such as RU")
+	}
+	if !r.Type.Valid() {
+		p.Add("type", "must be individual or entity")
 	}
 	if r.Limit < 0 || r.Limit > 100 {
 		p.Add("limit", "must be from 1 to 100 (0 for the default, 10)")

@@ -311,5 +311,5 @@ func rowError(err error) string {
 // list as it stands at at.
 func QueryFor(r *oversight.ScreenRequest, at time.Time) Query {
 	return Query{Name: r.Name, BirthDate: r.BirthDate, Nationality: r.Nationality, Limit: r.Limit,
-		MinScore: r.MinScore, IncludeDelisted: r.IncludeDelisted, At: at}
+		MinScore: r.MinScore, Type: r.Type, Country: r.Country, IncludeDelisted: r.IncludeDelisted, At: at}
 }

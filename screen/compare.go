@@ -94,21 +94,23 @@ func tokenSimFold(a, b *term, foldSim float64) (float64, oversight.MatchMethod) 
 	if s == 1 {
 		return s, m
 	}
-	for i := range a.alts {
-		if as, am := tokenSim1(&a.alts[i], b, -1); as > s {
+	// Another reading is a transliteration: the same once read
+	// otherwise counts as equal folded keys do.
+	other := func(as float64, am oversight.MatchMethod, text string) {
+		if am == oversight.MethodExact {
+			as, am = min(0.95, 0.85+0.03*float64(len(text))), oversight.MethodTransliteration
+		}
+		if as > s {
 			s, m = as, am
-			if m == oversight.MethodExact {
-				m = oversight.MethodTransliteration
-			}
 		}
 	}
+	for i := range a.alts {
+		as, am := tokenSim1(&a.alts[i], b, -1)
+		other(as, am, b.text)
+	}
 	for i := range b.alts {
-		if as, am := tokenSim1(a, &b.alts[i], -1); as > s {
-			s, m = as, am
-			if m == oversight.MethodExact {
-				m = oversight.MethodTransliteration
-			}
-		}
+		as, am := tokenSim1(a, &b.alts[i], -1)
+		other(as, am, a.text)
 	}
 	return s, m
 }
@@ -484,7 +486,7 @@ func assign(q, t []term, opts []pair) nameResult {
 	}
 	short := false
 	switch {
-	case listedRegular > 0 && listedUnmatched > listedRegular/2 && shortForm(q, t, r, usedQ, usedT, matched):
+	case listedRegular > 0 && listedUnmatched > listedRegular/2 && shortForm(q, t, r, usedT, matched):
 		// A long name given by its given name and one family name
 		// (Jose RINCON for Jose Manuel RINCON MOLINA, Muhammad SHAMMOUT
 		// for a name of six parts): the parts left out count little,
@@ -528,7 +530,7 @@ const shortCap = 0.84
 // shortForm reports whether the query is a short form of the listed name:
 // every regular query token is paired well, with the listed name's first
 // (given) name and with at least one other of its parts.
-func shortForm(q, t []term, r nameResult, usedQ, usedT uint32, matched int) bool {
+func shortForm(q, t []term, r nameResult, usedT uint32, matched int) bool {
 	if matched < 2 {
 		return false
 	}

@@ -391,9 +391,8 @@ func sortedKey(name string) string {
 // the same name apart by name, nor two whose names both hold every part
 // the query gives.
 type twins struct {
-	byKey   map[string][]string        // sorted tokens of a name → designations
-	byToken map[string][]*nameTokens   // token → names holding it
-	tokens  map[string]map[string]bool // designation → its names' tokens, for checks
+	byKey   map[string][]string      // sorted tokens of a name → designations
+	byToken map[string][]*nameTokens // token → names holding it
 }
 
 type nameTokens struct {

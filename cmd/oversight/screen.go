@@ -32,16 +32,19 @@ type ScreenCmd struct {
 	Nationality     string  `help:"Nationality, ISO 3166-1 alpha-2 (RU, YE…)."`
 	Limit           int     `help:"Most matches per name, 1 to 100 (default 10)."`
 	MinScore        float64 `name:"min-score" help:"Drop matches scoring below this, 0 to 1 (default 0.70; 0.85 and above is the band in which to hold a visa for review)."`
+	Type            string  `enum:"individual,entity," default:"" help:"Match only individuals or only entities (companies, organisations)."`
+	Country         string  `help:"Where an organisation is registered or operates, ISO 3166-1 alpha-2: raises matches with an address there, lowers those with addresses elsewhere."`
 	IncludeDelisted bool    `name:"include-delisted" help:"Also match designations that were lifted."`
 	File            string  `short:"f" help:"Screen a batch: CSV with the header name,birth_date,nationality (only name required), or JSON lines with those keys; - for standard input."`
-	List            string  `type:"existingfile" help:"Screen offline against this list file, without a server: an OFAC sdn.csv (alt.csv beside it is read too) or the project's JSON lines."`
+	List            string  `type:"existingfile" help:"Screen offline against this list file, without a server: an OFAC sdn.csv or cons_prim.csv (the files beside it are read too), the BIS Denied Persons List or the project's JSON lines."`
 	Format          string  `enum:"jsonl,ofac-sdn,bis-dpl,auto" default:"auto" help:"Format of --list: jsonl, ofac-sdn or bis-dpl (auto: by the file name)."`
 }
 
 // Help is shown by "oversight screen --help".
 func (c *ScreenCmd) Help() string {
-	return `Each match shows its score (0 to 1), the name or alias that matched, the basis of the
-designation (for a relative, whose relative) and why it matched: how each part of the name
+	return `Each match shows its score (0 to 1), the name or alias that matched, where the
+designation comes from (the list and programme, such as "OFAC SDN, programme CYBER2", or the
+basis of one made here; for a relative, whose relative) and why it matched: how each part of the name
 paired, and how the birth date and nationality raised or lowered the score.
 
 --output json prints the answer of POST /v1/screen ({"matches": […]}); for a batch, one JSON
@@ -52,6 +55,7 @@ Examples:
   oversight screen 'Завадский Радомир' --output json
   oversight screen --file applicants.csv
   oversight screen --list sdn.csv 'Nicolas Maduro Moros'
+  oversight screen --type entity --country CY 'Northwind Analytics GmbH'
   oversight screen --list sdn.csv --file applicants.csv -o json`
 }
 
@@ -76,14 +80,13 @@ func (c *ScreenCmd) Run(ctx context.Context, env *Env) error {
 		return c.batch(ctx, env, ix)
 	}
 	r := &oversight.ScreenRequest{Name: c.Name, BirthDate: c.BirthDate, Nationality: strings.ToUpper(c.Nationality),
-		Limit: c.Limit, MinScore: c.MinScore, IncludeDelisted: c.IncludeDelisted}
+		Limit: c.Limit, MinScore: c.MinScore, Type: oversight.PartyType(c.Type), Country: strings.ToUpper(c.Country), IncludeDelisted: c.IncludeDelisted}
 	var res *oversight.ScreenResult
 	if ix != nil {
 		if err := r.Validate(); err != nil {
 			return err
 		}
-		m, err := ix.Screen(screen.Query{Name: r.Name, BirthDate: r.BirthDate, Nationality: r.Nationality, Limit: r.Limit,
-			MinScore: r.MinScore, IncludeDelisted: r.IncludeDelisted})
+		m, err := ix.Screen(screen.QueryFor(r, time.Time{}))
 		if err != nil {
 			return err
 		}
@@ -130,21 +133,20 @@ func deref(p *int64) int64 {
 	return *p
 }
 
-// basisOf says why the matched person is designated, for a relative
-// whose relative.
+// basisOf says where the match comes from: the list and programme, or the
+// basis of a designation made here; for a relative, whose relative.
 func basisOf(m *oversight.Match) string {
-	if m.Relation == "" {
-		s := string(m.Basis)
-		if m.Delisted {
-			s += " (delisted)"
+	s := m.Provenance
+	if s == "" {
+		s = string(m.Basis)
+	}
+	if m.Relation != "" {
+		of := m.RelatedTo
+		if r := m.Explanation.Relative; r != nil && r.Name != "" {
+			of = r.Name
 		}
-		return s
+		s = fmt.Sprintf("%s of %s", m.Relation, of)
 	}
-	of := m.RelatedTo
-	if r := m.Explanation.Relative; r != nil && r.Name != "" {
-		of = r.Name
-	}
-	s := fmt.Sprintf("%s of %s", m.Relation, of)
 	if m.Delisted {
 		s += " (delisted)"
 	}
