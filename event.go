@@ -46,7 +46,8 @@ const (
 	EventCaseOpened          = "case.opened"
 	EventCaseUpdated         = "case.updated"
 	EventActionRequested     = "action.requested"
-	EventActionApproved      = "action.approved"
+	EventActionApproved      = "action.approved" // the second ministry approved a pending action
+	EventActionRejected      = "action.rejected" // the second ministry rejected it: it never takes effect
 	EventActionExecuted      = "action.executed"
 	EventDesignationListed   = "designation.listed"
 	EventDesignationUpdated  = "designation.updated"

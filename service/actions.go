@@ -116,7 +116,8 @@ func (s *Service) execute(tx *store.Tx, actor string, l *oversight.License, a *o
 }
 
 // ApproveAction records the second ministry's decision on a pending
-// action; with its approval the action takes effect.
+// action: with its approval the action takes effect (action.approved);
+// with its rejection it never does (action.rejected).
 func (s *Service) ApproveAction(ctx context.Context, p *oversight.Principal, id string, r *oversight.ActionApprovalRequest) (*oversight.Action, error) {
 	if err := allow(p, "approving an enforcement action", oversight.RoleDefense, oversight.RoleForeignAffairs); err != nil {
 		return nil, err
@@ -132,8 +133,12 @@ func (s *Service) ApproveAction(ctx context.Context, p *oversight.Principal, id 
 		if err != nil {
 			return err
 		}
-		ap.LogIndex = tx.NextIndex() // the approval names its own event
-		if _, err = tx.Record(oversight.EventActionApproved, p.Actor(), a.ID, ap); err != nil {
+		typ := oversight.EventActionApproved
+		if a.Status == oversight.ActionRejected {
+			typ = oversight.EventActionRejected
+		}
+		ap.LogIndex = tx.NextIndex() // the decision names its own event
+		if _, err = tx.Record(typ, p.Actor(), a.ID, ap); err != nil {
 			return err
 		}
 		a.LogIndex = ap.LogIndex
