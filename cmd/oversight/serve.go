@@ -18,6 +18,7 @@ import (
 	"github.com/oversight-dev/oversight/httpapi"
 	"github.com/oversight-dev/oversight/keydir"
 	"github.com/oversight-dev/oversight/keyfile"
+	"github.com/oversight-dev/oversight/monitor"
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/web"
@@ -54,6 +55,8 @@ type ServeCmd struct {
 	ShutdownTimeout time.Duration `default:"15s" help:"How long to wait for requests in flight on SIGTERM."`
 	Origin          string        `env:"OVERSIGHT_ORIGIN" help:"Public origin of the web console, such as https://oversight.example: passkeys are bound to its host name (default http://localhost:PORT on a loopback address)."`
 	IdleTimeout     time.Duration `name:"idle-timeout" default:"30m" help:"A console session unused for this long ends."`
+	Rules           string        `type:"existingfile" env:"OVERSIGHT_RULES" help:"JSON file of the misuse rules' thresholds and windows, over the defaults (docs/design/MONITORING.md)."`
+	MonitorInterval time.Duration `name:"monitor-interval" default:"1s" help:"How often the misuse rules read the new decisions."`
 }
 
 // Help is shown by "oversight serve --help".
@@ -141,6 +144,17 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		logger.Info("keys directory: created a secret", "file", f)
 	}
 
+	rules := monitor.Defaults()
+	if c.Rules != "" {
+		b, err := os.ReadFile(c.Rules)
+		if err != nil {
+			return err
+		}
+		if rules, err = monitor.Parse(b); err != nil {
+			return fmt.Errorf("--rules %s: %w", c.Rules, err)
+		}
+	}
+
 	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		return err
@@ -200,6 +214,13 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	}
 
 	jobs := startJobs(ctx, svc, logger, c.IdleTimeout)
+	// The misuse rules read the decisions behind the store's cursor: every
+	// replica runs them, the one holding the cursor's lease reads.
+	rulesDone := make(chan struct{})
+	go func() {
+		defer close(rulesDone)
+		svc.NewRuleMonitor(service.MonitorOptions{Rules: &rules, Interval: c.MonitorInterval}).Run(ctx)
+	}()
 	go svc.RunFanout(ctx) // replicas on one PostgreSQL relay enforcement pushes
 	go svc.RunReport(ctx) // the transparency report counts entries as they come
 
@@ -213,6 +234,7 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	defer cancel()
 	err = srv.Shutdown(sctx)
 	jobs.Wait()
+	<-rulesDone
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
