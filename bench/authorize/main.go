@@ -66,6 +66,7 @@ var (
 	warmup     = flag.Duration("warmup", 2*time.Second, "how long to run before measuring")
 	dirFlag    = flag.String("dir", "", "directory for the database (default: a temporary one)")
 	cpuprofile = flag.String("cpuprofile", "", "write a CPU profile of the measured run (server and clients) to this file")
+	withRules  = flag.Bool("rules", false, "run the misuse rules over the decisions as serve does (service.RuleMonitor, 1 s interval), to compare with and without")
 	protected  = flag.Int("protected", 0, "hashes to put on the protected-persons register first (none of them a target of the run)")
 )
 
@@ -110,6 +111,13 @@ func run() error {
 			return fmt.Errorf("fill the register: %w", err)
 		}
 		fmt.Printf("protected-persons register: %d hashes loaded in %s\n", *protected, time.Since(start).Round(time.Millisecond))
+	}
+
+	if *withRules {
+		rctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go svc.NewRuleMonitor(service.MonitorOptions{}).Run(rctx)
+		fmt.Println("misuse rules: on (every second, behind the store's cursor)")
 	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
