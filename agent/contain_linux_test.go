@@ -253,3 +253,16 @@ func TestCgroupFiles(t *testing.T) {
 		t.Error("unifiedPath found a v2 path in a v1-only file")
 	}
 }
+
+func FuzzCgroupFiles(f *testing.F) {
+	f.Add([]byte("35 30 0:32 / /sys/fs/cgroup/unified rw,relatime shared:9 - cgroup2 cgroup2 rw\n"), []byte("0::/system.slice/x.service\n"))
+	f.Fuzz(func(t *testing.T, mountinfo, cgroup []byte) {
+		mount, root := cgroup2Mount(mountinfo)
+		if mount == "" && root != "" {
+			t.Errorf("a root %q without a mount", root)
+		}
+		if p, ok := unifiedPath(cgroup); ok && !strings.HasPrefix(p, "/") {
+			t.Errorf("unifiedPath = %q, not absolute", p)
+		}
+	})
+}
