@@ -209,6 +209,7 @@ type agentStatus struct {
 	Containment string `json:"containment"`
 }
 
+// status asks the agent; the watcher's goroutine asks too.
 func (k *kit) status() agentStatus {
 	var s agentStatus
 	resp, err := k.local.Get("http://agent/v1/status")
@@ -217,9 +218,6 @@ func (k *kit) status() agentStatus {
 	}
 	defer resp.Body.Close()
 	json.NewDecoder(resp.Body).Decode(&s)
-	if s.Containment != "" {
-		k.containment = s.Containment
-	}
 	return s
 }
 
@@ -228,6 +226,7 @@ func (k *kit) status() agentStatus {
 func (k *kit) waitRunning(not int, within time.Duration) int {
 	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if s := k.status(); s.CommandPID != 0 && s.CommandPID != not {
+			k.containment = s.Containment
 			return s.CommandPID
 		}
 		select {
