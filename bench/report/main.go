@@ -77,6 +77,8 @@ func main() {
 		log.Fatal(err)
 	}
 	defer srv.Kill()
+	// log.Fatal skips deferred calls: stop the server first.
+	fatal := func(v ...any) { srv.Kill(); log.Fatal(v...) }
 	ctx := context.Background()
 	cl := client.New(srv.URL, "")
 	cl.HTTP = &http.Client{Timeout: 10 * time.Minute} // the first request waits for the whole log's count
@@ -93,7 +95,7 @@ func main() {
 			break
 		}
 		if time.Since(t0) > 20*time.Minute {
-			log.Fatal(err)
+			fatal(err)
 		}
 	}
 	fmt.Printf("first report, the log counted from the start: %s (checkpoint of %d entries)\n", time.Since(t0).Round(time.Millisecond), r.Checkpoint.Size)
@@ -102,6 +104,7 @@ func main() {
 		decided += row.Decided
 	}
 	if decided != int64(*decisions) {
+		srv.Kill()
 		log.Fatalf("the report counts %d decisions, the log has %d", decided, *decisions)
 	}
 
@@ -109,7 +112,7 @@ func main() {
 	for range *requests {
 		t := time.Now()
 		if _, err := cl.TransparencyReport(ctx, from, to); err != nil {
-			log.Fatal(err)
+			fatal(err)
 		}
 		ds = append(ds, time.Since(t))
 	}
@@ -123,6 +126,7 @@ func main() {
 	out, err := cmd.Output()
 	elapsed := time.Since(t0)
 	if err != nil {
+		srv.Kill()
 		log.Fatalf("oversight report: %v\n%s", err, out)
 	}
 	fmt.Print(string(out))
