@@ -25,6 +25,33 @@ type Deployment struct {
 	// infrastructure; only the regulator's officers see it, and it is kept
 	// apart from the deployment's record and out of the public log.
 	Infrastructure *Infrastructure `json:"infrastructure,omitempty"`
+	// Retired says when, why and by which log entry the deployment was
+	// retired; nil while it is active.
+	Retired *Retirement `json:"retired,omitempty"`
+}
+
+// Retirement is the end of a deployment: its key is refused from then on,
+// whatever its licence's state.
+type Retirement struct {
+	At       time.Time `json:"at"`
+	By       string    `json:"by"`
+	Reason   string    `json:"reason"`
+	LogIndex int64     `json:"log_index"`
+}
+
+// RetireRequest is the body of POST /v1/deployments/{id}/retire.
+type RetireRequest struct {
+	Reason string `json:"reason"`
+}
+
+// Validate checks the request's fields.
+func (r *RetireRequest) Validate() error {
+	var p Problems
+	p.Required("reason", r.Reason)
+	if len(r.Reason) > 1000 {
+		p.Add("reason", "at most 1000 bytes")
+	}
+	return p.Err("invalid retirement")
 }
 
 // DeploymentRegistration is the body of POST /v1/deployments.

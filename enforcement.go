@@ -53,14 +53,17 @@ type RestrictNotice struct {
 // ShutdownNotice is the data of a "shutdown" event: the licence no longer
 // allows use, and the deployment must stop the tool at once. Status says
 // why (suspended, revoked, expired); a suspended licence may be reinstated,
-// and a "lease" event then says so.
+// and a "lease" event then says so. When DeploymentStatus is retired, the
+// deployment itself was retired (Reason and LogIndex say why and where),
+// whatever its licence's Status: it never gets a lease again.
 type ShutdownNotice struct {
-	LicenseID     string        `json:"license_id"`
-	Status        LicenseStatus `json:"status"`
-	ActionID      string        `json:"action_id,omitempty"`
-	Kind          ActionKind    `json:"kind,omitempty"`
-	Reason        string        `json:"reason,omitempty"`
-	CaseID        string        `json:"case_id,omitempty"`
-	PolicyVersion int           `json:"policy_version"`
-	LogIndex      int64         `json:"log_index,omitempty"`
+	LicenseID        string           `json:"license_id"`
+	Status           LicenseStatus    `json:"status"`
+	DeploymentStatus DeploymentStatus `json:"deployment_status,omitempty"`
+	ActionID         string           `json:"action_id,omitempty"`
+	Kind             ActionKind       `json:"kind,omitempty"`
+	Reason           string           `json:"reason,omitempty"`
+	CaseID           string           `json:"case_id,omitempty"`
+	PolicyVersion    int              `json:"policy_version"`
+	LogIndex         int64            `json:"log_index,omitempty"`
 }

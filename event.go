@@ -41,6 +41,7 @@ const (
 	// EventEvidenceImported records a forensic report's import: its
 	// digest, its counts and the cases it opened or updated.
 	EventEvidenceImported    = "evidence.imported"
+	EventDeploymentRetired   = "deployment.retired"
 	EventOperationDecided    = "operation.decided"
 	EventProtectedAdded      = "protected.added"
 	EventCaseOpened          = "case.opened"

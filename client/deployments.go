@@ -24,3 +24,9 @@ func (c *Client) Deployments(ctx context.Context, licenseID string, o oversight.
 	var out oversight.List[oversight.Deployment]
 	return &out, c.Do(ctx, "GET", "/v1/deployments"+query(append([]string{"license", licenseID}, pagePairs(o)...)...), nil, &out)
 }
+
+// RetireDeployment retires a deployment: its key is refused from then on.
+func (c *Client) RetireDeployment(ctx context.Context, id, reason string) (*oversight.Deployment, error) {
+	var out oversight.Deployment
+	return &out, c.Do(ctx, "POST", "/v1/deployments/"+url.PathEscape(id)+"/retire", &oversight.RetireRequest{Reason: reason}, &out)
+}

@@ -52,6 +52,7 @@ func bodies(ids map[string]string) map[string]any {
 		"POST /v1/licenses/{id}/actions":    m{"kind": "restrict", "reason": "r", "case_id": "case_x", "restriction": map[string]any{"id": "act_x", "purposes": []string{"terrorism"}, "operations": []string{"locate"}, "blocked_country_codes": []string{"+7"}}},
 		"POST /v1/actions/{id}/approvals":   m{"decision": "approve"},
 		"POST /v1/deployments":              m{"license_id": ids["license"], "label": "l", "public_key": oversight.EncodeKey(make([]byte, 32))},
+		"POST /v1/deployments/{id}/retire":  m{"reason": "r"},
 		"POST /v1/protected":                m{"id_hash": strings.Repeat("b", 64), "category": "journalist"},
 		"POST /v1/cases":                    m{"source": "complaint", "license_id": ids["license"], "title": "t", "operation_ids": []string{"op_x"}, "evidence": evidence},
 		"PATCH /v1/cases/{id}":              m{"status": "investigating", "findings": "f", "add_evidence": evidence, "add_operations": []string{"op_x"}, "link_designations": []string{"des_x"}},

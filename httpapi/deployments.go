@@ -44,6 +44,11 @@ func (s *Server) handleSigned(method, pattern string, h signedFunc) {
 			}
 			return oversight.Errorf(oversight.EUNAUTHORIZED, "%v", err)
 		}
+		// Counted once the signature verifies, so that nobody can spend a
+		// deployment's allowance by sending requests in its name.
+		if err := s.deploymentLimits.allow(w, d.ID); err != nil {
+			return err
+		}
 		return h(w, r, d, sig, body)
 	})
 }
@@ -67,6 +72,17 @@ func (s *Server) routesDeployments() {
 			return err
 		}
 		out, err := s.svc.Deployments(r.Context(), p, r.URL.Query().Get("license"), pg)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("POST", "/v1/deployments/{id}/retire", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var in oversight.RetireRequest
+		if err := decode(r, &in); err != nil {
+			return err
+		}
+		out, err := s.svc.RetireDeployment(r.Context(), p, r.PathValue("id"), &in)
 		if err != nil {
 			return err
 		}

@@ -101,6 +101,10 @@ func validating(t testing.TB, h http.Handler) http.Handler {
 	})
 }
 
+// noLimit lifts the rate limits in tests that send many requests with one
+// token; TestRateLimits checks them.
+var noLimit = httpapi.RateLimit{Rate: -1}
+
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	return newEnvOn(t, "sqlite")
@@ -116,7 +120,7 @@ func newEnvOn(t testing.TB, kind string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := httpapi.New(svc, httpapi.Options{Logger: logger, MaxBody: 64 << 10})
+	api := httpapi.New(svc, httpapi.Options{Logger: logger, MaxBody: 64 << 10, TokenLimit: noLimit, DeploymentLimit: noLimit})
 	srv := httptest.NewUnstartedServer(validating(t, api))
 	srv.Listener = httpapi.Listener(srv.Listener)
 	srv.Start()

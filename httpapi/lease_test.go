@@ -43,7 +43,7 @@ func newLeaseEnv(t *testing.T, ttl time.Duration) *leaseEnv {
 			t.Fatal(err)
 		}
 		e.svc = svc
-		e.api = httpapi.New(svc, httpapi.Options{Logger: logger, MaxBody: 64 << 10})
+		e.api = httpapi.New(svc, httpapi.Options{Logger: logger, MaxBody: 64 << 10, TokenLimit: noLimit, DeploymentLimit: noLimit})
 		e.srv.Config.Handler = validating(t, e.api)
 		for label, p := range map[string]oversight.Principal{
 			"admin": {Role: oversight.RoleAdmin, Name: "A"}, "defense": {Role: oversight.RoleDefense, Name: "D1"},

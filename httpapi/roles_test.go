@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -67,6 +69,13 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/v1/deployments?license=" + ids["license"], none, []string{"admin", "defense", "foreign_affairs", "vendor", "end_user"}},
 		{"GET", "/v1/deployments/" + ids["deployment"], none, []string{"admin", "defense", "foreign_affairs", "vendor", "end_user"}},
 	}
+	// A deployment to retire: the first role allowed retires it, the next
+	// get past the role check to a conflict.
+	rpub, _, _ := ed25519.GenerateKey(rand.Reader)
+	var rd id
+	e.must("vendor", "POST", "/v1/deployments", map[string]any{"license_id": ids["license"], "label": "to retire", "public_key": oversight.EncodeKey(rpub)}, 201, &rd)
+	eps = append(eps, ep{"POST", "/v1/deployments/" + rd.ID + "/retire", func() any { return map[string]any{"reason": "r"} }, []string{"defense", "vendor", "end_user"}})
+
 	// An action to read and approve, ordered by a second defense officer.
 	var act struct{ ID string }
 	e.must("defense2", "POST", "/v1/licenses/"+ids["license"]+"/actions", map[string]any{"kind": "suspend", "reason": "r"}, 201, &act)
@@ -171,7 +180,7 @@ func TestRoleMatrix(t *testing.T) {
 // signedRoute reports whether a pattern is for deployments, which sign
 // their requests instead of holding a role; their tests are elsewhere.
 func signedRoute(pattern string) bool {
-	return pattern == "/v1/authorize" || strings.HasPrefix(pattern, "/v1/deployments/{id}/")
+	return pattern == "/v1/authorize" || pattern == "/v1/deployments/{id}/lease" || pattern == "/v1/deployments/{id}/events"
 }
 
 // routeOf finds the pattern of the route that serves method and path.

@@ -150,6 +150,9 @@ func (s *Server) handleStream(method, pattern string, h handlerFunc) {
 			p, err = s.authenticate(r)
 		}
 		if err == nil {
+			err = s.tokenLimits.allow(w, p.TokenID)
+		}
+		if err == nil {
 			err = h(w, r, p)
 		}
 		if err != nil {

@@ -29,6 +29,11 @@ type Options struct {
 	MaxBody int64
 	// Logger receives one line per request; nil means slog.Default().
 	Logger *slog.Logger
+	// TokenLimit bounds the requests of one API token and DeploymentLimit
+	// those of one deployment, on this replica; beyond them a request is
+	// refused with 429 and Retry-After. Zero means DefaultTokenLimit and
+	// DefaultDeploymentLimit.
+	TokenLimit, DeploymentLimit RateLimit
 }
 
 // Server is the HTTP API.
@@ -41,6 +46,8 @@ type Server struct {
 	reg     *prometheus.Registry
 	metrics *metrics
 	ready   func(context.Context) error
+
+	tokenLimits, deploymentLimits *limiters
 }
 
 // Route is one endpoint: its method and path pattern as net/http writes
@@ -60,6 +67,8 @@ func New(svc *service.Service, opts Options) *Server {
 		opts.Logger = slog.Default()
 	}
 	s := &Server{svc: svc, log: opts.Logger, maxBody: opts.MaxBody, mux: http.NewServeMux(), reg: prometheus.NewRegistry()}
+	s.tokenLimits = newLimiters(opts.TokenLimit.orDefault(DefaultTokenLimit), "token")
+	s.deploymentLimits = newLimiters(opts.DeploymentLimit.orDefault(DefaultDeploymentLimit), "deployment")
 	s.metrics = newMetrics(s.reg)
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.ready = svc.Ready
@@ -129,6 +138,9 @@ func (s *Server) handleLimit(method, pattern string, maxBody int64, h handlerFun
 	s.route(method, pattern, false, maxBody, func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.authenticate(r)
 		if err != nil {
+			return err
+		}
+		if err := s.tokenLimits.allow(w, p.TokenID); err != nil {
 			return err
 		}
 		return h(w, r, p)

@@ -2,11 +2,12 @@
 // with its Ed25519 key: authorisation requests, lease renewals, event
 // subscriptions.
 //
-// The signature covers the method, the path with its query, the time, a
-// random nonce and the SHA-256 of the body, in this order, one per line,
-// after a version line:
+// The signature covers the deployment id, the method, the path with its
+// query, the time, a random nonce and the SHA-256 of the body, in this
+// order, one per line, after a version line:
 //
-//	oversight-request-v1
+//	oversight-request-v2
+//	dep_01m9…
 //	POST
 //	/v1/authorize
 //	2026-11-23T18:00:00.123Z
@@ -65,10 +66,14 @@ var (
 	ErrSignature = errors.New("signature does not verify with the deployment's key")
 )
 
-// message builds the signed bytes.
-func message(method, pathQuery, ts, nonce string, bodySum [32]byte) []byte {
+// message builds the signed bytes. The deployment id is signed too, so
+// that a request cannot be passed off as another deployment's, even one
+// registered with the same key.
+func message(id, method, pathQuery, ts, nonce string, bodySum [32]byte) []byte {
 	var b bytes.Buffer
-	b.WriteString("oversight-request-v1\n")
+	b.WriteString("oversight-request-v2\n")
+	b.WriteString(id)
+	b.WriteByte('\n')
 	b.WriteString(method)
 	b.WriteByte('\n')
 	b.WriteString(pathQuery)
@@ -91,7 +96,7 @@ func Sign(req *http.Request, id string, key ed25519.PrivateKey, body []byte, now
 	ts := now.UTC().Truncate(time.Millisecond).Format(timeLayout)
 	// curve25519-voi signs in less than half the time crypto/ed25519 takes;
 	// Ed25519 is deterministic, so the signature is the same bytes.
-	sig := voi.Sign(voi.PrivateKey(key), message(req.Method, req.URL.RequestURI(), ts, nonce, sha256.Sum256(body)))
+	sig := voi.Sign(voi.PrivateKey(key), message(id, req.Method, req.URL.RequestURI(), ts, nonce, sha256.Sum256(body)))
 	req.Header.Set(HeaderDeployment, id)
 	req.Header.Set(HeaderTime, ts)
 	req.Header.Set(HeaderNonce, nonce)
@@ -168,7 +173,7 @@ func Verify(req *http.Request, body []byte, key *Key, now time.Time, window time
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return nil, ErrSignature
 	}
-	if !key.verify(message(req.Method, req.URL.RequestURI(), ts, nonce, sha256.Sum256(body)), sig) {
+	if !key.verify(message(id, req.Method, req.URL.RequestURI(), ts, nonce, sha256.Sum256(body)), sig) {
 		return nil, ErrSignature
 	}
 	return &oversight.SignedRequest{Deployment: id, Time: t, Digest: sha256.Sum256(sig)}, nil

@@ -35,6 +35,9 @@ func TestSignVerify(t *testing.T) {
 			*b = []byte(`{"operation":"extract"}`)
 		}, ErrSignature},
 		{"path changed", func(r *httptestReq, _ *[]byte, _ *ed25519.PublicKey, _ *time.Time) { r.uri = "/v1/authorize?a=2" }, ErrSignature},
+		{"deployment changed", func(r *httptestReq, _ *[]byte, _ *ed25519.PublicKey, _ *time.Time) {
+			r.h.Set(HeaderDeployment, "dep_2")
+		}, ErrSignature},
 		{"method changed", func(r *httptestReq, _ *[]byte, _ *ed25519.PublicKey, _ *time.Time) { r.method = "PUT" }, ErrSignature},
 		{"time changed", func(r *httptestReq, _ *[]byte, _ *ed25519.PublicKey, _ *time.Time) {
 			r.h.Set(HeaderTime, "2026-11-23T18:00:01Z")
@@ -125,7 +128,7 @@ func TestKeyAgreesWithStdlib(t *testing.T) {
 		}
 	}
 	req, _ := NewRequest("POST", "http://x/y", msg, "dep_1", priv, time.Now())
-	signed := message(req.Method, req.URL.RequestURI(), req.Header.Get(HeaderTime), req.Header.Get(HeaderNonce), sha256.Sum256(msg))
+	signed := message("dep_1", req.Method, req.URL.RequestURI(), req.Header.Get(HeaderTime), req.Header.Get(HeaderNonce), sha256.Sum256(msg))
 	if got, want := req.Header.Get(HeaderSignature), base64.StdEncoding.EncodeToString(ed25519.Sign(priv, signed)); got != want {
 		t.Errorf("Sign wrote %s, crypto/ed25519 signs %s", got, want)
 	}

@@ -18,6 +18,9 @@ type LicenseChange struct {
 	PolicyVersion int
 	// Action is the enforcement action that caused the change, if any.
 	Action *oversight.Action
+	// Retired is set when the change is one deployment's retirement: the
+	// licence is unchanged, and only that deployment is told to stop.
+	Retired *oversight.Deployment
 }
 
 // Subscribe registers f to be called after every committed licence change,
@@ -28,9 +31,10 @@ func (s *Service) Subscribe(f func(LicenseChange)) {
 	s.subs = append(s.subs, f)
 }
 
-// changed schedules subscribers for after the transaction commits.
-func (s *Service) changed(tx *store.Tx, l *oversight.License, a *oversight.Action) {
-	c := LicenseChange{LicenseID: l.ID, Status: l.Status, PolicyVersion: l.PolicyVersion, Action: a}
+// changed schedules subscribers for after the transaction commits. retired
+// is the deployment a retirement is about, nil for a licence change.
+func (s *Service) changed(tx *store.Tx, l *oversight.License, a *oversight.Action, retired *oversight.Deployment) {
+	c := LicenseChange{LicenseID: l.ID, Status: l.Status, PolicyVersion: l.PolicyVersion, Action: a, Retired: retired}
 	tx.OnCommit(func() {
 		s.subsMu.RLock()
 		defer s.subsMu.RUnlock()
@@ -111,7 +115,7 @@ func (s *Service) execute(tx *store.Tx, actor string, l *oversight.License, a *o
 			return err
 		}
 	}
-	s.changed(tx, l, a)
+	s.changed(tx, l, a, nil)
 	return tx.UpdateLicense(l)
 }
 

@@ -238,15 +238,24 @@ func (s *Service) Operations(ctx context.Context, p *oversight.Principal, f over
 // user, is theirs; what is not theirs does not exist for them (kind and id
 // name the resource asked for).
 func ownLicense(tx *store.Tx, p *oversight.Principal, licenseID, kind, id string) error {
+	_, err := ownedLicense(tx, p, licenseID, kind, id)
+	return err
+}
+
+// ownedLicense is ownLicense that returns the licence.
+func ownedLicense(tx *store.Tx, p *oversight.Principal, licenseID, kind, id string) (*oversight.License, error) {
 	l, err := tx.License(licenseID)
 	if oversight.ErrorCode(err) == oversight.ENOTFOUND {
-		return oversight.NotFound(kind, id)
+		return nil, oversight.NotFound(kind, id)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := ownVendor(p, l.VendorID, kind, id); err != nil {
-		return err
+		return nil, err
 	}
-	return ownEndUser(p, l.EndUserID, kind, id)
+	if err := ownEndUser(p, l.EndUserID, kind, id); err != nil {
+		return nil, err
+	}
+	return l, nil
 }

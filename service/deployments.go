@@ -40,6 +40,13 @@ func (s *Service) RegisterDeployment(ctx context.Context, p *oversight.Principal
 		if l.Status != oversight.LicenseActive {
 			return oversight.Conflictf(string(l.Status), "licence %s is %s; deployments are registered to an active licence", l.ID, l.Status)
 		}
+		if other, err := tx.DeploymentByKey(d.PublicKey); err == nil {
+			// One key, one deployment: a request signed for one would
+			// otherwise verify as the other's.
+			return oversight.Conflictf(string(other.Status), "this public key is already registered to deployment %s; generate a key for each deployment (oversight agent keygen)", other.ID)
+		} else if oversight.ErrorCode(err) != oversight.ENOTFOUND {
+			return err
+		}
 		d.LogIndex = tx.NextIndex()
 		if _, err := tx.Record(oversight.EventDeploymentRegistered, p.Actor(), d.ID, d); err != nil {
 			return err
@@ -94,10 +101,7 @@ func (s *Service) UpdateDeployment(ctx context.Context, p *oversight.Principal, 
 	}
 	var d *oversight.Deployment
 	err := s.update(ctx, func(tx *store.Tx) (err error) {
-		if d, err = tx.Deployment(id); err != nil {
-			return err
-		}
-		if err := ownLicense(tx, p, d.LicenseID, "deployment", id); err != nil {
+		if d, _, err = ownDeployment(tx, p, id); err != nil {
 			return err
 		}
 		if d.Status != oversight.DeploymentActive {
@@ -121,19 +125,8 @@ func (s *Service) Deployment(ctx context.Context, p *oversight.Principal, id str
 		return nil, err
 	}
 	var d *oversight.Deployment
-	err := s.view(ctx, func(tx *store.Tx) error {
-		var err error
-		if d, err = tx.Deployment(id); err != nil {
-			return err
-		}
-		l, err := tx.License(d.LicenseID)
-		if err != nil {
-			return err
-		}
-		if err := ownVendor(p, l.VendorID, "deployment", id); err != nil {
-			return err
-		}
-		if err := ownEndUser(p, l.EndUserID, "deployment", id); err != nil {
+	err := s.view(ctx, func(tx *store.Tx) (err error) {
+		if d, _, err = ownDeployment(tx, p, id); err != nil {
 			return err
 		}
 		if p.Is(officials...) {
@@ -142,6 +135,62 @@ func (s *Service) Deployment(ctx context.Context, p *oversight.Principal, id str
 		return err
 	})
 	return d, err
+}
+
+// RetireDeployment takes a deployment out of service for good, without
+// touching its licence or its other deployments: from the commit on, its
+// signed requests are refused on every replica (each signed operation
+// reads its status in its own transaction), its open event streams get a
+// shutdown, and it never gets a lease again. A defense officer, or the
+// vendor or agency whose licence it runs under, may retire it.
+func (s *Service) RetireDeployment(ctx context.Context, p *oversight.Principal, id string, r *oversight.RetireRequest) (*oversight.Deployment, error) {
+	if err := allow(p, "retiring a deployment", oversight.RoleDefense, oversight.RoleVendor, oversight.RoleEndUser); err != nil {
+		return nil, err
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	var d *oversight.Deployment
+	err := s.update(ctx, func(tx *store.Tx) error {
+		var (
+			l   *oversight.License
+			err error
+		)
+		if d, l, err = ownDeployment(tx, p, id); err != nil {
+			return err
+		}
+		if d.Status != oversight.DeploymentActive {
+			return oversight.Conflictf(string(d.Status), "deployment %s is %s already", d.ID, d.Status)
+		}
+		d.Status = oversight.DeploymentRetired
+		d.Retired = &oversight.Retirement{At: s.clock(), By: p.Actor(), Reason: r.Reason, LogIndex: tx.NextIndex()}
+		if _, err := tx.Record(oversight.EventDeploymentRetired, p.Actor(), d.ID, struct {
+			LicenseID string `json:"license_id"`
+			Reason    string `json:"reason"`
+		}{d.LicenseID, r.Reason}); err != nil {
+			return err
+		}
+		s.changed(tx, l, nil, d)
+		return tx.UpdateDeployment(d)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("retire deployment %s: %w", id, err)
+	}
+	return d, nil
+}
+
+// ownDeployment reads a deployment and its licence; to a vendor or an
+// agency, a deployment of another's licence does not exist.
+func ownDeployment(tx *store.Tx, p *oversight.Principal, id string) (*oversight.Deployment, *oversight.License, error) {
+	d, err := tx.Deployment(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := ownedLicense(tx, p, d.LicenseID, "deployment", id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, l, nil
 }
 
 // Deployments lists the deployments of a licence.

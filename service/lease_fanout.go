@@ -22,6 +22,7 @@ type fanoutMsg struct {
 	Status        oversight.LicenseStatus `json:"status"`
 	PolicyVersion int                     `json:"policy_version"`
 	ActionID      string                  `json:"action_id,omitempty"`
+	Retired       string                  `json:"retired,omitempty"` // a deployment retired
 }
 
 // fanoutQueue bounds the changes waiting to be sent to other replicas.
@@ -48,6 +49,9 @@ func (s *Service) RunFanout(ctx context.Context) {
 		m := fanoutMsg{Origin: e.origin, LicenseID: c.LicenseID, Status: c.Status, PolicyVersion: c.PolicyVersion}
 		if c.Action != nil {
 			m.ActionID = c.Action.ID
+		}
+		if c.Retired != nil {
+			m.Retired = c.Retired.ID
 		}
 		select {
 		case queue <- m:
@@ -79,13 +83,21 @@ func (s *Service) RunFanout(ctx context.Context) {
 		// Straight to this replica's streams, not to subscribers: a relayed
 		// change is never relayed again.
 		c := LicenseChange{LicenseID: m.LicenseID, Status: m.Status, PolicyVersion: m.PolicyVersion}
-		if m.ActionID != "" {
-			err := s.view(ctx, func(tx *store.Tx) (err error) { c.Action, err = tx.Action(m.ActionID); return err })
-			if err != nil {
-				// Another schema on the same database (tests), or a
-				// database not yet caught up: nothing to relay.
-				return
+		err := s.view(ctx, func(tx *store.Tx) (err error) {
+			if m.ActionID != "" {
+				if c.Action, err = tx.Action(m.ActionID); err != nil {
+					return err
+				}
 			}
+			if m.Retired != "" {
+				c.Retired, err = tx.Deployment(m.Retired)
+			}
+			return err
+		})
+		if err != nil {
+			// Another schema on the same database (tests), or a
+			// database not yet caught up: nothing to relay.
+			return
 		}
 		e.hub.publish(c)
 	}, s.log.Warn)

@@ -260,6 +260,14 @@ func isRetired(err error) bool {
 
 // events turns a licence change into the events a deployment gets.
 func (w *Watch) events(c LicenseChange) []PushEvent {
+	if d := c.Retired; d != nil {
+		if d.ID != w.dep || d.Retired == nil || d.Retired.LogIndex <= w.last {
+			return nil // another deployment of the licence, or given already
+		}
+		return []PushEvent{{ID: d.Retired.LogIndex, Type: oversight.PushShutdown, Data: &oversight.ShutdownNotice{
+			LicenseID: c.LicenseID, Status: c.Status, DeploymentStatus: d.Status, Reason: d.Retired.Reason,
+			PolicyVersion: c.PolicyVersion, LogIndex: d.Retired.LogIndex}}}
+	}
 	var id int64
 	a := c.Action
 	if a != nil {

@@ -126,7 +126,7 @@ func (s *Service) DecideLicense(ctx context.Context, p *oversight.Principal, id 
 			if l.LogIndex, err = s.recordStatus(tx, p.Actor(), l, before, ""); err != nil {
 				return err
 			}
-			s.changed(tx, l, nil)
+			s.changed(tx, l, nil, nil)
 		}
 		return tx.UpdateLicense(l)
 	})
@@ -259,7 +259,7 @@ func (s *Service) ExpireLicenses(ctx context.Context) (int, error) {
 			if l.LogIndex, err = s.recordStatus(tx, "system", l, before, "validity ended "+l.Scope.ValidUntil.Format("2006-01-02T15:04:05Z07:00")); err != nil {
 				return err
 			}
-			s.changed(tx, l, nil)
+			s.changed(tx, l, nil, nil)
 			n++
 			return tx.UpdateLicense(l)
 		})

@@ -130,7 +130,8 @@ func TestReplicasNeverContradict(t *testing.T) {
 				if _, _, err := b.DeploymentKey(r.ctx, r.dep2.ID); err != nil {
 					t.Fatal(err)
 				}
-				retire(t, r.useWorld, a, r.dep2)
+				_, err := a.RetireDeployment(r.ctx, r.defense, r.dep2.ID, &oversight.RetireRequest{Reason: "site decommissioned"})
+				must(t, err)
 				if _, err := b.IssueLease(r.ctx, r.nonce(r.dep2)); oversight.ErrorCode(err) != oversight.ECONFLICT {
 					t.Fatalf("a lease for a retired deployment: %v", err)
 				}
@@ -147,17 +148,4 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-// retire retires deployment d through svc.
-func retire(t *testing.T, w *useWorld, svc *service.Service, d *oversight.Deployment) {
-	t.Helper()
-	must(t, svc.Store().Update(w.ctx, func(tx *store.Tx) error {
-		cur, err := tx.Deployment(d.ID)
-		if err != nil {
-			return err
-		}
-		cur.Status = oversight.DeploymentRetired
-		return tx.UpdateDeployment(cur)
-	}))
 }

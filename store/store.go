@@ -136,6 +136,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.closeDBs()
 		return nil, err
 	}
+	if err := s.fillDeploymentKeys(ctx); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
 	s.c, err = newCommitter(ctx, s, opts.MaxBatch)
 	if err != nil {
 		s.closeDBs()

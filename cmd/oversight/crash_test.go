@@ -25,7 +25,7 @@ import (
 // when the test ends if it still runs.
 func startServer(t *testing.T, bin, db, keys string) *serveproc.Server {
 	t.Helper()
-	p, err := serveproc.Start(bin, "", "--addr", "127.0.0.1:0", "--db", db, "--keys", keys, "--log-level", "warn")
+	p, err := serveproc.Start(bin, "", "--addr", "127.0.0.1:0", "--db", db, "--keys", keys, "--log-level", "warn", "--token-rate=-1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/keyfile"
@@ -17,6 +18,7 @@ type DeploymentCmd struct {
 	Show     DeploymentShowCmd     `cmd:"" help:"Show a deployment."`
 	List     DeploymentListCmd     `cmd:"" help:"List the deployments of a licence."`
 	Declare  DeploymentDeclareCmd  `cmd:"" help:"Declare the infrastructure a deployment uses (domains, IP ranges, certificates, app ids); officers match forensic reports against it."`
+	Retire   DeploymentRetireCmd   `cmd:"" help:"Retire a deployment: its key is refused from then on; the licence is untouched."`
 }
 
 // infrastructureFlags give a deployment's infrastructure.
@@ -135,6 +137,36 @@ func deploymentTable(w io.Writer, d *oversight.Deployment) {
 		row(w, "cert sha256", join(in.CertSHA256))
 		row(w, "app ids", join(in.AppIDs))
 	}
+	if r := d.Retired; r != nil {
+		row(w, "retired", fmt.Sprintf("%s by %s: %s (log index %d)", r.At.Format(time.RFC3339), r.By, r.Reason, r.LogIndex))
+	}
+}
+
+// DeploymentRetireCmd retires a deployment.
+type DeploymentRetireCmd struct {
+	clientFlags
+	ID     string `arg:"" help:"Deployment id (dep_…)."`
+	Reason string `required:"" help:"Why the deployment is retired; it is in the audit log."`
+}
+
+// Help is shown by "oversight deployment retire --help".
+func (c *DeploymentRetireCmd) Help() string {
+	return `A defense officer, or the vendor or agency whose licence the deployment
+runs under, retires it: from then on its key is refused, its event stream
+gets a shutdown and it never gets a lease again. The licence and its other
+deployments are untouched; to stop them all, suspend or revoke the licence.
+
+Example:
+  oversight deployment retire dep_… --reason "site decommissioned"`
+}
+
+// Run retires it.
+func (c *DeploymentRetireCmd) Run(ctx context.Context, env *Env) error {
+	d, err := c.client().RetireDeployment(ctx, c.ID, c.Reason)
+	if err != nil {
+		return err
+	}
+	return c.print(env, d, one(d.ID), func(w io.Writer) { deploymentTable(w, d) })
 }
 
 // DeploymentShowCmd shows a deployment.

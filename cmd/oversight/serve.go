@@ -52,6 +52,8 @@ type ServeCmd struct {
 	LogLevel        string        `default:"info" enum:"debug,info,warn,error" help:"Log level: ${enum}."`
 	LogFormat       string        `default:"text" enum:"text,json" help:"Log format: ${enum}."`
 	MaxBody         int64         `default:"1048576" help:"Largest request body accepted, in bytes."`
+	TokenRate       float64       `name:"token-rate" default:"50" help:"Requests a second one API token may make on average on this replica, in bursts of twice as many; beyond, 429 with Retry-After (--token-rate=-1: no limit)."`
+	DeploymentRate  float64       `name:"deployment-rate" default:"200" help:"Requests a second one deployment may make on average on this replica, in bursts of twice as many (--deployment-rate=-1: no limit)."`
 	ShutdownTimeout time.Duration `default:"15s" help:"How long to wait for requests in flight on SIGTERM."`
 	Origin          string        `env:"OVERSIGHT_ORIGIN" help:"Public origin of the web console, such as https://oversight.example: passkeys are bound to its host name (default http://localhost:PORT on a loopback address)."`
 	IdleTimeout     time.Duration `name:"idle-timeout" default:"30m" help:"A console session unused for this long ends."`
@@ -75,6 +77,9 @@ Examples:
 func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	if c.PermitLifetime <= 0 || c.LeaseTTL <= 0 || c.MaxBody <= 0 {
 		return &exitError{code: exitUsage, msg: "--permit-lifetime, --lease-ttl and --max-body must be positive"}
+	}
+	if c.TokenRate == 0 || c.DeploymentRate == 0 {
+		return &exitError{code: exitUsage, msg: "--token-rate and --deployment-rate must not be 0: a positive rate, or negative for no limit"}
 	}
 	logger := newLogger(env, c.LogLevel, c.LogFormat)
 	var templates []*oversight.DeclarationTemplate
@@ -169,7 +174,8 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	api := httpapi.New(svc, httpapi.Options{Logger: logger, MaxBody: c.MaxBody})
+	api := httpapi.New(svc, httpapi.Options{Logger: logger, MaxBody: c.MaxBody,
+		TokenLimit: httpapi.RateLimit{Rate: c.TokenRate}, DeploymentLimit: httpapi.RateLimit{Rate: c.DeploymentRate}})
 	origin := c.consoleOrigin(ln.Addr().(*net.TCPAddr))
 	console, err := web.New(svc, web.Options{Origin: origin, Logger: logger, Demo: c.Demo, IdleTimeout: c.IdleTimeout})
 	if err != nil {
