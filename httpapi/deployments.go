@@ -51,6 +51,7 @@ func (s *Server) handleSigned(method, pattern string, h signedFunc) {
 		}
 		return h(w, r, d, sig, body)
 	})
+	s.routes[len(s.routes)-1].Signed = true
 }
 
 // routesDeployments registers deployments.

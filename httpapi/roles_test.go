@@ -171,17 +171,12 @@ func TestRoleMatrix(t *testing.T) {
 		if r.Public || strings.Contains(r.Pattern, "/log/") {
 			continue
 		}
-		if !covered[r.Method+" "+r.Pattern] && !signedRoute(r.Pattern) {
+		if !covered[r.Method+" "+r.Pattern] && !r.Signed {
 			t.Errorf("route %s %s is not in the role matrix", r.Method, r.Pattern)
 		}
 	}
 }
 
-// signedRoute reports whether a pattern is for deployments, which sign
-// their requests instead of holding a role; their tests are elsewhere.
-func signedRoute(pattern string) bool {
-	return pattern == "/v1/authorize" || pattern == "/v1/deployments/{id}/lease" || pattern == "/v1/deployments/{id}/events"
-}
 
 // routeOf finds the pattern of the route that serves method and path.
 func routeOf(e *env, method, path string) string {

@@ -56,6 +56,9 @@ type Route struct {
 	Method  string
 	Pattern string
 	Public  bool
+	// Signed routes are for deployments, which sign their requests
+	// (package reqsign) instead of holding a token.
+	Signed bool
 }
 
 // New returns the API over svc.
