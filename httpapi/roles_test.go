@@ -177,7 +177,6 @@ func TestRoleMatrix(t *testing.T) {
 	}
 }
 
-
 // routeOf finds the pattern of the route that serves method and path.
 func routeOf(e *env, method, path string) string {
 	req, _ := http.NewRequest(method, e.srv.URL+path, nil)
