@@ -83,6 +83,18 @@ func buildTool(t *testing.T, v toolVariant, dir string) string {
 	return bin
 }
 
+// shortTemp is a temporary directory for the kit's run directory, which
+// it keeps when a check fails: removed at the end of the test, and short,
+// since the agent's socket is in it (a socket's path is at most 107 bytes).
+func shortTemp(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "kit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
 func TestSafeguardsKit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the kit five times")
@@ -96,6 +108,7 @@ func TestSafeguardsKit(t *testing.T) {
 			cmd := exec.Command("oversight", "safeguards", "test", "--product", "prd_01kit0test", "--driver", tool+" do",
 				"--report", report, "--key", filepath.Join(dir, "kit.pem"), "--", tool, "serve")
 			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "TMPDIR="+shortTemp(t))
 			out, err := cmd.CombinedOutput()
 			var ee *exec.ExitError
 			if err != nil && !errors.As(err, &ee) {
@@ -166,7 +179,7 @@ func TestSafeguardsKitServer(t *testing.T) {
 		"--lease-key", s.LeaseKey, "--product", product, "--driver", tool+" do", "--report", report, "--key", filepath.Join(dir, "kit.pem"),
 		"--", tool, "serve")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "OVERSIGHT_DEFENSE_TOKEN="+s.Tokens["DEFENSE"], "OVERSIGHT_FOREIGN_TOKEN="+s.Tokens["FOREIGN"])
+	cmd.Env = append(os.Environ(), "OVERSIGHT_DEFENSE_TOKEN="+s.Tokens["DEFENSE"], "OVERSIGHT_FOREIGN_TOKEN="+s.Tokens["FOREIGN"], "TMPDIR="+shortTemp(t))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("kit against the server: %v\n%s", err, out)
 	}
