@@ -261,14 +261,52 @@ func (r *DelistRequest) Validate() error {
 // importing it again updates it in place.
 type DesignationImport struct {
 	Designations []Designation `json:"designations"`
+	// DelistMissing, sent with the last chunk of a public list's new
+	// version, delists every active designation imported from that list
+	// whose entry the version no longer has: the publisher removed it.
+	DelistMissing *ListVersion `json:"delist_missing,omitempty"`
 }
+
+// ListVersion is one version of a public list, as imported: the list
+// (ofac-sdn, ofac-cons, bis-dpl), a label of the version (the file's
+// digest or date) and the source of every entry it holds.
+type ListVersion struct {
+	List    string   `json:"list"`
+	Version string   `json:"version"`
+	Sources []string `json:"sources"`
+}
+
+// DelistedMissing begins the delisting reason of an entry a list's newer
+// version no longer holds; such an entry is listed again when a later
+// version holds it again.
+const DelistedMissing = "not in the list's version "
 
 // Validate checks each designation, and that each has a source or an id,
 // neither repeated in the chunk.
 func (r *DesignationImport) Validate() error {
 	var p Problems
-	if len(r.Designations) == 0 {
+	if len(r.Designations) == 0 && r.DelistMissing == nil {
 		p.Add("designations", "at least one designation is required")
+	}
+	if v := r.DelistMissing; v != nil {
+		if ListOf(v.List+":") == "" {
+			p.Add("delist_missing.list", "must be ofac-sdn, ofac-cons or bis-dpl")
+		}
+		if p.Required("delist_missing.version", v.Version) && len(v.Version) > 200 {
+			p.Add("delist_missing.version", "at most 200 bytes")
+		}
+		if len(v.Sources) == 0 {
+			p.Add("delist_missing.sources", "a version holds at least one entry; an empty one would delist the whole list")
+		}
+		if len(v.Sources) > 1_000_000 {
+			p.Add("delist_missing.sources", "at most 1,000,000 entries")
+		}
+		for i, s := range v.Sources {
+			if !strings.HasPrefix(s, v.List+":") {
+				p.Add(fmt.Sprintf("delist_missing.sources[%d]", i), "must be an entry of %s", v.List)
+				break
+			}
+		}
 	}
 	if len(r.Designations) > maxDesignation*5 {
 		p.Add("designations", "at most %d designations a request; split the list", maxDesignation*5)
@@ -322,6 +360,7 @@ const (
 	ImportAdded     ImportStatus = "added"
 	ImportUpdated   ImportStatus = "updated"
 	ImportUnchanged ImportStatus = "unchanged"
+	ImportDelisted  ImportStatus = "delisted" // no longer in the list's version
 )
 
 // ImportItem is the outcome for one designation of an import.
@@ -337,6 +376,7 @@ type ImportResult struct {
 	Added     int          `json:"added"`
 	Updated   int          `json:"updated"`
 	Unchanged int          `json:"unchanged"`
+	Delisted  int          `json:"delisted"` // entries the version no longer holds
 	Items     []ImportItem `json:"items"`
 }
 

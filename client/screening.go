@@ -42,8 +42,15 @@ func (c *Client) DelistDesignation(ctx context.Context, id, reason string) (*ove
 // ImportDesignations imports one chunk of a list, at most 1,000
 // designations, in one transaction.
 func (c *Client) ImportDesignations(ctx context.Context, ds []oversight.Designation) (*oversight.ImportResult, error) {
+	return c.ImportList(ctx, &oversight.DesignationImport{Designations: ds})
+}
+
+// ImportList sends one chunk of a list, and with the last chunk of a
+// public list's version, the entries the version holds, so that those it
+// no longer holds are delisted.
+func (c *Client) ImportList(ctx context.Context, r *oversight.DesignationImport) (*oversight.ImportResult, error) {
 	var out oversight.ImportResult
-	return &out, c.Do(ctx, "POST", "/v1/designations:import", &oversight.DesignationImport{Designations: ds}, &out)
+	return &out, c.Do(ctx, "POST", "/v1/designations:import", r, &out)
 }
 
 // DesignateFromCase designates the people a misuse case reaches: the

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -370,16 +371,23 @@ func (s *Service) ImportDesignations(ctx context.Context, p *oversight.Principal
 			default:
 				item.Status = oversight.ImportUpdated
 				out.Updated++
-				typ := oversight.EventDesignationUpdated
-				if c.cur.DelistedAt == nil && c.d.DelistedAt != nil {
+				typ, relisted := oversight.EventDesignationUpdated, false
+				switch {
+				case c.cur.DelistedAt == nil && c.d.DelistedAt != nil:
 					typ = oversight.EventDesignationDelisted
+				case c.cur.DelistedAt != nil && c.d.DelistedAt == nil:
+					// Back in a later version of its list.
+					typ, relisted = oversight.EventDesignationListed, true
 				}
-				err = s.changeDesignation(tx, ib, p.Actor(), typ, &c.d, false)
+				err = s.changeDesignation(tx, ib, p.Actor(), typ, &c.d, relisted)
 			}
 			if err != nil {
 				return err
 			}
 			out.Items[i] = item
+		}
+		if v := r.DelistMissing; v != nil {
+			return s.delistMissing(tx, ib, p.Actor(), v, now, out)
 		}
 		return nil
 	})
@@ -387,6 +395,34 @@ func (s *Service) ImportDesignations(ctx context.Context, p *oversight.Principal
 		return nil, fmt.Errorf("import designations: %w", err)
 	}
 	return out, nil
+}
+
+// delistMissing delists the active designations imported from the list of
+// v that v no longer holds, each with its event: the list's history is
+// the designations' history in the log.
+func (s *Service) delistMissing(tx *store.Tx, ib *indexBatch, actor string, v *oversight.ListVersion, now time.Time, out *oversight.ImportResult) error {
+	active, err := tx.ActiveListEntries(v.List)
+	if err != nil {
+		return err
+	}
+	keep := make(map[string]bool, len(v.Sources))
+	for _, src := range v.Sources {
+		keep[src] = true
+	}
+	for _, src := range slices.Sorted(maps.Keys(active)) {
+		if keep[src] {
+			continue
+		}
+		d := active[src]
+		t := now
+		d.DelistedAt, d.DelistReason = &t, oversight.DelistedMissing+v.Version
+		if err := s.changeDesignation(tx, ib, actor, oversight.EventDesignationDelisted, d, false); err != nil {
+			return err
+		}
+		out.Delisted++
+		out.Items = append(out.Items, oversight.ImportItem{ID: d.ID, Source: d.Source, Status: oversight.ImportDelisted})
+	}
+	return nil
 }
 
 // mergeImported returns the imported d in place of cur: what the list
@@ -403,7 +439,9 @@ func mergeImported(d oversight.Designation, cur *oversight.Designation) oversigh
 	if d.CaseID == "" {
 		d.CaseID = cur.CaseID
 	}
-	if d.DelistedAt == nil {
+	// A delisting made here is kept; one made because a version of the
+	// list no longer held the entry is lifted when a later one does.
+	if d.DelistedAt == nil && !strings.HasPrefix(cur.DelistReason, oversight.DelistedMissing) {
 		d.DelistedAt, d.DelistReason = cur.DelistedAt, cur.DelistReason
 	}
 	return d

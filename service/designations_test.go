@@ -406,3 +406,66 @@ func TestImportDesignations(t *testing.T) {
 		}
 	})
 }
+
+// A newer version of a list adds, updates and delists, each with its
+// event; an entry back in a later version is listed again, while a
+// delisting made by an officer stays.
+func TestImportListVersions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newScreenWorld(t, st)
+		list, err := lists.Load(lists.FormatOFACSDN, "../lists/testdata/sdn/sdn.csv", lists.Options{})
+		w.check(err)
+		version := func(label string, ds []oversight.Designation) *oversight.ImportResult {
+			t.Helper()
+			v := &oversight.ListVersion{List: "ofac-sdn", Version: label}
+			for _, d := range ds {
+				v.Sources = append(v.Sources, d.Source)
+			}
+			res, err := w.svc.ImportDesignations(w.ctx, w.foreign, &oversight.DesignationImport{Designations: slices.Clone(ds), DelistMissing: v})
+			w.check(err)
+			return res
+		}
+		all := list.Designations
+		first := version("v1", all)
+		if first.Added != len(all) || first.Delisted != 0 {
+			t.Fatalf("v1: %+v", first)
+		}
+		ids := map[string]string{}
+		for _, it := range first.Items {
+			ids[it.Source] = it.ID
+		}
+		// v2 drops the first entry.
+		before := w.logSize()
+		second := version("v2", all[1:])
+		if second.Delisted != 1 || second.Unchanged != len(all)-1 || w.logSize() != before+1 {
+			t.Fatalf("v2: %+v, %d events", second, w.logSize()-before)
+		}
+		gone, err := w.svc.Designation(w.ctx, w.admin, ids[all[0].Source])
+		w.check(err)
+		if gone.DelistedAt == nil || gone.DelistReason != oversight.DelistedMissing+"v2" {
+			t.Errorf("dropped entry: %+v", gone)
+		}
+		if res := w.screen(oversight.ScreenRequest{Name: all[0].Name}); len(res.Matches) > 0 && res.Matches[0].DesignationID == gone.ID {
+			t.Errorf("a delisted entry still matches: %+v", res.Matches[0])
+		}
+		// An officer delists another; v3 holds every entry again.
+		_, err = w.svc.DelistDesignation(w.ctx, w.foreign, ids[all[1].Source], &oversight.DelistRequest{Reason: "court order"})
+		w.check(err)
+		third := version("v3", all)
+		if third.Updated != 1 || third.Delisted != 0 {
+			t.Fatalf("v3: %+v", third)
+		}
+		back, err := w.svc.Designation(w.ctx, w.admin, ids[all[0].Source])
+		w.check(err)
+		kept, err := w.svc.Designation(w.ctx, w.admin, ids[all[1].Source])
+		w.check(err)
+		if back.DelistedAt != nil || kept.DelistedAt == nil || kept.DelistReason != "court order" {
+			t.Errorf("v3: back %+v, kept %+v", back, kept)
+		}
+		// An empty version, or another list's entries, are refused.
+		_, err = w.svc.ImportDesignations(w.ctx, w.foreign, &oversight.DesignationImport{DelistMissing: &oversight.ListVersion{List: "ofac-sdn", Version: "v4"}})
+		wantInvalidField(t, err, "delist_missing.sources")
+		_, err = w.svc.ImportDesignations(w.ctx, w.foreign, &oversight.DesignationImport{DelistMissing: &oversight.ListVersion{List: "ofac-sdn", Version: "v4", Sources: []string{"bis-dpl:X"}}})
+		wantInvalidField(t, err, "delist_missing.sources[0]")
+	})
+}

@@ -191,3 +191,29 @@ func (tx *Tx) DesignationsVersion() (int64, error) {
 	}
 	return v.Int64, nil
 }
+
+// ActiveListEntries returns the active designations imported from the
+// public list named list (their source begins "list:"), by source.
+func (tx *Tx) ActiveListEntries(list string) (map[string]*oversight.Designation, error) {
+	rows, err := tx.query(`SELECT doc FROM designations WHERE source LIKE $1 AND delisted_at IS NULL`, list+":%")
+	if err != nil {
+		return nil, fmt.Errorf("read designations of %s: %w", list, err)
+	}
+	defer rows.Close()
+	out := make(map[string]*oversight.Designation)
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return nil, fmt.Errorf("read designations of %s: %w", list, err)
+		}
+		var d oversight.Designation
+		if err := json.Unmarshal([]byte(doc), &d); err != nil {
+			return nil, fmt.Errorf("decode designation: %w", err)
+		}
+		out[d.Source] = &d
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read designations of %s: %w", list, err)
+	}
+	return out, nil
+}

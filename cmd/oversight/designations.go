@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -50,13 +52,44 @@ func chunks(ds []oversight.Designation) [][]oversight.Designation {
 	return out
 }
 
+// listOf returns the public list every designation of ds comes from, or
+// "" when they come from none or from several.
+func listOf(ds []oversight.Designation) string {
+	list := ""
+	for i := range ds {
+		l := oversight.ListOf(ds[i].Source)
+		if l == "" || list != "" && l != list {
+			return ""
+		}
+		list = l
+	}
+	return list
+}
+
+// fileVersion labels a list file's version by its date and digest.
+func fileVersion(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	h := sha256.New()
+	io.Copy(h, f)
+	label := fmt.Sprintf("sha256:%x", h.Sum(nil)[:8])
+	if st, err := f.Stat(); err == nil {
+		label = st.ModTime().UTC().Format(time.DateOnly) + " " + label
+	}
+	return label
+}
+
 // DesignationsImportCmd imports a list through the API, so that every
 // designation's event names the officer whose token imported it.
 type DesignationsImportCmd struct {
 	clientFlags
-	Format string `required:"" enum:"jsonl,ofac-sdn,bis-dpl" help:"jsonl (one designation as JSON a line, with an id or a source), ofac-sdn (sdn.csv, or the consolidated list's cons_prim.csv; the alias, address and comment files beside it are read too) or bis-dpl (the Denied Persons List, tab-separated)."`
-	Basis  string `default:"sanctions_list" enum:"sanctions_list,misuse,financial_gain" help:"Basis given to the entries of a public list: ${enum}. sanctions_list says that the list and its programme are the reason."`
-	File   string `arg:"" type:"existingfile" help:"The list file."`
+	Format      string `required:"" enum:"jsonl,ofac-sdn,bis-dpl" help:"jsonl (one designation as JSON a line, with an id or a source), ofac-sdn (sdn.csv, or the consolidated list's cons_prim.csv; the alias, address and comment files beside it are read too) or bis-dpl (the Denied Persons List, tab-separated)."`
+	Basis       string `default:"sanctions_list" enum:"sanctions_list,misuse,financial_gain" help:"Basis given to the entries of a public list: ${enum}. sanctions_list says that the list and its programme are the reason."`
+	KeepMissing bool   `name:"keep-missing" help:"Do not delist the entries of a public list that this file no longer holds (import a partial file)."`
+	File        string `arg:"" type:"existingfile" help:"The list file."`
 }
 
 // Help is shown by "oversight designations import --help".
@@ -65,7 +98,9 @@ func (c *DesignationsImportCmd) Help() string {
 file and line, before anything is sent. The designations then go to the server 500 (at most half a megabyte) to a request,
 each request one transaction. Importing the same list again updates in place (an OFAC entry is
 known by its entity number, a DPL entry by its name, a JSON line by its id or source) and adds
-nothing twice. Individuals and entities (companies, organisations) are imported; vessels and
+nothing twice. A public list is imported as a version: its entries that the file no longer holds
+are delisted, each with its event (--keep-missing for a partial file); an entry back in a later
+version is listed again. Individuals and entities (companies, organisations) are imported; vessels and
 aircraft are skipped and counted.
 
 Examples:
@@ -82,6 +117,7 @@ type importTotals struct {
 	Added     int            `json:"added"`
 	Updated   int            `json:"updated"`
 	Unchanged int            `json:"unchanged"`
+	Delisted  int            `json:"delisted"`
 	Skipped   map[string]int `json:"skipped"`
 }
 
@@ -110,8 +146,26 @@ func (c *DesignationsImportCmd) Run(ctx context.Context, env *Env) error {
 	bar := newBar(env, int64(len(ds)), "importing")
 	cl := c.client()
 	i := 0
-	for _, chunk := range chunks(ds) {
-		out, err := cl.ImportDesignations(ctx, chunk)
+	// A public list is imported as a version: the last request names
+	// every entry the file holds, and the server delists those it no
+	// longer does.
+	var version *oversight.ListVersion
+	if list := listOf(ds); list != "" && !c.KeepMissing {
+		version = &oversight.ListVersion{List: list, Version: fileVersion(c.File)}
+		for _, d := range ds {
+			version.Sources = append(version.Sources, d.Source)
+		}
+	}
+	parts := chunks(ds)
+	if len(parts) == 0 && version != nil {
+		parts = [][]oversight.Designation{nil}
+	}
+	for k, chunk := range parts {
+		req := &oversight.DesignationImport{Designations: chunk}
+		if k == len(parts)-1 {
+			req.DelistMissing = version
+		}
+		out, err := cl.ImportList(ctx, req)
 		if err != nil {
 			if bar != nil {
 				fmt.Fprintln(env.Stderr)
@@ -124,6 +178,7 @@ func (c *DesignationsImportCmd) Run(ctx context.Context, env *Env) error {
 		tot.Added += out.Added
 		tot.Updated += out.Updated
 		tot.Unchanged += out.Unchanged
+		tot.Delisted += out.Delisted
 		for _, it := range out.Items {
 			ids = append(ids, it.ID)
 		}
@@ -141,6 +196,9 @@ func (c *DesignationsImportCmd) Run(ctx context.Context, env *Env) error {
 	return c.print(env, tot, ids, func(w io.Writer) {
 		fmt.Fprintf(w, "%s: %d designations in %s: %d added, %d updated, %d unchanged\n", c.File, len(ds),
 			time.Since(start).Round(10*time.Millisecond), tot.Added, tot.Updated, tot.Unchanged)
+		if version != nil {
+			fmt.Fprintf(w, "version %s of %s: %d delisted, no longer on the list\n", version.Version, version.List, tot.Delisted)
+		}
 		if len(res.Skipped) > 0 {
 			reasons := make([]string, 0, len(res.Skipped))
 			for _, k := range slices.Sorted(maps.Keys(res.Skipped)) {
