@@ -17,6 +17,16 @@ type LicenseFilter struct {
 	ProductID string
 	Status    LicenseStatus
 	Kind      LicenseKind
+	// Awaiting selects the applied licences on which this ministry has
+	// not decided yet: the work waiting for its officers.
+	Awaiting Ministry
+}
+
+// ReviewFilter selects development reviews; empty fields match
+// everything. Status submitted is the reviews waiting for a decision.
+type ReviewFilter struct {
+	ProductID string
+	Status    ReviewStatus
 }
 
 // OperationFilter selects decided operations (GET /v1/operations); empty

@@ -84,7 +84,7 @@ func (s *Server) routesRegistry() {
 		if err != nil {
 			return err
 		}
-		out, err := s.svc.Reviews(r.Context(), p, r.PathValue("id"), pg)
+		out, err := s.svc.Reviews(r.Context(), p, oversight.ReviewFilter{ProductID: r.PathValue("id")}, pg)
 		if err != nil {
 			return err
 		}

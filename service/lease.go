@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -129,13 +130,7 @@ func (s *Service) issueLease(ctx context.Context, deploymentID string, nonce []b
 		// The log records that a lease was issued and until when, not the
 		// token: a lease is useful only to its deployment, but it is a
 		// credential all the same.
-		out.LogIndex, err = tx.Record(oversight.EventLeaseIssued, d.ID, d.ID, struct {
-			LeaseID       string    `json:"lease_id"`
-			LicenseID     string    `json:"license_id"`
-			PolicyVersion int       `json:"policy_version"`
-			IssuedAt      time.Time `json:"issued_at"`
-			ExpiresAt     time.Time `json:"expires_at"`
-		}{c.ID, l.ID, l.PolicyVersion, iat, exp})
+		out.LogIndex, err = tx.Record(oversight.EventLeaseIssued, d.ID, d.ID, IssuedLease{c.ID, l.ID, l.PolicyVersion, iat, exp})
 		return err
 	})
 	if err != nil {
@@ -143,6 +138,57 @@ func (s *Service) issueLease(ctx context.Context, deploymentID string, nonce []b
 	}
 	if out.Token, err = s.enf.signer.Sign(&c); err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// IssuedLease is what the audit log records of a lease (event
+// lease.issued): that it was issued and until when, never the token.
+type IssuedLease struct {
+	LeaseID       string    `json:"lease_id"`
+	LicenseID     string    `json:"license_id"`
+	PolicyVersion int       `json:"policy_version"`
+	IssuedAt      time.Time `json:"issued_at"`
+	ExpiresAt     time.Time `json:"expires_at"`
+}
+
+// DeploymentLease is a deployment's lease as the record shows it: the
+// latest lease issued to it, and its licence, whose status says whether it
+// may have another (a suspended or revoked licence's deployments were sent
+// a shutdown and get no lease).
+type DeploymentLease struct {
+	Deployment *oversight.Deployment
+	License    *oversight.License
+	// Lease is the latest lease issued, nil when none was; LogIndex is its
+	// lease.issued event.
+	Lease    *IssuedLease
+	LogIndex int64
+	// At is when this state was read.
+	At time.Time
+}
+
+// DeploymentLease returns a deployment's lease state, for whoever may read
+// the deployment.
+func (s *Service) DeploymentLease(ctx context.Context, p *oversight.Principal, id string) (*DeploymentLease, error) {
+	d, err := s.Deployment(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	out := &DeploymentLease{Deployment: d, At: s.clock()}
+	err = s.view(ctx, func(tx *store.Tx) error {
+		var err error
+		if out.License, err = tx.License(d.LicenseID); err != nil {
+			return err
+		}
+		ev, err := tx.LastEvent(d.ID, oversight.EventLeaseIssued)
+		if err != nil || ev == nil {
+			return err
+		}
+		out.Lease, out.LogIndex = &IssuedLease{}, ev.Index
+		return json.Unmarshal(ev.Payload, out.Lease)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lease of deployment %s: %w", id, err)
 	}
 	return out, nil
 }

@@ -201,6 +201,9 @@ func (s *Service) Licenses(ctx context.Context, p *oversight.Principal, f oversi
 	if f.Kind != "" && f.Kind != oversight.KindMarketing && f.Kind != oversight.KindExport {
 		pr.Add("kind", "must be marketing or export")
 	}
+	if f.Awaiting != "" && f.Awaiting != oversight.MinistryDefense && f.Awaiting != oversight.MinistryForeignAffairs {
+		pr.Add("awaiting", "must be defense or foreign_affairs")
+	}
 	if err := pr.Err("invalid query"); err != nil {
 		return nil, err
 	}

@@ -274,14 +274,25 @@ func (s *Service) Review(ctx context.Context, p *oversight.Principal, id string)
 	return r, err
 }
 
-// Reviews lists a product's reviews, oldest first.
-func (s *Service) Reviews(ctx context.Context, p *oversight.Principal, productID string, page oversight.Page) (*oversight.List[oversight.Review], error) {
-	if _, err := s.Product(ctx, p, productID); err != nil {
+// Reviews lists reviews matching f, oldest first: a product's reviews
+// for whoever may read the product, or the reviews of every product (such
+// as those waiting for a decision, status submitted) for officials.
+func (s *Service) Reviews(ctx context.Context, p *oversight.Principal, f oversight.ReviewFilter, page oversight.Page) (*oversight.List[oversight.Review], error) {
+	if f.ProductID != "" {
+		if _, err := s.Product(ctx, p, f.ProductID); err != nil {
+			return nil, err
+		}
+	} else if err := allow(p, "listing the reviews of every product", officials...); err != nil {
 		return nil, err
+	}
+	switch f.Status {
+	case "", oversight.ReviewSubmitted, oversight.ReviewApproved, oversight.ReviewChangesRequired, oversight.ReviewRejected:
+	default:
+		return nil, oversight.Invalid("invalid query", "status", "must be submitted, approved, changes_required or rejected")
 	}
 	out := &oversight.List[oversight.Review]{}
 	err := s.view(ctx, func(tx *store.Tx) (err error) {
-		out.Items, out.Next, err = tx.Reviews(productID, page)
+		out.Items, out.Next, err = tx.Reviews(f, page)
 		return err
 	})
 	return out, err

@@ -49,7 +49,7 @@ func latestEvidence(tx *store.Tx, productID string) (*oversight.SafeguardEvidenc
 	var latest *oversight.SafeguardEvidence
 	page := oversight.Page{Limit: 1000}
 	for {
-		reviews, next, err := tx.Reviews(productID, page)
+		reviews, next, err := tx.Reviews(oversight.ReviewFilter{ProductID: productID}, page)
 		if err != nil {
 			return nil, err
 		}

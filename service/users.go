@@ -123,6 +123,40 @@ func (s *Service) User(ctx context.Context, p *oversight.Principal, id string) (
 	return u, err
 }
 
+// maxUserNames bounds one UserNames call: a page's worth of actors.
+const maxUserNames = 200
+
+// UserNames returns the names of the users with the given ids, for people
+// reading a record that names users only by id (the audit log's actors
+// role:usr_…). Officials see every user's name; anyone else only their
+// own. Ids of no user, or that p may not see, are left out.
+func (s *Service) UserNames(ctx context.Context, p *oversight.Principal, ids []string) (map[string]string, error) {
+	if err := allow(p, "reading users' names", oversight.Roles...); err != nil {
+		return nil, err
+	}
+	if len(ids) > maxUserNames {
+		return nil, oversight.Invalid("invalid request", "ids", "at most %d users at once", maxUserNames)
+	}
+	out := make(map[string]string, len(ids))
+	err := s.view(ctx, func(tx *store.Tx) error {
+		for _, id := range ids {
+			if _, done := out[id]; done || !oversight.ValidID(oversight.PrefixUser, id) || (!p.Is(officials...) && id != p.UserID) {
+				continue
+			}
+			u, err := tx.User(id)
+			if oversight.ErrorCode(err) == oversight.ENOTFOUND {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out[id] = u.Name
+		}
+		return nil
+	})
+	return out, err
+}
+
 // Users lists users, of one role when role is not empty.
 func (s *Service) Users(ctx context.Context, p *oversight.Principal, role oversight.Role, page oversight.Page) (*oversight.List[oversight.User], error) {
 	if err := allow(p, "listing users", oversight.RoleAdmin); err != nil {

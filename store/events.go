@@ -151,6 +151,20 @@ func (tx *Tx) History(id string) ([]oversight.Event, error) {
 	return out, rows.Err()
 }
 
+// LastEvent returns the latest event of type typ about subject, or nil
+// when there is none: the index on (subject, idx) is read backwards.
+func (tx *Tx) LastEvent(subject, typ string) (*oversight.Event, error) {
+	var entry []byte
+	err := tx.queryRow(`SELECT entry FROM events WHERE subject = $1 AND type = $2 ORDER BY idx DESC LIMIT 1`, subject, typ).Scan(&entry)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("last %s of %s: %w", typ, subject, err)
+	}
+	return decodeEvent(entry)
+}
+
 // LogSize returns the number of events committed.
 func (tx *Tx) LogSize() (int64, error) {
 	var n int64

@@ -68,10 +68,11 @@ func (tx *Tx) Review(id string) (*oversight.Review, error) {
 	return &r, tx.getDoc("review", `SELECT doc FROM reviews WHERE id = $1`, &r, id)
 }
 
-// Reviews lists the reviews of a product, oldest first.
-func (tx *Tx) Reviews(productID string, page oversight.Page) ([]oversight.Review, string, error) {
+// Reviews lists the reviews matching f, oldest first.
+func (tx *Tx) Reviews(f oversight.ReviewFilter, page oversight.Page) ([]oversight.Review, string, error) {
 	var w where
-	w.add("product_id = $", productID)
+	w.add("product_id = $", f.ProductID)
+	w.add("status = $", string(f.Status))
 	clause, args := w.sql(page)
 	return listDocs(tx, "reviews", page, func(r *oversight.Review) string { return r.ID }, `SELECT doc FROM reviews`+clause, args...)
 }
