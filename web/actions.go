@@ -38,7 +38,13 @@ func (s *Server) actionsPage(w http.ResponseWriter, r *request) error {
 	if st == "" {
 		st = "all"
 	}
-	return s.render(w, r.Request, r.p, "actions", &page{Title: "Enforcement", Data: actionsData{l.Items, l.Next, st}})
+	var actors []string
+	for _, a := range l.Items {
+		for _, x := range a.Approvals {
+			actors = append(actors, x.By)
+		}
+	}
+	return s.render(w, r.Request, r.p, "actions", &page{Title: "Enforcement", Data: actionsData{l.Items, l.Next, st}, Names: s.resolve(r.Context(), r.p, actors)})
 }
 
 type actionData struct {
@@ -61,7 +67,11 @@ func (s *Server) renderAction(w http.ResponseWriter, r *request, pg *page) error
 			can = false
 		}
 	}
-	pg.Title, pg.Data = "Enforcement action: "+string(a.Kind), actionData{a, can}
+	var actors []string
+	for _, x := range a.Approvals {
+		actors = append(actors, x.By)
+	}
+	pg.Title, pg.Data, pg.Names = "Enforcement action: "+string(a.Kind), actionData{a, can}, s.resolve(r.Context(), r.p, actors)
 	status := http.StatusOK
 	if pg.Problem != "" {
 		status = http.StatusConflict
@@ -74,7 +84,8 @@ func (s *Server) actionNewPage(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r.Request, r.p, "action_new", &page{Title: "Propose an enforcement action", Data: l})
+	return s.render(w, r.Request, r.p, "action_new", &page{Title: "Propose an enforcement action", Data: l,
+		Form: map[string][]string{"case_id": {param(r.Request, "case")}}})
 }
 
 // actionPropose proposes restrict, suspend, reinstate or revoke. A

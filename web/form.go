@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -51,4 +52,39 @@ func lines(s string) []string {
 		}
 	}
 	return out
+}
+
+// officials are the roles that see the whole registry, as the service
+// has them.
+var officials = []oversight.Role{oversight.RoleAdmin, oversight.RoleDefense, oversight.RoleForeignAffairs}
+
+// param returns a query parameter, trimmed; one longer than any id or
+// name the console filters on is dropped (it can only come from an edited
+// address). What it holds is checked by the service.
+func param(r *http.Request, name string) string {
+	v := strings.TrimSpace(r.URL.Query().Get(name))
+	if len(v) > 200 {
+		return ""
+	}
+	return v
+}
+
+// pluralf counts n things in words: "1 person", "3 persons".
+func pluralf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// addProblems adds the field problems of a domain error to pr: a form
+// refused for a number it could not read also says what else is wrong
+// with it.
+func addProblems(pr *oversight.Problems, err error) {
+	var e *oversight.Error
+	if errors.As(err, &e) {
+		for _, f := range e.Fields {
+			pr.Add(f.Field, "%s", f.Message)
+		}
+	}
 }

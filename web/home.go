@@ -11,15 +11,16 @@ func (s *Server) routesHome() {
 }
 
 // homeData is the work waiting for the signed-in person. Each list is one
-// bounded page; the page links to the full, filtered list.
+// bounded page, found by the store's filters; the page links to the full,
+// filtered list.
 type homeData struct {
-	Licenses  []oversight.License // applied, awaiting my ministry (officers) or mine (vendors)
-	Actions   []oversight.Action  // pending, awaiting a second approver
-	Cases     []oversight.Case    // open
-	Denials   []oversight.OperationRecord
-	Products  []oversight.Product // in review (officers) or mine (vendors)
-	Ministry  oversight.Ministry
-	MoreLists bool
+	Licenses []oversight.License // awaiting my ministry (officers), applied (admin), or mine
+	Actions  []oversight.Action  // pending, awaiting a second approver
+	Cases    []oversight.Case    // open
+	Denials  []oversight.OperationRecord
+	Reviews  []oversight.Review  // awaiting a decision (defense)
+	Products []oversight.Product // mine (vendors)
+	Ministry oversight.Ministry
 }
 
 // home shows each role the work waiting for them.
@@ -27,18 +28,19 @@ func (s *Server) home(w http.ResponseWriter, r *request) error {
 	c, p := r.Context(), r.p
 	var d homeData
 	short := oversight.Page{Limit: 10}
+	var ids []string
 	switch p.Role {
 	case oversight.RoleDefense, oversight.RoleForeignAffairs, oversight.RoleAdmin:
-		d.Ministry = oversight.Ministry(p.Role)
-		ls, err := s.svc.Licenses(c, p, oversight.LicenseFilter{Status: oversight.LicenseApplied}, oversight.Page{Limit: 50})
+		f := oversight.LicenseFilter{Status: oversight.LicenseApplied}
+		if p.Is(oversight.RoleDefense, oversight.RoleForeignAffairs) {
+			d.Ministry = oversight.Ministry(p.Role)
+			f = oversight.LicenseFilter{Awaiting: d.Ministry}
+		}
+		ls, err := s.svc.Licenses(c, p, f, short)
 		if err != nil {
 			return err
 		}
-		for _, l := range ls.Items {
-			if !decidedBy(&l, d.Ministry) {
-				d.Licenses = append(d.Licenses, l)
-			}
-		}
+		d.Licenses = ls.Items
 		as, err := s.svc.ActionsByStatus(c, p, oversight.ActionPending, short)
 		if err != nil {
 			return err
@@ -54,15 +56,14 @@ func (s *Server) home(w http.ResponseWriter, r *request) error {
 			return err
 		}
 		d.Denials = ops.Items
-		if p.Role == oversight.RoleDefense {
-			prs, err := s.svc.Products(c, p, "", oversight.Page{Limit: 100})
+		if p.Is(oversight.RoleDefense) {
+			rs, err := s.svc.Reviews(c, p, oversight.ReviewFilter{Status: oversight.ReviewSubmitted}, short)
 			if err != nil {
 				return err
 			}
-			for _, x := range prs.Items {
-				if x.Status == oversight.ProductInReview {
-					d.Products = append(d.Products, x)
-				}
+			d.Reviews = rs.Items
+			for _, x := range rs.Items {
+				ids = append(ids, x.ProductID)
 			}
 		}
 	case oversight.RoleVendor:
@@ -83,7 +84,10 @@ func (s *Server) home(w http.ResponseWriter, r *request) error {
 		}
 		d.Licenses = ls.Items
 	}
-	return s.render(w, r.Request, p, "home", &page{Title: "Waiting for you", Data: d})
+	for _, l := range d.Licenses {
+		ids = append(ids, l.ProductID, l.EndUserID)
+	}
+	return s.render(w, r.Request, p, "home", &page{Title: "Waiting for you", Data: d, Names: s.resolve(c, p, nil, ids...)})
 }
 
 // decidedBy reports whether ministry m has decided on l.

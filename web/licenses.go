@@ -41,14 +41,20 @@ func (s *Server) licensesPage(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	pg.Data = licensesData{Items: l.Items, Next: l.Next, Filter: f, Statuses: licenseStatuses}
+	var ids []string
+	for _, x := range l.Items {
+		ids = append(ids, x.ProductID, x.EndUserID)
+	}
+	pg.Names = s.resolve(r.Context(), r.p, nil, ids...)
 	return s.render(w, r.Request, r.p, "licenses", pg)
 }
 
 type licenseData struct {
-	L          *oversight.LicenseView
-	Actions    []oversight.Action
-	CanDecide  bool
-	MyMinistry oversight.Ministry
+	L           *oversight.LicenseView
+	Actions     []oversight.Action
+	Deployments []oversight.Deployment
+	CanDecide   bool
+	MyMinistry  oversight.Ministry
 }
 
 // licensePage shows a licence: scope, restrictions, approvals, and its
@@ -66,9 +72,21 @@ func (s *Server) renderLicense(w http.ResponseWriter, r *request, pg *page) erro
 	if err != nil {
 		return err
 	}
+	var deps []oversight.Deployment
+	if ds, err := s.svc.Deployments(r.Context(), r.p, l.ID, oversight.Page{Limit: 10}); err == nil {
+		deps = ds.Items
+	}
 	m := oversight.Ministry(r.p.Role)
-	pg.Title = strings.ToUpper(string(l.Kind[:1])) + string(l.Kind[1:]) + " licence " + l.ID
-	pg.Data = licenseData{L: l, Actions: as.Items, MyMinistry: m,
+	actors := make([]string, 0, len(l.History)+len(l.Approvals))
+	for _, e := range l.History {
+		actors = append(actors, e.Actor)
+	}
+	for _, a := range l.Approvals {
+		actors = append(actors, a.By)
+	}
+	pg.Names = s.resolve(r.Context(), r.p, actors, l.ProductID, l.VendorID, l.EndUserID)
+	pg.Title = strings.ToUpper(string(l.Kind[:1])) + string(l.Kind[1:]) + " licence: " + pg.Names.Name(l.ProductID) + " to " + pg.Names.Name(l.EndUserID)
+	pg.Data = licenseData{L: l, Actions: as.Items, Deployments: deps, MyMinistry: m,
 		CanDecide: l.Status == oversight.LicenseApplied && r.p.Is(oversight.RoleDefense, oversight.RoleForeignAffairs) && !decidedBy(l.License, m)}
 	status := http.StatusOK
 	if pg.Problem != "" {
@@ -160,6 +178,9 @@ func (s *Server) licenseApply(w http.ResponseWriter, r *request) error {
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	a.Scope.ValidFrom, a.Scope.ValidUntil = now, now.AddDate(0, 0, days)
+	if pr.Len() > 0 {
+		addProblems(&pr, a.Validate())
+	}
 	err := pr.Err("invalid licence application")
 	var l *oversight.License
 	if err == nil {

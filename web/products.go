@@ -31,7 +31,12 @@ func (s *Server) productsPage(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r.Request, r.p, "products", &page{Title: "Products", Form: r.URL.Query(), Data: productsData{l.Items, l.Next}})
+	var ids []string
+	for _, x := range l.Items {
+		ids = append(ids, x.VendorID)
+	}
+	return s.render(w, r.Request, r.p, "products", &page{Title: "Products", Form: r.URL.Query(), Data: productsData{l.Items, l.Next},
+		Names: s.resolve(r.Context(), r.p, nil, ids...)})
 }
 
 func (s *Server) productNewPage(w http.ResponseWriter, r *request) error {
@@ -75,7 +80,7 @@ func (s *Server) renderProduct(w http.ResponseWriter, r *request, pg *page, stat
 	if err != nil {
 		return err
 	}
-	rs, err := s.svc.Reviews(r.Context(), r.p, p.ID, pageOf(r.Request))
+	rs, err := s.svc.Reviews(r.Context(), r.p, oversight.ReviewFilter{ProductID: p.ID}, pageOf(r.Request))
 	if err != nil {
 		return err
 	}
@@ -94,7 +99,11 @@ func (s *Server) renderProduct(w http.ResponseWriter, r *request, pg *page, stat
 	if p.Status == oversight.ProductChangesRequired && len(rs.Items) > 0 {
 		d.NextStage = rs.Items[len(rs.Items)-1].Stage
 	}
-	pg.Title, pg.Data = p.Name, d
+	actors := []string{}
+	for _, x := range rs.Items {
+		actors = append(actors, x.SubmittedBy, x.DecidedBy)
+	}
+	pg.Title, pg.Data, pg.Names = p.Name, d, s.resolve(r.Context(), r.p, actors, p.VendorID)
 	return s.renderStatus(w, r.Request, r.p, status, "product", pg)
 }
 

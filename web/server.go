@@ -65,6 +65,7 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 	routes  []Route
+	changes *changes // wakes the live regions (live.go)
 }
 
 // Route is one of the console's endpoints, with the roles that may use it
@@ -103,7 +104,8 @@ func New(svc *service.Service, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{svc: svc, log: opts.Logger, origin: origin, secure: origin.Scheme == "https", idle: opts.IdleTimeout,
-		demo: opts.Demo, wa: wa, views: v, mux: http.NewServeMux()}
+		demo: opts.Demo, wa: wa, views: v, mux: http.NewServeMux(), changes: newChanges()}
+	svc.Subscribe(func(service.LicenseChange) { s.changes.notify() })
 	static, _ := fs.Sub(staticFS, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheForever(http.FileServerFS(static))))
 	s.routesSignIn()
@@ -112,6 +114,13 @@ func New(svc *service.Service, opts Options) (*Server, error) {
 	s.routesLicenses()
 	s.routesProducts()
 	s.routesActions()
+	s.routesRegistry()
+	s.routesDeployments()
+	s.routesDecisions()
+	s.routesCases()
+	s.routesProtected()
+	s.routesDesignations()
+	s.routesScreening()
 	s.handlePublic("GET", "/", s.notFound) // anything else
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -66,6 +66,9 @@ type page struct {
 	Form url.Values
 	// Data is the page's own content.
 	Data any
+	// Names are the names of the people, products, vendors and agencies
+	// the page shows, by id (names.go).
+	Names names
 	// Rendered tells one rendering from the next, for tests that wait for
 	// a page to change when htmx swaps it in place.
 	Rendered int64
@@ -191,6 +194,7 @@ var funcs = template.FuncMap{
 	"role":  roleLabel,
 	"date":  func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 	"when":  when,
+	"secs":  seconds,
 	"ago":   ago,
 	"join":  func(xs []string) string { return strings.Join(xs, ", ") },
 	"title": func(s string) string { return sentence(strings.ReplaceAll(s, "_", " ")) },
@@ -243,6 +247,15 @@ func when(t any) string {
 		return v.UTC().Format("2006-01-02 15:04 UTC")
 	}
 	return fmt.Sprint(t)
+}
+
+// seconds writes a time to the second, for what changes by the second
+// (leases, decisions).
+func seconds(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
 func ago(t time.Time) string {
