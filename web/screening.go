@@ -178,7 +178,6 @@ type batchPage struct {
 	matched int
 	started bool
 	tail    []byte
-	err     error
 }
 
 // rowsMark is where the rows go in the rendered page.
