@@ -3,7 +3,6 @@ package httpapi
 import (
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/reqsign"
@@ -37,7 +36,7 @@ func (s *Server) handleSigned(method, pattern string, h signedFunc) {
 		if err != nil {
 			return err
 		}
-		sig, err := reqsign.Verify(r, body, key, time.Now(), SignatureWindow)
+		sig, err := reqsign.Verify(r, body, key, s.svc.Now(), SignatureWindow)
 		if err != nil {
 			if errors.Is(err, reqsign.ErrStale) {
 				return oversight.Errorf(oversight.EUNAUTHORIZED, "%v; check the deployment's clock", err)

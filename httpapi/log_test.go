@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	xtlog "golang.org/x/mod/sumdb/tlog"
 
@@ -41,7 +42,7 @@ func (e *env) appendEvents(n int) {
 	e.t.Helper()
 	for i := range n {
 		err := e.svc.Store().Update(context.Background(), func(tx *store.Tx) error {
-			_, err := tx.Record("test.appended", "tester", fmt.Sprintf("sub_%d", i%5), map[string]int{"i": i})
+			_, err := tx.Record("test.appended", "tester", fmt.Sprintf("sub_%d", i%5), time.Now(), map[string]int{"i": i})
 			return err
 		})
 		if err != nil {

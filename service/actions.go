@@ -77,7 +77,7 @@ func (s *Service) RequestAction(ctx context.Context, p *oversight.Principal, lic
 		}
 		a.LogIndex = tx.NextIndex()
 		a.Approvals[0].LogIndex = a.LogIndex
-		if _, err := tx.Record(oversight.EventActionRequested, p.Actor(), a.ID, a); err != nil {
+		if _, err := tx.Record(oversight.EventActionRequested, p.Actor(), a.ID, now, a); err != nil {
 			return err
 		}
 		if !r.Kind.NeedsBothMinistries() {
@@ -101,7 +101,7 @@ func (s *Service) execute(tx *store.Tx, actor string, l *oversight.License, a *o
 	before := l.Status
 	a.Execute(l, now)
 	var err error
-	if a.LogIndex, err = tx.Record(oversight.EventActionExecuted, actor, a.ID, struct {
+	if a.LogIndex, err = tx.Record(oversight.EventActionExecuted, actor, a.ID, now, struct {
 		LicenseID     string                 `json:"license_id"`
 		Kind          oversight.ActionKind   `json:"kind"`
 		Restriction   *oversight.Restriction `json:"restriction,omitempty"`
@@ -142,7 +142,7 @@ func (s *Service) ApproveAction(ctx context.Context, p *oversight.Principal, id 
 			typ = oversight.EventActionRejected
 		}
 		ap.LogIndex = tx.NextIndex() // the decision names its own event
-		if _, err = tx.Record(typ, p.Actor(), a.ID, ap); err != nil {
+		if _, err = tx.Record(typ, p.Actor(), a.ID, now, ap); err != nil {
 			return err
 		}
 		a.LogIndex = ap.LogIndex

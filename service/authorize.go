@@ -110,7 +110,7 @@ func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *o
 		if !created {
 			return oversight.Errorf(oversight.EUNAUTHORIZED, "replayed request: this signed request was already used; sign a new one")
 		}
-		if _, err := tx.Record(oversight.EventOperationDecided, d.ID, op.ID, op.Decided()); err != nil {
+		if _, err := tx.Record(oversight.EventOperationDecided, d.ID, op.ID, now, op.Decided()); err != nil {
 			return err
 		}
 		if c != nil {

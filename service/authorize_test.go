@@ -541,3 +541,23 @@ func TestCommitmentCanonical(t *testing.T) {
 		}
 	}
 }
+
+// One clock stamps a change and its event: with the service's clock three
+// hours ahead of the machine's, a decision's event carries the decision's
+// time, and an officer's change its record's, not the machine's time.
+func TestEventsTakeTheServiceClock(t *testing.T) {
+	w := newUseWorld(t, storetest.Open(t, "sqlite"), useOptions{})
+	w.clock.advance(3 * time.Hour)
+	dec := w.authorize(w.dep, request(w.dep))
+	op, err := w.svc.Operation(w.ctx, w.defense, dec.OperationID)
+	w.check(err)
+	ev := w.event(*dec.LogIndex)
+	if !ev.Time.Equal(op.DecidedAt) || ev.Time.Before(time.Now().Add(2*time.Hour)) {
+		t.Errorf("operation.decided at %v, decision at %v: want both on the service's clock, 3 h ahead", ev.Time, op.DecidedAt)
+	}
+	c, err := w.svc.SetCountry(w.ctx, w.defense, "DE", &oversight.CountryUpdate{Tier: oversight.TierRestricted})
+	w.check(err)
+	if ev := w.event(c.LogIndex); !ev.Time.Equal(*c.UpdatedAt) {
+		t.Errorf("country.updated at %v, the country's updated_at %v: want the same time", ev.Time, *c.UpdatedAt)
+	}
+}

@@ -42,7 +42,7 @@ type caseUpdated struct {
 // openCase records a new case and its event in tx.
 func (s *Service) openCase(tx *store.Tx, actor string, c *oversight.Case) error {
 	c.LogIndex = tx.NextIndex()
-	if _, err := tx.Record(oversight.EventCaseOpened, actor, c.ID, caseOpened{
+	if _, err := tx.Record(oversight.EventCaseOpened, actor, c.ID, c.CreatedAt, caseOpened{
 		Source: c.Source, Rule: c.Rule, LicenseID: c.LicenseID, OperationIDs: c.OperationIDs, Evidence: len(c.Evidence),
 	}); err != nil {
 		return err
@@ -187,7 +187,7 @@ func (s *Service) UpdateCase(ctx context.Context, p *oversight.Principal, id str
 		}
 		ev.Status = c.Status
 		c.UpdatedAt = now
-		if _, err := tx.Record(oversight.EventCaseUpdated, p.Actor(), c.ID, ev); err != nil {
+		if _, err := tx.Record(oversight.EventCaseUpdated, p.Actor(), c.ID, now, ev); err != nil {
 			return err
 		}
 		if err := tx.UpdateCase(c); err != nil {

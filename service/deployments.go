@@ -48,7 +48,7 @@ func (s *Service) RegisterDeployment(ctx context.Context, p *oversight.Principal
 			return err
 		}
 		d.LogIndex = tx.NextIndex()
-		if _, err := tx.Record(oversight.EventDeploymentRegistered, p.Actor(), d.ID, d); err != nil {
+		if _, err := tx.Record(oversight.EventDeploymentRegistered, p.Actor(), d.ID, d.CreatedAt, d); err != nil {
 			return err
 		}
 		if err := tx.CreateDeployment(d); err != nil {

@@ -43,8 +43,8 @@ type designationEvent struct {
 
 // recordDesignation appends the event of type typ about d and returns its
 // log index.
-func recordDesignation(tx *store.Tx, typ, actor string, d *oversight.Designation, relisted bool) (int64, error) {
-	return tx.Record(typ, actor, d.ID, designationEvent{
+func (s *Service) recordDesignation(tx *store.Tx, typ, actor string, d *oversight.Designation, relisted bool) (int64, error) {
+	return tx.Record(typ, actor, d.ID, s.clock(), designationEvent{
 		Basis: d.Basis, RelatedTo: d.RelatedTo, Relation: d.Relation, CaseID: d.CaseID,
 		Source: publicSource(d.Source), Program: d.Program, ListedAt: d.ListedAt, DelistedAt: d.DelistedAt, Relisted: relisted,
 	})
@@ -105,7 +105,7 @@ func (s *Service) CreateDesignation(ctx context.Context, p *oversight.Principal,
 // it in the screening index once tx commits.
 func (s *Service) listDesignation(tx *store.Tx, ib *indexBatch, actor string, d *oversight.Designation) error {
 	d.LogIndex = tx.NextIndex()
-	idx, err := recordDesignation(tx, oversight.EventDesignationListed, actor, d, false)
+	idx, err := s.recordDesignation(tx, oversight.EventDesignationListed, actor, d, false)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func (s *Service) listDesignation(tx *store.Tx, ib *indexBatch, actor string, d 
 
 // changeDesignation records a change to d with an event of type typ.
 func (s *Service) changeDesignation(tx *store.Tx, ib *indexBatch, actor, typ string, d *oversight.Designation, relisted bool) error {
-	idx, err := recordDesignation(tx, typ, actor, d, relisted)
+	idx, err := s.recordDesignation(tx, typ, actor, d, relisted)
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func linkCase(tx *store.Tx, actor, caseID string, ids []string, now time.Time) e
 		return nil
 	}
 	c.UpdatedAt = now
-	if _, err := tx.Record(oversight.EventCaseUpdated, actor, c.ID, caseUpdated{Status: c.Status, DesignationsLink: added}); err != nil {
+	if _, err := tx.Record(oversight.EventCaseUpdated, actor, c.ID, now, caseUpdated{Status: c.Status, DesignationsLink: added}); err != nil {
 		return err
 	}
 	return tx.UpdateCase(c)

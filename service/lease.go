@@ -130,7 +130,7 @@ func (s *Service) issueLease(ctx context.Context, deploymentID string, nonce []b
 		// The log records that a lease was issued and until when, not the
 		// token: a lease is useful only to its deployment, but it is a
 		// credential all the same.
-		out.LogIndex, err = tx.Record(oversight.EventLeaseIssued, d.ID, d.ID, IssuedLease{c.ID, l.ID, l.PolicyVersion, iat, exp})
+		out.LogIndex, err = tx.Record(oversight.EventLeaseIssued, d.ID, d.ID, now, IssuedLease{c.ID, l.ID, l.PolicyVersion, iat, exp})
 		return err
 	})
 	if err != nil {

@@ -83,7 +83,7 @@ func (s *Service) ApplyLicense(ctx context.Context, p *oversight.Principal, a *o
 			}
 		}
 		l.LogIndex = tx.NextIndex()
-		if _, err := tx.Record(oversight.EventLicenseApplied, p.Actor(), l.ID, l); err != nil {
+		if _, err := tx.Record(oversight.EventLicenseApplied, p.Actor(), l.ID, l.CreatedAt, l); err != nil {
 			return err
 		}
 		return tx.CreateLicense(l)
@@ -118,7 +118,7 @@ func (s *Service) DecideLicense(ctx context.Context, p *oversight.Principal, id 
 			return err
 		}
 		a.LogIndex = tx.NextIndex() // the approval names its own event
-		if _, err = tx.Record(oversight.EventLicenseDecided, p.Actor(), l.ID, a); err != nil {
+		if _, err = tx.Record(oversight.EventLicenseDecided, p.Actor(), l.ID, a.At, a); err != nil {
 			return err
 		}
 		l.LogIndex = a.LogIndex
@@ -136,9 +136,10 @@ func (s *Service) DecideLicense(ctx context.Context, p *oversight.Principal, id 
 	return l, nil
 }
 
-// recordStatus records a licence's change of status.
+// recordStatus records a licence's change of status, at the time of the
+// change (l.UpdatedAt).
 func (s *Service) recordStatus(tx *store.Tx, actor string, l *oversight.License, from oversight.LicenseStatus, reason string) (int64, error) {
-	return tx.Record(oversight.EventLicenseStatus, actor, l.ID, struct {
+	return tx.Record(oversight.EventLicenseStatus, actor, l.ID, l.UpdatedAt, struct {
 		From          oversight.LicenseStatus `json:"from"`
 		To            oversight.LicenseStatus `json:"to"`
 		PolicyVersion int                     `json:"policy_version"`

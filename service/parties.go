@@ -44,7 +44,7 @@ func (s *Service) SetCountry(ctx context.Context, p *oversight.Principal, iso2 s
 		now := s.clock()
 		c.Tier, c.Notes, c.UpdatedBy, c.UpdatedAt = u.Tier, u.Notes, p.Actor(), &now
 		c.LogIndex = tx.NextIndex()
-		if _, err := tx.Record(oversight.EventCountryUpdated, p.Actor(), c.ISO2, struct {
+		if _, err := tx.Record(oversight.EventCountryUpdated, p.Actor(), c.ISO2, now, struct {
 			Tier  oversight.Tier `json:"tier"`
 			Notes string         `json:"notes,omitempty"`
 		}{c.Tier, c.Notes}); err != nil {
@@ -75,7 +75,7 @@ func (s *Service) CreateEndUser(ctx context.Context, p *oversight.Principal, e *
 				Field: "country", Message: "not an ISO 3166-1 country: " + e.Country}}}
 		}
 		e.LogIndex = tx.NextIndex()
-		if _, err := tx.Record(oversight.EventEndUserRegistered, p.Actor(), e.ID, e); err != nil {
+		if _, err := tx.Record(oversight.EventEndUserRegistered, p.Actor(), e.ID, e.CreatedAt, e); err != nil {
 			return err
 		}
 		return tx.CreateEndUser(e)
@@ -203,7 +203,7 @@ func (s *Service) RecordDeclaration(ctx context.Context, p *oversight.Principal,
 			EndUserID: eu.ID, Country: eu.Country, Signatory: sub.Signatory, SignedOn: sub.SignedOn,
 			TextSHA256: sub.TextSHA256, Signature: sub.Signature, CreatedAt: s.clock(), LogIndex: tx.NextIndex(),
 		}
-		if _, err := tx.Record(oversight.EventDeclarationRecorded, p.Actor(), d.ID, d); err != nil {
+		if _, err := tx.Record(oversight.EventDeclarationRecorded, p.Actor(), d.ID, d.CreatedAt, d); err != nil {
 			return err
 		}
 		return tx.CreateDeclaration(d)

@@ -46,7 +46,7 @@ func (s *Service) AddProtected(ctx context.Context, p *oversight.Principal, r *o
 			pp, err = tx.Protected(r.IDHash)
 			return err
 		}
-		_, err = tx.Record(oversight.EventProtectedAdded, p.Actor(), "protected", protectedAdded{Category: r.Category, Added: 1})
+		_, err = tx.Record(oversight.EventProtectedAdded, p.Actor(), "protected", now, protectedAdded{Category: r.Category, Added: 1})
 		return err
 	})
 	if err != nil {
@@ -137,7 +137,7 @@ func (s *Service) ImportProtected(ctx context.Context, p *oversight.Principal, c
 		if out.Added == 0 {
 			return nil
 		}
-		i, err := tx.Record(oversight.EventProtectedAdded, p.Actor(), "protected", protectedAdded{Category: category, Added: out.Added})
+		i, err := tx.Record(oversight.EventProtectedAdded, p.Actor(), "protected", now, protectedAdded{Category: category, Added: out.Added})
 		out.LogIndex = &i
 		return err
 	})

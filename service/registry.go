@@ -26,7 +26,7 @@ func (s *Service) CreateVendor(ctx context.Context, p *oversight.Principal, v *o
 	}
 	err := s.update(ctx, func(tx *store.Tx) error {
 		v.LogIndex = tx.NextIndex()
-		if _, err := tx.Record(oversight.EventVendorRegistered, p.Actor(), v.ID, v); err != nil {
+		if _, err := tx.Record(oversight.EventVendorRegistered, p.Actor(), v.ID, v.CreatedAt, v); err != nil {
 			return err
 		}
 		return tx.CreateVendor(v)
@@ -96,7 +96,7 @@ func (s *Service) CreateProduct(ctx context.Context, p *oversight.Principal, pr 
 			return err
 		}
 		pr.LogIndex = tx.NextIndex()
-		if _, err := tx.Record(oversight.EventProductRegistered, p.Actor(), pr.ID, pr); err != nil {
+		if _, err := tx.Record(oversight.EventProductRegistered, p.Actor(), pr.ID, pr.CreatedAt, pr); err != nil {
 			return err
 		}
 		return tx.CreateProduct(pr)
@@ -191,7 +191,7 @@ func (s *Service) SubmitReview(ctx context.Context, p *oversight.Principal, prod
 		if r.Evidence != nil {
 			logged.Evidence = r.Evidence.Summary()
 		}
-		if _, err := tx.Record(oversight.EventReviewSubmitted, p.Actor(), r.ID, &logged); err != nil {
+		if _, err := tx.Record(oversight.EventReviewSubmitted, p.Actor(), r.ID, r.SubmittedAt, &logged); err != nil {
 			return err
 		}
 		if err := tx.CreateReview(r); err != nil {
@@ -230,10 +230,11 @@ func (s *Service) DecideReview(ctx context.Context, p *oversight.Principal, revi
 				return err
 			}
 		}
-		if err := oversight.Decide(pr, r, d, ev, p.Actor(), s.clock()); err != nil {
+		now := s.clock()
+		if err := oversight.Decide(pr, r, d, ev, p.Actor(), now); err != nil {
 			return err
 		}
-		if r.LogIndex, err = tx.Record(oversight.EventReviewDecided, p.Actor(), r.ID, struct {
+		if r.LogIndex, err = tx.Record(oversight.EventReviewDecided, p.Actor(), r.ID, now, struct {
 			ProductID  string                   `json:"product_id"`
 			Stage      oversight.Stage          `json:"stage"`
 			Decision   oversight.ReviewDecision `json:"decision"`

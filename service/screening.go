@@ -202,7 +202,7 @@ func (s *Service) Screen(ctx context.Context, p *oversight.Principal, r *oversig
 		if err := tx.AddScreeningRows(sc.ID, []oversight.ScreeningRow{rec}); err != nil {
 			return err
 		}
-		idx, err := tx.Record(oversight.EventScreeningPerformed, p.Actor(), sc.ID, screeningPerformed{Kind: sc.Kind, Rows: 1, Digest: sc.Digest})
+		idx, err := tx.Record(oversight.EventScreeningPerformed, p.Actor(), sc.ID, now, screeningPerformed{Kind: sc.Kind, Rows: 1, Digest: sc.Digest})
 		if err != nil {
 			return err
 		}
@@ -363,7 +363,7 @@ func (s *Service) ScreenBatch(ctx context.Context, p *oversight.Principal, body 
 	end := s.clock()
 	sc.FinishedAt = &end
 	ferr := s.update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-		idx, err := tx.Record(oversight.EventScreeningPerformed, p.Actor(), sc.ID, screeningPerformed{
+		idx, err := tx.Record(oversight.EventScreeningPerformed, p.Actor(), sc.ID, end, screeningPerformed{
 			Kind: sc.Kind, Rows: sc.Rows, Errors: sc.Errors, Digest: sc.Digest, Stopped: stopped})
 		if err != nil {
 			return err

@@ -113,6 +113,11 @@ func (s *Service) Store() *store.Store { return s.store }
 // database answers (GET /readyz).
 func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
 
+// Now returns the service's clock (Options.Now): the time its decisions,
+// records and events are stamped with, and the one a deployment's
+// signature time is checked against.
+func (s *Service) Now() time.Time { return s.clock() }
+
 // clock returns the current time in UTC at microsecond precision, the
 // precision the store keeps.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }

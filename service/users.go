@@ -102,7 +102,7 @@ func createUser(tx *store.Tx, p *oversight.Principal, u *oversight.User) error {
 	if err := tx.CreateUser(u); err != nil {
 		return err
 	}
-	_, err := tx.Record(oversight.EventUserCreated, actorOf(p), u.ID, userCreated{u.Role, u.VendorID, u.EndUserID})
+	_, err := tx.Record(oversight.EventUserCreated, actorOf(p), u.ID, u.CreatedAt, userCreated{u.Role, u.VendorID, u.EndUserID})
 	return err
 }
 
@@ -235,7 +235,7 @@ func createToken(tx *store.Tx, p *oversight.Principal, tok *oversight.Token) err
 		return err
 	}
 	// The log says whose token it is and until when, never the secret.
-	_, err = tx.Record(oversight.EventTokenCreated, actorOf(p), tok.ID, tokenCreated{u.ID, tok.ExpiresAt.Format(timeFormat)})
+	_, err = tx.Record(oversight.EventTokenCreated, actorOf(p), tok.ID, tok.CreatedAt, tokenCreated{u.ID, tok.ExpiresAt.Format(timeFormat)})
 	return err
 }
 
@@ -290,7 +290,7 @@ func (s *Service) RevokeToken(ctx context.Context, p *oversight.Principal, id st
 			return err
 		}
 		tok.RevokedAt = &now
-		_, err = tx.Record(oversight.EventTokenRevoked, actorOf(p), id, struct {
+		_, err = tx.Record(oversight.EventTokenRevoked, actorOf(p), id, now, struct {
 			UserID string `json:"user_id"`
 		}{tok.UserID})
 		return err

@@ -54,7 +54,7 @@ func TestLogHeadPublishedBeforeReturn(t *testing.T) {
 		var idx int64
 		err := s.Update(ctx, func(tx *Tx) error {
 			var err error
-			idx, err = tx.Record("test.event", "system", "x", map[string]int{"i": i})
+			idx, err = tx.Record("test.event", "system", "x", time.Now(), map[string]int{"i": i})
 			return err
 		})
 		if err != nil {

@@ -21,7 +21,11 @@ import (
 // and both are undone with the caller's savepoint: no change without its
 // leaf, no leaf without its change. An event whose canonical JSON exceeds
 // tlog.MaxEntrySize (65,535 bytes) is refused with ETOOLARGE.
-func (tx *Tx) Record(typ, actor, subject string, payload any) (int64, error) {
+//
+// at is the event's time, from the caller's clock: the time that stamped
+// the change the event records, so that the two agree whatever clock the
+// caller runs on. It is kept in UTC at microsecond precision.
+func (tx *Tx) Record(typ, actor, subject string, at time.Time, payload any) (int64, error) {
 	if tx.log == nil {
 		return 0, errors.New("record event: read-only transaction")
 	}
@@ -34,7 +38,7 @@ func (tx *Tx) Record(typ, actor, subject string, payload any) (int64, error) {
 		Type:    typ,
 		Actor:   actor,
 		Subject: subject,
-		Time:    time.Now().UTC().Truncate(time.Microsecond),
+		Time:    at.UTC().Truncate(time.Microsecond),
 		Payload: raw,
 	}
 	entry := appendCanonicalEvent(make([]byte, 0, len(raw)+192), &ev)

@@ -33,7 +33,7 @@ func TestUpdateRecordsEventInSameTransaction(t *testing.T) {
 				return err
 			}
 			var err error
-			idx, err = tx.Record(oversight.EventVendorRegistered, "admin:tok_1", v.ID, v)
+			idx, err = tx.Record(oversight.EventVendorRegistered, "admin:tok_1", v.ID, time.Now(), v)
 			return err
 		})
 		if err != nil {
@@ -90,7 +90,7 @@ func TestUpdateFailureIsIsolated(t *testing.T) {
 						return err
 					}
 					var err error
-					if indexes[i], err = tx.Record(oversight.EventVendorRegistered, "admin:t", v.ID, v); err != nil {
+					if indexes[i], err = tx.Record(oversight.EventVendorRegistered, "admin:t", v.ID, time.Now(), v); err != nil {
 						return err
 					}
 					switch i % 3 {

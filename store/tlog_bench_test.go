@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/store/storetest"
@@ -32,7 +33,7 @@ func BenchmarkAppendDurable(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					err := s.Update(ctx, func(tx *store.Tx) error {
-						_, err := tx.Record("operation.decided", "dep_bench", "op_bench", payload)
+						_, err := tx.Record("operation.decided", "dep_bench", "op_bench", time.Now(), payload)
 						return err
 					})
 					if err != nil {

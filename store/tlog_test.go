@@ -29,7 +29,7 @@ func record(t *testing.T, s *store.Store, n int) {
 		go func() {
 			defer wg.Done()
 			err := s.Update(context.Background(), func(tx *store.Tx) error {
-				if _, err := tx.Record("test.recorded", "tester", fmt.Sprintf("sub_%d", i%7), map[string]any{"i": i, "note": "fictional"}); err != nil {
+				if _, err := tx.Record("test.recorded", "tester", fmt.Sprintf("sub_%d", i%7), time.Now(), map[string]any{"i": i, "note": "fictional"}); err != nil {
 					return err
 				}
 				if i%3 == 1 {
@@ -154,7 +154,7 @@ func TestLogRejectsOversizedEntry(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		err := s.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.Record("test.big", "tester", "sub_1", map[string]string{"blob": strings.Repeat("x", tlog.MaxEntrySize)})
+			_, err := tx.Record("test.big", "tester", "sub_1", time.Now(), map[string]string{"blob": strings.Repeat("x", tlog.MaxEntrySize)})
 			return err
 		})
 		if oversight.ErrorCode(err) != oversight.ETOOLARGE || !strings.Contains(err.Error(), "at most 65535 bytes") {
@@ -162,7 +162,7 @@ func TestLogRejectsOversizedEntry(t *testing.T) {
 		}
 		// Just under the limit is fine.
 		err = s.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.Record("test.big", "tester", "sub_1", map[string]string{"blob": strings.Repeat("x", tlog.MaxEntrySize-200)})
+			_, err := tx.Record("test.big", "tester", "sub_1", time.Now(), map[string]string{"blob": strings.Repeat("x", tlog.MaxEntrySize-200)})
 			return err
 		})
 		if err != nil {

@@ -142,7 +142,7 @@ func appendRate(path string, writers, total int) {
 			for range n {
 				t0 := time.Now()
 				err := s.Update(ctx, func(tx *store.Tx) error {
-					_, err := tx.Record("operation.decided", "dep_bench", "op_bench", payload)
+					_, err := tx.Record("operation.decided", "dep_bench", "op_bench", time.Now(), payload)
 					return err
 				})
 				if err != nil {
@@ -211,7 +211,7 @@ func signing(path string) {
 	for range rounds {
 		err := s.Update(ctx, func(tx *store.Tx) error {
 			for range 10 {
-				if _, err := tx.Record("operation.decided", "dep_bench", "op_bench", payload); err != nil {
+				if _, err := tx.Record("operation.decided", "dep_bench", "op_bench", time.Now(), payload); err != nil {
 					return err
 				}
 			}
@@ -240,7 +240,7 @@ func proofs(path string, size int64) {
 		n := min(batch, size-done)
 		err := s.Update(ctx, func(tx *store.Tx) error {
 			for range n {
-				if _, err := tx.Record("operation.decided", "dep_bench", "op_bench", payload); err != nil {
+				if _, err := tx.Record("operation.decided", "dep_bench", "op_bench", time.Now(), payload); err != nil {
 					return err
 				}
 			}

@@ -102,7 +102,7 @@ func (ls *logServer) appendEvents(n int) {
 			defer wg.Done()
 			for i := w; i < n; i += 16 {
 				err := ls.st.Update(context.Background(), func(tx *store.Tx) error {
-					_, err := tx.Record(oversight.EventCaseUpdated, "defense:tok_test", fmt.Sprintf("case_%d", i%97), map[string]int{"i": i})
+					_, err := tx.Record(oversight.EventCaseUpdated, "defense:tok_test", fmt.Sprintf("case_%d", i%97), time.Now(), map[string]int{"i": i})
 					return err
 				})
 				if err != nil {
