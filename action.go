@@ -148,7 +148,7 @@ func (a *Action) Approve(decision string, by *Principal, now time.Time) (*Action
 		return nil, false, Conflictf(string(a.Status), "action %s is %s; only a pending action can be approved", a.ID, a.Status)
 	}
 	if decision != "approve" && decision != "reject" {
-		return nil, false, &Error{Code: EINVALID, Message: "invalid approval", Fields: []FieldError{{Field: "decision", Message: "must be approve or reject"}}}
+		return nil, false, Invalid("invalid approval", "decision", "must be approve or reject")
 	}
 	m := Ministry(by.Role)
 	if m != MinistryDefense && m != MinistryForeignAffairs {

@@ -86,15 +86,11 @@ func CanonicalDeclarationText(t *DeclarationTemplate, eu *EndUser, countryName s
 func CheckDeclarationSignature(key ed25519.PublicKey, text []byte, s *DeclarationSubmission) error {
 	sum := sha256.Sum256(text)
 	if hex.EncodeToString(sum[:]) != strings.ToLower(s.TextSHA256) {
-		return &Error{Code: EINVALID, Message: "invalid declaration", Fields: []FieldError{{
-			Field: "text_sha256", Message: "does not match the canonical text of this template, end user, signatory and date",
-		}}}
+		return Invalid("invalid declaration", "text_sha256", "does not match the canonical text of this template, end user, signatory and date")
 	}
 	sig, _ := base64.StdEncoding.DecodeString(s.Signature)
 	if !ed25519.Verify(key, text, sig) {
-		return &Error{Code: EINVALID, Message: "invalid declaration", Fields: []FieldError{{
-			Field: "signature", Message: "does not verify with the end user's signing key",
-		}}}
+		return Invalid("invalid declaration", "signature", "does not verify with the end user's signing key")
 	}
 	return nil
 }

@@ -88,7 +88,7 @@ func invalidJSON(field, msg string) error {
 	if field == "" {
 		field = "body"
 	}
-	return &Error{Code: EINVALID, Message: "invalid JSON", Fields: []FieldError{{Field: field, Message: msg}}}
+	return Invalid("invalid JSON", field, "%s", msg)
 }
 
 func jsonKind(t reflect.Type) string {

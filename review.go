@@ -188,9 +188,7 @@ func CheckSubmission(p *Product, prev *Review, s *ReviewSubmission) error {
 			}
 		}
 		if len(missing) > 0 {
-			return &Error{Code: EINVALID, Message: "invalid review submission", Fields: []FieldError{{
-				Field: "conditions_met", Message: "conditions of review " + prev.ID + " not met: " + strings.Join(missing, "; "),
-			}}}
+			return Invalid("invalid review submission", "conditions_met", "conditions of review %s not met: %s", prev.ID, strings.Join(missing, "; "))
 		}
 		return nil
 	}

@@ -36,8 +36,7 @@ func (s *Server) routesLease() {
 			return err
 		}
 		if len(body) != 0 && string(body) != "{}" {
-			return &oversight.Error{Code: oversight.EINVALID, Message: "invalid lease request", Fields: []oversight.FieldError{{
-				Field: "body", Message: "must be empty or {}"}}}
+			return oversight.Invalid("invalid lease request", "body", "must be empty or {}")
 		}
 		l, err := s.svc.IssueLease(r.Context(), sig)
 		if err != nil {
@@ -54,8 +53,7 @@ func (s *Server) routesLease() {
 		if h := r.Header.Get("Last-Event-ID"); h != "" {
 			n, err := strconv.ParseInt(h, 10, 64)
 			if err != nil || n < 0 {
-				return &oversight.Error{Code: oversight.EINVALID, Message: "invalid request", Fields: []oversight.FieldError{{
-					Field: "Last-Event-ID", Message: "must be the id of an event of this stream: a whole number"}}}
+				return oversight.Invalid("invalid request", "Last-Event-ID", "must be the id of an event of this stream: a whole number")
 			}
 			last = n
 		}

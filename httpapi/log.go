@@ -74,7 +74,7 @@ func (s *Server) routesLog() {
 		if v := q.Get("limit"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > service.MaxLogEntriesPage {
-				return logParamError("limit", "must be a whole number from 1 to "+strconv.Itoa(service.MaxLogEntriesPage))
+				return oversight.Invalid("invalid limit", "limit", "must be a whole number from 1 to %d", service.MaxLogEntriesPage)
 			}
 			limit = n
 		}
@@ -150,18 +150,13 @@ func (s *Server) routesLog() {
 // logIndex parses a log index or tree size: a decimal from 0, without sign.
 func logIndex(field, v string) (int64, error) {
 	if v == "" {
-		return 0, logParamError(field, "is required")
+		return 0, oversight.Invalid("invalid "+field, field, "is required")
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 || v[0] == '+' {
-		return 0, logParamError(field, "must be a whole number from 0, not "+strconv.Quote(logTruncate(v, 30)))
+		return 0, oversight.Invalid("invalid "+field, field, "must be a whole number from 0, not %q", logTruncate(v, 30))
 	}
 	return n, nil
-}
-
-func logParamError(field, msg string) error {
-	return &oversight.Error{Code: oversight.EINVALID, Message: "invalid " + field,
-		Fields: []oversight.FieldError{{Field: field, Message: msg}}}
 }
 
 func logTruncate(s string, n int) string {

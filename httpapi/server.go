@@ -227,14 +227,12 @@ func page(r *http.Request) (oversight.Page, error) {
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 1000 {
-			return p, &oversight.Error{Code: oversight.EINVALID, Message: "invalid query", Fields: []oversight.FieldError{{
-				Field: "limit", Message: "must be a whole number from 1 to 1000"}}}
+			return p, oversight.Invalid("invalid query", "limit", "must be a whole number from 1 to 1000")
 		}
 		p.Limit = n
 	}
 	if len(p.After) > 100 {
-		return p, &oversight.Error{Code: oversight.EINVALID, Message: "invalid query", Fields: []oversight.FieldError{{
-			Field: "after", Message: "not a cursor returned by this API"}}}
+		return p, oversight.Invalid("invalid query", "after", "not a cursor returned by this API")
 	}
 	return p, nil
 }

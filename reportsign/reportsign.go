@@ -91,7 +91,7 @@ func Countersign(r *oversight.SafeguardReport, key ed25519.PrivateKey, operation
 // name the signature at fault.
 func Verify(r *oversight.SafeguardReport) error {
 	bad := func(field, msg string) error {
-		return &oversight.Error{Code: oversight.EINVALID, Message: "invalid safeguards report", Fields: []oversight.FieldError{{Field: field, Message: msg}}}
+		return oversight.Invalid("invalid safeguards report", field, "%s", msg)
 	}
 	key, err := oversight.ParsePublicKey(r.Key)
 	if err != nil {

@@ -43,8 +43,7 @@ func BatchFormatFor(contentType string) (BatchFormat, error) {
 			return BatchJSONL, nil
 		}
 	}
-	return "", &oversight.Error{Code: oversight.EINVALID, Message: "invalid batch", Fields: []oversight.FieldError{{
-		Field: "Content-Type", Message: fmt.Sprintf("%q: must be text/csv (a header line name,birth_date,nationality) or application/x-ndjson (JSON lines)", contentType)}}}
+	return "", oversight.Invalid("invalid batch", "Content-Type", "%q: must be text/csv (a header line name,birth_date,nationality) or application/x-ndjson (JSON lines)", contentType)
 }
 
 // BatchRow is one row of a batch as read. Err is set when the row could
@@ -97,7 +96,7 @@ func NewBatchReader(r io.Reader, format BatchFormat) (*BatchReader, error) {
 	b.csv.TrimLeadingSpace = true
 	header, err := b.csv.Read()
 	bad := func(msg string, args ...any) error {
-		return &oversight.Error{Code: oversight.EINVALID, Message: "invalid batch", Fields: []oversight.FieldError{{Field: "header", Message: fmt.Sprintf(msg, args...)}}}
+		return oversight.Invalid("invalid batch", "header", msg, args...)
 	}
 	switch {
 	case err == io.EOF:

@@ -461,8 +461,7 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 	}
 	qt := analyze(q.Name)
 	if len(qt) == 0 {
-		return nil, &oversight.Error{Code: oversight.EINVALID, Message: "invalid screening query",
-			Fields: []oversight.FieldError{{Field: "name", Message: "has no letters to match"}}}
+		return nil, oversight.Invalid("invalid screening query", "name", "has no letters to match")
 	}
 	at := q.At
 	if at.IsZero() {

@@ -120,7 +120,7 @@ func (s *Service) OpenCase(ctx context.Context, p *oversight.Principal, r *overs
 	err := s.update(ctx, func(tx *store.Tx) error {
 		if _, err := tx.License(r.LicenseID); err != nil {
 			if oversight.ErrorCode(err) == oversight.ENOTFOUND {
-				return fieldError("invalid case", "license_id", "no licence %s", r.LicenseID)
+				return oversight.Invalid("invalid case", "license_id", "no licence %s", r.LicenseID)
 			}
 			return err
 		}
@@ -266,13 +266,13 @@ func checkOperations(tx *store.Tx, licenseID, field string, ids []string) error 
 	for i, id := range ids {
 		op, err := tx.Operation(id)
 		if oversight.ErrorCode(err) == oversight.ENOTFOUND {
-			return fieldError("invalid case", fmt.Sprintf("%s[%d]", field, i), "no operation %s", id)
+			return oversight.Invalid("invalid case", fmt.Sprintf("%s[%d]", field, i), "no operation %s", id)
 		}
 		if err != nil {
 			return err
 		}
 		if op.LicenseID != licenseID {
-			return fieldError("invalid case", fmt.Sprintf("%s[%d]", field, i), "operation %s is of licence %s, not of the case's licence %s", id, op.LicenseID, licenseID)
+			return oversight.Invalid("invalid case", fmt.Sprintf("%s[%d]", field, i), "operation %s is of licence %s, not of the case's licence %s", id, op.LicenseID, licenseID)
 		}
 	}
 	return nil
@@ -312,8 +312,4 @@ func dedupe(ids []string) []string {
 		}
 	}
 	return out
-}
-
-func fieldError(msg, field, format string, args ...any) error {
-	return &oversight.Error{Code: oversight.EINVALID, Message: msg, Fields: []oversight.FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
 }

@@ -82,7 +82,7 @@ func (s *Service) CreateDesignation(ctx context.Context, p *oversight.Principal,
 		}
 		if d.CaseID != "" {
 			if _, err := tx.Case(d.CaseID); oversight.ErrorCode(err) == oversight.ENOTFOUND {
-				return fieldError("invalid designation", "case_id", "no case %s", d.CaseID)
+				return oversight.Invalid("invalid designation", "case_id", "no case %s", d.CaseID)
 			} else if err != nil {
 				return err
 			}
@@ -142,14 +142,14 @@ func checkRelated(tx *store.Tx, d *oversight.Designation, pending map[string]*ov
 		var err error
 		rel, err = tx.Designation(d.RelatedTo)
 		if oversight.ErrorCode(err) == oversight.ENOTFOUND {
-			return fieldError("invalid designation", "related_to", "no designation %s", d.RelatedTo)
+			return oversight.Invalid("invalid designation", "related_to", "no designation %s", d.RelatedTo)
 		}
 		if err != nil {
 			return err
 		}
 	}
 	if rel.Basis == oversight.BasisImmediateRelative {
-		return fieldError("invalid designation", "related_to", "%s is itself an immediate relative (of %s); name the person designated for misuse or financial gain", rel.ID, rel.RelatedTo)
+		return oversight.Invalid("invalid designation", "related_to", "%s is itself an immediate relative (of %s); name the person designated for misuse or financial gain", rel.ID, rel.RelatedTo)
 	}
 	return nil
 }
@@ -331,11 +331,11 @@ func (s *Service) ImportDesignations(ctx context.Context, p *oversight.Principal
 			cur := bySource[d.Source]
 			switch {
 			case cur != nil && d.ID != "" && d.ID != cur.ID:
-				return fieldError("invalid import", f+".id", "source %s is designation %s, not %s", d.Source, cur.ID, d.ID)
+				return oversight.Invalid("invalid import", f+".id", "source %s is designation %s, not %s", d.Source, cur.ID, d.ID)
 			case cur == nil && d.ID != "":
 				cur = byID[d.ID]
 				if cur != nil && cur.Source != "" && d.Source != "" && cur.Source != d.Source {
-					return fieldError("invalid import", f+".source", "designation %s was imported from %s, not %s", d.ID, cur.Source, d.Source)
+					return oversight.Invalid("invalid import", f+".source", "designation %s was imported from %s, not %s", d.ID, cur.Source, d.Source)
 				}
 			}
 			if cur == nil {

@@ -67,8 +67,7 @@ func (s *Service) ApplyLicense(ctx context.Context, p *oversight.Principal, a *o
 				return err
 			}
 			if d.EndUserID != eu.ID {
-				return &oversight.Error{Code: oversight.EINVALID, Message: "invalid licence application", Fields: []oversight.FieldError{{
-					Field: "declaration_id", Message: fmt.Sprintf("declaration %s was signed for end user %s, not %s", d.ID, d.EndUserID, eu.ID)}}}
+				return oversight.Invalid("invalid licence application", "declaration_id", "declaration %s was signed for end user %s, not %s", d.ID, d.EndUserID, eu.ID)
 			}
 			l.Template = d.TemplateID
 		}

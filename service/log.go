@@ -30,17 +30,11 @@ func (s *Service) LogVerifierKey(ctx context.Context) (string, error) {
 	return s.store.LogVerifierKey(ctx)
 }
 
-// invalidParam is the EINVALID error naming one bad parameter.
-func invalidParam(field, format string, args ...any) error {
-	return &oversight.Error{Code: oversight.EINVALID, Message: "invalid " + field,
-		Fields: []oversight.FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
-}
-
 // LogEntry returns the entry at index. Committed entries are served even
 // before a checkpoint covers them; their proofs wait for one.
 func (s *Service) LogEntry(ctx context.Context, index int64) (*oversight.LogEntry, error) {
 	if index < 0 {
-		return nil, invalidParam("index", "must be a whole number from 0")
+		return nil, oversight.Invalid("invalid index", "index", "must be a whole number from 0")
 	}
 	var e oversight.LogEntry
 	err := s.view(ctx, func(tx *store.Tx) error {
@@ -66,11 +60,11 @@ const MaxLogEntriesPage = 1000
 func (s *Service) LogEntries(ctx context.Context, subject string, after int64, limit int) ([]oversight.LogEntry, error) {
 	switch {
 	case subject == "" || len(subject) > 100 || strings.ContainsAny(subject, "\x00\n"):
-		return nil, invalidParam("subject", "the id of a resource (such as lic_…), up to 100 characters")
+		return nil, oversight.Invalid("invalid subject", "subject", "the id of a resource (such as lic_…), up to 100 characters")
 	case after < -1:
-		return nil, invalidParam("after", "must be a log index from 0")
+		return nil, oversight.Invalid("invalid after", "after", "must be a log index from 0")
 	case limit < 1 || limit > MaxLogEntriesPage:
-		return nil, invalidParam("limit", "must be a whole number from 1 to %d", MaxLogEntriesPage)
+		return nil, oversight.Invalid("invalid limit", "limit", "must be a whole number from 1 to %d", MaxLogEntriesPage)
 	}
 	var out []oversight.LogEntry
 	err := s.view(ctx, func(tx *store.Tx) error {
@@ -88,11 +82,11 @@ func (s *Service) LogEntries(ctx context.Context, subject string, after int64, l
 func (s *Service) InclusionProof(ctx context.Context, index, treeSize int64) (*tlog.InclusionProof, error) {
 	switch {
 	case index < 0:
-		return nil, invalidParam("index", "must be a whole number from 0")
+		return nil, oversight.Invalid("invalid index", "index", "must be a whole number from 0")
 	case treeSize < 1:
-		return nil, invalidParam("tree_size", "must be a whole number from 1")
+		return nil, oversight.Invalid("invalid tree_size", "tree_size", "must be a whole number from 1")
 	case index >= treeSize:
-		return nil, invalidParam("index", "must be less than tree_size (%d): a tree of %d leaves holds the indexes 0 to %d", treeSize, treeSize, treeSize-1)
+		return nil, oversight.Invalid("invalid index", "index", "must be less than tree_size (%d): a tree of %d leaves holds the indexes 0 to %d", treeSize, treeSize, treeSize-1)
 	}
 	if err := s.checkTreeSize(ctx, "tree_size", treeSize); err != nil {
 		return nil, err
@@ -110,11 +104,11 @@ func (s *Service) InclusionProof(ctx context.Context, index, treeSize int64) (*t
 func (s *Service) ConsistencyProof(ctx context.Context, oldSize, newSize int64) (*tlog.ConsistencyProof, error) {
 	switch {
 	case oldSize < 0:
-		return nil, invalidParam("old", "must be a whole number from 0")
+		return nil, oversight.Invalid("invalid old", "old", "must be a whole number from 0")
 	case newSize < 0:
-		return nil, invalidParam("new", "must be a whole number from 0")
+		return nil, oversight.Invalid("invalid new", "new", "must be a whole number from 0")
 	case oldSize > newSize:
-		return nil, invalidParam("old", "must be at most new (%d)", newSize)
+		return nil, oversight.Invalid("invalid old", "old", "must be at most new (%d)", newSize)
 	}
 	if err := s.checkTreeSize(ctx, "new", newSize); err != nil {
 		return nil, err
@@ -148,7 +142,7 @@ func (s *Service) checkTreeSize(ctx context.Context, field string, size int64) e
 func (s *Service) LogTile(ctx context.Context, path string) (tlog.Tile, []byte, error) {
 	t, err := tlog.ParseTilePath(path)
 	if errors.Is(err, tlog.ErrInvalidPath) {
-		return t, nil, invalidParam("path", "%v", err)
+		return t, nil, oversight.Invalid("invalid path", "path", "%v", err)
 	}
 	if err != nil {
 		return t, nil, err

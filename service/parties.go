@@ -18,8 +18,7 @@ func (s *Service) Countries(ctx context.Context, p *oversight.Principal, tier ov
 		return nil, err
 	}
 	if tier != "" && !tier.Valid() {
-		return nil, &oversight.Error{Code: oversight.EINVALID, Message: "invalid query", Fields: []oversight.FieldError{{
-			Field: "tier", Message: "must be unassessed, eligible, restricted or ineligible"}}}
+		return nil, oversight.Invalid("invalid query", "tier", "must be unassessed, eligible, restricted or ineligible")
 	}
 	var out []oversight.Country
 	err := s.view(ctx, func(tx *store.Tx) (err error) { out, err = tx.Countries(tier); return err })
@@ -71,8 +70,7 @@ func (s *Service) CreateEndUser(ctx context.Context, p *oversight.Principal, e *
 	e.CreatedAt = s.clock()
 	err := s.update(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Country(e.Country); err != nil {
-			return &oversight.Error{Code: oversight.EINVALID, Message: "invalid end user", Fields: []oversight.FieldError{{
-				Field: "country", Message: "not an ISO 3166-1 country: " + e.Country}}}
+			return oversight.Invalid("invalid end user", "country", "not an ISO 3166-1 country: %s", e.Country)
 		}
 		e.LogIndex = tx.NextIndex()
 		if _, err := tx.Record(oversight.EventEndUserRegistered, p.Actor(), e.ID, e.CreatedAt, e); err != nil {
@@ -157,8 +155,7 @@ func (s *Service) DeclarationText(ctx context.Context, p *oversight.Principal, s
 func (s *Service) declarationText(tx *store.Tx, sub *oversight.DeclarationSubmission) ([]byte, *oversight.EndUser, error) {
 	t, ok := s.templates[sub.Template]
 	if !ok {
-		return nil, nil, &oversight.Error{Code: oversight.EINVALID, Message: "invalid declaration", Fields: []oversight.FieldError{{
-			Field: "template", Message: "unknown declaration template " + sub.Template}}}
+		return nil, nil, oversight.Invalid("invalid declaration", "template", "unknown declaration template %s", sub.Template)
 	}
 	eu, err := tx.EndUser(sub.EndUserID)
 	if err != nil {

@@ -92,8 +92,7 @@ func ParseProtectedList(data []byte) ([]string, error) {
 		hashes = append(hashes, h)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, &oversight.Error{Code: oversight.EINVALID, Message: "invalid list",
-			Fields: []oversight.FieldError{{Field: fmt.Sprintf("line %d", n+1), Message: err.Error()}}}
+		return nil, oversight.Invalid("invalid list", fmt.Sprintf("line %d", n+1), "%v", err)
 	}
 	if err := pr.Err("invalid list: nothing was imported"); err != nil {
 		return nil, err
@@ -111,8 +110,7 @@ func (s *Service) ImportProtected(ctx context.Context, p *oversight.Principal, c
 		return nil, err
 	}
 	if !category.Valid() {
-		return nil, &oversight.Error{Code: oversight.EINVALID, Message: "invalid import", Fields: []oversight.FieldError{{
-			Field: "category", Message: "must be diplomat, journalist, human_rights_defender, allied_official or other"}}}
+		return nil, oversight.Invalid("invalid import", "category", "must be diplomat, journalist, human_rights_defender, allied_official or other")
 	}
 	hashes, err := ParseProtectedList(data)
 	if err != nil {

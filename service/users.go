@@ -163,7 +163,7 @@ func (s *Service) Users(ctx context.Context, p *oversight.Principal, role oversi
 		return nil, err
 	}
 	if role != "" && !role.Valid() {
-		return nil, fieldError("invalid request", "role", "must be one of admin, defense, foreign_affairs, vendor, end_user, consular")
+		return nil, oversight.Invalid("invalid request", "role", "must be one of admin, defense, foreign_affairs, vendor, end_user, consular")
 	}
 	var out oversight.List[oversight.User]
 	err := s.view(ctx, func(tx *store.Tx) (err error) {
@@ -250,7 +250,7 @@ func (s *Service) Tokens(ctx context.Context, p *oversight.Principal, userID str
 		return nil, err
 	}
 	if userID != "" && !oversight.ValidID(oversight.PrefixUser, userID) {
-		return nil, fieldError("invalid request", "user", "must be a user id (usr_…)")
+		return nil, oversight.Invalid("invalid request", "user", "must be a user id (usr_…)")
 	}
 	if !p.Is(oversight.RoleAdmin) {
 		userID = p.UserID
@@ -271,7 +271,7 @@ func (s *Service) RevokeToken(ctx context.Context, p *oversight.Principal, id st
 		return nil, err
 	}
 	if !oversight.ValidID(oversight.PrefixToken, id) {
-		return nil, fieldError("invalid request", "id", "must be a token id (tok_…)")
+		return nil, oversight.Invalid("invalid request", "id", "must be a token id (tok_…)")
 	}
 	var tok *oversight.Token
 	err := s.update(ctx, func(tx *store.Tx) error {
