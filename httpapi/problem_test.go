@@ -3,8 +3,10 @@ package httpapi_test
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 type problemDoc struct {
@@ -115,5 +117,37 @@ func TestProblemContentType(t *testing.T) {
 	}
 	if res.Header.Get("WWW-Authenticate") == "" {
 		t.Error("401 without WWW-Authenticate")
+	}
+}
+
+// Every JSON body is refused, naming Content-Type, when it is declared as
+// something else: a decoded body, an optional one, and a signed one.
+func TestJSONContentType(t *testing.T) {
+	e := newEnv(t)
+	e.world()
+	dep := e.ids["deployment"]
+	withType := func(req *http.Request) *http.Request {
+		req.Header.Set("Content-Type", "text/plain")
+		return req
+	}
+	bearer := func(method, path, body string) *http.Request {
+		req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.tokens["defense"])
+		return withType(req)
+	}
+	body, _ := json.Marshal(operationRequest(dep))
+	for _, tc := range []struct {
+		desc string
+		req  *http.Request
+	}{
+		{"decoded", bearer("POST", "/v1/vendors", `{"name":"Plain Text Ltd","country":"IL"}`)},
+		{"optional", bearer("POST", "/v1/cases/case_00000000000000000000000000/designations", `{}`)},
+		{"signed", withType(e.signedAuthorize(dep, e.keys[dep], body, time.Now()))},
+	} {
+		code, b := e.send(tc.req)
+		var p problemDoc
+		if json.Unmarshal(b, &p); code != 400 || !slices.Equal(p.fields(), []string{"Content-Type"}) {
+			t.Errorf("%s: %d %s, want 400 naming Content-Type", tc.desc, code, b)
+		}
 	}
 }
