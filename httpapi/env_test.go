@@ -116,7 +116,7 @@ func newEnvOn(t testing.TB, kind string) *env {
 	t.Helper()
 	st := storetest.Open(t, kind)
 	logger := slog.New(slog.DiscardHandler)
-	svc, err := service.New(st, service.Options{Logger: logger})
+	svc, err := service.New(t.Context(), st, service.Options{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

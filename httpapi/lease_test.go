@@ -38,7 +38,7 @@ func newLeaseEnv(t *testing.T, ttl time.Duration) *leaseEnv {
 	e := newEnv(t)
 	if ttl != 0 {
 		logger := slog.New(slog.DiscardHandler)
-		svc, err := service.New(storetest.Open(t, "sqlite"), service.Options{Logger: logger, LeaseTTL: ttl})
+		svc, err := service.New(t.Context(), storetest.Open(t, "sqlite"), service.Options{Logger: logger, LeaseTTL: ttl})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -55,7 +55,7 @@ func TestSecretsNotLogged(t *testing.T) {
 	var logs lockedBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	st := storetest.Open(t, "sqlite")
-	svc, err := service.New(st, service.Options{Logger: logger})
+	svc, err := service.New(t.Context(), st, service.Options{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

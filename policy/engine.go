@@ -14,18 +14,19 @@ type Options struct {
 	// PermitLifetime is how long a permit stays valid; DefaultPermitLifetime
 	// when zero.
 	PermitLifetime time.Duration
-	// Templates are added to the built-in ones; one with the id of a
-	// built-in template replaces it.
+	// Templates are added to the built-in ones. Each must be valid, and
+	// no two may share an id: a template is never replaced, since
+	// declarations already signed name it by id and version.
 	Templates []*oversight.DeclarationTemplate
 }
 
-// Engine holds the declaration templates and caches the policy of each
-// licence, compiled once per licence id and policy version. It is safe for
-// concurrent use.
+// Engine holds the declaration templates, the program's one registry of
+// them, and caches the policy of each licence, compiled once per licence
+// id and policy version. It is safe for concurrent use.
 type Engine struct {
 	lifetime time.Duration
 
-	mu        sync.RWMutex
+	// templates is fixed when the engine is made.
 	templates map[string]*oversight.DeclarationTemplate
 
 	// cache maps a licence id to its latest compiled *Policy.
@@ -33,7 +34,9 @@ type Engine struct {
 }
 
 // NewEngine returns an engine holding the built-in templates
-// (oversight.BuiltinTemplates) and those of opts.
+// (oversight.BuiltinTemplates) and those of opts. It refuses a negative
+// permit lifetime, an invalid template, and a template whose id another
+// already has.
 func NewEngine(opts Options) (*Engine, error) {
 	if opts.PermitLifetime < 0 {
 		return nil, fmt.Errorf("policy engine: negative permit lifetime %v", opts.PermitLifetime)
@@ -45,55 +48,30 @@ func NewEngine(opts Options) (*Engine, error) {
 	if e.lifetime == 0 {
 		e.lifetime = DefaultPermitLifetime
 	}
-	for _, t := range oversight.BuiltinTemplates() {
-		e.templates[t.ID] = t
-	}
-	for _, t := range opts.Templates {
-		if err := e.AddTemplate(t); err != nil {
+	for _, t := range append(oversight.BuiltinTemplates(), opts.Templates...) {
+		if err := t.Validate(); err != nil {
 			return nil, err
 		}
+		if _, dup := e.templates[t.ID]; dup {
+			return nil, fmt.Errorf("declaration template %s defined twice", t.ID)
+		}
+		e.templates[t.ID] = t
 	}
 	return e, nil
 }
 
-// AddTemplate validates t and adds it, replacing a template of the same id.
-// Replacing a template drops every cached policy compiled from it. The
-// engine keeps t: the caller must not change it afterwards.
-func (e *Engine) AddTemplate(t *oversight.DeclarationTemplate) error {
-	if err := t.Validate(); err != nil {
-		return err
-	}
-	e.mu.Lock()
-	_, replaced := e.templates[t.ID]
-	e.templates[t.ID] = t
-	e.mu.Unlock()
-	if replaced {
-		e.cache.Range(func(k, v any) bool {
-			if v.(*Policy).tmpl.ID == t.ID {
-				e.cache.CompareAndDelete(k, v)
-			}
-			return true
-		})
-	}
-	return nil
-}
-
 // Template returns the template with the given id.
 func (e *Engine) Template(id string) (*oversight.DeclarationTemplate, bool) {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
 	t, ok := e.templates[id]
 	return t, ok
 }
 
 // Templates returns the engine's templates, sorted by id.
 func (e *Engine) Templates() []*oversight.DeclarationTemplate {
-	e.mu.RLock()
 	out := make([]*oversight.DeclarationTemplate, 0, len(e.templates))
 	for _, t := range e.templates {
 		out = append(out, t)
 	}
-	e.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }

@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -63,28 +64,24 @@ func TestEngineCache(t *testing.T) {
 	}
 }
 
-// TestEngineReplaceTemplate checks that replacing a template drops the
-// policies compiled from it.
-func TestEngineReplaceTemplate(t *testing.T) {
-	e, err := NewEngine(Options{})
+// A template is never replaced: one whose id the engine already holds,
+// built in or given, is refused.
+func TestEngineDuplicateTemplate(t *testing.T) {
+	il := *oversight.BuiltinTemplates()[0]
+	il.Version++
+	other := il
+	other.ID = "XX-2026"
+	for _, ts := range [][]*oversight.DeclarationTemplate{{&il}, {&other, &other}} {
+		if _, err := NewEngine(Options{Templates: ts}); err == nil || !strings.Contains(err.Error(), "defined twice") {
+			t.Errorf("templates %s: %v, want refused as defined twice", ts[len(ts)-1].ID, err)
+		}
+	}
+	e, err := NewEngine(Options{Templates: []*oversight.DeclarationTemplate{&other}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := testLicense()
-	r := seriousCrime()
-	r.LegalBasis.MaxSentenceYears = intp(7)
-	if d, _ := e.Evaluate(l, r, facts()); d.Decision != oversight.Permit {
-		t.Fatalf("IL-2021 v1: %+v", d)
-	}
-	il, _ := e.Template("IL-2021")
-	stricter := *il
-	stricter.Version++
-	stricter.Rules.SeriousCrime.MinSentenceYears = 8
-	if err := e.AddTemplate(&stricter); err != nil {
-		t.Fatal(err)
-	}
-	if d, _ := e.Evaluate(l, r, facts()); d.Decision != oversight.Deny || codes(d) != "IL2021-1" {
-		t.Fatalf("IL-2021 with an 8-year threshold: %+v", d)
+	if got, ok := e.Template("XX-2026"); !ok || got != &other {
+		t.Errorf("Template(XX-2026) = %v, %v", got, ok)
 	}
 }
 

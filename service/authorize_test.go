@@ -69,7 +69,7 @@ func newUseWorld(t testing.TB, st *store.Store, o useOptions) *useWorld {
 	}
 	ctx := context.Background()
 	clock := &testClock{}
-	svc, err := service.New(st, service.Options{Logger: slog.New(slog.DiscardHandler), Now: clock.now, PermitLifetime: o.permitLifetime})
+	svc, err := service.New(t.Context(), st, service.Options{Logger: slog.New(slog.DiscardHandler), Now: clock.now, PermitLifetime: o.permitLifetime})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -188,7 +188,7 @@ func TestScreeningIndexAtStart(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w := newScreenWorld(t, st)
 		d := w.designate(w.defense, oversight.DesignationRequest{Name: "Eitan Baruch LEVANON", Aliases: []string{"איתן ברוך לבנון"}, Basis: oversight.BasisMisuse})
-		svc2, err := service.New(st, service.Options{Logger: slog.New(slog.DiscardHandler)})
+		svc2, err := service.New(t.Context(), st, service.Options{Logger: slog.New(slog.DiscardHandler)})
 		w.check(err)
 		if n := svc2.ScreeningIndex().Designations; n != 1 {
 			t.Fatalf("index at start holds %d designations, want 1", n)

@@ -51,9 +51,6 @@ func newEnforcement(s *Service, opts Options) (*enforcement, error) {
 	if ttl == 0 {
 		ttl = lease.DefaultTTL
 	}
-	if ttl < minLeaseTTL || ttl > maxLeaseTTL || ttl%time.Second != 0 {
-		return nil, fmt.Errorf("lease lifetime %s: want whole seconds from %s to %s", ttl, minLeaseTTL, maxLeaseTTL)
-	}
 	e := &enforcement{signer: signer, key: key, ttl: ttl, hub: newHub(), origin: oversight.NewID("rep_")}
 	s.Subscribe(e.hub.publish)
 	return e, nil

@@ -17,7 +17,7 @@ import (
 func TestFanoutBetweenReplicas(t *testing.T) {
 	dsn := storetest.DSN(t, "postgres")
 	w := newUseWorld(t, storetest.OpenDSN(t, dsn), useOptions{})
-	b, err := service.New(storetest.OpenDSN(t, dsn), service.Options{Logger: slog.New(slog.DiscardHandler)})
+	b, err := service.New(t.Context(), storetest.OpenDSN(t, dsn), service.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func waitListeners(t *testing.T, dsn string, n int) {
 
 // On SQLite there is one process: RunFanout has nothing to do.
 func TestFanoutSQLite(t *testing.T) {
-	s, err := service.New(storetest.Open(t, "sqlite"), service.Options{Logger: slog.New(slog.DiscardHandler)})
+	s, err := service.New(t.Context(), storetest.Open(t, "sqlite"), service.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ type fixture struct {
 func newFixture(t *testing.T, st *store.Store) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	svc, err := service.New(st, service.Options{Logger: slog.New(slog.DiscardHandler)})
+	svc, err := service.New(t.Context(), st, service.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +300,7 @@ func TestReviewStages(t *testing.T) {
 func TestPruneNonces(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		svc, err := service.New(st, service.Options{Logger: slog.New(slog.DiscardHandler)})
+		svc, err := service.New(t.Context(), st, service.Options{Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}

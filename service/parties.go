@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/store"
@@ -126,18 +125,12 @@ func (s *Service) Templates(ctx context.Context, p *oversight.Principal) ([]*ove
 	if err := allow(p, "reading declaration templates", everyone...); err != nil {
 		return nil, err
 	}
-	out := make([]*oversight.DeclarationTemplate, 0, len(s.templates))
-	for _, t := range s.templates {
-		out = append(out, t)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	return s.authz.engine.Templates(), nil
 }
 
 // Template returns the template with id.
 func (s *Service) Template(id string) (*oversight.DeclarationTemplate, bool) {
-	t, ok := s.templates[id]
-	return t, ok
+	return s.authz.engine.Template(id)
 }
 
 // DeclarationText returns the canonical text a purchasing state signs for
@@ -153,7 +146,7 @@ func (s *Service) DeclarationText(ctx context.Context, p *oversight.Principal, s
 }
 
 func (s *Service) declarationText(tx *store.Tx, sub *oversight.DeclarationSubmission) ([]byte, *oversight.EndUser, error) {
-	t, ok := s.templates[sub.Template]
+	t, ok := s.authz.engine.Template(sub.Template)
 	if !ok {
 		return nil, nil, oversight.Invalid("invalid declaration", "template", "unknown declaration template %s", sub.Template)
 	}
@@ -194,7 +187,7 @@ func (s *Service) RecordDeclaration(ctx context.Context, p *oversight.Principal,
 		if err := oversight.CheckDeclarationSignature(key, text, sub); err != nil {
 			return err
 		}
-		t := s.templates[sub.Template]
+		t, _ := s.authz.engine.Template(sub.Template)
 		d = &oversight.Declaration{
 			ID: oversight.NewID(oversight.PrefixDeclaration), TemplateID: t.ID, TemplateVersion: t.Version,
 			EndUserID: eu.ID, Country: eu.Country, Signatory: sub.Signatory, SignedOn: sub.SignedOn,

@@ -26,7 +26,7 @@ func newReplicas(t *testing.T, kind string) *replicas {
 	t.Helper()
 	dsn := storetest.DSN(t, kind)
 	w := newScreenWorld(t, storetest.OpenDSN(t, dsn))
-	b, err := service.New(storetest.OpenDSN(t, dsn), service.Options{Logger: slog.New(slog.DiscardHandler), Now: w.clock.now})
+	b, err := service.New(t.Context(), storetest.OpenDSN(t, dsn), service.Options{Logger: slog.New(slog.DiscardHandler), Now: w.clock.now})
 	w.check(err)
 	return &replicas{screenWorld: w, b: b, dsn: dsn}
 }

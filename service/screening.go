@@ -59,21 +59,18 @@ type screener struct {
 
 // newScreener builds the index from every designation in the store, which
 // is what a server does at start, and logs how long it took.
-func newScreener(s *Service, opts Options) (*screener, error) {
+func newScreener(ctx context.Context, s *Service, opts Options) (*screener, error) {
 	sc := &screener{ix: screen.NewIndex(), key: opts.ScreeningKey, maxRows: opts.MaxBatchRows}
 	if sc.key == nil {
 		sc.key = make([]byte, 32)
 		rand.Read(sc.key)
-	}
-	if len(sc.key) < 16 {
-		return nil, fmt.Errorf("screening key: %d bytes is too short; want 32", len(sc.key))
 	}
 	if sc.maxRows <= 0 {
 		sc.maxRows = DefaultMaxBatchRows
 	}
 	start := time.Now()
 	sc.seen.Store(-1)
-	if err := s.catchUp(context.Background(), sc); err != nil {
+	if err := s.catchUp(ctx, sc); err != nil {
 		return nil, fmt.Errorf("build screening index: %w", err)
 	}
 	st := sc.ix.Stats()

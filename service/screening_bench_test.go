@@ -29,7 +29,7 @@ func benchService(b *testing.B) (*service.Service, *oversight.Principal) {
 		b.Skipf("no SDN list: %v (set SANCTIONS_DIR)", err)
 	}
 	st := storetest.Open(b, "sqlite")
-	svc, err := service.New(st, service.Options{Logger: slog.New(slog.DiscardHandler)})
+	svc, err := service.New(b.Context(), st, service.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -180,7 +180,7 @@ func TestScreenBatch(t *testing.T) {
 // the rest was not screened.
 func TestScreenBatchLimit(t *testing.T) {
 	st := storetest.Open(t, "sqlite")
-	svc, err := service.New(st, service.Options{Logger: slog.New(slog.DiscardHandler), MaxBatchRows: 3})
+	svc, err := service.New(t.Context(), st, service.Options{Logger: slog.New(slog.DiscardHandler), MaxBatchRows: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -19,9 +20,11 @@ import (
 	"github.com/oversight-dev/oversight/store"
 )
 
-// Options configure a Service. The zero value is usable.
+// Options configure a Service. The zero value is usable; New refuses the
+// values validate lists.
 type Options struct {
-	// Templates are declaration templates in addition to the built-in ones.
+	// Templates are declaration templates in addition to the built-in ones;
+	// none may have the id of another (policy.NewEngine).
 	Templates []*oversight.DeclarationTemplate
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -44,12 +47,36 @@ type Options struct {
 	MaxBatchRows int
 }
 
+// validate checks every option at once, before New uses any of them: a
+// refusal names the option and the range it must be in.
+func (o *Options) validate() error {
+	var errs []error
+	if o.SitePepper != nil && len(o.SitePepper) < 16 {
+		errs = append(errs, fmt.Errorf("site pepper: %d bytes is too short; want 32", len(o.SitePepper)))
+	}
+	if o.ScreeningKey != nil && len(o.ScreeningKey) < 16 {
+		errs = append(errs, fmt.Errorf("screening key: %d bytes is too short; want 32", len(o.ScreeningKey)))
+	}
+	if o.LeaseKey != nil && len(o.LeaseKey) != ed25519.PrivateKeySize {
+		errs = append(errs, fmt.Errorf("lease key: %d bytes; an Ed25519 private key has %d", len(o.LeaseKey), ed25519.PrivateKeySize))
+	}
+	if ttl := o.LeaseTTL; ttl != 0 && (ttl < minLeaseTTL || ttl > maxLeaseTTL || ttl%time.Second != 0) {
+		errs = append(errs, fmt.Errorf("lease lifetime %s: want whole seconds from %s to %s", ttl, minLeaseTTL, maxLeaseTTL))
+	}
+	if o.PermitLifetime < 0 {
+		errs = append(errs, fmt.Errorf("permit lifetime %s: want 0 (the default) or more", o.PermitLifetime))
+	}
+	if o.MaxBatchRows < 0 {
+		errs = append(errs, fmt.Errorf("batch rows %d: want 0 (the default, %d) or more", o.MaxBatchRows, DefaultMaxBatchRows))
+	}
+	return errors.Join(errs...)
+}
+
 // Service implements the use cases over a store.
 type Service struct {
-	store     *store.Store
-	now       func() time.Time
-	log       *slog.Logger
-	templates map[string]*oversight.DeclarationTemplate
+	store *store.Store
+	now   func() time.Time
+	log   *slog.Logger
 
 	pepper []byte
 
@@ -67,9 +94,13 @@ type Service struct {
 	report transparency // the transparency report's counts (report.go)
 }
 
-// New returns a Service over s.
-func New(s *store.Store, opts Options) (*Service, error) {
-	svc := &Service{store: s, now: opts.Now, log: opts.Logger, templates: map[string]*oversight.DeclarationTemplate{}}
+// New returns a Service over s. It reads the designations in s to build
+// the screening index, under ctx.
+func New(ctx context.Context, s *store.Store, opts Options) (*Service, error) {
+	if err := opts.validate(); err != nil {
+		return nil, fmt.Errorf("service options: %w", err)
+	}
+	svc := &Service{store: s, now: opts.Now, log: opts.Logger}
 	if svc.now == nil {
 		svc.now = time.Now
 	}
@@ -81,9 +112,6 @@ func New(s *store.Store, opts Options) (*Service, error) {
 		svc.pepper = make([]byte, 32)
 		rand.Read(svc.pepper)
 	}
-	if len(svc.pepper) < 16 {
-		return nil, fmt.Errorf("site pepper: %d bytes is too short; want 32", len(svc.pepper))
-	}
 	enf, err := newEnforcement(svc, opts)
 	if err != nil {
 		return nil, err
@@ -94,14 +122,8 @@ func New(s *store.Store, opts Options) (*Service, error) {
 		return nil, err
 	}
 	svc.authz = authz
-	if svc.scr, err = newScreener(svc, opts); err != nil {
+	if svc.scr, err = newScreener(ctx, svc, opts); err != nil {
 		return nil, err
-	}
-	for _, t := range append(oversight.BuiltinTemplates(), opts.Templates...) {
-		if _, dup := svc.templates[t.ID]; dup {
-			return nil, fmt.Errorf("declaration template %s defined twice", t.ID)
-		}
-		svc.templates[t.ID] = t
 	}
 	return svc, nil
 }

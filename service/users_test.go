@@ -19,7 +19,7 @@ import (
 func TestOnePersonIsOneUser(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		svc, err := service.New(st, service.Options{Logger: slog.New(slog.DiscardHandler)})
+		svc, err := service.New(t.Context(), st, service.Options{Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,11 +78,11 @@ func TestOnePersonIsOneUser(t *testing.T) {
 func TestRevokedTokenRefusedOnEveryReplica(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		a, err := service.New(st, service.Options{Logger: slog.New(slog.DiscardHandler)})
+		a, err := service.New(t.Context(), st, service.Options{Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := service.New(st, service.Options{Logger: slog.New(slog.DiscardHandler)})
+		b, err := service.New(t.Context(), st, service.Options{Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +108,7 @@ func TestRevokedTokenRefusedOnEveryReplica(t *testing.T) {
 func TestTokenExpires(t *testing.T) {
 	st := storetest.Open(t, "sqlite")
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	svc, err := service.New(st, service.Options{Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})
+	svc, err := service.New(t.Context(), st, service.Options{Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

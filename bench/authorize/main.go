@@ -97,7 +97,7 @@ func run() error {
 	logger := slog.New(slog.DiscardHandler)
 	pepper := make([]byte, 32)
 	rand.Read(pepper)
-	svc, err := service.New(st, service.Options{Logger: logger, SitePepper: pepper})
+	svc, err := service.New(ctx, st, service.Options{Logger: logger, SitePepper: pepper})
 	if err != nil {
 		return err
 	}

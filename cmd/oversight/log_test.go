@@ -65,7 +65,7 @@ func newLogServerWith(t *testing.T, skey string, witnesses []witness.Peer) *logS
 		st.Close()
 		t.Fatal(err)
 	}
-	svc, err := service.New(st, service.Options{Logger: logger})
+	svc, err := service.New(t.Context(), st, service.Options{Logger: logger})
 	if err != nil {
 		st.Close()
 		t.Fatal(err)

@@ -32,7 +32,7 @@ func setupScript(e *testscript.Env) error {
 		return err
 	}
 	logger := slog.New(slog.DiscardHandler)
-	svc, err := service.New(st, service.Options{Logger: logger})
+	svc, err := service.New(ctx, st, service.Options{Logger: logger})
 	if err != nil {
 		st.Close()
 		return err

@@ -169,7 +169,7 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	svc, err := service.New(st, service.Options{Logger: logger, Templates: templates, SitePepper: secrets.SitePepper,
+	svc, err := service.New(ctx, st, service.Options{Logger: logger, Templates: templates, SitePepper: secrets.SitePepper,
 		LeaseKey: secrets.LeaseKey, LeaseTTL: c.LeaseTTL, ScreeningKey: secrets.ScreeningKey, PermitLifetime: c.PermitLifetime})
 	if err != nil {
 		return err

@@ -28,7 +28,7 @@ func (f *dbFlags) open(ctx context.Context, fn func(*service.Service) error) err
 	defer st.Close()
 	// The service's operational log (the screening index it builds) is not
 	// this command's business.
-	svc, err := service.New(st, service.Options{Logger: slog.New(slog.DiscardHandler)})
+	svc, err := service.New(ctx, st, service.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
 	}
