@@ -1,8 +1,10 @@
 package oversight
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -102,4 +104,39 @@ func TestParseTemplateErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParseTemplate reads arbitrary bytes as a template file, as
+// "serve --template" does: it never panics, refuses with EINVALID, and a
+// template it accepts is valid and reads back the same from its JSON.
+func FuzzParseTemplate(f *testing.F) {
+	il, err := os.ReadFile("templates/IL-2021.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(il)
+	f.Add([]byte(strings.Replace(string(il), `"min_sentence_years": 6`, `"min_sentence_years": 0`, 1)))
+	f.Add([]byte(`{"id":"X","version":1}`))
+	f.Add([]byte(`{"id":"X","id":"Y"}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tmpl, err := ParseTemplate(data)
+		if err != nil {
+			if ErrorCode(err) != EINVALID {
+				t.Fatalf("ParseTemplate: %v is not EINVALID", err)
+			}
+			return
+		}
+		if err := tmpl.Validate(); err != nil {
+			t.Fatalf("accepted a template that does not validate: %v", err)
+		}
+		again, err := json.Marshal(tmpl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ParseTemplate(again)
+		if err != nil || !reflect.DeepEqual(back, tmpl) {
+			t.Fatalf("the template does not read back from its JSON (%v):\n%s", err, again)
+		}
+	})
 }

@@ -136,3 +136,43 @@ func TestKeyAgreesWithStdlib(t *testing.T) {
 		t.Error("NewKey accepted a 31-byte key")
 	}
 }
+
+// FuzzVerify feeds Verify arbitrary signature headers and bodies for a
+// fixed key: it never panics, fails only with its sentinel errors, and
+// accepts only a request whose signature is the key's own over exactly
+// those headers and that body.
+func FuzzVerify(f *testing.F) {
+	priv := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	key, err := NewKey(priv.Public().(ed25519.PublicKey))
+	if err != nil {
+		f.Fatal(err)
+	}
+	now := time.Date(2026, 11, 23, 18, 0, 0, 0, time.UTC)
+	body := []byte(`{"operation":"intercept"}`)
+	req, _ := NewRequest("POST", "http://x/v1/authorize", body, "dep_1", priv, now)
+	h := req.Header
+	f.Add(h.Get(HeaderDeployment), h.Get(HeaderTime), h.Get(HeaderNonce), h.Get(HeaderSignature), body)
+	f.Add(h.Get(HeaderDeployment), "2026-11-23T18:00:00+00:00", h.Get(HeaderNonce), h.Get(HeaderSignature), body)
+	f.Add("dep_1", "2026-11-23T18:00:00Z", "ABCDEF012345678901234567", "", []byte{})
+	f.Add("", "", "", "", []byte(nil))
+	f.Fuzz(func(t *testing.T, id, ts, nonce, sig string, body []byte) {
+		r := httptest.NewRequest("POST", "/v1/authorize", nil)
+		for name, v := range map[string]string{HeaderDeployment: id, HeaderTime: ts, HeaderNonce: nonce, HeaderSignature: sig} {
+			r.Header.Set(name, v)
+		}
+		got, err := Verify(r, body, key, now, DefaultWindow)
+		if err != nil {
+			for _, sentinel := range []error{ErrMissing, ErrBadTime, ErrStale, ErrBadNonce, ErrSignature} {
+				if errors.Is(err, sentinel) {
+					return
+				}
+			}
+			t.Fatalf("Verify: %v is none of the package's errors", err)
+		}
+		raw, _ := base64.StdEncoding.DecodeString(sig)
+		want := ed25519.Sign(priv, message("POST", "/v1/authorize", r.Header.Get(HeaderTime), r.Header.Get(HeaderNonce), sha256.Sum256(body)))
+		if string(raw) != string(want) || got.Deployment != r.Header.Get(HeaderDeployment) || got.Digest != sha256.Sum256(raw) {
+			t.Fatalf("Verify accepted %q %q %q %q: %+v", id, ts, nonce, sig, got)
+		}
+	})
+}
