@@ -1,18 +1,13 @@
 package store
 
 import (
-	"context"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
-	"weak"
 
 	"github.com/oversight-dev/oversight"
 )
@@ -31,7 +26,7 @@ func (tx *Tx) CreateOperation(o *oversight.OperationRecord) (created bool, err e
 		}
 		exp = o.ExpiresAt.UnixMicro()
 	}
-	res, err := tx.execUse(qInsertOperation, o.ID, o.LicenseID, o.DeploymentID, o.Decision, exp, mustJSON(o))
+	res, err := tx.stmts.exec(tx.ctx, tx.tx, stmtInsertOperation, o.ID, o.LicenseID, o.DeploymentID, o.Decision, exp, mustJSON(o))
 	if err != nil {
 		return false, wrap(err, "create operation %s", o.ID)
 	}
@@ -50,7 +45,7 @@ func (tx *Tx) CreateOperation(o *oversight.OperationRecord) (created bool, err e
 	if until <= now {
 		expiredNow, next = 1, nil
 	}
-	if _, err := tx.execUse(qCountPermit, o.LicenseID, expiredNow, now, next, until); err != nil {
+	if _, err := tx.stmts.exec(tx.ctx, tx.tx, stmtCountPermit, o.LicenseID, expiredNow, now, next, until); err != nil {
 		return false, wrap(err, "count permit %s", o.ID)
 	}
 	return true, nil
@@ -136,7 +131,7 @@ func (tx *Tx) DecisionFacts(deploymentID, idHash string, now time.Time) (*Decisi
 		issued, expired   sql.NullInt64
 		pc                permitCounts
 	)
-	err = tx.queryRowUse(qDecisionFacts, deploymentID, h).
+	err = tx.stmts.queryRow(tx.ctx, tx.tx, stmtDecisionFacts, deploymentID, h).
 		Scan(&f.LicenseID, &f.DeploymentStatus, &doc, &category, &addedBy, &addedAt, &logIndex, &issued, &expired, (*nullInt)(&pc.swept), &pc.next)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("deployment", deploymentID)
@@ -231,119 +226,4 @@ func (w *where) newestFirst(page oversight.Page) (string, []any) {
 		clause = " WHERE " + strings.Join(w.conds, " AND ")
 	}
 	return clause + fmt.Sprintf(" ORDER BY id DESC LIMIT %d", pageLimit(page)), w.args
-}
-
-// The statements of every decision, prepared once per store on SQLite:
-// its driver parses a statement at each execution otherwise, and parsing
-// was a fifth of the writer's time per decision. (pgx caches prepared
-// statements itself.)
-type useQuery int
-
-const (
-	qDecisionFacts useQuery = iota
-	qInsertOperation
-	qCountPermit
-	numUseQueries
-)
-
-var useSQL = [numUseQueries]string{
-	qDecisionFacts: `SELECT d.license_id, d.status, l.doc, p.category, p.added_by, p.added_at, p.log_index,
-			c.issued, c.expired, c.swept_to, c.next_expiry
-		FROM deployments d
-		JOIN licenses l ON l.id = d.license_id
-		LEFT JOIN protected_persons p ON p.id_hash = $2
-		LEFT JOIN permit_counts c ON c.license_id = d.license_id
-		WHERE d.id = $1`,
-	qInsertOperation: `INSERT INTO operations (id, license_id, deployment_id, decision, expires_at, doc) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
-	// $5 is the new permit's expiry.
-	qCountPermit: `INSERT INTO permit_counts (license_id, issued, expired, swept_to, next_expiry) VALUES ($1, 1, $2, $3, $4)
-		ON CONFLICT (license_id) DO UPDATE SET
-			issued = permit_counts.issued + 1,
-			expired = permit_counts.expired + CASE WHEN permit_counts.swept_to >= CAST($5 AS BIGINT) THEN 1 ELSE 0 END,
-			next_expiry = CASE
-				WHEN permit_counts.swept_to >= CAST($5 AS BIGINT) THEN permit_counts.next_expiry
-				WHEN permit_counts.next_expiry IS NULL OR permit_counts.next_expiry > CAST($5 AS BIGINT) THEN CAST($5 AS BIGINT)
-				ELSE permit_counts.next_expiry END`,
-}
-
-// useStmts holds a store's prepared decision statements. They are
-// prepared on the writer's connection, which a transaction holds while
-// it runs: the first decision asks for them and goes on with plain
-// statements, and a goroutine prepares them between two transactions.
-type useStmts struct {
-	once  sync.Once
-	ready atomic.Bool
-	st    [numUseQueries]*sql.Stmt
-}
-
-// useStmtsOf maps a store to its prepared statements. It holds the store
-// weakly, and a cleanup closes the statements once the store is gone, so
-// that tests opening many stores do not keep them.
-var useStmtsOf sync.Map // weak.Pointer[Store] → *useStmts
-
-func (s *Store) useStmts() *useStmts {
-	k := weak.Make(s)
-	if v, ok := useStmtsOf.Load(k); ok {
-		return v.(*useStmts)
-	}
-	v, loaded := useStmtsOf.LoadOrStore(k, &useStmts{})
-	if !loaded {
-		runtime.AddCleanup(s, func(k weak.Pointer[Store]) {
-			if v, ok := useStmtsOf.LoadAndDelete(k); ok {
-				v.(*useStmts).close()
-			}
-		}, k)
-	}
-	return v.(*useStmts)
-}
-
-// prepare prepares the statements on db; on any failure the plain
-// statements stay in use.
-func (u *useStmts) prepare(db *sql.DB) {
-	for q, text := range useSQL {
-		st, err := db.PrepareContext(context.Background(), text)
-		if err != nil {
-			u.close()
-			return
-		}
-		u.st[q] = st
-	}
-	u.ready.Store(true)
-}
-
-func (u *useStmts) close() {
-	for _, st := range u.st {
-		if st != nil {
-			st.Close()
-		}
-	}
-}
-
-// stmtUse returns statement q bound to tx, or nil when tx should run the
-// statement's text: in a read transaction, on PostgreSQL, and until the
-// statements are prepared.
-func (tx *Tx) stmtUse(q useQuery) *sql.Stmt {
-	if tx.log == nil || tx.s.dialect.name != "sqlite" {
-		return nil
-	}
-	u := tx.s.useStmts()
-	if !u.ready.Load() {
-		u.once.Do(func() { go u.prepare(tx.s.wdb) })
-		return nil
-	}
-	return tx.tx.StmtContext(tx.ctx, u.st[q])
-}
-
-func (tx *Tx) execUse(q useQuery, args ...any) (sql.Result, error) {
-	if st := tx.stmtUse(q); st != nil {
-		return st.ExecContext(tx.ctx, args...)
-	}
-	return tx.exec(useSQL[q], args...)
-}
-
-func (tx *Tx) queryRowUse(q useQuery, args ...any) *sql.Row {
-	if st := tx.stmtUse(q); st != nil {
-		return st.QueryRowContext(tx.ctx, args...)
-	}
-	return tx.queryRow(useSQL[q], args...)
 }
