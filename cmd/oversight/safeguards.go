@@ -191,7 +191,7 @@ func inProcessRegulator(ctx context.Context, dir string, ttl time.Duration) (*co
 		return nil, nil, err
 	}
 	_, leaseKey, _ := ed25519.GenerateKey(rand.Reader)
-	svc, err := service.New(st, service.Options{Logger: quiet, LeaseKey: leaseKey, LeaseTTL: ttl})
+	svc, err := service.New(ctx, st, service.Options{Logger: quiet, LeaseKey: leaseKey, LeaseTTL: ttl})
 	if err != nil {
 		st.Close()
 		return nil, nil, err
