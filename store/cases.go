@@ -46,11 +46,7 @@ func (tx *Tx) OpenCaseOf(licenseID, rule string) (*oversight.Case, error) {
 // a case, oldest first. Actions are few, and their case id lives in their
 // document, so this reads it with each database's JSON operator.
 func (tx *Tx) ActionsNamingCase(caseID string) ([]string, error) {
-	expr := `json_extract(doc, '$.case_id')`
-	if tx.s.dialect.name == "postgres" {
-		expr = `(doc::jsonb ->> 'case_id')`
-	}
-	rows, err := tx.query(`SELECT id FROM actions WHERE `+expr+` = $1 ORDER BY id`, caseID)
+	rows, err := tx.query(`SELECT id FROM actions WHERE `+tx.s.dialect.jsonField("doc", "case_id")+` = $1 ORDER BY id`, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("actions of case %s: %w", caseID, err)
 	}

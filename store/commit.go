@@ -34,9 +34,6 @@ type Tx struct {
 // that was rolled back.
 func (tx *Tx) OnCommit(f func()) { tx.onCommit = append(tx.onCommit, f) }
 
-// Dialect returns "sqlite" or "postgres".
-func (tx *Tx) Dialect() string { return tx.s.dialect.name }
-
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
 	return tx.tx.ExecContext(tx.ctx, query, args...)
 }
@@ -114,7 +111,7 @@ type committedBatch struct {
 
 func newCommitter(ctx context.Context, s *Store, maxBatch int) (*committer, error) {
 	c := &committer{s: s, reqs: make(chan *request, maxBatch), maxBatch: maxBatch}
-	if s.dialect.name == "sqlite" {
+	if s.dialect.syncsWAL {
 		c.walPath = s.dsn + "-wal"
 		c.durable = make(chan *committedBatch, 64)
 		c.wg.Add(1)

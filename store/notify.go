@@ -11,7 +11,7 @@ import (
 // Fanout reports whether the database can carry notifications between
 // processes (PostgreSQL's LISTEN/NOTIFY). SQLite serves one process, which
 // needs none.
-func (s *Store) Fanout() bool { return s.dialect.name == "postgres" }
+func (s *Store) Fanout() bool { return s.dialect.shared }
 
 // Notify sends payload on channel to every process listening on the
 // database (PostgreSQL NOTIFY), at once rather than at the end of a

@@ -54,18 +54,38 @@ type Store struct {
 	licenseDocs sync.Map // licence id → *decodedLicense (operations.go)
 }
 
-// dialect holds the few differences between SQLite and PostgreSQL.
+// dialect holds the differences between SQLite and PostgreSQL: the rest
+// of the store asks it, never the dialect's name.
 type dialect struct {
-	name string // "sqlite" or "postgres"
+	name string // "sqlite" or "postgres", for logs
+	// goose is the migrations' dialect.
+	goose goose.Dialect
 	// lockHead is appended to the statement that reads the log head at the
 	// start of a batch; on PostgreSQL it serialises the log's sequencer
 	// across replicas.
 	lockHead string
+	// jsonField returns the SQL expression of a top-level string field of
+	// a JSON document column.
+	jsonField func(column, field string) string
+	// prepares says whether the store prepares its statements: SQLite's
+	// driver parses a statement at every execution otherwise; pgx caches
+	// prepared statements itself.
+	prepares bool
+	// syncsWAL says whether the committer fsyncs the write-ahead log
+	// itself after each batch (SQLite in WAL mode, synchronous=NORMAL),
+	// where PostgreSQL's commit is durable on its own.
+	syncsWAL bool
+	// shared says whether several replicas may share the database, and so
+	// whether changes fan out between them (LISTEN/NOTIFY) and migrations
+	// take a lock.
+	shared bool
 }
 
 var (
-	sqliteDialect   = dialect{name: "sqlite"}
-	postgresDialect = dialect{name: "postgres", lockHead: " FOR UPDATE"}
+	sqliteDialect = dialect{name: "sqlite", goose: goose.DialectSQLite3, prepares: true, syncsWAL: true,
+		jsonField: func(column, field string) string { return "json_extract(" + column + ", '$." + field + "')" }}
+	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, lockHead: " FOR UPDATE", shared: true,
+		jsonField: func(column, field string) string { return "(" + column + "::jsonb ->> '" + field + "')" }}
 )
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than an
@@ -171,10 +191,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d := goose.DialectSQLite3
+	d := s.dialect.goose
 	var opts []goose.ProviderOption
-	if s.dialect.name == "postgres" {
-		d = goose.DialectPostgres
+	if s.dialect.shared {
 		// Replicas starting together must not migrate twice. The lock is
 		// per schema, so that databases in other schemas of the same
 		// server (tests, other installations) do not wait on each other.

@@ -62,7 +62,7 @@ var stmtText = [numStmts]string{
 type preparedStmts [numStmts]*sql.Stmt
 
 func prepareStmts(ctx context.Context, s *Store) (*preparedStmts, error) {
-	if s.dialect.name != "sqlite" {
+	if !s.dialect.prepares {
 		return nil, nil
 	}
 	ps := new(preparedStmts)
