@@ -112,7 +112,28 @@ func (o *canonicalObject) strs(n string, vs []string) {
 	o.b = append(o.b, ']')
 }
 
+// raw adds a member whose value is JSON that is already canonical.
+func (o *canonicalObject) raw(n string, v []byte) {
+	o.name(n)
+	o.b = append(o.b, v...)
+}
+
 func (o *canonicalObject) end() []byte { return append(o.b, '}') }
+
+// AppendCanonicalJSON appends the canonical JSON of ev, the leaf the audit
+// log stores: ev.Payload must already be canonical (it is written as it
+// is, not parsed again). The result is what canonicalising
+// json.Marshal(ev) gives.
+func (ev *Event) AppendCanonicalJSON(b []byte) []byte {
+	o := newCanonicalObject(b)
+	o.str("actor", ev.Actor)
+	o.int("index", ev.Index)
+	o.raw("payload", ev.Payload)
+	o.str("subject", ev.Subject)
+	o.time("time", ev.Time)
+	o.str("type", ev.Type)
+	return o.end()
+}
 
 // AppendCanonicalJSON appends the canonical JSON of d, the public record of
 // a decision: the same bytes as canonicalising json.Marshal(d), without

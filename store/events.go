@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/gowebpki/jcs"
@@ -41,7 +40,7 @@ func (tx *Tx) Record(typ, actor, subject string, at time.Time, payload any) (int
 		Time:    at.UTC().Truncate(time.Microsecond),
 		Payload: raw,
 	}
-	entry := appendCanonicalEvent(make([]byte, 0, len(raw)+192), &ev)
+	entry := ev.AppendCanonicalJSON(make([]byte, 0, len(raw)+192))
 	if len(entry) > tlog.MaxEntrySize {
 		return 0, &oversight.Error{Code: oversight.ETOOLARGE, Message: fmt.Sprintf(
 			"record %s: the event is %d bytes of canonical JSON; the audit log takes at most %d bytes per entry", typ, len(entry), tlog.MaxEntrySize)}
@@ -74,27 +73,6 @@ func canonicalPayload(payload any) ([]byte, error) {
 		return nil, fmt.Errorf("canonicalise: %w", err)
 	}
 	return raw, nil
-}
-
-// appendCanonicalEvent appends the RFC 8785 canonical JSON of ev, whose
-// Payload is already canonical: the members sorted by name (actor, index,
-// payload, subject, time, type), the strings escaped as JCS prescribes. It
-// is what jcs.Transform(json.Marshal(ev)) returns, without parsing the
-// payload a second time.
-func appendCanonicalEvent(b []byte, ev *oversight.Event) []byte {
-	b = append(b, `{"actor":`...)
-	b = oversight.AppendCanonicalString(b, ev.Actor)
-	b = append(b, `,"index":`...)
-	b = strconv.AppendInt(b, ev.Index, 10)
-	b = append(b, `,"payload":`...)
-	b = append(b, ev.Payload...)
-	b = append(b, `,"subject":`...)
-	b = oversight.AppendCanonicalString(b, ev.Subject)
-	b = append(b, `,"time":"`...)
-	b = ev.Time.AppendFormat(b, time.RFC3339Nano)
-	b = append(b, `","type":`...)
-	b = oversight.AppendCanonicalString(b, ev.Type)
-	return append(b, '}')
 }
 
 // NextIndex returns the log index the next Record will take, so that a

@@ -11,7 +11,7 @@ import (
 	"github.com/oversight-dev/oversight"
 )
 
-// appendCanonicalEvent must produce exactly what canonicalising the whole
+// Event.AppendCanonicalJSON must produce exactly what canonicalising the whole
 // marshalled event produces, for any strings: the leaf bytes are the
 // public record and verifiers recompute them.
 func FuzzCanonicalEvent(f *testing.F) {
@@ -41,9 +41,9 @@ func FuzzCanonicalEvent(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := appendCanonicalEvent(nil, &ev)
+		got := ev.AppendCanonicalJSON(nil)
 		if string(got) != string(want) {
-			t.Fatalf("appendCanonicalEvent:\n got %q\nwant %q", got, want)
+			t.Fatalf("Event.AppendCanonicalJSON:\n got %q\nwant %q", got, want)
 		}
 		if !utf8.Valid(got) {
 			t.Fatalf("invalid UTF-8: %q", got)
