@@ -100,7 +100,7 @@ type DeploymentUpdate struct {
 // Validate checks the update and normalises its infrastructure.
 func (u *DeploymentUpdate) Validate() error {
 	if u.Infrastructure == nil {
-		return &Error{Code: EINVALID, Message: "invalid deployment update", Fields: []FieldError{{Field: "infrastructure", Message: "required: the infrastructure the deployment uses"}}}
+		return Invalid("invalid deployment update", "infrastructure", "required: the infrastructure the deployment uses")
 	}
 	in, err := u.Infrastructure.Normalize("infrastructure")
 	if err != nil {

@@ -95,7 +95,7 @@ func (s *Service) gather(tx *store.Tx, actor string, g gathering, now time.Time)
 	}
 	c.Evidence = append(c.Evidence, g.Evidence...)
 	c.UpdatedAt = now
-	if _, err := tx.Record(oversight.EventCaseUpdated, actor, c.ID, ev); err != nil {
+	if _, err := tx.Record(oversight.EventCaseUpdated, actor, c.ID, now, ev); err != nil {
 		return nil, err
 	}
 	return c, tx.UpdateCase(c)

@@ -81,7 +81,7 @@ func (s *Service) declareInfrastructure(tx *store.Tx, p *oversight.Principal, d 
 	if in == nil {
 		return nil
 	}
-	if _, err := tx.Record(oversight.EventInfrastructureDeclared, p.Actor(), d.ID, infrastructureDeclared{
+	if _, err := tx.Record(oversight.EventInfrastructureDeclared, p.Actor(), d.ID, s.clock(), infrastructureDeclared{
 		LicenseID: d.LicenseID, Domains: len(in.Domains), IPRanges: len(in.IPRanges), CertSHA256: len(in.CertSHA256), AppIDs: len(in.AppIDs),
 	}); err != nil {
 		return err

@@ -71,7 +71,7 @@ func (s *Service) ImportEvidence(ctx context.Context, p *oversight.Principal, b 
 			return nil
 		}
 		rep.LogIndex = tx.NextIndex()
-		if _, err := tx.Record(oversight.EventEvidenceImported, p.Actor(), rep.ID, evidenceImported{
+		if _, err := tx.Record(oversight.EventEvidenceImported, p.Actor(), rep.ID, now, evidenceImported{
 			BundleID: rep.BundleID, SHA256: rep.SHA256, Indicators: rep.Indicators, Matchable: rep.Matchable,
 			NewMatches: countMatches(fresh), Licenses: slices.Sorted(maps.Keys(fresh)),
 		}); err != nil {

@@ -66,9 +66,9 @@ func (s *Service) CreateLink(ctx context.Context, p *oversight.Principal, userID
 	case kind == oversight.LinkSignIn && p != Operator:
 		return nil, "", oversight.Errorf(oversight.EFORBIDDEN, "sign-in links without a passkey are made only by serve --demo")
 	case kind != oversight.LinkEnrol && kind != oversight.LinkSignIn:
-		return nil, "", fieldError("invalid link", "kind", "must be enrol or signin")
+		return nil, "", oversight.Invalid("invalid link", "kind", "must be enrol or signin")
 	case !oversight.ValidID(oversight.PrefixUser, userID):
-		return nil, "", fieldError("invalid link", "user", "must be a user id (usr_…)")
+		return nil, "", oversight.Invalid("invalid link", "user", "must be a user id (usr_…)")
 	}
 	if ttl <= 0 {
 		ttl = oversight.DefaultLinkTTL
@@ -201,14 +201,14 @@ func (s *Service) AddPasskey(ctx context.Context, p *oversight.Principal, k *ove
 
 func addPasskey(tx *store.Tx, u *oversight.User, k *oversight.Passkey, now time.Time) error {
 	if k.ID == "" || len(k.ID) > 1400 || len(k.Credential) == 0 {
-		return fieldError("invalid passkey", "credential", "no credential was received")
+		return oversight.Invalid("invalid passkey", "credential", "no credential was received")
 	}
 	k.UserID, k.CreatedAt, k.LastUsedAt = u.ID, now, now
 	if err := tx.CreatePasskey(k); err != nil {
 		return err
 	}
 	p := u.Principal()
-	_, err := tx.Record(oversight.EventPasskeyRegistered, p.Actor(), u.ID, struct {
+	_, err := tx.Record(oversight.EventPasskeyRegistered, p.Actor(), u.ID, now, struct {
 		UserID string `json:"user_id"`
 	}{u.ID})
 	return err

@@ -121,8 +121,7 @@ func kind(k string) string {
 }
 
 func invalid(field, msg string) error {
-	return &oversight.Error{Code: oversight.EINVALID, Message: "invalid STIX bundle",
-		Fields: []oversight.FieldError{{Field: field, Message: msg}}}
+	return oversight.Invalid("invalid STIX bundle", field, "%s", msg)
 }
 
 // decode reads the next JSON value, refuses it if any of its strings is

@@ -40,7 +40,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	st := storetest.Open(t, "sqlite")
 	logger := slog.New(slog.DiscardHandler)
-	svc, err := service.New(st, service.Options{Logger: logger})
+	svc, err := service.New(t.Context(), st, service.Options{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
