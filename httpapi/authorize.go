@@ -17,11 +17,12 @@ func (s *Server) routesAuthorize() {
 		if err := oversight.CheckContentType(r.Header.Get("Content-Type"), "application/json"); err != nil {
 			return err
 		}
-		req, err := oversight.ParseOperationRequest(body)
-		if err != nil {
+		// Decoded here, validated once, by the service.
+		var req oversight.OperationRequest
+		if err := oversight.DecodeJSON(body, &req); err != nil {
 			return err
 		}
-		dec, err := s.svc.Authorize(r.Context(), d, sig, req)
+		dec, err := s.svc.Authorize(r.Context(), d, sig, &req)
 		if err != nil {
 			return err
 		}

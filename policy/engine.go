@@ -127,14 +127,16 @@ func (e *Engine) Policy(l *License) (*Policy, error) {
 // Forget drops the cached policy of a licence.
 func (e *Engine) Forget(licenseID string) { e.cache.Delete(licenseID) }
 
-// Evaluate decides r for licence l with the cached policy: Policy, then
-// Policy.Evaluate.
+// Evaluate decides r for licence l with the cached policy. r must be
+// valid (OperationRequest.Validate): the engine's caller, the service,
+// validates each request once, and Evaluate does not again; use
+// Policy.Evaluate for a request not yet checked.
 func (e *Engine) Evaluate(l *License, r *oversight.OperationRequest, f Facts) (oversight.Decision, error) {
 	p, err := e.Policy(l)
 	if err != nil {
 		return oversight.Decision{}, err
 	}
-	return p.Evaluate(r, f)
+	return p.evaluate(r, f), nil
 }
 
 // compiledFrom reports whether p is the policy of l's current version.

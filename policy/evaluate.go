@@ -207,6 +207,11 @@ func (p *Policy) Evaluate(r *oversight.OperationRequest, f Facts) (oversight.Dec
 	if err := r.Validate(); err != nil {
 		return oversight.Decision{}, err
 	}
+	return p.evaluate(r, f), nil
+}
+
+// evaluate decides a request already validated.
+func (p *Policy) evaluate(r *oversight.OperationRequest, f Facts) oversight.Decision {
 	in := input{r: r, f: f}
 	decision, diag := cedar.Authorize(policyList{p}, nil, p.cedarRequest(r, &f))
 
@@ -220,7 +225,7 @@ func (p *Policy) Evaluate(r *oversight.OperationRequest, f Facts) (oversight.Dec
 		if len(d.Reasons) == 0 {
 			// A permit must cite its clause; Cedar names only our ids, so
 			// this does not happen, but if it did it would not permit.
-			return oversight.Decision{Decision: oversight.Deny, Reasons: []oversight.Reason{p.notPermitted(in)}}, nil
+			return oversight.Decision{Decision: oversight.Deny, Reasons: []oversight.Reason{p.notPermitted(in)}}
 		}
 		exp := f.Now.Add(p.lifetime)
 		if exp.After(p.end) {
@@ -229,7 +234,7 @@ func (p *Policy) Evaluate(r *oversight.OperationRequest, f Facts) (oversight.Dec
 		d.ExpiresAt = &exp
 		lb := &r.LegalBasis
 		d.Review = lb.Category == oversight.CategoryTerrorism && slices.Contains(p.terrorism.ReviewActs, lb.Act)
-		return d, nil
+		return d
 	}
 
 	// Deny. Collect what fired, and what failed, in the rules' order.
@@ -268,7 +273,7 @@ func (p *Policy) Evaluate(r *oversight.OperationRequest, f Facts) (oversight.Dec
 	if len(d.Reasons) == 0 {
 		d.Reasons = append(d.Reasons, p.notPermitted(in))
 	}
-	return d, nil
+	return d
 }
 
 // addReason appends the reason of rule rl, merging it into the previous

@@ -49,7 +49,7 @@ func FromLicense(l *oversight.License) *License {
 		Status:        l.Status,
 		Template:      l.Template,
 		Scope:         l.Scope,
-		Restrictions:  slices.Clone(l.Restrictions),
+		Restrictions:  l.Restrictions, // shared: Compile copies what it keeps
 	}
 }
 
