@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/report"
 )
 
@@ -27,7 +28,7 @@ func (s *Server) routesReports() {
 			}
 			t, err := time.Parse(report.DateLayout, v)
 			if err != nil {
-				return logParamError(p.name, "must be a date YYYY-MM-DD that exists, not "+quoteTrunc(v))
+				return oversight.Invalid("invalid "+p.name, p.name, "must be a date YYYY-MM-DD that exists, not %s", quoteTrunc(v))
 			}
 			*p.t = t
 		}
@@ -35,7 +36,7 @@ func (s *Server) routesReports() {
 		switch format {
 		case "", "json", "csv", "html":
 		default:
-			return logParamError("format", "must be json, csv or html")
+			return oversight.Invalid("invalid format", "format", "must be json, csv or html")
 		}
 		rep, err := s.svc.TransparencyReport(r.Context(), from, to)
 		if err != nil {

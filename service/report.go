@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/report"
 	"github.com/oversight-dev/oversight/store"
 )
@@ -29,7 +30,7 @@ type transparency struct {
 // report). It reads only the entries appended since the last call.
 func (s *Service) TransparencyReport(ctx context.Context, from, to time.Time) (*report.Report, error) {
 	if !from.IsZero() && !to.IsZero() && to.Before(from) {
-		return nil, invalidParam("to", "must be on or after from (%s)", from.Format(report.DateLayout))
+		return nil, oversight.Invalid("invalid to", "to", "must be on or after from (%s)", from.Format(report.DateLayout))
 	}
 	t := &s.report
 	t.mu.Lock()

@@ -32,8 +32,7 @@ func (s *Service) verifyEvidence(productID string, r *oversight.SafeguardReport)
 		return nil, evidenceField(err)
 	}
 	if r.ProductID != productID {
-		return nil, &oversight.Error{Code: oversight.EINVALID, Message: "invalid review submission", Fields: []oversight.FieldError{{
-			Field: "evidence.product_id", Message: fmt.Sprintf("the report is about product %s, not %s", r.ProductID, productID)}}}
+		return nil, oversight.Invalid("invalid review submission", "evidence.product_id", "the report is about product %s, not %s", r.ProductID, productID)
 	}
 	digest, err := reportsign.Digest(r)
 	if err != nil {
@@ -96,8 +95,7 @@ func (s *Service) CountersignReport(ctx context.Context, sig *oversight.SignedRe
 		return nil, err
 	}
 	bad := func(field, format string, args ...any) error {
-		return &oversight.Error{Code: oversight.EINVALID, Message: "the report does not match the regulator's records", Fields: []oversight.FieldError{{
-			Field: field, Message: fmt.Sprintf(format, args...)}}}
+		return oversight.Invalid("the report does not match the regulator's records", field, format, args...)
 	}
 	now := s.clock()
 	if r.Regulator.Mode != oversight.RegulatorServer || r.Regulator.DeploymentID != sig.Deployment {
@@ -160,7 +158,7 @@ func (s *Service) CountersignReport(ctx context.Context, sig *oversight.SignedRe
 		if err != nil {
 			return err
 		}
-		_, err = tx.Record(oversight.EventReportCountersigned, d.ID, d.ID, reportCountersigned{
+		_, err = tx.Record(oversight.EventReportCountersigned, d.ID, d.ID, now, reportCountersigned{
 			ReportSHA256: digest, ProductID: r.ProductID, Passed: r.Passed, Operations: len(ops), Actions: len(acts)})
 		return err
 	})

@@ -147,10 +147,10 @@ func writeLog(db string, n int) error {
 	err = st.Update(ctx, func(tx *store.Tx) error {
 		for _, c := range countries {
 			id := "lic_" + strings.ToLower(c)
-			if _, err := tx.Record(oversight.EventLicenseApplied, "vendor:usr_bench", id, map[string]string{"country": c, "status": "applied"}); err != nil {
+			if _, err := tx.Record(oversight.EventLicenseApplied, "vendor:usr_bench", id, time.Now(), map[string]string{"country": c, "status": "applied"}); err != nil {
 				return err
 			}
-			if _, err := tx.Record(oversight.EventLicenseStatus, "system", id, map[string]string{"from": "applied", "to": "active"}); err != nil {
+			if _, err := tx.Record(oversight.EventLicenseStatus, "system", id, time.Now(), map[string]string{"from": "applied", "to": "active"}); err != nil {
 				return err
 			}
 		}
@@ -170,7 +170,7 @@ func writeLog(db string, n int) error {
 				if i%3 == 0 {
 					d.Decision, d.Codes = oversight.Deny, codes[i/3%len(codes)]
 				}
-				if _, err := tx.Record(oversight.EventOperationDecided, "dep_bench", d.OperationID, d); err != nil {
+				if _, err := tx.Record(oversight.EventOperationDecided, "dep_bench", d.OperationID, time.Now(), d); err != nil {
 					return err
 				}
 			}

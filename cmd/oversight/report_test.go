@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oversight-dev/oversight"
 	transparency "github.com/oversight-dev/oversight/report"
@@ -22,10 +23,10 @@ func (ls *logServer) recordStory(n int) {
 	ls.t.Helper()
 	err := ls.st.Update(ls.t.Context(), func(tx *store.Tx) error {
 		for _, l := range []struct{ id, country string }{{"lic_fr", "FR"}, {"lic_ke", "KE"}} {
-			if _, err := tx.Record(oversight.EventLicenseApplied, "vendor:usr_1", l.id, map[string]string{"country": l.country, "status": "applied"}); err != nil {
+			if _, err := tx.Record(oversight.EventLicenseApplied, "vendor:usr_1", l.id, time.Now(), map[string]string{"country": l.country, "status": "applied"}); err != nil {
 				return err
 			}
-			if _, err := tx.Record(oversight.EventLicenseStatus, "system", l.id, map[string]string{"from": "applied", "to": "active"}); err != nil {
+			if _, err := tx.Record(oversight.EventLicenseStatus, "system", l.id, time.Now(), map[string]string{"from": "applied", "to": "active"}); err != nil {
 				return err
 			}
 		}
@@ -34,7 +35,7 @@ func (ls *logServer) recordStory(n int) {
 			if i%3 == 0 {
 				d["decision"], d["codes"] = "deny", []string{"IL2021-4"}
 			}
-			if _, err := tx.Record(oversight.EventOperationDecided, "dep_1", fmt.Sprintf("op_%d", i), d); err != nil {
+			if _, err := tx.Record(oversight.EventOperationDecided, "dep_1", fmt.Sprintf("op_%d", i), time.Now(), d); err != nil {
 				return err
 			}
 		}
