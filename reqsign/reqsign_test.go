@@ -170,7 +170,7 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("Verify: %v is none of the package's errors", err)
 		}
 		raw, _ := base64.StdEncoding.DecodeString(sig)
-		want := ed25519.Sign(priv, message("POST", "/v1/authorize", r.Header.Get(HeaderTime), r.Header.Get(HeaderNonce), sha256.Sum256(body)))
+		want := ed25519.Sign(priv, message(r.Header.Get(HeaderDeployment), "POST", "/v1/authorize", r.Header.Get(HeaderTime), r.Header.Get(HeaderNonce), sha256.Sum256(body)))
 		if string(raw) != string(want) || got.Deployment != r.Header.Get(HeaderDeployment) || got.Digest != sha256.Sum256(raw) {
 			t.Fatalf("Verify accepted %q %q %q %q: %+v", id, ts, nonce, sig, got)
 		}

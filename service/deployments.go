@@ -164,7 +164,7 @@ func (s *Service) RetireDeployment(ctx context.Context, p *oversight.Principal, 
 		}
 		d.Status = oversight.DeploymentRetired
 		d.Retired = &oversight.Retirement{At: s.clock(), By: p.Actor(), Reason: r.Reason, LogIndex: tx.NextIndex()}
-		if _, err := tx.Record(oversight.EventDeploymentRetired, p.Actor(), d.ID, struct {
+		if _, err := tx.Record(oversight.EventDeploymentRetired, p.Actor(), d.ID, d.Retired.At, struct {
 			LicenseID string `json:"license_id"`
 			Reason    string `json:"reason"`
 		}{d.LicenseID, r.Reason}); err != nil {

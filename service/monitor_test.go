@@ -29,7 +29,7 @@ func TestMonitorRules(t *testing.T) {
 			if kind == "postgres" {
 				st2 = storetest.OpenDSN(t, dsn)
 			}
-			svc2, err := service.New(st2, service.Options{Logger: slog.New(slog.DiscardHandler)})
+			svc2, err := service.New(t.Context(), st2, service.Options{Logger: slog.New(slog.DiscardHandler)})
 			w.check(err)
 			rules := monitor.Defaults()
 			m1 := w.svc.NewRuleMonitor(service.MonitorOptions{Rules: &rules, Holder: "one", Batch: 5})
