@@ -28,10 +28,13 @@ type Declaration struct {
 	Country         string    `json:"country"`
 	Signatory       Signatory `json:"signatory"`
 	SignedOn        string    `json:"signed_on"` // YYYY-MM-DD
-	TextSHA256      string    `json:"text_sha256"`
-	Signature       string    `json:"signature"` // base64 Ed25519 signature over the canonical text
-	CreatedAt       time.Time `json:"created_at"`
-	LogIndex        int64     `json:"log_index"`
+	// ValidUntil ends the declaration's term (DeclarationValidUntil): no
+	// licence under it runs past it.
+	ValidUntil time.Time `json:"valid_until,omitzero"`
+	TextSHA256 string    `json:"text_sha256"`
+	Signature  string    `json:"signature"` // base64 Ed25519 signature over the canonical text
+	CreatedAt  time.Time `json:"created_at"`
+	LogIndex   int64     `json:"log_index"`
 }
 
 // DeclarationSubmission is the body of POST /v1/declarations.
@@ -47,15 +50,7 @@ type DeclarationSubmission struct {
 // Validate checks the submission's fields on their own.
 func (s *DeclarationSubmission) Validate() error {
 	var p Problems
-	p.Required("template", s.Template)
-	if !ValidID(PrefixEndUser, s.EndUserID) {
-		p.Add("end_user_id", "must be an end-user id (eu_…)")
-	}
-	p.Required("signatory.name", s.Signatory.Name)
-	p.Required("signatory.title", s.Signatory.Title)
-	if m := DateProblem(s.SignedOn); m != "" {
-		p.Add("signed_on", "%s", m)
-	}
+	s.checkText(&p)
 	if b, err := hex.DecodeString(s.TextSHA256); err != nil || len(b) != sha256.Size {
 		p.Add("text_sha256", "must be 64 hex digits: the SHA-256 of the canonical declaration text")
 	}
@@ -63,6 +58,40 @@ func (s *DeclarationSubmission) Validate() error {
 		p.Add("signature", "must be a base64 Ed25519 signature (64 bytes)")
 	}
 	return p.Err("invalid declaration")
+}
+
+// ValidateText checks the fields the canonical text is made of, which is
+// all POST /v1/declarations:text takes.
+func (s *DeclarationSubmission) ValidateText() error {
+	var p Problems
+	s.checkText(&p)
+	return p.Err("invalid declaration")
+}
+
+func (s *DeclarationSubmission) checkText(p *Problems) {
+	p.Required("template", s.Template)
+	if !ValidID(PrefixEndUser, s.EndUserID) {
+		p.Add("end_user_id", "must be an end-user id (eu_…)")
+	}
+	for _, f := range []struct{ name, v string }{{"signatory.name", s.Signatory.Name}, {"signatory.title", s.Signatory.Title}} {
+		if p.Required(f.name, f.v) && len(f.v) > 200 {
+			p.Add(f.name, "at most 200 bytes")
+		}
+	}
+	if m := DateProblem(s.SignedOn); m != "" {
+		p.Add("signed_on", "%s", m)
+	}
+}
+
+// DeclarationValidUntil is the end of the term of a declaration signed on
+// signedOn (YYYY-MM-DD) under template t: no licence under it may run
+// past it. It is zero for a date that does not parse.
+func DeclarationValidUntil(signedOn string, t *DeclarationTemplate) time.Time {
+	d, err := time.Parse(time.DateOnly, signedOn)
+	if err != nil {
+		return time.Time{}
+	}
+	return d.AddDate(0, t.TermMonths(), 0)
 }
 
 // CanonicalDeclarationText renders the exact text a purchasing state signs:

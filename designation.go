@@ -507,7 +507,7 @@ func (r *ScreenRequest) Validate() error {
 	if r.Limit < 0 || r.Limit > 100 {
 		p.Add("limit", "must be from 1 to 100 (0 for the default, 10)")
 	}
-	if r.MinScore < 0 || r.MinScore > 1 {
+	if !(r.MinScore >= 0 && r.MinScore <= 1) { // NaN included
 		p.Add("min_score", "must be between 0 and 1 (0 for the default, 0.70)")
 	}
 	return p.Err("invalid screening request")

@@ -100,6 +100,9 @@ func (s *Scope) Validate(p *Problems, prefix string) {
 		}
 	}
 	checkCallingCodes(p, prefix+".blocked_country_codes", s.BlockedCountryCodes)
+	checkRepeats(p, prefix+".purposes", s.Purposes)
+	checkRepeats(p, prefix+".operations", s.Operations)
+	checkRepeats(p, prefix+".blocked_country_codes", s.BlockedCountryCodes)
 	if s.MaxActiveOperations < 1 || s.MaxActiveOperations > 1_000_000 {
 		p.Add(prefix+".max_active_operations", "must be between 1 and 1000000")
 	}
@@ -110,6 +113,46 @@ func (s *Scope) Validate(p *Problems, prefix string) {
 		p.Add(prefix+".valid_until", "required: an RFC 3339 time")
 	} else if !s.ValidUntil.After(s.ValidFrom) {
 		p.Add(prefix+".valid_until", "must be after valid_from")
+	}
+}
+
+// checkRepeats refuses a value listed twice: a scope that names a purpose
+// twice was not written with care, and two readers might count it twice.
+func checkRepeats[T comparable](p *Problems, field string, xs []T) {
+	for i, x := range xs {
+		if slices.Index(xs, x) < i {
+			p.Add(fmt.Sprintf("%s[%d]", field, i), "repeats %v, listed before", x)
+		}
+	}
+}
+
+// Licence validity bounds.
+const (
+	// ValidFromSkew is how far in the past a licence's validity may start
+	// when it is applied for: the applicant's clock and the server's may
+	// differ by that much. A licence is never granted for a time gone by.
+	ValidFromSkew = 10 * time.Minute
+	// DefaultMaxTermMonths is the longest validity of a licence, and the
+	// longest a declaration covers licences from its signing, when its
+	// template says nothing (DeclarationTemplate.MaxTermMonths).
+	DefaultMaxTermMonths = 36
+)
+
+// CheckTerm checks that s, the scope of an application made at now, starts
+// no earlier than now less ValidFromSkew, lasts at most maxTermMonths, and
+// ends no later than until (the end of its declaration's term; zero for
+// none). Field names are prefixed with prefix.
+func (s *Scope) CheckTerm(p *Problems, prefix string, now time.Time, maxTermMonths int, until time.Time) {
+	if s.ValidFrom.IsZero() || !s.ValidUntil.After(s.ValidFrom) {
+		return // Validate has said so
+	}
+	if earliest := now.Add(-ValidFromSkew); s.ValidFrom.Before(earliest) {
+		p.Add(prefix+".valid_from", "must not be in the past (now is %s; a licence is not granted for a time gone by)", now.UTC().Format(time.RFC3339))
+	}
+	if last := s.ValidFrom.AddDate(0, maxTermMonths, 0); s.ValidUntil.After(last) {
+		p.Add(prefix+".valid_until", "must be at most %d months after valid_from (by %s), the longest term the declaration's template allows", maxTermMonths, last.UTC().Format(time.RFC3339))
+	} else if !until.IsZero() && s.ValidUntil.After(until) {
+		p.Add(prefix+".valid_until", "must not be after %s, when the declaration's term ends", until.UTC().Format(time.RFC3339))
 	}
 }
 
@@ -143,6 +186,9 @@ func (r *Restriction) Validate(p *Problems, prefix string) {
 		}
 	}
 	checkCallingCodes(p, prefix+".blocked_country_codes", r.BlockedCountryCodes)
+	checkRepeats(p, prefix+".purposes", r.Purposes)
+	checkRepeats(p, prefix+".operations", r.Operations)
+	checkRepeats(p, prefix+".blocked_country_codes", r.BlockedCountryCodes)
 	if r.MaxActiveOperations != nil && (*r.MaxActiveOperations < 0 || *r.MaxActiveOperations > 1_000_000) {
 		p.Add(prefix+".max_active_operations", "must be between 0 and 1000000")
 	}

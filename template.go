@@ -19,6 +19,18 @@ type DeclarationTemplate struct {
 	Version int           `json:"version"`
 	Clauses []Clause      `json:"clauses"`
 	Rules   TemplateRules `json:"rules"`
+	// MaxTermMonths is the longest a declaration of this template covers
+	// licences, counted from its signing, and so the longest validity of
+	// a licence under it; 0 means DefaultMaxTermMonths.
+	MaxTermMonths int `json:"max_term_months,omitempty"`
+}
+
+// TermMonths returns t's MaxTermMonths, or the default.
+func (t *DeclarationTemplate) TermMonths() int {
+	if t == nil || t.MaxTermMonths <= 0 {
+		return DefaultMaxTermMonths
+	}
+	return t.MaxTermMonths
 }
 
 // Clause is one numbered clause of a declaration.
@@ -129,6 +141,9 @@ func (t *DeclarationTemplate) Validate() error {
 	p.Required("issuer", t.Issuer)
 	if t.Version < 1 {
 		p.Add("version", "must be a whole number from 1")
+	}
+	if t.MaxTermMonths < 0 || t.MaxTermMonths > 120 {
+		p.Add("max_term_months", "must be from 1 to 120 months (0 or left out for %d)", DefaultMaxTermMonths)
 	}
 	if len(t.Clauses) == 0 {
 		p.Add("clauses", "at least one clause is required")

@@ -25,6 +25,7 @@ type Token struct{ Env, Secret, Who, UserID string }
 type builder struct {
 	ctx context.Context
 	svc *service.Service
+	now func() time.Time // svc's clock
 	err error
 
 	admin, defense, defense2, foreign, consular *oversight.Principal
@@ -36,7 +37,7 @@ type builder struct {
 // returns the tokens to print.
 func Load(ctx context.Context, svc *service.Service, logger *slog.Logger) ([]Token, error) {
 	start := time.Now()
-	d := &builder{ctx: ctx, svc: svc, vendors: map[string]*oversight.Principal{}, keys: map[string]ed25519.PrivateKey{}}
+	d := &builder{ctx: ctx, svc: svc, now: time.Now, vendors: map[string]*oversight.Principal{}, keys: map[string]ed25519.PrivateKey{}}
 	var tokens []Token
 	tok := func(env string, p oversight.Principal) *oversight.Principal {
 		pr, secret := d.token(p)
@@ -131,7 +132,7 @@ func Load(ctx context.Context, svc *service.Service, logger *slog.Logger) ([]Tok
 	year := oversight.Scope{
 		Purposes:   []oversight.Category{oversight.CategoryTerrorism, oversight.CategorySeriousCrime},
 		Operations: oversight.Operations, BlockedCountryCodes: []string{"+1", "+44", "+972"},
-		MaxActiveOperations: 50, ValidFrom: now.Add(-24 * time.Hour).Truncate(time.Second), ValidUntil: now.AddDate(1, 0, 0).Truncate(time.Second),
+		MaxActiveOperations: 50, ValidFrom: now.Truncate(time.Second), ValidUntil: now.AddDate(1, 0, 0).Truncate(time.Second),
 	}
 	// Licences in every state.
 	active := d.exportLicense(harrier, agencies["fr-ct"], year, "active")
@@ -140,9 +141,19 @@ func Load(ctx context.Context, svc *service.Service, logger *slog.Logger) ([]Tok
 	d.license(oversight.KindMarketing, lantern, agencies["mx"], "", year, "denied")
 	suspended := d.exportLicense(lantern, agencies["gb"], year, "active")
 	revoked := d.exportLicense(harrier, agencies["in-1"], year, "active")
+	// An expired licence, applied for and approved a year ago, as it was
+	// then: through a service over the same database whose clock is a year
+	// back, since a licence is never granted for a time gone by.
+	yearAgo := func() time.Time { return time.Now().AddDate(-1, 0, -1) }
+	then, err := service.New(ctx, svc.Store(), service.Options{Logger: logger, Now: yearAgo})
+	if err != nil {
+		return nil, err
+	}
 	past := year
-	past.ValidFrom, past.ValidUntil = now.AddDate(-1, 0, -1).Truncate(time.Second), now.Add(-time.Hour).Truncate(time.Second)
+	past.ValidFrom, past.ValidUntil = yearAgo().Truncate(time.Second), now.Add(-time.Hour).Truncate(time.Second)
+	d.svc, d.now = then, yearAgo
 	d.exportLicense(harrier, agencies["kr"], past, "active")
+	d.svc, d.now = svc, time.Now
 	d.call(func() error { _, err := svc.ExpireLicenses(ctx); return err })
 
 	if active != nil {
@@ -253,7 +264,7 @@ func (d *builder) endUser(country, name string, kind oversight.EndUserKind) *ove
 // declaration has the agency's state sign the IL-2021 declaration.
 func (d *builder) declaration(e *oversight.EndUser) *oversight.Declaration {
 	sub := &oversight.DeclarationSubmission{Template: "IL-2021", EndUserID: e.ID,
-		Signatory: oversight.Signatory{Name: "Minister Claire Dumont (demo)", Title: "Minister of the Interior"}, SignedOn: "2026-01-15"}
+		Signatory: oversight.Signatory{Name: "Minister Claire Dumont (demo)", Title: "Minister of the Interior"}, SignedOn: d.now().AddDate(0, 0, -7).Format(time.DateOnly)}
 	var dec *oversight.Declaration
 	d.call(func() error {
 		text, err := d.svc.DeclarationText(d.ctx, d.foreign, sub)

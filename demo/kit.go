@@ -24,7 +24,7 @@ type KitWorld struct {
 
 // LoadKit builds the kit's world into an empty database through svc.
 func LoadKit(ctx context.Context, svc *service.Service) (*KitWorld, error) {
-	d := &builder{ctx: ctx, svc: svc, vendors: map[string]*oversight.Principal{}, keys: map[string]ed25519.PrivateKey{}}
+	d := &builder{ctx: ctx, svc: svc, now: time.Now, vendors: map[string]*oversight.Principal{}, keys: map[string]ed25519.PrivateKey{}}
 	w := &KitWorld{}
 	d.defense, w.DefenseToken = d.token(oversight.Principal{Role: oversight.RoleDefense, Name: "Kit defense officer"})
 	d.foreign, w.ForeignToken = d.token(oversight.Principal{Role: oversight.RoleForeignAffairs, Name: "Kit foreign-affairs officer"})
@@ -44,7 +44,7 @@ func LoadKit(ctx context.Context, svc *service.Service) (*KitWorld, error) {
 	w.License = d.exportLicense(p, eu, oversight.Scope{
 		Purposes:   []oversight.Category{oversight.CategoryTerrorism, oversight.CategorySeriousCrime},
 		Operations: oversight.Operations, BlockedCountryCodes: []string{"+1"}, MaxActiveOperations: 50,
-		ValidFrom: now.Add(-time.Hour).Truncate(time.Second), ValidUntil: now.AddDate(1, 0, 0).Truncate(time.Second)}, "active")
+		ValidFrom: now.Truncate(time.Second), ValidUntil: now.AddDate(1, 0, 0).Truncate(time.Second)}, "active")
 	if d.err != nil {
 		return nil, d.err
 	}

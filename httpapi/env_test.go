@@ -209,7 +209,7 @@ type id struct {
 func scope() oversight.Scope {
 	now := time.Now().UTC().Truncate(time.Second)
 	return oversight.Scope{Purposes: []oversight.Category{"terrorism", "serious_crime"}, Operations: oversight.Operations,
-		BlockedCountryCodes: []string{"+1"}, MaxActiveOperations: 10, ValidFrom: now.Add(-time.Hour), ValidUntil: now.AddDate(1, 0, 0)}
+		BlockedCountryCodes: []string{"+1"}, MaxActiveOperations: 10, ValidFrom: now, ValidUntil: now.AddDate(1, 0, 0)}
 }
 
 // world builds two vendors (with tokens "vendor" and "vendor_b"), a

@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -23,6 +25,17 @@ const maxBatchBody = 128 << 20
 // write timeouts are lifted for a batch and replaced by this, renewed at
 // each answer.
 const batchIdle = time.Minute
+
+// DefaultBatchTimeout bounds a whole screening batch, however steadily its
+// client sends rows: a batch of the most rows a batch takes screens in a
+// few minutes, and a client trickling rows cannot hold a connection and a
+// screening open for ever. The rows screened by then are answered and
+// recorded; one line says where the batch stopped.
+const DefaultBatchTimeout = 15 * time.Minute
+
+// batchGrace is how long after its deadline a batch may still write the
+// line that says it stopped.
+const batchGrace = 10 * time.Second
 
 // routesScreening registers designations and visa screening.
 func (s *Server) routesScreening() {
@@ -183,11 +196,14 @@ func (s *Server) screenBatch(w http.ResponseWriter, r *http.Request, p *oversigh
 	if err := rc.EnableFullDuplex(); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return err
 	}
-	out := &batchStream{w: w, rc: rc}
+	deadline := time.Now().Add(s.batchTimeout)
+	ctx, cancel := context.WithDeadline(r.Context(), deadline)
+	defer cancel()
+	out := &batchStream{w: w, rc: rc, deadline: deadline}
 	out.enc = json.NewEncoder(w)
 	out.enc.SetEscapeHTML(false)
 	body := http.MaxBytesReader(w, r.Body, maxBatchBody)
-	sc, err := s.svc.ScreenBatch(r.Context(), p, body, format, opts, out)
+	sc, err := s.svc.ScreenBatch(ctx, p, body, format, opts, out)
 	if err == nil {
 		return nil
 	}
@@ -197,8 +213,15 @@ func (s *Server) screenBatch(w http.ResponseWriter, r *http.Request, p *oversigh
 	// The answer has begun: a problem document cannot follow. The last
 	// line says where the batch stopped; the cause goes to the log.
 	s.log.Warn("screening batch stopped", "screening", sc.ID, "rows", sc.Rows, "err", err)
-	if r.Context().Err() == nil {
-		out.Line(&oversight.BatchLine{Row: int(sc.Rows) + 1, Error: "the batch stopped here on a server error; the rows from this one on were not screened"})
+	// (A read that failed at the deadline ends the request's context too,
+	// so the client may well be there still: say it.)
+	timedOut := errors.Is(err, context.DeadlineExceeded)
+	if r.Context().Err() == nil || timedOut {
+		msg := "the batch stopped here on a server error; the rows from this one on were not screened"
+		if timedOut {
+			msg = fmt.Sprintf("the batch reached its time limit of %s here; the rows from this one on were not screened", s.batchTimeout)
+		}
+		out.Line(&oversight.BatchLine{Row: int(sc.Rows) + 1, Error: msg})
 		out.Flush()
 	}
 	return nil
@@ -248,10 +271,11 @@ func batchOptions(r *http.Request) (oversight.BatchOptions, error) {
 
 // batchStream writes a batch's answer lines to the client.
 type batchStream struct {
-	w       http.ResponseWriter
-	rc      *http.ResponseController
-	enc     *json.Encoder
-	started bool
+	w        http.ResponseWriter
+	rc       *http.ResponseController
+	enc      *json.Encoder
+	started  bool
+	deadline time.Time // of the whole batch
 }
 
 func (b *batchStream) Begin(id string) error {
@@ -275,9 +299,19 @@ func (b *batchStream) Flush() error {
 	return nil
 }
 
-// extend moves the connection's deadlines batchIdle ahead.
+// extend moves the connection's deadlines batchIdle ahead, never past the
+// batch's own: a read waiting for a row fails just after the batch's
+// context has ended, so that the batch knows why, and a write has the
+// grace to say where the batch stopped.
 func (b *batchStream) extend() {
 	t := time.Now().Add(batchIdle)
-	b.rc.SetReadDeadline(t)
-	b.rc.SetWriteDeadline(t)
+	b.rc.SetReadDeadline(earlier(t, b.deadline.Add(100*time.Millisecond)))
+	b.rc.SetWriteDeadline(earlier(t, b.deadline.Add(batchGrace)))
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

@@ -34,6 +34,12 @@ type Options struct {
 	// refused with 429 and Retry-After. Zero means DefaultTokenLimit and
 	// DefaultDeploymentLimit.
 	TokenLimit, DeploymentLimit RateLimit
+	// BatchTimeout bounds a whole screening batch; 0 means
+	// DefaultBatchTimeout.
+	BatchTimeout time.Duration
+	// SeparateMetrics leaves GET /metrics out of the API, for serving
+	// MetricsHandler on a listener of its own (serve --metrics-addr).
+	SeparateMetrics bool
 }
 
 // Server is the HTTP API.
@@ -48,6 +54,8 @@ type Server struct {
 	ready   func(context.Context) error
 
 	tokenLimits, deploymentLimits *limiters
+	batchTimeout                  time.Duration
+	separateMetrics               bool
 }
 
 // Route is one endpoint: its method and path pattern as net/http writes
@@ -70,6 +78,11 @@ func New(svc *service.Service, opts Options) *Server {
 		opts.Logger = slog.Default()
 	}
 	s := &Server{svc: svc, log: opts.Logger, maxBody: opts.MaxBody, mux: http.NewServeMux(), reg: prometheus.NewRegistry()}
+	s.batchTimeout = opts.BatchTimeout
+	if s.batchTimeout <= 0 {
+		s.batchTimeout = DefaultBatchTimeout
+	}
+	s.separateMetrics = opts.SeparateMetrics
 	s.tokenLimits = newLimiters(opts.TokenLimit.orDefault(DefaultTokenLimit), "token")
 	s.deploymentLimits = newLimiters(opts.DeploymentLimit.orDefault(DefaultDeploymentLimit), "deployment")
 	s.metrics = newMetrics(s.reg)
@@ -98,6 +111,12 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 // Mux returns the request router, for tests that map a request to its
 // route pattern.
 func (s *Server) Mux() *http.ServeMux { return s.mux }
+
+// MetricsHandler serves the Prometheus metrics, for a listener of its own
+// when Options.SeparateMetrics keeps them off the API's.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
+}
 
 // Registry returns the Prometheus registry, for other components' metrics.
 func (s *Server) Registry() *prometheus.Registry { return s.reg }
@@ -330,11 +349,13 @@ func (s *Server) routesOps() {
 		_, err := io.WriteString(w, "ready\n")
 		return err
 	})
-	metricsHandler := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
-	s.handlePublic("GET", "/metrics", func(w http.ResponseWriter, r *http.Request) error {
-		metricsHandler.ServeHTTP(w, r)
-		return nil
-	})
+	if !s.separateMetrics {
+		metricsHandler := s.MetricsHandler()
+		s.handlePublic("GET", "/metrics", func(w http.ResponseWriter, r *http.Request) error {
+			metricsHandler.ServeHTTP(w, r)
+			return nil
+		})
+	}
 	s.handlePublic("GET", "/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) error {
 		doc, err := OpenAPI()
 		if err != nil {

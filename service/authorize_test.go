@@ -102,7 +102,7 @@ func newUseWorld(t testing.TB, st *store.Store, o useOptions) *useWorld {
 	scope := oversight.Scope{
 		Purposes: []oversight.Category{oversight.CategoryTerrorism, oversight.CategorySeriousCrime}, Operations: oversight.Operations,
 		BlockedCountryCodes: []string{"+1"}, MaxActiveOperations: o.maxActive,
-		ValidFrom: now.Add(-24 * time.Hour), ValidUntil: now.AddDate(1, 0, 0),
+		ValidFrom: now, ValidUntil: now.AddDate(1, 0, 0),
 	}
 	var eu *oversight.EndUser
 	w.lic, eu, w.dep = w.licensed(p, "FR", "Directorate of Counter-Terrorism", scope)

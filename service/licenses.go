@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/store"
@@ -61,6 +62,7 @@ func (s *Service) ApplyLicense(ctx context.Context, p *oversight.Principal, a *o
 			return oversight.Conflictf(string(c.Tier), "%s (%s) is %s; no licence may name it", c.Name, c.ISO2, c.Tier)
 		}
 		l.Country = eu.Country
+		term, until := oversight.DefaultMaxTermMonths, time.Time{}
 		if a.DeclarationID != "" {
 			d, err := tx.Declaration(a.DeclarationID)
 			if err != nil {
@@ -70,6 +72,13 @@ func (s *Service) ApplyLicense(ctx context.Context, p *oversight.Principal, a *o
 				return oversight.Invalid("invalid licence application", "declaration_id", "declaration %s was signed for end user %s, not %s", d.ID, d.EndUserID, eu.ID)
 			}
 			l.Template = d.TemplateID
+			t, _ := s.Template(d.TemplateID)
+			term, until = t.TermMonths(), oversight.DeclarationValidUntil(d.SignedOn, t)
+		}
+		var bad oversight.Problems
+		a.Scope.CheckTerm(&bad, "scope", now, term, until)
+		if err := bad.Err("invalid licence application"); err != nil {
+			return err
 		}
 		if a.Kind == oversight.KindExport {
 			ok, err := tx.HasLicense(oversight.KindMarketing, oversight.LicenseActive, pr.ID, eu.ID)

@@ -92,7 +92,7 @@ func (f *fixture) ok2(v any, err error) any {
 func (f *fixture) scope() oversight.Scope {
 	now := time.Now().UTC()
 	return oversight.Scope{Purposes: []oversight.Category{oversight.CategoryTerrorism}, Operations: oversight.Operations,
-		MaxActiveOperations: 5, ValidFrom: now.Add(-time.Hour), ValidUntil: now.AddDate(1, 0, 0)}
+		MaxActiveOperations: 5, ValidFrom: now, ValidUntil: now.AddDate(1, 0, 0)}
 }
 
 func (f *fixture) apply(kind oversight.LicenseKind) (*oversight.License, error) {

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/store"
@@ -140,9 +141,25 @@ func (s *Service) DeclarationText(ctx context.Context, p *oversight.Principal, s
 	if err := allow(p, "reading declarations", with(officials, oversight.RoleEndUser, oversight.RoleVendor)...); err != nil {
 		return nil, err
 	}
+	if err := sub.ValidateText(); err != nil {
+		return nil, err
+	}
+	if err := s.checkSignedOn(sub.SignedOn); err != nil {
+		return nil, err
+	}
 	var text []byte
 	err := s.view(ctx, func(tx *store.Tx) (err error) { text, _, err = s.declarationText(tx, sub); return err })
 	return text, err
+}
+
+// checkSignedOn refuses a signing date after today (UTC, with a day of
+// slack for the signer's time zone): a declaration is not signed ahead.
+func (s *Service) checkSignedOn(signedOn string) error {
+	d, err := time.Parse(time.DateOnly, signedOn)
+	if err == nil && d.After(s.clock().AddDate(0, 0, 1)) {
+		return oversight.Invalid("invalid declaration", "signed_on", "must not be in the future: today is %s", s.clock().Format(time.DateOnly))
+	}
+	return nil
 }
 
 func (s *Service) declarationText(tx *store.Tx, sub *oversight.DeclarationSubmission) ([]byte, *oversight.EndUser, error) {
@@ -174,6 +191,9 @@ func (s *Service) RecordDeclaration(ctx context.Context, p *oversight.Principal,
 	if err := ownEndUser(p, sub.EndUserID, "end user", sub.EndUserID); err != nil {
 		return nil, err
 	}
+	if err := s.checkSignedOn(sub.SignedOn); err != nil {
+		return nil, err
+	}
 	var d *oversight.Declaration
 	err := s.update(ctx, func(tx *store.Tx) error {
 		text, eu, err := s.declarationText(tx, sub)
@@ -191,6 +211,7 @@ func (s *Service) RecordDeclaration(ctx context.Context, p *oversight.Principal,
 		d = &oversight.Declaration{
 			ID: oversight.NewID(oversight.PrefixDeclaration), TemplateID: t.ID, TemplateVersion: t.Version,
 			EndUserID: eu.ID, Country: eu.Country, Signatory: sub.Signatory, SignedOn: sub.SignedOn,
+			ValidUntil: oversight.DeclarationValidUntil(sub.SignedOn, t),
 			TextSHA256: sub.TextSHA256, Signature: sub.Signature, CreatedAt: s.clock(), LogIndex: tx.NextIndex(),
 		}
 		if _, err := tx.Record(oversight.EventDeclarationRecorded, p.Actor(), d.ID, d.CreatedAt, d); err != nil {
@@ -204,13 +225,26 @@ func (s *Service) RecordDeclaration(ctx context.Context, p *oversight.Principal,
 	return d, nil
 }
 
-// Declaration returns a declaration; an agency sees only its own.
+// Declaration returns a declaration; an agency sees only its own, and a
+// vendor only those its licences are under.
 func (s *Service) Declaration(ctx context.Context, p *oversight.Principal, id string) (*oversight.Declaration, error) {
 	if err := allow(p, "reading declarations", with(officials, oversight.RoleEndUser, oversight.RoleVendor)...); err != nil {
 		return nil, err
 	}
 	var d *oversight.Declaration
-	err := s.view(ctx, func(tx *store.Tx) (err error) { d, err = tx.Declaration(id); return err })
+	err := s.view(ctx, func(tx *store.Tx) (err error) {
+		if p.Role == oversight.RoleVendor {
+			ok, err := tx.VendorHasDeclaration(p.VendorID, id)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return oversight.NotFound("declaration", id)
+			}
+		}
+		d, err = tx.Declaration(id)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +254,8 @@ func (s *Service) Declaration(ctx context.Context, p *oversight.Principal, id st
 	return d, nil
 }
 
-// Declarations lists declarations, of one end user if set.
+// Declarations lists declarations, of one end user if set; an agency sees
+// only its own, and a vendor only those its licences are under.
 func (s *Service) Declarations(ctx context.Context, p *oversight.Principal, endUserID string, page oversight.Page) (*oversight.List[oversight.Declaration], error) {
 	if err := allow(p, "reading declarations", with(officials, oversight.RoleEndUser, oversight.RoleVendor)...); err != nil {
 		return nil, err
@@ -233,7 +268,11 @@ func (s *Service) Declarations(ctx context.Context, p *oversight.Principal, endU
 	}
 	out := &oversight.List[oversight.Declaration]{}
 	err := s.view(ctx, func(tx *store.Tx) (err error) {
-		out.Items, out.Next, err = tx.Declarations(endUserID, page)
+		vendorID := ""
+		if p.Role == oversight.RoleVendor {
+			vendorID = p.VendorID
+		}
+		out.Items, out.Next, err = tx.Declarations(endUserID, vendorID, page)
 		return err
 	})
 	return out, err

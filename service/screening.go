@@ -384,12 +384,18 @@ func (s *Service) screenRows(ctx context.Context, sc *oversight.Screening, rows 
 	lines := make([]oversight.BatchLine, batchChunk)
 	reqs := make([]*oversight.ScreenRequest, batchChunk)
 	recs := make([]oversight.ScreeningRow, 0, batchChunk)
+	// The rows read are screened, recorded and answered even when ctx
+	// ends meanwhile: what was screened was screened.
+	wctx := context.WithoutCancel(ctx)
 	for {
 		if err := ctx.Err(); err != nil {
-			return "client gone", err
+			return stopReason(err), err
 		}
 		chunk = chunk[:0]
-		var last *oversight.BatchLine // an error line that ends the batch
+		var (
+			last  *oversight.BatchLine // an error line that ends the batch
+			ended error                // ctx's end, met while reading
+		)
 		for len(chunk) < batchChunk {
 			if rows.Rows() >= s.scr.maxRows {
 				if _, err := rows.Next(); err != io.EOF {
@@ -400,6 +406,12 @@ func (s *Service) screenRows(ctx context.Context, sc *oversight.Screening, rows 
 			}
 			row, err := rows.Next()
 			if err == io.EOF {
+				break
+			}
+			if err != nil && ctx.Err() != nil {
+				// The batch's time ran out (or its client went) while a
+				// row was awaited: answer those read, then stop.
+				ended = ctx.Err()
 				break
 			}
 			if err != nil {
@@ -417,11 +429,14 @@ func (s *Service) screenRows(ctx context.Context, sc *oversight.Screening, rows 
 			}
 		}
 		if len(chunk) == 0 && last == nil {
+			if ended != nil {
+				return stopReason(ended), ended
+			}
 			return "", nil
 		}
 		// Each chunk is screened against the designations in force when
 		// it is, however long the batch has run.
-		if err := s.catchUp(ctx, s.scr); err != nil {
+		if err := s.catchUp(wctx, s.scr); err != nil {
 			return "store failed", err
 		}
 		now := s.clock()
@@ -438,7 +453,7 @@ func (s *Service) screenRows(ctx context.Context, sc *oversight.Screening, rows 
 			recs = append(recs, rec)
 		}
 		if len(recs) > 0 {
-			if err := s.update(ctx, func(tx *store.Tx) error { return tx.AddScreeningRows(sc.ID, recs) }); err != nil {
+			if err := s.update(wctx, func(tx *store.Tx) error { return tx.AddScreeningRows(sc.ID, recs) }); err != nil {
 				return "store failed", err
 			}
 		}
@@ -458,7 +473,19 @@ func (s *Service) screenRows(ctx context.Context, sc *oversight.Screening, rows 
 		if last != nil {
 			return stopped, nil
 		}
+		if ended != nil {
+			return stopReason(ended), ended
+		}
 	}
+}
+
+// stopReason says why a batch whose context ended stopped, for its
+// screening.performed event.
+func stopReason(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "time limit reached"
+	}
+	return "client gone"
 }
 
 // screenChunk screens the rows of chunk into lines and reqs, on as many

@@ -1,9 +1,6 @@
 package store
 
 import (
-	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/oversight-dev/oversight"
@@ -25,43 +22,6 @@ func (tx *Tx) CreateDeployment(d *oversight.Deployment) error {
 func (tx *Tx) DeploymentByKey(publicKey string) (*oversight.Deployment, error) {
 	var d oversight.Deployment
 	return &d, tx.getDoc("deployment", `SELECT doc FROM deployments WHERE public_key = $1`, &d, publicKey)
-}
-
-// fillDeploymentKeys fills the public_key column of deployments registered
-// before it existed (migration 00100). A key registered twice back then is
-// left out of the column for its later deployments: the index refuses it,
-// and the first holds it.
-func (s *Store) fillDeploymentKeys(ctx context.Context) error {
-	rows, err := s.wdb.QueryContext(ctx, `SELECT id, doc FROM deployments WHERE public_key IS NULL ORDER BY id`)
-	if err != nil {
-		return fmt.Errorf("fill deployment keys: %w", err)
-	}
-	type row struct{ id, key string }
-	var todo []row
-	for rows.Next() {
-		var id, doc string
-		if err := rows.Scan(&id, &doc); err != nil {
-			rows.Close()
-			return fmt.Errorf("fill deployment keys: %w", err)
-		}
-		var d oversight.Deployment
-		if err := json.Unmarshal([]byte(doc), &d); err != nil {
-			rows.Close()
-			return fmt.Errorf("fill deployment keys: decode %s: %w", id, err)
-		}
-		todo = append(todo, row{id, d.PublicKey})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("fill deployment keys: %w", err)
-	}
-	for _, r := range todo {
-		_, err := s.wdb.ExecContext(ctx, `UPDATE deployments SET public_key = $2 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM deployments WHERE public_key = $2)`, r.id, r.key)
-		if err != nil && !isUniqueViolation(err) {
-			return fmt.Errorf("fill deployment keys: %s: %w", r.id, err)
-		}
-	}
-	return nil
 }
 
 // UpdateDeployment writes d.

@@ -6,8 +6,8 @@ import (
 
 // CreateLicense inserts l.
 func (tx *Tx) CreateLicense(l *oversight.License) error {
-	_, err := tx.exec(`INSERT INTO licenses (id, kind, vendor_id, product_id, end_user_id, status, doc) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		l.ID, l.Kind, l.VendorID, l.ProductID, l.EndUserID, l.Status, mustJSON(l))
+	_, err := tx.exec(`INSERT INTO licenses (id, kind, vendor_id, product_id, end_user_id, declaration_id, status, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		l.ID, l.Kind, l.VendorID, l.ProductID, l.EndUserID, l.DeclarationID, l.Status, mustJSON(l))
 	return wrap(err, "create licence %s", l.ID)
 }
 

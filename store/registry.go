@@ -145,10 +145,20 @@ func (tx *Tx) Declaration(id string) (*oversight.Declaration, error) {
 }
 
 // Declarations lists declarations, of one end user when endUserID is not
-// empty.
-func (tx *Tx) Declarations(endUserID string, page oversight.Page) ([]oversight.Declaration, string, error) {
+// empty, and only those a licence of vendorID is under when vendorID is
+// not empty.
+func (tx *Tx) Declarations(endUserID, vendorID string, page oversight.Page) ([]oversight.Declaration, string, error) {
 	var w where
 	w.add("end_user_id = $", endUserID)
+	w.add("id IN (SELECT declaration_id FROM licenses WHERE vendor_id = $)", vendorID)
 	clause, args := w.sql(page)
 	return listDocs(tx, "declarations", page, func(d *oversight.Declaration) string { return d.ID }, `SELECT doc FROM declarations`+clause, args...)
+}
+
+// VendorHasDeclaration reports whether a licence of vendorID is under
+// declaration id.
+func (tx *Tx) VendorHasDeclaration(vendorID, id string) (bool, error) {
+	var n int
+	err := tx.queryRow(`SELECT count(*) FROM licenses WHERE declaration_id = $1 AND vendor_id = $2`, id, vendorID).Scan(&n)
+	return n > 0, wrap(err, "declarations of vendor %s", vendorID)
 }

@@ -156,7 +156,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.closeDBs()
 		return nil, err
 	}
-	if err := s.fillDeploymentKeys(ctx); err != nil {
+	if err := s.fillColumns(ctx); err != nil {
 		s.closeDBs()
 		return nil, err
 	}

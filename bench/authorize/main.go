@@ -369,7 +369,7 @@ func setUp(ctx context.Context, svc *service.Service) (*oversight.Deployment, ed
 	now := time.Now().UTC().Truncate(time.Second)
 	scope := oversight.Scope{Purposes: []oversight.Category{oversight.CategoryTerrorism, oversight.CategorySeriousCrime},
 		Operations: oversight.Operations, BlockedCountryCodes: []string{"+1"}, MaxActiveOperations: 1_000_000,
-		ValidFrom: now.Add(-time.Hour), ValidUntil: now.AddDate(1, 0, 0)}
+		ValidFrom: now, ValidUntil: now.AddDate(1, 0, 0)}
 	var lic *oversight.License
 	for _, kind := range []oversight.LicenseKind{oversight.KindMarketing, oversight.KindExport} {
 		must(func() (e error) {

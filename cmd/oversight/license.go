@@ -33,7 +33,7 @@ type scopeFlags struct {
 	Operation  []string      `help:"An operation: intercept, extract, locate or monitor (repeatable; default all)."`
 	Blocked    []string      `help:"A blocked target country calling code, such as +1 (repeatable)."`
 	MaxActive  int           `name:"max-active" default:"50" help:"Most unexpired permits at once."`
-	ValidFrom  string        `name:"valid-from" help:"Start: an RFC 3339 time, or a date alone for 00:00 UTC (default now)."`
+	ValidFrom  string        `name:"valid-from" help:"Start, not in the past: an RFC 3339 time, or a date alone for 00:00 UTC (default now)."`
 	ValidUntil string        `name:"valid-until" help:"End: an RFC 3339 time, or a date alone for 00:00 UTC (default --valid-for after the start)."`
 	ValidFor   time.Duration `name:"valid-for" default:"8760h" help:"Validity when --valid-until is not given."`
 }

@@ -52,6 +52,7 @@ type ServeCmd struct {
 	LogLevel        string        `default:"info" enum:"debug,info,warn,error" help:"Log level: ${enum}."`
 	LogFormat       string        `default:"text" enum:"text,json" help:"Log format: ${enum}."`
 	MaxBody         int64         `default:"1048576" help:"Largest request body accepted, in bytes."`
+	MetricsAddr     string        `name:"metrics-addr" help:"Serve GET /metrics on this address (host:port) instead of the API's, to keep it off the network the API faces."`
 	TokenRate       float64       `name:"token-rate" default:"50" help:"Requests a second one API token may make on average on this replica, in bursts of twice as many; beyond, 429 with Retry-After (--token-rate=-1: no limit)."`
 	DeploymentRate  float64       `name:"deployment-rate" default:"200" help:"Requests a second one deployment may make on average on this replica, in bursts of twice as many (--deployment-rate=-1: no limit)."`
 	ShutdownTimeout time.Duration `default:"15s" help:"How long to wait for requests in flight on SIGTERM."`
@@ -174,7 +175,7 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	api := httpapi.New(svc, httpapi.Options{Logger: logger, MaxBody: c.MaxBody,
+	api := httpapi.New(svc, httpapi.Options{Logger: logger, MaxBody: c.MaxBody, SeparateMetrics: c.MetricsAddr != "",
 		TokenLimit: httpapi.RateLimit{Rate: c.TokenRate}, DeploymentLimit: httpapi.RateLimit{Rate: c.DeploymentRate}})
 	origin := c.consoleOrigin(ln.Addr().(*net.TCPAddr))
 	console, err := web.New(svc, web.Options{Origin: origin, Logger: logger, Demo: c.Demo, IdleTimeout: c.IdleTimeout})
@@ -196,11 +197,30 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	}
 
 	srv := newHTTPServer(ctx, console.WithAPI(api), logger)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(httpapi.Listener(ln)) }()
+	var (
+		metricsSrv *http.Server
+		metricsURL string
+	)
+	if c.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", c.MetricsAddr)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("listen for metrics: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", api.MetricsHandler())
+		metricsSrv = newHTTPServer(ctx, mux, logger)
+		go func() { errc <- metricsSrv.Serve(mln) }()
+		metricsURL = "http://" + mln.Addr().String() + "/metrics"
+	}
 
 	logger.Info("oversight serving", "addr", base, "db", st.Redacted(), "dialect", st.Dialect())
 	fmt.Fprintf(env.Stdout, "Oversight listening on %s (database: %s)\n", base, st.Redacted())
+	if metricsURL != "" {
+		fmt.Fprintf(env.Stdout, "Metrics on %s\n", metricsURL)
+	}
 	fmt.Fprintf(env.Stdout, "Lease key (agents pin it with --lease-key): %s\n", svc.LeaseKey().PublicKey)
 	for _, w := range witnesses {
 		fmt.Fprintf(env.Stdout, "Witness: %s at %s\n", w.Verifier.Name(), w.URL)
@@ -239,6 +259,9 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
 	defer cancel()
 	err = srv.Shutdown(sctx)
+	if metricsSrv != nil {
+		metricsSrv.Shutdown(sctx)
+	}
 	jobs.Wait()
 	<-rulesDone
 	if err != nil {

@@ -147,3 +147,36 @@ func TestServeSaysHowToMakeTheFirstAdmin(t *testing.T) {
 		t.Fatalf("with an admin, the banner still says:\n%s", out)
 	}
 }
+
+// With --metrics-addr, /metrics is served there and not on the API's
+// address, so that it can be kept off the network the API faces.
+func TestServeMetricsAddr(t *testing.T) {
+	dir := t.TempDir()
+	p, err := serveproc.Start("oversight", "", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0",
+		"--db", filepath.Join(dir, "o.db"), "--keys", filepath.Join(dir, "keys"), "--log-level", "warn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Kill)
+	if p.MetricsURL == "" || strings.HasPrefix(p.MetricsURL, p.URL) {
+		t.Fatalf("metrics at %q, the API at %s", p.MetricsURL, p.URL)
+	}
+	get := func(url string) (int, string) {
+		t.Helper()
+		res, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(res.Body)
+		return res.StatusCode, b.String()
+	}
+	get(p.URL + "/healthz")
+	if code, body := get(p.MetricsURL); code != 200 || !strings.Contains(body, "oversight_http_requests_total") {
+		t.Errorf("GET %s: %d %.200s", p.MetricsURL, code, body)
+	}
+	if code, _ := get(p.URL + "/metrics"); code != 404 {
+		t.Errorf("GET /metrics on the API's address: %d, want 404", code)
+	}
+}

@@ -24,6 +24,9 @@ type Server struct {
 	URL      string // http://host:port
 	LeaseKey string // the key leases are verified with
 	LogKey   string // the audit log's verifier key
+	// MetricsURL is where /metrics is served with --metrics-addr; "" if
+	// on the API's address.
+	MetricsURL string
 	// Tokens holds the demo's "export NAME=VALUE" lines: OVERSIGHT_SERVER
 	// and one token per role (DEFENSE, FOREIGN, VENDOR…); empty without
 	// --demo.
@@ -65,6 +68,9 @@ func Start(bin, dir string, args ...string) (*Server, error) {
 			line := sc.Text()
 			if rest, ok := strings.CutPrefix(line, "Oversight listening on "); ok {
 				s.URL, _, _ = strings.Cut(rest, " ")
+			}
+			if u, ok := strings.CutPrefix(line, "Metrics on "); ok {
+				s.MetricsURL = u
 			}
 			if k, ok := strings.CutPrefix(line, "Lease key (agents pin it with --lease-key): "); ok {
 				s.LeaseKey = k
