@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/oversight-dev/oversight"
@@ -47,6 +48,13 @@ func (s *Server) casesPage(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	d.Items, d.Next = l.Items, l.Next
+	var ids []string
+	for _, c := range l.Items {
+		if !slices.Contains(ids, c.LicenseID) {
+			ids = append(ids, c.LicenseID)
+		}
+	}
+	pg.Names = s.resolve(r.Context(), r.p, nil, ids...)
 	return s.render(w, r.Request, r.p, "cases", pg.with(d))
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/oversight-dev/oversight"
 )
@@ -92,9 +93,9 @@ func (s *Server) decisionsPage(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	if p.After == "" {
-		d.Live = "/decisions/live" + string(filterQuery(f))
+		d.Live = "/decisions/live" + filterQuery(f)
 	}
-	pg.Data = d
+	pg.Data, pg.Names = d, s.resolve(r.Context(), r.p, nil, licencesOf(d.Items)...)
 	return s.render(w, r.Request, r.p, "decisions", pg)
 }
 
@@ -119,7 +120,7 @@ func (s *Server) decisionsLive(w http.ResponseWriter, r *request) error {
 		if err != nil {
 			return nil, err
 		}
-		return s.fragment("decisions", "rows", &page{User: r.p, Data: d})
+		return s.fragment("decisions", "rows", &page{User: r.p, Data: d, Names: s.resolve(ctx, r.p, nil, licencesOf(d.Items)...)})
 	})
 }
 
@@ -141,5 +142,17 @@ func (s *Server) decisionPage(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	citedClauses(ts, op.Reasons, d.Clauses)
-	return s.render(w, r.Request, r.p, "decision", &page{Title: "Decision: " + string(op.Operation) + " " + string(op.Decision), Data: d})
+	return s.render(w, r.Request, r.p, "decision", &page{Title: "Decision: " + string(op.Operation) + " " + string(op.Decision), Data: d,
+		Names: s.resolve(r.Context(), r.p, nil, op.LicenseID)})
+}
+
+// licencesOf returns the distinct licences of operations.
+func licencesOf(ops []oversight.OperationRecord) []string {
+	var ids []string
+	for _, op := range ops {
+		if !slices.Contains(ids, op.LicenseID) {
+			ids = append(ids, op.LicenseID)
+		}
+	}
+	return ids
 }

@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/service"
@@ -11,6 +13,8 @@ import (
 func (s *Server) routesDeployments() {
 	readers := []oversight.Role{oversight.RoleAdmin, oversight.RoleDefense, oversight.RoleForeignAffairs, oversight.RoleVendor, oversight.RoleEndUser}
 	s.handle("GET", "/deployments", s.deploymentsPage, readers...)
+	s.handle("GET", "/deployments/new", s.deploymentNewPage, oversight.RoleDefense, oversight.RoleVendor, oversight.RoleEndUser)
+	s.handle("POST", "/deployments", s.deploymentRegister, oversight.RoleDefense, oversight.RoleVendor, oversight.RoleEndUser)
 	s.handle("GET", "/deployments/{id}", s.deploymentPage, readers...)
 	s.handle("GET", "/deployments/{id}/live", s.deploymentLive, readers...)
 }
@@ -48,7 +52,13 @@ func (s *Server) deploymentsPage(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	d.Items, d.Next = l.Items, l.Next
-	pg.Data = d
+	var ids []string
+	for _, x := range l.Items {
+		if !slices.Contains(ids, x.LicenseID) {
+			ids = append(ids, x.LicenseID)
+		}
+	}
+	pg.Data, pg.Names = d, s.resolve(r.Context(), r.p, nil, ids...)
 	return s.render(w, r.Request, r.p, "deployments", pg)
 }
 
@@ -118,4 +128,36 @@ func (s *Server) deploymentLive(w http.ResponseWriter, r *request) error {
 		}
 		return s.fragment("deployment", "lease", &page{User: r.p, Data: v})
 	})
+}
+
+type deploymentNewData struct {
+	Registered *oversight.RegisteredDeployment
+	LeaseKey   string
+	Origin     string
+}
+
+func (s *Server) deploymentNewPage(w http.ResponseWriter, r *request) error {
+	return s.render(w, r.Request, r.p, "deployment_new", &page{Title: "Register a deployment",
+		Form: map[string][]string{"license_id": {param(r.Request, "license")}}, Data: deploymentNewData{}})
+}
+
+// deploymentRegister registers a deployment with its agent's public key,
+// and shows the site pepper, once: the key with which the agent hashes
+// the identifiers of its targets, which the regulator never sees.
+func (s *Server) deploymentRegister(w http.ResponseWriter, r *request) error {
+	if err := r.ParseForm(); err != nil {
+		return oversight.Errorf(oversight.EINVALID, "The form could not be read.")
+	}
+	reg := &oversight.DeploymentRegistration{LicenseID: strings.TrimSpace(r.PostFormValue("license_id")), Label: strings.TrimSpace(r.PostFormValue("label")),
+		PublicKey: strings.TrimSpace(r.PostFormValue("public_key"))}
+	d, err := s.svc.RegisterDeployment(r.Context(), r.p, reg)
+	pg := &page{Title: "Register a deployment", Form: r.PostForm}
+	if err != nil {
+		if formError(pg, err, nil) {
+			return s.renderStatus(w, r.Request, r.p, oversight.NewProblem(err).Status, "deployment_new", pg.with(deploymentNewData{}))
+		}
+		return err
+	}
+	pg.Title, pg.Flash = "Deployment registered", "Registered. Save the site pepper now: it is shown only this once."
+	return s.render(w, r.Request, r.p, "deployment_new", pg.with(deploymentNewData{Registered: d, LeaseKey: s.svc.LeaseKey().PublicKey, Origin: s.origin.String()}))
 }

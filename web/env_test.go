@@ -36,7 +36,7 @@ type env struct {
 	origin  string
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB, opts ...func(*web.Options)) *env {
 	t.Helper()
 	st := storetest.Open(t, "sqlite")
 	logger := slog.New(slog.DiscardHandler)
@@ -50,7 +50,11 @@ func newEnv(t testing.TB) *env {
 	}
 	e := &env{t: t, ctx: context.Background(), svc: svc}
 	e.origin = "http://localhost:" + strings.Split(ln.Addr().String(), ":")[1]
-	e.console, err = web.New(svc, web.Options{Origin: e.origin, Logger: logger})
+	o := web.Options{Origin: e.origin, Logger: logger}
+	for _, f := range opts {
+		f(&o)
+	}
+	e.console, err = web.New(svc, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +136,7 @@ func (e *env) browser(t *testing.T) *browser {
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancel3 := context.WithTimeout(ctx, 10*time.Minute)
 	t.Cleanup(cancel3)
 	b := &browser{t: t, ctx: ctx, e: e, dir: t.ArtifactDir()}
 	no := false
@@ -257,3 +261,78 @@ func (b *browser) signIn(p *oversight.Principal) {
 	b.click("main form button[type=submit]")
 	b.contains(p.Name)
 }
+
+// tab opens another tab of the same browser: the same person, signed in,
+// looking at two pages at once. It has no passkey authenticator.
+func (b *browser) tab() *browser {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	b.t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		b.t.Fatal(err)
+	}
+	return &browser{t: b.t, ctx: ctx, e: b.e, dir: b.dir}
+}
+
+// path returns the path of the page shown.
+func (b *browser) path() string {
+	b.t.Helper()
+	return run(b, chromedp.Evaluate[string](`location.pathname`))
+}
+
+// audit fails the test for what makes a page hard to use without a mouse
+// or with poor sight: a control without a label, a control or link out
+// of the keyboard's reach, a link without text, headings that skip a
+// level, text whose contrast with its background is below WCAG AA, a page
+// wider than the screen.
+func (b *browser) audit(name string) {
+	b.t.Helper()
+	problems := run(b, chromedp.Evaluate[[]string](auditJS))
+	for _, p := range problems {
+		b.t.Errorf("%s: %s", name, p)
+	}
+}
+
+const auditJS = `(() => {
+  const out = [];
+  const visible = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
+  for (const c of document.querySelectorAll("input:not([type=hidden]), select, textarea, button")) {
+    if (!visible(c)) continue;
+    let name = [...(c.labels || [])].map(l => l.textContent).join(" ").trim() || c.getAttribute("aria-label") || "";
+    if (!name && c.tagName === "BUTTON") name = c.textContent.trim();
+    if (!name) out.push("control without a label: " + c.outerHTML.slice(0, 120));
+    if (c.tabIndex < 0 && !c.disabled) out.push("control out of the keyboard's reach: " + c.outerHTML.slice(0, 120));
+  }
+  for (const a of document.querySelectorAll("a")) {
+    if (!visible(a)) continue;
+    if (!a.textContent.trim() && !a.getAttribute("aria-label")) out.push("link without text: " + a.outerHTML.slice(0, 120));
+    if (!a.hasAttribute("href") || a.tabIndex < 0) out.push("link out of the keyboard's reach: " + a.outerHTML.slice(0, 120));
+  }
+  for (const e of document.querySelectorAll("[tabindex]")) if (e.tabIndex > 0) out.push("tabindex above 0 breaks the order: " + e.outerHTML.slice(0, 80));
+  if (!document.documentElement.lang) out.push("no language on <html>");
+  if (document.querySelectorAll("main").length !== 1) out.push("not one <main>");
+  if (document.querySelectorAll("h1").length !== 1) out.push("not one <h1>");
+  let last = 0;
+  for (const h of document.querySelectorAll("h1, h2, h3, h4")) {
+    const l = +h.tagName[1];
+    if (last && l > last + 1) out.push("heading skips from h" + last + " to h" + l + ": " + h.textContent.trim().slice(0, 60));
+    last = l;
+  }
+  const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => { const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const bg = el => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor); if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3); } return [255, 255, 255]; };
+  const seen = new Set();
+  const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (w.nextNode()) {
+    const el = w.currentNode.parentElement;
+    if (!w.currentNode.textContent.trim() || seen.has(el) || !visible(el) || el.closest(".skip")) continue;
+    seen.add(el);
+    const cs = getComputedStyle(el);
+    const a = lum(rgb(cs.color).slice(0, 3)), b = lum(bg(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const large = parseFloat(cs.fontSize) >= 24 || (parseFloat(cs.fontSize) >= 18.66 && +cs.fontWeight >= 700);
+    if (ratio < (large ? 3 : 4.5)) out.push("contrast " + ratio.toFixed(2) + " for \"" + w.currentNode.textContent.trim().slice(0, 40) + "\"");
+  }
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push("the page is wider than the window: " + document.documentElement.scrollWidth + " > " + window.innerWidth);
+  return out;
+})()`

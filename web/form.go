@@ -88,3 +88,21 @@ func addProblems(pr *oversight.Problems, err error) {
 		}
 	}
 }
+
+// parseForm reads a posted form, a multipart one (a file upload) too.
+func parseForm(r *http.Request) error {
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		err = r.ParseMultipartForm(1 << 20)
+	} else {
+		err = r.ParseForm()
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return err
+	}
+	if err != nil {
+		return oversight.Errorf(oversight.EINVALID, "The form could not be read.")
+	}
+	return nil
+}

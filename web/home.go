@@ -87,6 +87,12 @@ func (s *Server) home(w http.ResponseWriter, r *request) error {
 	for _, l := range d.Licenses {
 		ids = append(ids, l.ProductID, l.EndUserID)
 	}
+	for _, a := range d.Actions {
+		ids = append(ids, a.LicenseID)
+	}
+	for _, c := range d.Cases {
+		ids = append(ids, c.LicenseID)
+	}
 	return s.render(w, r.Request, p, "home", &page{Title: "Waiting for you", Data: d, Names: s.resolve(c, p, nil, ids...)})
 }
 

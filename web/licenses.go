@@ -124,11 +124,12 @@ func (s *Server) licenseDecide(w http.ResponseWriter, r *request) error {
 }
 
 type licenseNewData struct {
-	Products    []oversight.Product
-	EndUsers    []oversight.EndUser
-	Purposes    []oversight.Category
-	Operations  []oversight.Operation
-	DefaultFrom string
+	Products     []oversight.Product
+	EndUsers     []oversight.EndUser
+	Declarations []oversight.Declaration
+	Purposes     []oversight.Category
+	Operations   []oversight.Operation
+	DefaultFrom  string
 }
 
 func (s *Server) licenseNewPage(w http.ResponseWriter, r *request) error {
@@ -145,8 +146,17 @@ func (s *Server) renderLicenseNew(w http.ResponseWriter, r *request, pg *page, s
 	if err != nil {
 		return err
 	}
+	decs, err := s.svc.Declarations(r.Context(), r.p, "", oversight.Page{Limit: 100})
+	if err != nil {
+		return err
+	}
+	agency := map[string]string{}
+	for _, e := range eus.Items {
+		agency[e.ID] = e.Agency
+	}
+	pg.Names.things = agency
 	pg.Title = "Apply for a licence"
-	pg.Data = licenseNewData{Products: prs.Items, EndUsers: eus.Items,
+	pg.Data = licenseNewData{Products: prs.Items, EndUsers: eus.Items, Declarations: decs.Items,
 		Purposes: []oversight.Category{oversight.CategoryTerrorism, oversight.CategorySeriousCrime}, Operations: oversight.Operations}
 	return s.renderStatus(w, r.Request, r.p, status, "license_new", pg)
 }

@@ -26,7 +26,8 @@ func actorUser(actor string) string {
 }
 
 // resolve looks up the names of the people among actors (role:usr_… or
-// bare user ids) and of the products, vendors and agencies among ids.
+// bare user ids) and of the products, vendors, agencies and licences
+// among ids.
 // Lookups that fail leave the id as it is: a page never fails for a name.
 func (s *Server) resolve(ctx context.Context, p *oversight.Principal, actors []string, ids ...string) names {
 	n := names{people: map[string]string{}, things: map[string]string{}}
@@ -65,6 +66,12 @@ func (s *Server) resolve(ctx context.Context, p *oversight.Principal, actors []s
 			if x, err := s.svc.EndUser(ctx, p, id); err == nil {
 				name = x.Agency
 			}
+		case strings.HasPrefix(id, oversight.PrefixLicense):
+			// A licence by what it licenses: product and agency.
+			if x, err := s.svc.License(ctx, p, id); err == nil {
+				in := s.resolve(ctx, p, nil, x.ProductID, x.EndUserID)
+				name = capital(x.Kind) + ": " + in.Name(x.ProductID) + " to " + in.Name(x.EndUserID)
+			}
 		}
 		if name != "" {
 			n.things[id] = name
@@ -88,14 +95,15 @@ func (n names) Who(actor string) string {
 	}
 	if name, ok := n.people[id]; ok {
 		if role, _, found := strings.Cut(actor, ":"); found {
-			return name + " (" + roleLabel(oversight.Role(role)) + ")"
+			return name + ", " + roleLabel(oversight.Role(role))
 		}
 		return name
 	}
 	return actor
 }
 
-// Name returns the name of a product, vendor or agency, or its id.
+// Name returns the name of a product, vendor, agency or licence, or its
+// id.
 func (n names) Name(id string) string {
 	if name, ok := n.things[id]; ok {
 		return name

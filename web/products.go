@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"strings"
 
@@ -69,6 +71,8 @@ type productData struct {
 	NextStage  oversight.Stage
 	Stages     []oversight.Stage
 	Safeguards []string
+	// Fixture offers, in a demonstration, a fixture safeguards report.
+	Fixture bool
 }
 
 func (s *Server) productPage(w http.ResponseWriter, r *request) error {
@@ -84,7 +88,7 @@ func (s *Server) renderProduct(w http.ResponseWriter, r *request, pg *page, stat
 	if err != nil {
 		return err
 	}
-	d := productData{P: p, Reviews: rs.Items, Next: rs.Next, Stages: oversight.Stages, Safeguards: oversight.Safeguards}
+	d := productData{P: p, Reviews: rs.Items, Next: rs.Next, Stages: oversight.Stages, Safeguards: oversight.Safeguards, Fixture: s.report != nil}
 	for i := range rs.Items {
 		if rs.Items[i].Status == oversight.ReviewSubmitted {
 			d.Open = &rs.Items[i]
@@ -108,25 +112,63 @@ func (s *Server) renderProduct(w http.ResponseWriter, r *request, pg *page, stat
 }
 
 // reviewSubmit submits a development stage with its dossier and
-// safeguards.
+// safeguards, and from the testing stage on the safeguards kit's report.
 func (s *Server) reviewSubmit(w http.ResponseWriter, r *request) error {
-	if err := r.ParseForm(); err != nil {
-		return oversight.Errorf(oversight.EINVALID, "The form could not be read.")
+	if err := parseForm(r.Request); err != nil {
+		return err
 	}
 	sub := &oversight.ReviewSubmission{Stage: oversight.Stage(r.PostFormValue("stage")), Dossier: r.PostFormValue("dossier"),
 		Safeguards: r.PostForm["safeguards"], ConditionsMet: lines(r.PostFormValue("conditions_met"))}
 	if sub.Safeguards == nil {
 		sub.Safeguards = []string{}
 	}
-	if _, err := s.svc.SubmitReview(r.Context(), r.p, r.PathValue("id"), sub); err != nil {
+	err := s.attachReport(r, sub)
+	if err == nil {
+		_, err = s.svc.SubmitReview(r.Context(), r.p, r.PathValue("id"), sub)
+	}
+	if err != nil {
 		pg := &page{Form: r.PostForm}
-		if formError(pg, err, listField) {
+		if formError(pg, err, reviewField) {
 			return s.renderProduct(w, r, pg, oversight.NewProblem(err).Status)
 		}
 		return err
 	}
 	return redirect(w, r.Request, "/products/"+r.PathValue("id"), "Submitted; an export-control officer decides.")
 }
+
+// attachReport reads the safeguards report the form carries, if any: an
+// uploaded file, or in a demonstration a fixture report made for the
+// product.
+func (s *Server) attachReport(r *request, sub *oversight.ReviewSubmission) error {
+	if s.report != nil && r.PostFormValue("fixture") != "" {
+		sub.Evidence = s.report(r.PathValue("id"))
+		return nil
+	}
+	f, _, err := r.FormFile("evidence")
+	if err != nil {
+		return nil // none attached
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxReport+1))
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	var rep oversight.SafeguardReport
+	if len(b) > maxReport {
+		return oversight.Invalid("invalid review submission", "evidence", "the report is larger than %d KiB; is it the kit's safeguards-report.json?", maxReport>>10)
+	}
+	if err := oversight.DecodeJSON(b, &rep); err != nil {
+		return oversight.Invalid("invalid review submission", "evidence", "not a safeguards report (the safeguards-report.json the kit writes): %s", oversight.ErrorMessage(err))
+	}
+	sub.Evidence = &rep
+	return nil
+}
+
+// maxReport bounds an uploaded safeguards report.
+const maxReport = 2 << 20
 
 // reviewDecide decides a review, with conditions when it asks for changes.
 func (s *Server) reviewDecide(w http.ResponseWriter, r *request) error {
@@ -145,6 +187,15 @@ func (s *Server) reviewDecide(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	return redirect(w, r.Request, "/products/"+rv.ProductID, "Decision recorded.")
+}
+
+// reviewField maps a submission's problems to the form's fields: the
+// report's to its file.
+func reviewField(f string) string {
+	if strings.HasPrefix(f, "evidence") {
+		return "evidence"
+	}
+	return listField(f)
 }
 
 // listField maps a domain field of a list (safeguards[2]) to its form

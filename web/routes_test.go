@@ -57,6 +57,7 @@ func (w *world) paths() map[string]string {
 		"/declarations/new":          "/declarations/new",
 		"/declarations/{id}":         "/declarations/" + w.ids["declaration"],
 		"/deployments":               "/deployments",
+		"/deployments/new":           "/deployments/new",
 		"/deployments/{id}":          "/deployments/" + w.dep.ID,
 		"/deployments/{id}/live":     "/deployments/" + w.dep.ID + "/live",
 		"/decisions":                 "/decisions",
@@ -204,6 +205,7 @@ func (w *world) badForms() map[string]badForm {
 		"POST /designations":             {form: v("name", "", "basis", "grudge", "birth_date", "31/12/1970"), field: "birth_date", keep: "31/12/1970"},
 		"POST /designations/{id}/delist": {form: v("reason", ""), field: "reason"},
 		"POST /screen":                   {form: v("name", "", "birth_date", "someday", "limit", "ten"), field: "birth_date", keep: "someday"},
+		"POST /deployments":              {form: v("license_id", "lic_nope", "label", "", "public_key", "abc"), field: "public_key", keep: "lic_nope"},
 		"POST /screen/batch":             {form: v("names", "surname\nIvan", "format", "csv"), multipart: true, field: "file", keep: "surname"},
 	}
 }

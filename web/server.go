@@ -50,6 +50,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Demo shows the demo's banner.
 	Demo bool
+	// DemoReport, in a demonstration, makes a fixture safeguards report
+	// for a product (reportsign.Fixture): a vendor trying the console can
+	// then take a new product to export_ready without running the
+	// safeguards kit. The report says that the kit was not run.
+	DemoReport func(productID string) *oversight.SafeguardReport
 }
 
 // Server is the console.
@@ -60,6 +65,7 @@ type Server struct {
 	secure  bool
 	idle    time.Duration
 	demo    bool
+	report  func(productID string) *oversight.SafeguardReport
 	wa      *webauthn.WebAuthn
 	views   *views
 	mux     *http.ServeMux
@@ -104,7 +110,7 @@ func New(svc *service.Service, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{svc: svc, log: opts.Logger, origin: origin, secure: origin.Scheme == "https", idle: opts.IdleTimeout,
-		demo: opts.Demo, wa: wa, views: v, mux: http.NewServeMux(), changes: newChanges()}
+		demo: opts.Demo, report: opts.DemoReport, wa: wa, views: v, mux: http.NewServeMux(), changes: newChanges()}
 	svc.Subscribe(func(service.LicenseChange) { s.changes.notify() })
 	static, _ := fs.Sub(staticFS, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheForever(http.FileServerFS(static))))

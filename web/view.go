@@ -177,6 +177,16 @@ func formError(pg *page, err error, fieldOf func(string) string) bool {
 	return true
 }
 
+// capital writes s, words joined by underscores, with a capital first
+// letter: "export" → "Export", "changes_required" → "Changes required".
+func capital(s any) string {
+	w := strings.ReplaceAll(fmt.Sprint(s), "_", " ")
+	if w == "" {
+		return w
+	}
+	return strings.ToUpper(w[:1]) + w[1:]
+}
+
 // sentence capitalises a message and ends it with a full stop.
 func sentence(s string) string {
 	s = strings.TrimSpace(s)
@@ -198,6 +208,18 @@ var funcs = template.FuncMap{
 	"ago":   ago,
 	"join":  func(xs []string) string { return strings.Join(xs, ", ") },
 	"title": func(s string) string { return sentence(strings.ReplaceAll(s, "_", " ")) },
+	"cap":   capital,
+	"decided": func(d string) string {
+		switch d {
+		case "approve":
+			return "approved"
+		case "deny":
+			return "denied"
+		case "reject":
+			return "rejected"
+		}
+		return d
+	},
 	"words": func(s any) string { return strings.ReplaceAll(fmt.Sprint(s), "_", " ") },
 	"is": func(p *oversight.Principal, roles ...string) bool {
 		if p == nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/oversight-dev/oversight/keydir"
 	"github.com/oversight-dev/oversight/keyfile"
 	"github.com/oversight-dev/oversight/monitor"
+	"github.com/oversight-dev/oversight/reportsign"
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/web"
@@ -178,7 +179,11 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	api := httpapi.New(svc, httpapi.Options{Logger: logger, MaxBody: c.MaxBody, SeparateMetrics: c.MetricsAddr != "",
 		TokenLimit: httpapi.RateLimit{Rate: c.TokenRate}, DeploymentLimit: httpapi.RateLimit{Rate: c.DeploymentRate}})
 	origin := c.consoleOrigin(ln.Addr().(*net.TCPAddr))
-	console, err := web.New(svc, web.Options{Origin: origin, Logger: logger, Demo: c.Demo, IdleTimeout: c.IdleTimeout})
+	opts := web.Options{Origin: origin, Logger: logger, Demo: c.Demo, IdleTimeout: c.IdleTimeout}
+	if c.Demo {
+		opts.DemoReport = func(productID string) *oversight.SafeguardReport { return reportsign.Fixture(productID) }
+	}
+	console, err := web.New(svc, opts)
 	if err != nil {
 		return err
 	}
