@@ -21,11 +21,19 @@ const LinkTTL = 24 * time.Hour
 func SignInLinks(ctx context.Context, svc *service.Service, origin string, tokens []Token) ([]Link, error) {
 	var out []Link
 	for _, t := range tokens {
-		_, secret, err := svc.CreateLink(ctx, service.Operator, t.UserID, oversight.LinkSignIn, LinkTTL)
+		secret, err := SignInLink(ctx, svc, t.UserID)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, Link{Who: t.Who, URL: origin + "/link/" + url.PathEscape(secret)})
 	}
 	return out, nil
+}
+
+// SignInLink makes a one-time console sign-in link for a demo user and
+// returns its secret: what the console's demo page signs a person in
+// with (web.Options.DemoSignIn).
+func SignInLink(ctx context.Context, svc *service.Service, userID string) (string, error) {
+	_, secret, err := svc.CreateLink(ctx, service.Operator, userID, oversight.LinkSignIn, LinkTTL)
+	return secret, err
 }

@@ -40,7 +40,8 @@ func (s *Server) screenPage(w http.ResponseWriter, r *request) error {
 // fields' problems.
 func screenRequest(r *request, pr *oversight.Problems) *oversight.ScreenRequest {
 	q := &oversight.ScreenRequest{Name: strings.TrimSpace(r.PostFormValue("name")), BirthDate: strings.TrimSpace(r.PostFormValue("birth_date")),
-		Nationality: strings.ToUpper(strings.TrimSpace(r.PostFormValue("nationality"))), IncludeDelisted: r.PostFormValue("include_delisted") != ""}
+		Nationality: strings.ToUpper(strings.TrimSpace(r.PostFormValue("nationality"))), IncludeDelisted: r.PostFormValue("include_delisted") != "",
+		Type: oversight.PartyType(r.PostFormValue("type")), Country: strings.ToUpper(strings.TrimSpace(r.PostFormValue("country")))}
 	q.Limit = intField(pr, r.Request, "limit")
 	if v := strings.TrimSpace(r.PostFormValue("min_score")); v != "" {
 		f, err := strconv.ParseFloat(v, 64)

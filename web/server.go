@@ -17,6 +17,7 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -55,7 +56,16 @@ type Options struct {
 	// then take a new product to export_ready without running the
 	// safeguards kit. The report says that the kit was not run.
 	DemoReport func(productID string) *oversight.SafeguardReport
+	// DemoPeople are the demonstration's people, whom the demo page
+	// (/demo) signs in, each with a one-time sign-in link DemoSignIn
+	// makes: one browser can then be each person in turn. Without them
+	// there is no demo page.
+	DemoPeople []DemoPerson
+	DemoSignIn func(ctx context.Context, userID string) (secret string, err error)
 }
+
+// DemoPerson is a person of the demonstration: who, and their user id.
+type DemoPerson struct{ Who, UserID string }
 
 // Server is the console.
 type Server struct {
@@ -66,6 +76,8 @@ type Server struct {
 	idle    time.Duration
 	demo    bool
 	report  func(productID string) *oversight.SafeguardReport
+	people  []DemoPerson
+	demoIn  func(ctx context.Context, userID string) (string, error)
 	wa      *webauthn.WebAuthn
 	views   *views
 	mux     *http.ServeMux
@@ -110,7 +122,7 @@ func New(svc *service.Service, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{svc: svc, log: opts.Logger, origin: origin, secure: origin.Scheme == "https", idle: opts.IdleTimeout,
-		demo: opts.Demo, report: opts.DemoReport, wa: wa, views: v, mux: http.NewServeMux(), changes: newChanges()}
+		demo: opts.Demo, report: opts.DemoReport, people: opts.DemoPeople, demoIn: opts.DemoSignIn, wa: wa, views: v, mux: http.NewServeMux(), changes: newChanges()}
 	svc.Subscribe(func(service.LicenseChange) { s.changes.notify() })
 	static, _ := fs.Sub(staticFS, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheForever(http.FileServerFS(static))))

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -19,6 +20,8 @@ func (s *Server) routesSignIn() {
 	s.handlePublic("POST", "/enrol/{secret}", s.enrol)
 	s.handlePublic("GET", "/link/{secret}", s.linkPage)
 	s.handlePublic("POST", "/link/{secret}", s.linkSignIn)
+	s.handlePublic("GET", "/demo", s.demoPage)
+	s.handlePublic("POST", "/demo/{user}", s.demoSignIn)
 	s.handle("POST", "/signout", s.signOut)
 	s.handle("POST", "/stepup/options", s.stepUpOptions)
 	s.handle("GET", "/account", s.accountPage)
@@ -212,4 +215,37 @@ func (s *Server) addPasskey(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	return redirect(w, r.Request, "/account", "Passkey added.")
+}
+
+// demoPage lists the demonstration's people, each signed in by a button:
+// one browser can be the vendor, then the officer who decides, then the
+// other ministry's. There is no such page outside a demonstration.
+func (s *Server) demoPage(w http.ResponseWriter, r *http.Request) error {
+	if s.demoIn == nil {
+		return oversight.Errorf(oversight.ENOTFOUND, "There is no page at %s.", r.URL.Path)
+	}
+	_, p, _ := s.session(r)
+	return s.render(w, r, p, "demo", &page{Title: "Be one of the demonstration's people", Data: s.people})
+}
+
+// demoSignIn signs a demonstration person in, through a one-time sign-in
+// link made for it, as the links serve --demo prints.
+func (s *Server) demoSignIn(w http.ResponseWriter, r *http.Request) error {
+	if s.demoIn == nil {
+		return oversight.Errorf(oversight.ENOTFOUND, "There is no page at %s.", r.URL.Path)
+	}
+	id := r.PathValue("user")
+	if !slices.ContainsFunc(s.people, func(d DemoPerson) bool { return d.UserID == id }) {
+		return oversight.Errorf(oversight.ENOTFOUND, "No person of the demonstration is %s.", id)
+	}
+	link, err := s.demoIn(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	_, secret, err := s.svc.SignInWithLink(r.Context(), link)
+	if err != nil {
+		return err
+	}
+	s.setSession(w, secret)
+	return redirect(w, r, "/")
 }

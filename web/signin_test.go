@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/demo"
+	"github.com/oversight-dev/oversight/web"
 )
 
 // A person invited by an administrator enrols a passkey from the one-time
@@ -71,5 +74,36 @@ func TestBrowserCrossSitePostRefused(t *testing.T) {
 		if strings.Contains(u.Name, "Mallory") {
 			t.Fatalf("a cross-site post created %+v", u)
 		}
+	}
+}
+
+// The demo page signs in any person of the demonstration, as often as one
+// likes, and no one else; outside a demonstration there is no such page.
+func TestDemoPage(t *testing.T) {
+	e := newEnv(t)
+	p := e.user(oversight.RoleDefense, "Officer Demo")
+	e.console, _ = web.New(e.svc, web.Options{Origin: e.origin, Demo: true, DemoPeople: []web.DemoPerson{{Who: "defense: Officer Demo", UserID: p.UserID}},
+		DemoSignIn: func(ctx context.Context, userID string) (string, error) { return demo.SignInLink(ctx, e.svc, userID) }})
+	get := func(c *web.Server, method, path string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest(method, e.origin+path, nil))
+		return rec
+	}
+	if rec := get(e.console, "GET", "/demo"); rec.Code != 200 || !strings.Contains(rec.Body.String(), "Sign in as defense: Officer Demo") {
+		t.Fatalf("the demo page: %d\n%s", rec.Code, rec.Body)
+	}
+	for range 2 {
+		rec := get(e.console, "POST", "/demo/"+p.UserID)
+		if rec.Code != 303 || len(rec.Result().Cookies()) != 1 {
+			t.Fatalf("signing in as a demo person: %d %v", rec.Code, rec.Result().Cookies())
+		}
+	}
+	other := e.user(oversight.RoleAdmin, "Not In The Demo")
+	if rec := get(e.console, "POST", "/demo/"+other.UserID); rec.Code != 404 {
+		t.Fatalf("signing in as someone not of the demo: %d", rec.Code)
+	}
+	plain, _ := web.New(e.svc, web.Options{Origin: e.origin})
+	if rec := get(plain, "GET", "/demo"); rec.Code != 404 {
+		t.Fatalf("the demo page outside a demonstration: %d", rec.Code)
 	}
 }

@@ -54,7 +54,10 @@ type page struct {
 	Title string
 	User  *oversight.Principal
 	Demo  bool
-	Path  string
+	// DemoPage is set when the demonstration's people can be signed in
+	// from /demo.
+	DemoPage bool
+	Path     string
 	// Flash is a one-line confirmation after a redirect.
 	Flash string
 	// Problem is what went wrong, in words, above the form; Fields the
@@ -106,7 +109,7 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, p *oversig
 	if !ok {
 		return fmt.Errorf("web: no template %q", name)
 	}
-	pg.User, pg.Demo, pg.Path, pg.Rendered = p, s.demo, r.URL.Path, renders.Add(1)
+	pg.User, pg.Demo, pg.DemoPage, pg.Path, pg.Rendered = p, s.demo, s.demoIn != nil, r.URL.Path, renders.Add(1)
 	if pg.Flash == "" {
 		pg.Flash = r.URL.Query().Get("done")
 		if len(pg.Flash) > 200 {

@@ -180,14 +180,6 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		TokenLimit: httpapi.RateLimit{Rate: c.TokenRate}, DeploymentLimit: httpapi.RateLimit{Rate: c.DeploymentRate}})
 	origin := c.consoleOrigin(ln.Addr().(*net.TCPAddr))
 	opts := web.Options{Origin: origin, Logger: logger, Demo: c.Demo, IdleTimeout: c.IdleTimeout}
-	if c.Demo {
-		opts.DemoReport = func(productID string) *oversight.SafeguardReport { return reportsign.Fixture(productID) }
-	}
-	console, err := web.New(svc, opts)
-	if err != nil {
-		return err
-	}
-
 	var (
 		tokens []demo.Token
 		links  []demo.Link
@@ -199,6 +191,18 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		if links, err = demo.SignInLinks(ctx, svc, origin, tokens); err != nil {
 			return fmt.Errorf("demo sign-in links: %w", err)
 		}
+		// The console's demo page signs in any demo person, and a vendor
+		// may attach a fixture safeguards report: the demo can be tried
+		// in one browser, without the command line.
+		for _, t := range tokens {
+			opts.DemoPeople = append(opts.DemoPeople, web.DemoPerson{Who: t.Who, UserID: t.UserID})
+		}
+		opts.DemoSignIn = func(ctx context.Context, userID string) (string, error) { return demo.SignInLink(ctx, svc, userID) }
+		opts.DemoReport = func(productID string) *oversight.SafeguardReport { return reportsign.Fixture(productID) }
+	}
+	console, err := web.New(svc, opts)
+	if err != nil {
+		return err
 	}
 
 	srv := newHTTPServer(ctx, console.WithAPI(api), logger)
@@ -233,7 +237,7 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	fmt.Fprintf(env.Stdout, "Audit log verifier key: %s\n", logKey)
 	fmt.Fprintf(env.Stdout, "Console: %s\n", origin)
 	if c.Demo {
-		if err := printDemo(env, base, svc.LeaseKey().PublicKey, tokens, links); err != nil {
+		if err := printDemo(env, base, origin, svc.LeaseKey().PublicKey, tokens, links); err != nil {
 			return err
 		}
 	} else if admins, err := svc.Users(ctx, service.Operator, oversight.RoleAdmin, oversight.Page{Limit: 1}); err == nil && len(admins.Items) == 0 {
@@ -349,7 +353,7 @@ func startJobs(ctx context.Context, svc *service.Service, logger *slog.Logger, i
 	return g
 }
 
-func printDemo(env *Env, base, leaseKey string, tokens []demo.Token, links []demo.Link) error {
+func printDemo(env *Env, base, origin, leaseKey string, tokens []demo.Token, links []demo.Link) error {
 	exports := demo.Exports(base, leaseKey, tokens)
 	file := filepath.Join(dataDir, demo.TokensFile)
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
@@ -370,6 +374,7 @@ func printDemo(env *Env, base, leaseKey string, tokens []demo.Token, links []dem
 		for _, l := range links {
 			fmt.Fprintf(w, "  %-36s %s\n", l.Who, l.URL)
 		}
+		fmt.Fprintf(w, "\nor %s/demo, which signs in any of them, as often as you like.\n\n", origin)
 	}
 	fmt.Fprintf(w, "OpenAPI document: %s/v1/openapi.json\n", base)
 	return nil
