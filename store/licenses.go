@@ -34,7 +34,7 @@ func (tx *Tx) Licenses(f oversight.LicenseFilter, page oversight.Page) ([]oversi
 		// An applied licence that no approval of this ministry names;
 		// approvals live in the document, at most two of them.
 		w.add("status = $", string(oversight.LicenseApplied))
-		w.add(noApprovalBy(tx.s.dialect), string(f.Awaiting))
+		w.add(tx.s.dialect.noApproval, string(f.Awaiting))
 	}
 	clause, args := w.sql(page)
 	return listDocs(tx, "licences", page, func(l *oversight.License) string { return l.ID }, `SELECT doc FROM licenses`+clause, args...)
@@ -47,13 +47,4 @@ func (tx *Tx) HasLicense(kind oversight.LicenseKind, status oversight.LicenseSta
 	err := tx.queryRow(`SELECT count(*) FROM licenses WHERE kind = $1 AND status = $2 AND product_id = $3 AND end_user_id = $4`,
 		kind, status, productID, endUserID).Scan(&n)
 	return n > 0, wrap(err, "find %s licence", kind)
-}
-
-// noApprovalBy is the condition that no approval in a licence's document
-// is by the ministry given as the condition's parameter (its first $).
-func noApprovalBy(d dialect) string {
-	if d.name == "postgres" {
-		return `NOT COALESCE(doc::jsonb -> 'approvals', '[]'::jsonb) @> jsonb_build_array(jsonb_build_object('ministry', $::text))`
-	}
-	return `$ NOT IN (SELECT json_extract(value, '$.ministry') FROM json_each(doc, '$.approvals'))`
 }

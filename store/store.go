@@ -67,6 +67,9 @@ type dialect struct {
 	// jsonField returns the SQL expression of a top-level string field of
 	// a JSON document column.
 	jsonField func(column, field string) string
+	// noApproval is the condition that no approval in a licence's
+	// document is by the ministry given as its parameter (its first $).
+	noApproval string
 	// prepares says whether the store prepares its statements: SQLite's
 	// driver parses a statement at every execution otherwise; pgx caches
 	// prepared statements itself.
@@ -83,9 +86,11 @@ type dialect struct {
 
 var (
 	sqliteDialect = dialect{name: "sqlite", goose: goose.DialectSQLite3, prepares: true, syncsWAL: true,
-		jsonField: func(column, field string) string { return "json_extract(" + column + ", '$." + field + "')" }}
+		jsonField:  func(column, field string) string { return "json_extract(" + column + ", '$." + field + "')" },
+		noApproval: `$ NOT IN (SELECT json_extract(value, '$.ministry') FROM json_each(doc, '$.approvals'))`}
 	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, lockHead: " FOR UPDATE", shared: true,
-		jsonField: func(column, field string) string { return "(" + column + "::jsonb ->> '" + field + "')" }}
+		jsonField:  func(column, field string) string { return "(" + column + "::jsonb ->> '" + field + "')" },
+		noApproval: `NOT COALESCE(doc::jsonb -> 'approvals', '[]'::jsonb) @> jsonb_build_array(jsonb_build_object('ministry', $::text))`}
 )
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than an

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,7 +37,8 @@ func oversightBinary(t *testing.T) string {
 	oversightBin.once.Do(func() {
 		goBin, err := exec.LookPath("go")
 		if err != nil {
-			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+			oversightBin.err = fmt.Errorf("the go command, to build oversight for the agent: %v", err)
+			return
 		}
 		if oversightBin.dir, oversightBin.err = os.MkdirTemp("", "oversight-web-test-"); oversightBin.err != nil {
 			return

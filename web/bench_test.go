@@ -69,7 +69,7 @@ func (w *world) loadVolume(tb testing.TB, n, m int) {
 // reports its 99th percentile (p99-ms) and median (p50-ms): issue 14 asks
 // for under 20 ms at p99. Each page shows one bounded page of its list.
 //
-//	go test -run '^$' -bench BenchmarkPages -benchtime 200x ./web/
+//	go test -run '^$' -bench BenchmarkPages -benchtime 1000x ./web/
 func BenchmarkPages(b *testing.B) {
 	w := newWorld(b)
 	w.loadVolume(b, benchOps, benchDesignations)
@@ -104,6 +104,11 @@ func BenchmarkPages(b *testing.B) {
 		{"screen", oversight.RoleConsular, "/screen"},
 		{"screenings", oversight.RoleDefense, "/screenings"},
 		{"users", oversight.RoleAdmin, "/users"},
+	}
+	// One pass first, so that what loading left to do (the log's tiles,
+	// the database's checkpoint) is done before anything is measured.
+	for _, p := range pages {
+		w.do(p.role, "GET", p.path, nil)
 	}
 	for _, p := range pages {
 		b.Run(p.name, func(b *testing.B) {
