@@ -71,6 +71,9 @@
     ceremony(form, kind, url).catch(function (e) { fail(form, "Something went wrong: " + e.message); });
   }, true);
 
+  // Open streams, closed when htmx swaps their region out of the page:
+  // a page left for another must not keep listening.
+  var streams = [];
   function live(el) {
     if (el.dataset.liveOn) return;
     el.dataset.liveOn = "1";
@@ -79,8 +82,16 @@
       el.innerHTML = ev.data;
       el.dataset.updated = String(Date.now());
     };
+    streams.push({ el: el, es: es });
   }
-  function scan() { document.querySelectorAll("[data-live]").forEach(live); }
+  function scan() {
+    streams = streams.filter(function (s) {
+      if (s.el.isConnected) return true;
+      s.es.close();
+      return false;
+    });
+    document.querySelectorAll("[data-live]").forEach(live);
+  }
   document.addEventListener("DOMContentLoaded", scan);
   document.addEventListener("htmx:afterSettle", scan);
 
