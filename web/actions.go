@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/oversight-dev/oversight"
@@ -38,13 +39,16 @@ func (s *Server) actionsPage(w http.ResponseWriter, r *request) error {
 	if st == "" {
 		st = "all"
 	}
-	var actors []string
+	var actors, ids []string
 	for _, a := range l.Items {
 		for _, x := range a.Approvals {
 			actors = append(actors, x.By)
 		}
+		if !slices.Contains(ids, a.LicenseID) {
+			ids = append(ids, a.LicenseID)
+		}
 	}
-	return s.render(w, r.Request, r.p, "actions", &page{Title: "Enforcement", Data: actionsData{l.Items, l.Next, st}, Names: s.resolve(r.Context(), r.p, actors)})
+	return s.render(w, r.Request, r.p, "actions", &page{Title: "Enforcement", Data: actionsData{l.Items, l.Next, st}, Names: s.resolve(r.Context(), r.p, actors, ids...)})
 }
 
 type actionData struct {
@@ -71,7 +75,7 @@ func (s *Server) renderAction(w http.ResponseWriter, r *request, pg *page) error
 	for _, x := range a.Approvals {
 		actors = append(actors, x.By)
 	}
-	pg.Title, pg.Data, pg.Names = "Enforcement action: "+string(a.Kind), actionData{a, can}, s.resolve(r.Context(), r.p, actors)
+	pg.Title, pg.Data, pg.Names = "Enforcement action: "+string(a.Kind), actionData{a, can}, s.resolve(r.Context(), r.p, actors, a.LicenseID)
 	status := http.StatusOK
 	if pg.Problem != "" {
 		status = http.StatusConflict

@@ -28,6 +28,10 @@ type usersData struct {
 	Role   string
 	Invite string // the one-time link just made, shown once
 	Roles  []oversight.Role
+	// Vendors and Agencies are what a vendor's or an agency's person is
+	// bound to, to choose from.
+	Vendors  []oversight.Vendor
+	Agencies []oversight.EndUser
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *request) error {
@@ -43,7 +47,20 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *request, pg *page, invite
 	if err != nil {
 		return err
 	}
-	pg.Data = usersData{Users: l.Items, Next: l.Next, Role: role, Invite: invite, Roles: oversight.Roles}
+	var ids []string
+	for _, u := range l.Items {
+		ids = append(ids, u.VendorID, u.EndUserID)
+	}
+	vs, err := s.svc.Vendors(r.Context(), r.p, oversight.Page{Limit: 100})
+	if err != nil {
+		return err
+	}
+	eus, err := s.svc.EndUsers(r.Context(), r.p, "", oversight.Page{Limit: 100})
+	if err != nil {
+		return err
+	}
+	pg.Data = usersData{Users: l.Items, Next: l.Next, Role: role, Invite: invite, Roles: oversight.Roles, Vendors: vs.Items, Agencies: eus.Items}
+	pg.Names = s.resolve(r.Context(), r.p, nil, ids...)
 	status := http.StatusOK
 	if pg.Problem != "" {
 		status = http.StatusBadRequest
