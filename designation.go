@@ -102,12 +102,8 @@ func (r Relation) Valid() bool {
 type Designation struct {
 	ID string `json:"id"`
 	// Type is individual (the default) or entity.
-	Type    PartyType `json:"type,omitempty"`
-	Name    string    `json:"name"`
-	Aliases []string  `json:"aliases,omitempty"`
-	// BirthDate is YYYY-MM-DD or, when only the year is known, YYYY.
-	BirthDate   string `json:"birth_date,omitempty"`
-	Nationality string `json:"nationality,omitempty"` // ISO 3166-1 alpha-2
+	Type PartyType `json:"type,omitempty"`
+	Identity
 	// Countries are the ISO 3166-1 alpha-2 codes of the addresses a list
 	// gives, in the order it gives them: for an organisation, where it
 	// operates.
@@ -139,16 +135,7 @@ func (d *Designation) Active(t time.Time) bool {
 // Validate checks d as submitted by a caller or read from a list file.
 func (d *Designation) Validate() error {
 	var p Problems
-	p.Required("name", d.Name)
-	for i, a := range d.Aliases {
-		p.Required(fmt.Sprintf("aliases[%d]", i), a)
-	}
-	if m := BirthDateProblem(d.BirthDate); d.BirthDate != "" && m != "" {
-		p.Add("birth_date", "%s", m)
-	}
-	if d.Nationality != "" && !validISO2(d.Nationality) {
-		p.Add("nationality", "must be an ISO 3166-1 alpha-2 code such as RU")
-	}
+	d.check(&p, "")
 	if !d.Type.Valid() {
 		p.Add("type", "must be individual or entity")
 	}
@@ -185,29 +172,15 @@ func (d *Designation) Validate() error {
 	return p.Err("invalid designation")
 }
 
-// Limits on a designation's text, far above what any list holds, so that
-// one record cannot fill the index or the audit log.
-const (
-	maxNameLen     = 500
-	maxAliases     = 500
-	maxRemarksLen  = 10000
-	maxDesignation = 200 // items of one request: a case's persons, an import chunk's designations
-)
+// maxRemarksLen bounds a designation's remarks and the reason for lifting
+// it, far above what any list holds (see maxNameLen).
+const maxRemarksLen = 10000
 
+// checkDesignationSizes bounds what the identity's rule does not: the
+// list's own text.
 func checkDesignationSizes(p *Problems, d *Designation) {
-	if len(d.Name) > maxNameLen {
-		p.Add("name", "at most %d bytes", maxNameLen)
-	}
-	if len(d.Aliases) > maxAliases {
-		p.Add("aliases", "at most %d aliases", maxAliases)
-	}
 	if len(d.Countries) > maxAliases {
 		p.Add("countries", "at most %d countries", maxAliases)
-	}
-	for i, a := range d.Aliases {
-		if len(a) > maxNameLen {
-			p.Add(fmt.Sprintf("aliases[%d]", i), "at most %d bytes", maxNameLen)
-		}
 	}
 	if len(d.Program) > maxNameLen {
 		p.Add("program", "at most %d bytes", maxNameLen)
@@ -224,21 +197,18 @@ func checkDesignationSizes(p *Problems, d *Designation) {
 // designated by an officer. The server assigns the id and the listing
 // time.
 type DesignationRequest struct {
-	Name        string   `json:"name"`
-	Aliases     []string `json:"aliases"`
-	BirthDate   string   `json:"birth_date"`
-	Nationality string   `json:"nationality"`
-	Basis       Basis    `json:"basis"`
-	RelatedTo   string   `json:"related_to"`
-	Relation    Relation `json:"relation"`
-	CaseID      string   `json:"case_id"`
-	Program     string   `json:"program"`
-	Remarks     string   `json:"remarks"`
+	Identity
+	Basis     Basis    `json:"basis"`
+	RelatedTo string   `json:"related_to"`
+	Relation  Relation `json:"relation"`
+	CaseID    string   `json:"case_id"`
+	Program   string   `json:"program"`
+	Remarks   string   `json:"remarks"`
 }
 
 // Designation returns the designation r asks for, without id or times.
 func (r *DesignationRequest) Designation() Designation {
-	return Designation{Name: r.Name, Aliases: r.Aliases, BirthDate: r.BirthDate, Nationality: r.Nationality,
+	return Designation{Identity: r.Identity,
 		Basis: r.Basis, RelatedTo: r.RelatedTo, Relation: r.Relation, CaseID: r.CaseID, Program: r.Program, Remarks: r.Remarks}
 }
 
@@ -383,11 +353,8 @@ type ImportResult struct {
 // InvolvedPerson is a person a misuse investigation found involved in the
 // misuse, with the immediate family members on record.
 type InvolvedPerson struct {
-	Name        string     `json:"name"`
-	Aliases     []string   `json:"aliases"`
-	BirthDate   string     `json:"birth_date"`
-	Nationality string     `json:"nationality"`
-	Relatives   []Relative `json:"relatives"`
+	Identity
+	Relatives []Relative `json:"relatives"`
 }
 
 // CaseDesignationRequest is the body of POST /v1/cases/{id}/designations.
@@ -397,46 +364,27 @@ type CaseDesignationRequest struct {
 	Persons []InvolvedPerson `json:"persons"`
 }
 
-// Validate checks the request's fields on their own.
+// Tidy tidies the identities of the persons and their relatives (see
+// Identity.Tidy).
+func (r *CaseDesignationRequest) Tidy() {
+	for i := range r.Persons {
+		r.Persons[i].Tidy()
+		tidyRelatives(r.Persons[i].Relatives)
+	}
+}
+
+// Validate checks the request's fields on their own, each person and
+// relative by the rule of every identity.
 func (r *CaseDesignationRequest) Validate() error {
 	var p Problems
 	if len(r.Persons) > maxDesignation {
 		p.Add("persons", "at most %d persons", maxDesignation)
 		return p.Err("invalid request")
 	}
-	check := func(f, name string, aliases []string, birth, nat string) {
-		if p.Required(f+".name", name) && len(name) > maxNameLen {
-			p.Add(f+".name", "at most %d bytes", maxNameLen)
-		}
-		if len(aliases) > maxAliases {
-			p.Add(f+".aliases", "at most %d aliases", maxAliases)
-		}
-		for i, a := range aliases {
-			if p.Required(fmt.Sprintf("%s.aliases[%d]", f, i), a) && len(a) > maxNameLen {
-				p.Add(fmt.Sprintf("%s.aliases[%d]", f, i), "at most %d bytes", maxNameLen)
-			}
-		}
-		if m := BirthDateProblem(birth); birth != "" && m != "" {
-			p.Add(f+".birth_date", "%s", m)
-		}
-		if nat != "" && !validISO2(nat) {
-			p.Add(f+".nationality", "must be an ISO 3166-1 alpha-2 code such as RU")
-		}
-	}
 	for i, per := range r.Persons {
 		f := fmt.Sprintf("persons[%d]", i)
-		check(f, per.Name, per.Aliases, per.BirthDate, per.Nationality)
-		if len(per.Relatives) > maxDesignation {
-			p.Add(f+".relatives", "at most %d relatives", maxDesignation)
-			continue
-		}
-		for j, rel := range per.Relatives {
-			rf := fmt.Sprintf("%s.relatives[%d]", f, j)
-			check(rf, rel.Name, rel.Aliases, rel.BirthDate, rel.Nationality)
-			if !rel.Relation.Valid() {
-				p.Add(rf+".relation", "must be spouse, child, parent or sibling")
-			}
-		}
+		per.check(&p, f+".")
+		checkRelatives(&p, f+".relatives", per.Relatives)
 	}
 	return p.Err("invalid request")
 }
@@ -489,15 +437,10 @@ type ScreenRequest struct {
 // Validate checks the request's fields on their own.
 func (r *ScreenRequest) Validate() error {
 	var p Problems
-	if p.Required("name", r.Name) && len(r.Name) > maxNameLen {
-		p.Add("name", "at most %d bytes", maxNameLen)
-	}
-	if m := BirthDateProblem(r.BirthDate); r.BirthDate != "" && m != "" {
-		p.Add("birth_date", "%s", m)
-	}
-	if r.Nationality != "" && !validISO2(r.Nationality) {
-		p.Add("nationality", "must be an ISO 3166-1 alpha-2 code such as RU")
-	}
+	// The applicant is an identity without aliases (a form gives one
+	// name), held to the rule of every identity.
+	id := Identity{Name: r.Name, BirthDate: r.BirthDate, Nationality: r.Nationality}
+	id.check(&p, "")
 	if r.Country != "" && !validISO2(r.Country) {
 		p.Add("country", "must be an ISO 3166-1 alpha-2 code such as RU")
 	}

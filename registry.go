@@ -33,27 +33,26 @@ const (
 // Person is an owner or executive of a vendor, with the immediate family
 // members on record (needed to designate relatives in one step).
 type Person struct {
-	ID          string     `json:"id,omitempty"`
-	Name        string     `json:"name"`
-	Aliases     []string   `json:"aliases,omitempty"`
-	Role        PersonRole `json:"role"`
-	Title       string     `json:"title,omitempty"`
-	Share       float64    `json:"share"` // ownership share in percent, 0..100
-	BirthDate   string     `json:"birth_date,omitempty"`
-	Nationality string     `json:"nationality,omitempty"`
-	Relatives   []Relative `json:"relatives,omitempty"`
+	ID string `json:"id,omitempty"`
+	Identity
+	Role      PersonRole `json:"role"`
+	Title     string     `json:"title,omitempty"`
+	Share     float64    `json:"share"` // ownership share in percent, 0..100
+	Relatives []Relative `json:"relatives,omitempty"`
 }
 
-// Relative is an immediate family member of a person on record.
-type Relative struct {
-	Name        string   `json:"name"`
-	Aliases     []string `json:"aliases,omitempty"`
-	Relation    Relation `json:"relation"`
-	BirthDate   string   `json:"birth_date,omitempty"`
-	Nationality string   `json:"nationality,omitempty"`
+// Tidy tidies the identities of v's persons and their relatives (see
+// Identity.Tidy).
+func (v *Vendor) Tidy() {
+	for i := range v.Persons {
+		v.Persons[i].Tidy()
+		tidyRelatives(v.Persons[i].Relatives)
+	}
 }
 
-// Validate checks v as submitted by a caller.
+// Validate checks v as submitted by a caller. Its persons and their
+// relatives are checked by the rule of every identity, the one a
+// designation of them from a case will be held to.
 func (v *Vendor) Validate() error {
 	var p Problems
 	p.Required("name", v.Name)
@@ -66,7 +65,7 @@ func (v *Vendor) Validate() error {
 	var total float64
 	for i, per := range v.Persons {
 		f := fmt.Sprintf("persons[%d]", i)
-		p.Required(f+".name", per.Name)
+		per.check(&p, f+".")
 		switch per.Role {
 		case PersonOwner, PersonExecutive, PersonDirector:
 		default:
@@ -76,22 +75,7 @@ func (v *Vendor) Validate() error {
 			p.Add(f+".share", "must be between 0 and 100")
 		}
 		total += per.Share
-		if m := BirthDateProblem(per.BirthDate); per.BirthDate != "" && m != "" {
-			p.Add(f+".birth_date", "%s", m)
-		}
-		if per.Nationality != "" && !validISO2(per.Nationality) {
-			p.Add(f+".nationality", "must be an ISO 3166-1 alpha-2 code")
-		}
-		for j, r := range per.Relatives {
-			rf := fmt.Sprintf("%s.relatives[%d]", f, j)
-			p.Required(rf+".name", r.Name)
-			if !r.Relation.Valid() {
-				p.Add(rf+".relation", "must be spouse, child, parent or sibling")
-			}
-			if m := BirthDateProblem(r.BirthDate); r.BirthDate != "" && m != "" {
-				p.Add(rf+".birth_date", "%s", m)
-			}
-		}
+		checkRelatives(&p, f+".relatives", per.Relatives)
 	}
 	if total > 100.0001 {
 		p.Add("persons", "ownership shares add up to %.2f%%, more than 100%%", total)

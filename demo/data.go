@@ -68,20 +68,20 @@ func Load(ctx context.Context, svc *service.Service, logger *slog.Logger) ([]Tok
 	}
 
 	kestrel := d.vendor("Kestrel Dynamics Ltd (demo)", "IL", []oversight.Person{
-		{Name: "Yoav Ben-Ami", Role: oversight.PersonOwner, Title: "Founder", Share: 55, BirthDate: "1971-04-09", Nationality: "IL",
-			Relatives: []oversight.Relative{{Name: "Michal Ben-Ami", Relation: oversight.RelationSpouse, BirthDate: "1974"},
-				{Name: "Itai Ben-Ami", Relation: oversight.RelationChild, BirthDate: "2001-11-30"}}},
-		{Name: "Ronit Halevi", Role: oversight.PersonOwner, Share: 45, Nationality: "IL"},
-		{Name: "Dana Shapira", Role: oversight.PersonExecutive, Title: "Chief Executive Officer", Nationality: "IL"},
+		{Identity: oversight.Identity{Name: "Yoav Ben-Ami", BirthDate: "1971-04-09", Nationality: "IL"}, Role: oversight.PersonOwner, Title: "Founder", Share: 55,
+			Relatives: []oversight.Relative{{Identity: oversight.Identity{Name: "Michal Ben-Ami", BirthDate: "1974"}, Relation: oversight.RelationSpouse},
+				{Identity: oversight.Identity{Name: "Itai Ben-Ami", BirthDate: "2001-11-30"}, Relation: oversight.RelationChild}}},
+		{Identity: oversight.Identity{Name: "Ronit Halevi", Nationality: "IL"}, Role: oversight.PersonOwner, Share: 45},
+		{Identity: oversight.Identity{Name: "Dana Shapira", Nationality: "IL"}, Role: oversight.PersonExecutive, Title: "Chief Executive Officer"},
 	})
 	argent := d.vendor("Argent Signal Systems (demo)", "CY", []oversight.Person{
-		{Name: "Nikos Andreou", Role: oversight.PersonOwner, Title: "Managing Director", Share: 100, BirthDate: "1966", Nationality: "CY",
-			Relatives: []oversight.Relative{{Name: "Eleni Andreou", Relation: oversight.RelationSpouse}}},
-		{Name: "Marta Kowalczyk", Role: oversight.PersonExecutive, Title: "Head of Sales", Nationality: "PL"},
+		{Identity: oversight.Identity{Name: "Nikos Andreou", BirthDate: "1966", Nationality: "CY"}, Role: oversight.PersonOwner, Title: "Managing Director", Share: 100,
+			Relatives: []oversight.Relative{{Identity: oversight.Identity{Name: "Eleni Andreou"}, Relation: oversight.RelationSpouse}}},
+		{Identity: oversight.Identity{Name: "Marta Kowalczyk", Nationality: "PL"}, Role: oversight.PersonExecutive, Title: "Head of Sales"},
 	})
 	sable := d.vendor("Sable Intercept Labs (demo)", "IL", []oversight.Person{
-		{Name: "Gideon Stern", Role: oversight.PersonOwner, Share: 70, Nationality: "IL"},
-		{Name: "Hila Stern", Role: oversight.PersonOwner, Share: 30, Nationality: "IL"},
+		{Identity: oversight.Identity{Name: "Gideon Stern", Nationality: "IL"}, Role: oversight.PersonOwner, Share: 70},
+		{Identity: oversight.Identity{Name: "Hila Stern", Nationality: "IL"}, Role: oversight.PersonOwner, Share: 30},
 	})
 	if d.err != nil {
 		return nil, d.err

@@ -32,7 +32,7 @@ func LoadKit(ctx context.Context, svc *service.Service) (*KitWorld, error) {
 		_, err := svc.SetCountry(ctx, d.defense, "FR", &oversight.CountryUpdate{Tier: oversight.TierEligible, Notes: "safeguards kit"})
 		return err
 	})
-	v := d.vendor("Safeguards kit vendor", "IL", []oversight.Person{{Name: "Kit Owner", Role: oversight.PersonOwner, Share: 100, Nationality: "IL"}})
+	v := d.vendor("Safeguards kit vendor", "IL", []oversight.Person{{Identity: oversight.Identity{Name: "Kit Owner", Nationality: "IL"}, Role: oversight.PersonOwner, Share: 100}})
 	if d.err != nil {
 		return nil, d.err
 	}

@@ -136,7 +136,7 @@ func readDPL(src *source, opts Options) (*Result, error) {
 				src.line(line)
 				continue
 			}
-			r = &rec{line: line, d: oversight.Designation{Type: typ, Name: name, Basis: basis, Source: "bis-dpl:" + key}}
+			r = &rec{line: line, d: oversight.Designation{Type: typ, Identity: oversight.Identity{Name: name}, Basis: basis, Source: "bis-dpl:" + key}}
 			byKey[key] = r
 			recs = append(recs, r)
 			src.counts.records++

@@ -170,12 +170,12 @@ func readSDN(files sdnFiles, opts Options) (*Result, error) {
 		}
 		r := &rec{line: line, individual: typ == "individual"}
 		r.d = oversight.Designation{
-			Type:    oversight.PartyEntity,
-			Name:    name,
-			Basis:   basis,
-			Source:  files.prefix + ":" + strconv.Itoa(num),
-			Program: strings.ReplaceAll(field(f[3]), "] [", ", "),
-			Remarks: field(f[11]),
+			Type:     oversight.PartyEntity,
+			Identity: oversight.Identity{Name: name},
+			Basis:    basis,
+			Source:   files.prefix + ":" + strconv.Itoa(num),
+			Program:  strings.ReplaceAll(field(f[3]), "] [", ", "),
+			Remarks:  field(f[11]),
 		}
 		if r.individual {
 			r.d.Type, r.d.Name = oversight.PartyIndividual, naturalOrder(name)

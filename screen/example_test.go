@@ -11,8 +11,8 @@ import (
 func ExampleIndex_Screen() {
 	ix := screen.NewIndex()
 	ix.PutAll([]oversight.Designation{
-		{ID: "des_1", Name: "Radomir Feliksovich ZAVADSKY", BirthDate: "1968-04-12", Nationality: "RU", Basis: oversight.BasisMisuse},
-		{ID: "des_2", Name: "Vera Olegovna ZAVADSKAYA", Basis: oversight.BasisImmediateRelative, RelatedTo: "des_1", Relation: oversight.RelationSpouse},
+		{ID: "des_1", Identity: oversight.Identity{Name: "Radomir Feliksovich ZAVADSKY", BirthDate: "1968-04-12", Nationality: "RU"}, Basis: oversight.BasisMisuse},
+		{ID: "des_2", Identity: oversight.Identity{Name: "Vera Olegovna ZAVADSKAYA"}, Basis: oversight.BasisImmediateRelative, RelatedTo: "des_1", Relation: oversight.RelationSpouse},
 	})
 	at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	for _, q := range []screen.Query{

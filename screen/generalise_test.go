@@ -14,19 +14,19 @@ func generaliseIndex(t *testing.T) *Index {
 	ix := NewIndex()
 	listed := now.AddDate(-1, 0, 0)
 	ds := []oversight.Designation{
-		{ID: "des_g01", Name: "Ana Lucia PEREZ GARCIA", Basis: oversight.BasisSanctionsList, Source: "ofac-sdn:9001", Program: "CYBER2"},
-		{ID: "des_g02", Name: "Ana PEREZ", Basis: oversight.BasisMisuse},
-		{ID: "des_g03", Name: "Jean-Luc MARTIN-DUBOIS", Basis: oversight.BasisMisuse},
-		{ID: "des_g04", Name: "Abd al-Rahman Mohammed Saleh Hussein AL-QAHTANI", Basis: oversight.BasisMisuse},
-		{ID: "des_g05", Name: "Novak STEPANOVIC", Basis: oversight.BasisMisuse},
-		{ID: "des_g06", Name: "Charles Joseph WHITLOCK", Basis: oversight.BasisMisuse},
-		{ID: "des_g07", Name: "Omar HADDAD", Basis: oversight.BasisMisuse, ListedAt: listed.AddDate(0, 1, 0)},
-		{ID: "des_g08", Name: "Omar HADDAD", Basis: oversight.BasisMisuse, ListedAt: listed},
-		{ID: "des_g09", Name: "Tariq Anwar BENSALEM", Basis: oversight.BasisMisuse},
-		{ID: "des_g10", Type: oversight.PartyEntity, Name: "NORTHWIND ANALYTICS LTD.", Aliases: []string{"NORTHWIND DATA"},
+		{ID: "des_g01", Identity: oversight.Identity{Name: "Ana Lucia PEREZ GARCIA"}, Basis: oversight.BasisSanctionsList, Source: "ofac-sdn:9001", Program: "CYBER2"},
+		{ID: "des_g02", Identity: oversight.Identity{Name: "Ana PEREZ"}, Basis: oversight.BasisMisuse},
+		{ID: "des_g03", Identity: oversight.Identity{Name: "Jean-Luc MARTIN-DUBOIS"}, Basis: oversight.BasisMisuse},
+		{ID: "des_g04", Identity: oversight.Identity{Name: "Abd al-Rahman Mohammed Saleh Hussein AL-QAHTANI"}, Basis: oversight.BasisMisuse},
+		{ID: "des_g05", Identity: oversight.Identity{Name: "Novak STEPANOVIC"}, Basis: oversight.BasisMisuse},
+		{ID: "des_g06", Identity: oversight.Identity{Name: "Charles Joseph WHITLOCK"}, Basis: oversight.BasisMisuse},
+		{ID: "des_g07", Identity: oversight.Identity{Name: "Omar HADDAD"}, Basis: oversight.BasisMisuse, ListedAt: listed.AddDate(0, 1, 0)},
+		{ID: "des_g08", Identity: oversight.Identity{Name: "Omar HADDAD"}, Basis: oversight.BasisMisuse, ListedAt: listed},
+		{ID: "des_g09", Identity: oversight.Identity{Name: "Tariq Anwar BENSALEM"}, Basis: oversight.BasisMisuse},
+		{ID: "des_g10", Type: oversight.PartyEntity, Identity: oversight.Identity{Name: "NORTHWIND ANALYTICS LTD.", Aliases: []string{"NORTHWIND DATA"}},
 			Countries: []string{"CY", "RU"}, Basis: oversight.BasisSanctionsList, Source: "ofac-sdn:9010", Program: "CYBER2"},
-		{ID: "des_g11", Type: oversight.PartyEntity, Name: "KESTREL INTERNATIONAL TRADING COMPANY", Basis: oversight.BasisSanctionsList, Source: "bis-dpl:KESTREL-INTERNATIONAL-TRADING-COMPANY"},
-		{ID: "des_g12", Type: oversight.PartyEntity, Name: "SOKOL AVIATSIYA", Basis: oversight.BasisSanctionsList, Source: "ofac-cons:9012", Program: "RUSSIA-EO14024"},
+		{ID: "des_g11", Type: oversight.PartyEntity, Identity: oversight.Identity{Name: "KESTREL INTERNATIONAL TRADING COMPANY"}, Basis: oversight.BasisSanctionsList, Source: "bis-dpl:KESTREL-INTERNATIONAL-TRADING-COMPANY"},
+		{ID: "des_g12", Type: oversight.PartyEntity, Identity: oversight.Identity{Name: "SOKOL AVIATSIYA"}, Basis: oversight.BasisSanctionsList, Source: "ofac-cons:9012", Program: "RUSSIA-EO14024"},
 	}
 	for i := range ds {
 		if ds[i].ListedAt.IsZero() {
@@ -100,7 +100,7 @@ func TestScreenShortFormBelowFullMatch(t *testing.T) {
 		t.Fatalf("Ana Perez: %+v; want Ana PEREZ first, then Ana Lucia PEREZ GARCIA as a candidate below the band", ms)
 	}
 	// The birth date can lift a short form into the band.
-	ix.Put(oversight.Designation{ID: "des_g13", Name: "Luis Alberto RINCON MOLINA", BirthDate: "1961-03-02", Basis: oversight.BasisMisuse, ListedAt: now.AddDate(-1, 0, 0)})
+	ix.Put(oversight.Designation{ID: "des_g13", Identity: oversight.Identity{Name: "Luis Alberto RINCON MOLINA", BirthDate: "1961-03-02"}, Basis: oversight.BasisMisuse, ListedAt: now.AddDate(-1, 0, 0)})
 	if ms := screenAt(t, ix, Query{Name: "Luis RINCON", BirthDate: "1961-03-02"}); len(ms) == 0 || ms[0].DesignationID != "des_g13" || ms[0].Score < ReviewScore {
 		t.Errorf("Luis RINCON born 1961-03-02: %+v; want des_g13 in the band", ms)
 	}

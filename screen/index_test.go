@@ -229,7 +229,7 @@ func TestScreenInvalid(t *testing.T) {
 
 func TestIndexUpdates(t *testing.T) {
 	ix := fixtureIndex(t)
-	if err := ix.Put(oversight.Designation{Name: "No Id"}); !errors.Is(err, ErrNoID) {
+	if err := ix.Put(oversight.Designation{Identity: oversight.Identity{Name: "No Id"}}); !errors.Is(err, ErrNoID) {
 		t.Errorf("Put without id = %v, want ErrNoID", err)
 	}
 	before := ix.Stats()
@@ -260,7 +260,7 @@ func TestIndexUpdates(t *testing.T) {
 		}
 	}
 	// A freed name slot is reused by the next designation.
-	if err := ix.Put(oversight.Designation{ID: "des_new", Name: "Oksana VELYCHKO", Basis: oversight.BasisMisuse}); err != nil {
+	if err := ix.Put(oversight.Designation{ID: "des_new", Identity: oversight.Identity{Name: "Oksana VELYCHKO"}, Basis: oversight.BasisMisuse}); err != nil {
 		t.Fatal(err)
 	}
 	if ms := screenAt(t, ix, Query{Name: "Оксана Величко"}); len(ms) == 0 || ms[0].DesignationID != "des_new" {
@@ -389,9 +389,9 @@ func syntheticDesignations(n int, seed uint64) []oversight.Designation {
 	out := make([]oversight.Designation, n)
 	for i := range out {
 		out[i] = oversight.Designation{
-			ID:    fmt.Sprintf("des_syn%d_%d", seed, i),
-			Name:  word(2) + " " + word(2+next(2)) + " " + strings.ToUpper(word(3)),
-			Basis: oversight.BasisMisuse,
+			ID:       fmt.Sprintf("des_syn%d_%d", seed, i),
+			Identity: oversight.Identity{Name: word(2) + " " + word(2+next(2)) + " " + strings.ToUpper(word(3))},
+			Basis:    oversight.BasisMisuse,
 		}
 		if next(3) == 0 {
 			out[i].Aliases = []string{word(2) + " " + strings.ToUpper(word(3))}

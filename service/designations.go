@@ -178,14 +178,9 @@ func linkCase(tx *store.Tx, actor, caseID string, ids []string, now time.Time) e
 	return tx.UpdateCase(c)
 }
 
-// tidyDesignation trims the names and writes the nationality in upper
-// case, as forms and lists give them.
+// tidyDesignation tidies the identity (Identity.Tidy) and the times.
 func tidyDesignation(d *oversight.Designation) {
-	d.Name = strings.TrimSpace(d.Name)
-	for i, a := range d.Aliases {
-		d.Aliases[i] = strings.TrimSpace(a)
-	}
-	d.Nationality = strings.ToUpper(strings.TrimSpace(d.Nationality))
+	d.Tidy()
 	d.ListedAt = d.ListedAt.UTC().Truncate(time.Microsecond)
 	if d.DelistedAt != nil {
 		t := d.DelistedAt.UTC().Truncate(time.Microsecond)
@@ -474,6 +469,7 @@ func (s *Service) DesignateFromCase(ctx context.Context, p *oversight.Principal,
 	if err := allow(p, "designating from a misuse case", designators...); err != nil {
 		return nil, err
 	}
+	r.Tidy()
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
@@ -534,8 +530,7 @@ func (s *Service) DesignateFromCase(ctx context.Context, p *oversight.Principal,
 		relatives := func(src, ofID string, rels []oversight.Relative, key func(int, oversight.Relative) string) error {
 			for j, rel := range rels {
 				_, err := ensure(src+"/relative:"+key(j, rel), oversight.Designation{
-					Name: rel.Name, Aliases: slices.Clone(rel.Aliases), BirthDate: rel.BirthDate, Nationality: rel.Nationality,
-					Basis: oversight.BasisImmediateRelative, RelatedTo: ofID, Relation: rel.Relation,
+					Identity: rel.Identity.Clone(), Basis: oversight.BasisImmediateRelative, RelatedTo: ofID, Relation: rel.Relation,
 				})
 				if err != nil {
 					return err
@@ -557,8 +552,7 @@ func (s *Service) DesignateFromCase(ctx context.Context, p *oversight.Principal,
 				role = per.Title
 			}
 			d, err := ensure(src, oversight.Designation{
-				Name: per.Name, Aliases: slices.Clone(per.Aliases), BirthDate: per.BirthDate, Nationality: per.Nationality,
-				Basis: oversight.BasisFinancialGain, Remarks: fmt.Sprintf("%s of %s (%s)", role, v.Name, v.ID),
+				Identity: per.Identity.Clone(), Basis: oversight.BasisFinancialGain, Remarks: fmt.Sprintf("%s of %s (%s)", role, v.Name, v.ID),
 			})
 			if err != nil {
 				return err
@@ -571,10 +565,7 @@ func (s *Service) DesignateFromCase(ctx context.Context, p *oversight.Principal,
 		}
 		for _, per := range r.Persons {
 			src := caseSource(c.ID, per.Name, per.BirthDate)
-			d, err := ensure(src, oversight.Designation{
-				Name: per.Name, Aliases: slices.Clone(per.Aliases), BirthDate: per.BirthDate, Nationality: per.Nationality,
-				Basis: oversight.BasisMisuse,
-			})
+			d, err := ensure(src, oversight.Designation{Identity: per.Identity.Clone(), Basis: oversight.BasisMisuse})
 			if err != nil {
 				return err
 			}

@@ -68,8 +68,8 @@ func TestDesignations(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w := newScreenWorld(t, st)
 		d := w.designate(w.defense, oversight.DesignationRequest{
-			Name: "Radomir Feliksovich ZAVADSKY", Aliases: []string{"Радомир Феликсович Завадский"},
-			BirthDate: "1968-04-12", Nationality: "ru", Basis: oversight.BasisMisuse, Remarks: "operated the tool against reporters",
+			Identity: oversight.Identity{Name: "Radomir Feliksovich ZAVADSKY", Aliases: []string{"Радомир Феликсович Завадский"}, BirthDate: "1968-04-12", Nationality: "ru"},
+			Basis:    oversight.BasisMisuse, Remarks: "operated the tool against reporters",
 		})
 		if !strings.HasPrefix(d.ID, oversight.PrefixDesignation) || d.Nationality != "RU" || d.ListedAt.IsZero() || d.DelistedAt != nil {
 			t.Fatalf("designation %+v", d)
@@ -84,30 +84,30 @@ func TestDesignations(t *testing.T) {
 				t.Errorf("designation.listed shows %q: %s", secret, ev.Payload)
 			}
 		}
-		spouse := w.designate(w.foreign, oversight.DesignationRequest{Name: "Irina ZAVADSKAYA", BirthDate: "1971",
+		spouse := w.designate(w.foreign, oversight.DesignationRequest{Identity: oversight.Identity{Name: "Irina ZAVADSKAYA", BirthDate: "1971"},
 			Basis: oversight.BasisImmediateRelative, RelatedTo: d.ID, Relation: oversight.RelationSpouse})
 
 		// Who may designate, and what a designation must say.
 		for _, p := range []*oversight.Principal{w.admin, w.consular, w.vendor, w.agency} {
-			_, err := w.svc.CreateDesignation(w.ctx, p, &oversight.DesignationRequest{Name: "X", Basis: oversight.BasisMisuse})
+			_, err := w.svc.CreateDesignation(w.ctx, p, &oversight.DesignationRequest{Identity: oversight.Identity{Name: "X"}, Basis: oversight.BasisMisuse})
 			if oversight.ErrorCode(err) != oversight.EFORBIDDEN {
 				t.Errorf("%s designating: %v, want forbidden", p.Role, err)
 			}
 		}
 		for field, r := range map[string]oversight.DesignationRequest{
-			"related_to":  {Name: "A", Basis: oversight.BasisImmediateRelative, RelatedTo: "des_0000", Relation: oversight.RelationChild},
-			"relation":    {Name: "A", Basis: oversight.BasisImmediateRelative, RelatedTo: d.ID, Relation: "cousin"},
-			"birth_date":  {Name: "A", Basis: oversight.BasisMisuse, BirthDate: "12.04.1968"},
-			"case_id":     {Name: "A", Basis: oversight.BasisMisuse, CaseID: "case_0000"},
+			"related_to":  {Identity: oversight.Identity{Name: "A"}, Basis: oversight.BasisImmediateRelative, RelatedTo: "des_0000", Relation: oversight.RelationChild},
+			"relation":    {Identity: oversight.Identity{Name: "A"}, Basis: oversight.BasisImmediateRelative, RelatedTo: d.ID, Relation: "cousin"},
+			"birth_date":  {Identity: oversight.Identity{Name: "A", BirthDate: "12.04.1968"}, Basis: oversight.BasisMisuse},
+			"case_id":     {Identity: oversight.Identity{Name: "A"}, Basis: oversight.BasisMisuse, CaseID: "case_0000"},
 			"name":        {Basis: oversight.BasisMisuse},
-			"basis":       {Name: "A", Basis: "sanctioned"},
-			"nationality": {Name: "A", Basis: oversight.BasisMisuse, Nationality: "Russia"},
+			"basis":       {Identity: oversight.Identity{Name: "A"}, Basis: "sanctioned"},
+			"nationality": {Identity: oversight.Identity{Name: "A", Nationality: "Russia"}, Basis: oversight.BasisMisuse},
 		} {
 			_, err := w.svc.CreateDesignation(w.ctx, w.defense, &r)
 			wantInvalidField(t, err, field)
 		}
 		// A relative of a relative is not immediate family of anyone designated.
-		_, err := w.svc.CreateDesignation(w.ctx, w.defense, &oversight.DesignationRequest{Name: "B",
+		_, err := w.svc.CreateDesignation(w.ctx, w.defense, &oversight.DesignationRequest{Identity: oversight.Identity{Name: "B"},
 			Basis: oversight.BasisImmediateRelative, RelatedTo: spouse.ID, Relation: oversight.RelationChild})
 		wantInvalidField(t, err, "related_to")
 
@@ -187,7 +187,7 @@ func TestDesignations(t *testing.T) {
 func TestScreeningIndexAtStart(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w := newScreenWorld(t, st)
-		d := w.designate(w.defense, oversight.DesignationRequest{Name: "Eitan Baruch LEVANON", Aliases: []string{"איתן ברוך לבנון"}, Basis: oversight.BasisMisuse})
+		d := w.designate(w.defense, oversight.DesignationRequest{Identity: oversight.Identity{Name: "Eitan Baruch LEVANON", Aliases: []string{"איתן ברוך לבנון"}}, Basis: oversight.BasisMisuse})
 		svc2, err := service.New(t.Context(), st, service.Options{Logger: slog.New(slog.DiscardHandler)})
 		w.check(err)
 		if n := svc2.ScreeningIndex().Designations; n != 1 {
@@ -207,12 +207,12 @@ func TestScreeningIndexAtStart(t *testing.T) {
 func (w *screenWorld) caseWithVendor() (*oversight.Case, *oversight.Vendor) {
 	w.t.Helper()
 	v, err := w.svc.CreateVendor(w.ctx, w.defense, &oversight.Vendor{Name: "Nightjar Systems", Country: "CY", Persons: []oversight.Person{
-		{Name: "Andreas KYPRIANOU", Role: oversight.PersonOwner, Share: 70, BirthDate: "1969", Nationality: "CY",
-			Relatives: []oversight.Relative{{Name: "Eleni KYPRIANOU", Relation: oversight.RelationSpouse, BirthDate: "1972"},
-				{Name: "Nikos KYPRIANOU", Relation: oversight.RelationChild, BirthDate: "1998"}}},
-		{Name: "Maren Holt", Role: oversight.PersonExecutive, Title: "CEO",
-			Relatives: []oversight.Relative{{Name: "Jonas Holt", Relation: oversight.RelationSpouse}}},
-		{Name: "Petra Lind", Role: oversight.PersonDirector},
+		{Identity: oversight.Identity{Name: "Andreas KYPRIANOU", BirthDate: "1969", Nationality: "CY"}, Role: oversight.PersonOwner, Share: 70,
+			Relatives: []oversight.Relative{{Identity: oversight.Identity{Name: "Eleni KYPRIANOU", BirthDate: "1972"}, Relation: oversight.RelationSpouse},
+				{Identity: oversight.Identity{Name: "Nikos KYPRIANOU", BirthDate: "1998"}, Relation: oversight.RelationChild}}},
+		{Identity: oversight.Identity{Name: "Maren Holt"}, Role: oversight.PersonExecutive, Title: "CEO",
+			Relatives: []oversight.Relative{{Identity: oversight.Identity{Name: "Jonas Holt"}, Relation: oversight.RelationSpouse}}},
+		{Identity: oversight.Identity{Name: "Petra Lind"}, Role: oversight.PersonDirector},
 	}})
 	w.check(err)
 	vendor := w.vendor
@@ -241,8 +241,8 @@ func TestDesignateFromCase(t *testing.T) {
 		w := newScreenWorld(t, st)
 		c, v := w.caseWithVendor()
 		req := &oversight.CaseDesignationRequest{Persons: []oversight.InvolvedPerson{{
-			Name: "Commander Lucien MARCHETTI", BirthDate: "1975-02-03", Nationality: "FR",
-			Relatives: []oversight.Relative{{Name: "Sofia MARCHETTI", Relation: oversight.RelationChild}},
+			Identity:  oversight.Identity{Name: "Commander Lucien MARCHETTI", BirthDate: "1975-02-03", Nationality: "FR"},
+			Relatives: []oversight.Relative{{Identity: oversight.Identity{Name: "Sofia MARCHETTI"}, Relation: oversight.RelationChild}},
 		}}}
 		for _, p := range []*oversight.Principal{w.admin, w.consular, w.vendor} {
 			if _, err := w.svc.DesignateFromCase(w.ctx, p, c.ID, req); oversight.ErrorCode(err) != oversight.EFORBIDDEN {
@@ -322,7 +322,7 @@ func TestDesignateFromCase(t *testing.T) {
 		if _, err := w.svc.DesignateFromCase(w.ctx, w.defense, "case_0000", req); oversight.ErrorCode(err) != oversight.ENOTFOUND {
 			t.Errorf("unknown case: %v", err)
 		}
-		_, err = w.svc.DesignateFromCase(w.ctx, w.defense, c.ID, &oversight.CaseDesignationRequest{Persons: []oversight.InvolvedPerson{{Name: " "}}})
+		_, err = w.svc.DesignateFromCase(w.ctx, w.defense, c.ID, &oversight.CaseDesignationRequest{Persons: []oversight.InvolvedPerson{{Identity: oversight.Identity{Name: " "}}}})
 		wantInvalidField(t, err, "persons[0].name")
 	})
 }
@@ -375,8 +375,8 @@ func TestImportDesignations(t *testing.T) {
 		}
 
 		// A chunk with one bad designation loads nothing.
-		bad := []oversight.Designation{{Name: "Good PERSON", Basis: oversight.BasisMisuse, Source: "test:1"},
-			{Name: "Bad PERSON", Basis: oversight.BasisMisuse, Source: "test:2", BirthDate: "soon"}}
+		bad := []oversight.Designation{{Identity: oversight.Identity{Name: "Good PERSON"}, Basis: oversight.BasisMisuse, Source: "test:1"},
+			{Identity: oversight.Identity{Name: "Bad PERSON", BirthDate: "soon"}, Basis: oversight.BasisMisuse, Source: "test:2"}}
 		_, err = w.svc.ImportDesignations(w.ctx, w.foreign, &oversight.DesignationImport{Designations: bad})
 		wantInvalidField(t, err, "designations[1].birth_date")
 		bad[1].BirthDate, bad[1].Basis, bad[1].RelatedTo, bad[1].Relation = "", oversight.BasisImmediateRelative, "des_nobody", oversight.RelationSpouse
@@ -467,5 +467,44 @@ func TestImportListVersions(t *testing.T) {
 		wantInvalidField(t, err, "delist_missing.sources")
 		_, err = w.svc.ImportDesignations(w.ctx, w.foreign, &oversight.DesignationImport{DelistMissing: &oversight.ListVersion{List: "ofac-sdn", Version: "v4", Sources: []string{"bis-dpl:X"}}})
 		wantInvalidField(t, err, "delist_missing.sources[0]")
+	})
+}
+
+// TestVendorPersonsDesignatable is the review's probe 1 (issue 13): a
+// person or relative the registry accepts on a vendor must be one a case
+// can designate later, since designating from a case takes them as they
+// are. One rule for both: what the designation would refuse, the vendor
+// refuses when it is registered.
+func TestVendorPersonsDesignatable(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newScreenWorld(t, st)
+		for _, tc := range []struct {
+			name  string
+			per   oversight.Person
+			field string
+		}{
+			{"relative's nationality", oversight.Person{Identity: oversight.Identity{Name: "Andreas KYPRIANOU"}, Role: oversight.PersonOwner,
+				Relatives: []oversight.Relative{{Identity: oversight.Identity{Name: "Eleni KYPRIANOU", Nationality: "Cyprus"}, Relation: oversight.RelationSpouse}}},
+				"persons[0].relatives[0].nationality"},
+			{"empty alias", oversight.Person{Identity: oversight.Identity{Name: "Andreas KYPRIANOU", Aliases: []string{" "}}, Role: oversight.PersonOwner},
+				"persons[0].aliases[0]"},
+			{"relative's empty alias", oversight.Person{Identity: oversight.Identity{Name: "Andreas KYPRIANOU"}, Role: oversight.PersonOwner,
+				Relatives: []oversight.Relative{{Identity: oversight.Identity{Name: "Eleni KYPRIANOU", Aliases: []string{""}}, Relation: oversight.RelationSpouse}}},
+				"persons[0].relatives[0].aliases[0]"},
+			{"long name", oversight.Person{Identity: oversight.Identity{Name: strings.Repeat("A", 501)}, Role: oversight.PersonExecutive},
+				"persons[0].name"},
+		} {
+			_, err := w.svc.CreateVendor(w.ctx, w.defense, &oversight.Vendor{Name: "Nightjar Systems", Country: "CY", Persons: []oversight.Person{tc.per}})
+			if err == nil {
+				t.Errorf("%s: vendor registered with a person no case could designate", tc.name)
+				continue
+			}
+			wantInvalidField(t, err, tc.field)
+		}
+		// What the registry accepts, a case designates.
+		c, _ := w.caseWithVendor()
+		if _, err := w.svc.DesignateFromCase(w.ctx, w.foreign, c.ID, &oversight.CaseDesignationRequest{}); err != nil {
+			t.Fatalf("designating the vendor's persons: %v", err)
+		}
 	})
 }

@@ -13,6 +13,7 @@ func (s *Service) CreateVendor(ctx context.Context, p *oversight.Principal, v *o
 	if err := allow(p, "registering a vendor", oversight.RoleAdmin, oversight.RoleDefense); err != nil {
 		return nil, err
 	}
+	v.Tidy()
 	if err := v.Validate(); err != nil {
 		return nil, err
 	}

@@ -69,7 +69,7 @@ func TestReplicasNeverContradict(t *testing.T) {
 				if got := screen(t); len(got) != 0 {
 					t.Fatalf("matches before any designation: %v", got)
 				}
-				d, err := a.CreateDesignation(r.ctx, r.defense, &oversight.DesignationRequest{Name: "Tomasz Aleksander WIERZBICKI", Basis: oversight.BasisMisuse})
+				d, err := a.CreateDesignation(r.ctx, r.defense, &oversight.DesignationRequest{Identity: oversight.Identity{Name: "Tomasz Aleksander WIERZBICKI"}, Basis: oversight.BasisMisuse})
 				must(t, err)
 				if got := screen(t); !slices.Contains(got, d.ID) {
 					t.Fatalf("the next screening on the other replica misses %s, designated: %v", d.ID, got)

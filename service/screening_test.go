@@ -39,8 +39,8 @@ func (r *lineRecorder) Flush() error {
 func TestScreenRecorded(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w := newScreenWorld(t, st)
-		d := w.designate(w.defense, oversight.DesignationRequest{Name: "Kostas PAPAMICHAIL", Aliases: []string{"Κώστας Παπαμιχαήλ"},
-			Nationality: "GR", Basis: oversight.BasisFinancialGain})
+		d := w.designate(w.defense, oversight.DesignationRequest{Identity: oversight.Identity{Name: "Kostas PAPAMICHAIL", Aliases: []string{"Κώστας Παπαμιχαήλ"}, Nationality: "GR"},
+			Basis: oversight.BasisFinancialGain})
 		res := w.screen(oversight.ScreenRequest{Name: "Παπαμιχαήλ Κώστας", Nationality: "gr"})
 		if len(res.Matches) != 1 || res.Matches[0].DesignationID != d.ID || res.ScreeningID == "" || res.LogIndex == nil {
 			t.Fatalf("screen: %+v", res)
@@ -106,8 +106,8 @@ func TestScreenRecorded(t *testing.T) {
 func TestScreenBatch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w := newScreenWorld(t, st)
-		d := w.designate(w.defense, oversight.DesignationRequest{Name: "Yusuf Kamal AL-HARAZI", Aliases: []string{"يوسف كمال الحرازي"},
-			BirthDate: "1971", Nationality: "YE", Basis: oversight.BasisMisuse})
+		d := w.designate(w.defense, oversight.DesignationRequest{Identity: oversight.Identity{Name: "Yusuf Kamal AL-HARAZI", Aliases: []string{"يوسف كمال الحرازي"}, BirthDate: "1971", Nationality: "YE"},
+			Basis: oversight.BasisMisuse})
 		csvBody := "\ufeffName,birth_date,nationality\n" +
 			"Yusef Kamal Al Harazi,1971,YE\n" +
 			"Ana Lima,1990-02-30,BR\n" + // no such date: a bad row
@@ -233,7 +233,7 @@ func TestScreeningTamperEvident(t *testing.T) {
 	dsn := storetest.DSN(t, "sqlite")
 	st := storetest.OpenDSN(t, dsn)
 	w := newScreenWorld(t, st)
-	d := w.designate(w.defense, oversight.DesignationRequest{Name: "Mahmoud Said HADDAWI", Basis: oversight.BasisMisuse})
+	d := w.designate(w.defense, oversight.DesignationRequest{Identity: oversight.Identity{Name: "Mahmoud Said HADDAWI"}, Basis: oversight.BasisMisuse})
 	res := w.screen(oversight.ScreenRequest{Name: "Mahmoud Haddawi"})
 	if len(res.Matches) == 0 || res.Matches[0].DesignationID != d.ID {
 		t.Fatalf("screen: %+v", res.Matches)

@@ -20,7 +20,7 @@ import (
 
 func newVendor(name string) *oversight.Vendor {
 	return &oversight.Vendor{ID: oversight.NewID(oversight.PrefixVendor), Name: name, Country: "IL",
-		Persons: []oversight.Person{{Name: "Ayelet Karmon", Role: oversight.PersonOwner, Share: 60}}, CreatedAt: time.Now().UTC()}
+		Persons: []oversight.Person{{Identity: oversight.Identity{Name: "Ayelet Karmon"}, Role: oversight.PersonOwner, Share: 60}}, CreatedAt: time.Now().UTC()}
 }
 
 func TestUpdateRecordsEventInSameTransaction(t *testing.T) {

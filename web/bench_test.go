@@ -55,8 +55,8 @@ func (w *world) loadVolume(tb testing.TB, n, m int) {
 	for i := 0; i < m; i += 500 {
 		var ds []oversight.Designation
 		for j := i; j < min(m, i+500); j++ {
-			ds = append(ds, oversight.Designation{Name: fmt.Sprintf("%s %s-%d", first[j%len(first)], last[(j/len(first))%len(last)], j),
-				BirthDate: fmt.Sprint(1950 + j%50), Nationality: "RU", Basis: oversight.BasisMisuse, Source: fmt.Sprintf("bench:%d", j)})
+			ds = append(ds, oversight.Designation{Identity: oversight.Identity{Name: fmt.Sprintf("%s %s-%d", first[j%len(first)], last[(j/len(first))%len(last)], j), BirthDate: fmt.Sprint(1950 + j%50), Nationality: "RU"},
+				Basis: oversight.BasisMisuse, Source: fmt.Sprintf("bench:%d", j)})
 		}
 		if _, err := w.svc.ImportDesignations(w.ctx, def, &oversight.DesignationImport{Designations: ds}); err != nil {
 			tb.Fatal(err)

@@ -210,8 +210,9 @@ func (s *Server) caseDesignate(w http.ResponseWriter, r *request) error {
 	}
 	req := &oversight.CaseDesignationRequest{}
 	if name := strings.TrimSpace(r.PostFormValue("name")); name != "" || r.PostFormValue("birth_date") != "" || r.PostFormValue("nationality") != "" {
-		req.Persons = []oversight.InvolvedPerson{{Name: name, Aliases: lines(r.PostFormValue("aliases")),
-			BirthDate: strings.TrimSpace(r.PostFormValue("birth_date")), Nationality: strings.ToUpper(strings.TrimSpace(r.PostFormValue("nationality")))}}
+		// The service tidies the identity (Identity.Tidy).
+		req.Persons = []oversight.InvolvedPerson{{Identity: oversight.Identity{Name: name, Aliases: lines(r.PostFormValue("aliases")),
+			BirthDate: r.PostFormValue("birth_date"), Nationality: r.PostFormValue("nationality")}}}
 	}
 	out, err := s.svc.DesignateFromCase(r.Context(), r.p, r.PathValue("id"), req)
 	if err != nil {

@@ -63,8 +63,9 @@ func (s *Server) designationCreate(w http.ResponseWriter, r *request) error {
 	if err := r.ParseForm(); err != nil {
 		return oversight.Errorf(oversight.EINVALID, "The form could not be read.")
 	}
-	req := &oversight.DesignationRequest{Name: strings.TrimSpace(r.PostFormValue("name")), Aliases: lines(r.PostFormValue("aliases")),
-		BirthDate: strings.TrimSpace(r.PostFormValue("birth_date")), Nationality: strings.ToUpper(strings.TrimSpace(r.PostFormValue("nationality"))),
+	// The service tidies the identity (Identity.Tidy).
+	req := &oversight.DesignationRequest{Identity: oversight.Identity{Name: r.PostFormValue("name"), Aliases: lines(r.PostFormValue("aliases")),
+		BirthDate: r.PostFormValue("birth_date"), Nationality: r.PostFormValue("nationality")},
 		Basis: oversight.Basis(r.PostFormValue("basis")), CaseID: strings.TrimSpace(r.PostFormValue("case_id")),
 		Program: strings.TrimSpace(r.PostFormValue("program")), Remarks: strings.TrimSpace(r.PostFormValue("remarks"))}
 	if req.Basis == oversight.BasisImmediateRelative {

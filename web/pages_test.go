@@ -22,7 +22,7 @@ func TestBrowserPages(t *testing.T) {
 	// A relative designated with the person, for the screening's
 	// explanation to name.
 	def := w.people[oversight.RoleDefense]
-	if _, err := w.svc.CreateDesignation(w.ctx, def, &oversight.DesignationRequest{Name: "Irina ZAVADSKAYA", BirthDate: "1975", Nationality: "RU",
+	if _, err := w.svc.CreateDesignation(w.ctx, def, &oversight.DesignationRequest{Identity: oversight.Identity{Name: "Irina ZAVADSKAYA", BirthDate: "1975", Nationality: "RU"},
 		Basis: oversight.BasisImmediateRelative, RelatedTo: w.ids["designation"], Relation: oversight.RelationSpouse}); err != nil {
 		t.Fatal(err)
 	}

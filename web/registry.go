@@ -118,8 +118,8 @@ func (s *Server) vendorCreate(w http.ResponseWriter, r *request) error {
 		if f("name") == "" && f("title") == "" && f("share") == "" && f("relatives") == "" {
 			continue // a block left empty
 		}
-		per := oversight.Person{Name: f("name"), Role: oversight.PersonRole(f("role")), Title: f("title"),
-			BirthDate: f("birth_date"), Nationality: strings.ToUpper(f("nationality")), Aliases: lines(r.PostFormValue(fmt.Sprintf("persons[%d].aliases", i)))}
+		per := oversight.Person{Identity: oversight.Identity{Name: f("name"), Aliases: lines(r.PostFormValue(fmt.Sprintf("persons[%d].aliases", i))),
+			BirthDate: f("birth_date"), Nationality: f("nationality")}, Role: oversight.PersonRole(f("role")), Title: f("title")}
 		if sh := f("share"); sh != "" {
 			x, err := strconv.ParseFloat(sh, 64)
 			if err != nil {
@@ -157,9 +157,9 @@ func parseRelative(l string) (oversight.Relative, error) {
 		parts[i] = strings.TrimSpace(parts[i])
 	}
 	if len(parts) < 2 || len(parts) > 3 {
-		return oversight.Relative{Name: l}, fmt.Errorf("write it as: name, relation (spouse, child, parent or sibling), and birth date if known")
+		return oversight.Relative{Identity: oversight.Identity{Name: l}}, fmt.Errorf("write it as: name, relation (spouse, child, parent or sibling), and birth date if known")
 	}
-	rel := oversight.Relative{Name: parts[0], Relation: oversight.Relation(strings.ToLower(parts[1]))}
+	rel := oversight.Relative{Identity: oversight.Identity{Name: parts[0]}, Relation: oversight.Relation(strings.ToLower(parts[1]))}
 	if len(parts) == 3 {
 		rel.BirthDate = parts[2]
 	}

@@ -88,7 +88,7 @@ func newWorld(t testing.TB) *world {
 		t.Fatal(err)
 	}
 	w.ids["case"] = c.ID
-	des, err := e.svc.CreateDesignation(e.ctx, def, &oversight.DesignationRequest{Name: "Viktor ZAVADSKY", Aliases: []string{"Wiktor Zawadzki"}, BirthDate: "1971", Nationality: "RU", Basis: oversight.BasisMisuse, CaseID: c.ID})
+	des, err := e.svc.CreateDesignation(e.ctx, def, &oversight.DesignationRequest{Identity: oversight.Identity{Name: "Viktor ZAVADSKY", Aliases: []string{"Wiktor Zawadzki"}, BirthDate: "1971", Nationality: "RU"}, Basis: oversight.BasisMisuse, CaseID: c.ID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,10 +58,10 @@ func syntheticPersons(rng *rand.Rand, n int) []oversight.Designation {
 		}
 		surname := strings.ToUpper(family[zf.Uint64()])
 		d := oversight.Designation{
-			ID:     fmt.Sprintf("des_syn-%d", i),
-			Name:   name + " " + surname,
-			Basis:  oversight.BasisMisuse,
-			Source: fmt.Sprintf("synthetic:%d", i),
+			ID:       fmt.Sprintf("des_syn-%d", i),
+			Identity: oversight.Identity{Name: name + " " + surname},
+			Basis:    oversight.BasisMisuse,
+			Source:   fmt.Sprintf("synthetic:%d", i),
 		}
 		if rng.IntN(10) < 3 {
 			d.Aliases = []string{given[zg.Uint64()] + " " + surname}

@@ -241,7 +241,7 @@ func (c *DesignationsCreateCmd) Run(ctx context.Context, env *Env) error {
 			return err
 		}
 	} else {
-		r = oversight.DesignationRequest{Name: c.Name, Aliases: c.Alias, BirthDate: c.BirthDate, Nationality: c.Nationality,
+		r = oversight.DesignationRequest{Identity: oversight.Identity{Name: c.Name, Aliases: c.Alias, BirthDate: c.BirthDate, Nationality: c.Nationality},
 			Basis: oversight.Basis(c.Basis), RelatedTo: c.RelatedTo, Relation: oversight.Relation(c.Relation), CaseID: c.Case, Remarks: c.Remarks}
 	}
 	out, err := c.client().CreateDesignation(ctx, &r)
@@ -310,7 +310,7 @@ func (c *DesignationsFromCaseCmd) Run(ctx context.Context, env *Env) error {
 		if len(parts) > 3 || strings.TrimSpace(parts[0]) == "" {
 			return &exitError{code: exitUsage, msg: fmt.Sprintf("--person %q: want NAME[:BIRTH_DATE[:NATIONALITY]]", p)}
 		}
-		per := oversight.InvolvedPerson{Name: parts[0]}
+		per := oversight.InvolvedPerson{Identity: oversight.Identity{Name: parts[0]}}
 		if len(parts) > 1 {
 			per.BirthDate = parts[1]
 		}

@@ -10,8 +10,8 @@ import (
 // An import is split into requests of at most 500 designations and about
 // half a megabyte, in order, none empty.
 func TestChunks(t *testing.T) {
-	small := oversight.Designation{Name: "A", Basis: oversight.BasisMisuse, Source: "x:1"}
-	big := oversight.Designation{Name: "B", Basis: oversight.BasisMisuse, Source: "x:2", Remarks: strings.Repeat("r", 9000)}
+	small := oversight.Designation{Identity: oversight.Identity{Name: "A"}, Basis: oversight.BasisMisuse, Source: "x:1"}
+	big := oversight.Designation{Identity: oversight.Identity{Name: "B"}, Basis: oversight.BasisMisuse, Source: "x:2", Remarks: strings.Repeat("r", 9000)}
 	for _, tc := range []struct {
 		desc string
 		n    int

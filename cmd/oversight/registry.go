@@ -48,7 +48,7 @@ func (c *VendorCreateCmd) Run(ctx context.Context, env *Env) error {
 			if len(parts) < 2 || len(parts) > 3 {
 				return &exitError{code: exitUsage, msg: fmt.Sprintf("--person %q: want NAME:ROLE[:SHARE]", p)}
 			}
-			per := oversight.Person{Name: parts[0], Role: oversight.PersonRole(parts[1])}
+			per := oversight.Person{Identity: oversight.Identity{Name: parts[0]}, Role: oversight.PersonRole(parts[1])}
 			if len(parts) == 3 {
 				share, err := strconv.ParseFloat(parts[2], 64)
 				if err != nil {
