@@ -64,8 +64,12 @@ type Case struct {
 	OperationIDs []string   `json:"operation_ids"`
 	Title        string     `json:"title"`
 	Evidence     []Evidence `json:"evidence"`
-	Findings     string     `json:"findings,omitempty"`
-	Status       CaseStatus `json:"status"`
+	// Hits is how many firings of its rule a case of a rule or a forensic
+	// report gathered (decisions, matched indicators): its operations and
+	// evidence stop at 500 items each, this count does not.
+	Hits     int        `json:"hits,omitempty"`
+	Findings string     `json:"findings,omitempty"`
+	Status   CaseStatus `json:"status"`
 	// ActionIDs are the enforcement actions that name this case, and
 	// DesignationIDs the visa designations linked to it.
 	ActionIDs      []string   `json:"action_ids"`

@@ -16,6 +16,11 @@ func op(i int, at time.Time, decision oversight.Verdict) *oversight.OperationRec
 		Operation: oversight.OpIntercept, Decision: decision, DecidedAt: at}
 }
 
+// dec is op as the monitor reads it: its columns and marks.
+func dec(k *Marker, o *oversight.OperationRecord) Decision {
+	return Decision{ID: o.ID, LicenseID: o.LicenseID, DeploymentID: o.DeploymentID, Verdict: o.Decision, DecidedAt: o.DecidedAt, Marks: k.Mark(o)}
+}
+
 func rules(t *testing.T, js string) Rules {
 	t.Helper()
 	r, err := Parse([]byte(js))
@@ -45,7 +50,7 @@ func TestDenialsWindow(t *testing.T) {
 		{110 * time.Second, RuleDenials},
 	}
 	for i, s := range steps {
-		if got := rulesOf(m.Observe(Decision{Op: op(i, t0.Add(s.after), oversight.Deny)})); got != s.want {
+		if got := rulesOf(m.Observe(dec(m.Marker, op(i, t0.Add(s.after), oversight.Deny)))); got != s.want {
 			t.Errorf("denial at +%s: %q, want %q", s.after, got, s.want)
 		}
 	}
@@ -58,13 +63,13 @@ func TestSpike(t *testing.T) {
 	// one every 150 s, replayed.
 	n := 0
 	for at := t0.Add(-25 * time.Hour); at.Before(t0); at = at.Add(150 * time.Second) {
-		m.Replay(op(n, at, oversight.Permit))
+		m.Replay(dec(m.Marker, op(n, at, oversight.Permit)))
 		n++
 	}
 	// The next hour: 4 times the rate; the rule fires once in the window.
 	fired := 0
 	for at := t0; at.Before(t0.Add(time.Hour)); at = at.Add(37 * time.Second) {
-		hits := m.Observe(Decision{Op: op(n, at, oversight.Permit)})
+		hits := m.Observe(dec(m.Marker, op(n, at, oversight.Permit)))
 		n++
 		if rulesOf(hits) == RuleSpike {
 			fired++
@@ -77,7 +82,7 @@ func TestSpike(t *testing.T) {
 	// day, before it has a baseline.
 	m2 := New(m.Rules())
 	for at := t0.Add(-25 * time.Hour); at.Before(t0); at = at.Add(150 * time.Second) {
-		if hits := m2.Observe(Decision{Op: op(n, at, oversight.Permit)}); len(hits) > 0 {
+		if hits := m2.Observe(dec(m2.Marker, op(n, at, oversight.Permit))); len(hits) > 0 {
 			t.Fatalf("steady rate fired at %s: %+v", at, hits)
 		}
 		n++
@@ -91,16 +96,58 @@ func TestGroundsCountryRestricted(t *testing.T) {
 	o.Grounds = []string{"religion"}
 	o.Reasons = []oversight.Reason{{Code: "SCOPE-COUNTRY"}}
 	o.Target.CountryCode = "+1"
-	if got := rulesOf(m.Observe(Decision{Op: o, Restricted: true})); got != RuleGrounds+","+RuleBlockedCountry+","+RuleRestricted {
+	if m.Mark(o) != MarkGrounds|MarkBlockedCountry {
+		t.Fatalf("marks %b", m.Mark(o))
+	}
+	d := dec(m.Marker, o)
+	d.Restricted = true
+	hits := m.Observe(d)
+	if got := rulesOf(hits); got != RuleGrounds+","+RuleBlockedCountry+","+RuleRestricted {
 		t.Fatalf("hits %q", got)
 	}
+	if e := m.Describe(hits[0], o); !strings.Contains(e, "[criticism_of_state religion]") || strings.Contains(e, "tax_fraud") {
+		t.Errorf("grounds evidence %q", e)
+	}
+	if e := m.Describe(hits[1], o); !strings.Contains(e, "+1") || !strings.Contains(e, "op_1") {
+		t.Errorf("country evidence %q", e)
+	}
+	// A permit citing the same words is marked too: the attempt counts.
+	o.Decision, o.Reasons = oversight.Permit, nil
+	if m.Mark(o) != MarkGrounds {
+		t.Errorf("permit marks %b", m.Mark(o))
+	}
 	back := t0.Add(-time.Hour)
-	if got := rulesOf(m.Observe(Decision{Op: op(2, t0, oversight.Permit), ReinstatedAt: &back})); got != RuleRestricted {
+	if got := rulesOf(m.Observe(Decision{ID: "op_2", LicenseID: "lic_1", Verdict: oversight.Permit, DecidedAt: t0, ReinstatedAt: &back})); got != RuleRestricted {
 		t.Fatalf("an hour after reinstatement: %q", got)
 	}
 	long := t0.Add(-100 * time.Hour)
-	if got := rulesOf(m.Observe(Decision{Op: op(3, t0, oversight.Permit), ReinstatedAt: &long})); got != "" {
+	if got := rulesOf(m.Observe(Decision{ID: "op_3", LicenseID: "lic_1", Verdict: oversight.Permit, DecidedAt: t0, ReinstatedAt: &long})); got != "" {
 		t.Fatalf("100 h after reinstatement: %q", got)
+	}
+}
+
+func TestProtected(t *testing.T) {
+	pp := &oversight.ProtectedPerson{Category: oversight.ProtectedJournalist, AddedAt: t0}
+	o := op(1, t0, oversight.Deny)
+	o.Reasons = []oversight.Reason{{Code: "SCOPE-PROTECTED"}}
+	k := NewMarker(Defaults())
+	h, ok := k.Protected(o, pp)
+	if !ok || h.Rule != RuleProtected || h.OperationID != "op_1" || !strings.Contains(h.Title, "journalist") || k.Mark(o) != MarkProtected {
+		t.Fatalf("hit %+v %v", h, ok)
+	}
+	if e := k.Describe(h, o); !strings.Contains(e, "protected-persons register (category journalist, added 2026-06-01)") {
+		t.Errorf("evidence %q", e)
+	}
+	// Not without the policy's reason, not when switched off.
+	if _, ok := k.Protected(op(2, t0, oversight.Permit), pp); ok {
+		t.Error("a permit fired the protected-persons rule")
+	}
+	if _, ok := NewMarker(rules(t, `{"protected": {"enabled": false}}`)).Protected(o, pp); ok {
+		t.Error("the rule fired switched off")
+	}
+	// The monitor behind the cursor does not open a second case.
+	if hits := New(Defaults()).Observe(dec(k, o)); len(hits) != 0 {
+		t.Errorf("monitor hits %+v", hits)
 	}
 }
 

@@ -1,16 +1,20 @@
 // Package monitor holds the rules that watch the stream of decisions for
-// misuse: repeated denials from one deployment (probing the policy),
+// misuse: a request against a person on the protected-persons register,
+// repeated denials from one deployment (probing the policy),
 // requests citing opinion, criticism of the state or a protected ground,
 // requests against blocked country codes, a spike in a licence's
 // operations against its own baseline, and use while a restriction is in
 // force or soon after a suspension was lifted. Each rule has a code that
 // the misuse case it opens cites.
 //
-// The package is pure: a Monitor is fed decisions in log order and answers
-// the hits; service runs it over the store's event sequence, behind a
-// cursor row that makes each decision count once whichever replica reads
-// it. Thresholds and windows are data (Rules), with defaults shipped in
-// rules.json.
+// The package is pure and is the one place the rules live. A Marker runs
+// as each decision is made: it marks the decision for the other rules (a
+// column of its operation) and is the protected-persons rule, whose case
+// the decision's answer names. A Monitor is fed the decisions' columns in
+// log order and answers the hits of the other rules; service runs it over
+// the store's event sequence, behind a cursor row that makes each decision
+// count once whichever replica reads it. Thresholds and windows are data
+// (Rules), with defaults shipped in rules.json.
 package monitor
 
 import (
@@ -24,6 +28,7 @@ import (
 
 // Rule codes, cited in a case's rule field.
 const (
+	RuleProtected      = "SCOPE-PROTECTED" // the policy's reason code, policy.CodeProtected
 	RuleDenials        = "MONITOR-DENIALS"
 	RuleGrounds        = "MONITOR-GROUNDS"
 	RuleBlockedCountry = "MONITOR-BLOCKED-COUNTRY"
@@ -53,6 +58,11 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Durat
 
 // Rules are the rules' switches, thresholds and windows.
 type Rules struct {
+	// Protected: a request against a person on the protected-persons
+	// register (the policy denies it whatever this says).
+	Protected struct {
+		Enabled bool `json:"enabled"`
+	} `json:"protected"`
 	// Denials: Threshold denials of one deployment within Window.
 	Denials struct {
 		Enabled   bool     `json:"enabled"`

@@ -5,19 +5,21 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/monitor"
 	"github.com/oversight-dev/oversight/policy"
 	"github.com/oversight-dev/oversight/store"
 )
 
 // authorizer decides operation requests with the policy engine, which
-// caches each licence's compiled policy per policy version.
+// caches each licence's compiled policy per policy version, and runs the
+// misuse rules' part that belongs to the decision (monitor.Marker).
 type authorizer struct {
 	engine *policy.Engine
+	marker *monitor.Marker
 }
 
 func newAuthorizer(opts Options) (*authorizer, error) {
@@ -25,7 +27,11 @@ func newAuthorizer(opts Options) (*authorizer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("policy engine: %w", err)
 	}
-	return &authorizer{engine: eng}, nil
+	rules := monitor.Defaults()
+	if opts.Rules != nil {
+		rules = *opts.Rules
+	}
+	return &authorizer{engine: eng, marker: monitor.NewMarker(rules)}, nil
 }
 
 // Authorize decides an operation request that deployment d signed, before
@@ -48,8 +54,12 @@ func newAuthorizer(opts Options) (*authorizer, error) {
 // operation.decided event is appended to the audit log in the same
 // transaction (see oversight.OperationDecided for what the public log
 // shows). A request against a protected person is denied (SCOPE-PROTECTED)
-// and opens a misuse case naming the licence and the operation, with its
-// case.opened event, also in the same transaction.
+// and, by the misuse rules' protected-persons rule (monitor.Marker), opens
+// a misuse case naming the licence and the operation, or adds to the open
+// one of that rule on the licence, with its case event, also in the same
+// transaction: the decision names the case. The marks the rules behind the
+// cursor read (RuleMonitor) are computed here too, and stored with the
+// operation.
 //
 // A retired deployment is refused (ECONFLICT naming its status), read in
 // the same transaction, so that a deployment retired on another replica a
@@ -97,13 +107,24 @@ func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *o
 		op.LicenseID = l.ID
 		op.PolicyVersion = l.PolicyVersion
 		op.Decision, op.Reasons, op.ExpiresAt, op.Review = dec.Decision, dec.Reasons, dec.ExpiresAt, dec.Review
-		var c *oversight.Case
-		if pp != nil && slices.ContainsFunc(dec.Reasons, func(r oversight.Reason) bool { return r.Code == policy.CodeProtected }) {
-			c = protectedCase(op, pp, now)
-			op.MisuseCaseID = c.ID
+		var (
+			hit       monitor.Hit
+			protected bool
+			open      *oversight.Case
+		)
+		if hit, protected = s.authz.marker.Protected(op, pp); protected {
+			// The decision names the case its rule gathers into: the
+			// licence's open one, or the one it opens.
+			if open, err = tx.OpenCaseOf(op.LicenseID, hit.Rule); err != nil {
+				return err
+			}
+			op.MisuseCaseID = oversight.NewID(oversight.PrefixCase)
+			if open != nil {
+				op.MisuseCaseID = open.ID
+			}
 		}
 		op.LogIndex = tx.NextIndex()
-		created, err := tx.CreateOperation(op)
+		created, err := tx.CreateOperation(op, uint8(s.authz.marker.Mark(op)))
 		if err != nil {
 			return err
 		}
@@ -113,10 +134,10 @@ func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *o
 		if _, err := tx.Record(oversight.EventOperationDecided, d.ID, op.ID, now, op.Decided()); err != nil {
 			return err
 		}
-		if c != nil {
-			return s.openCase(tx, "system", c)
+		if protected {
+			_, err = s.gatherInto(tx, open, "system", s.gathering(hit, op, now, op.MisuseCaseID), now)
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("authorize: %w", err)
@@ -162,30 +183,6 @@ func newOperation(id, deploymentID string, r *oversight.OperationRequest, now ti
 	}
 	op.Commitment = c
 	return op, nil
-}
-
-// protectedCase is the misuse case a request against a protected person
-// opens.
-func protectedCase(op *oversight.OperationRecord, pp *oversight.ProtectedPerson, now time.Time) *oversight.Case {
-	return &oversight.Case{
-		ID:           oversight.NewID(oversight.PrefixCase),
-		Source:       oversight.SourceRule,
-		Rule:         policy.CodeProtected,
-		LicenseID:    op.LicenseID,
-		OperationIDs: []string{op.ID},
-		Title:        fmt.Sprintf("%s requested against a protected person (%s)", op.Operation, pp.Category),
-		Evidence: []oversight.Evidence{{
-			Kind: "operation", Ref: op.ID, AddedBy: "system", AddedAt: now,
-			Description: fmt.Sprintf("deployment %s asked to %s a target on the protected-persons register (category %s, added %s); the request was denied",
-				op.DeploymentID, op.Operation, pp.Category, pp.AddedAt.Format(time.DateOnly)),
-		}},
-		Status:         oversight.CaseOpen,
-		ActionIDs:      []string{},
-		DesignationIDs: []string{},
-		OpenedBy:       "system",
-		CreatedAt:      now,
-		UpdatedAt:      now,
-	}
 }
 
 // Operation returns a decided operation. Officials see every one; the

@@ -423,10 +423,26 @@ func TestAuthorizeProtected(t *testing.T) {
 		if len(cases.Items) != 1 || cases.Items[0].ID != c.ID {
 			t.Errorf("cases %+v, want the one opened", cases.Items)
 		}
-		// The same person under another licence is protected too; a person
-		// not on the register is not.
-		if d := w.authorize(w.dep2, request(w.dep2)); d.Decision != oversight.Deny {
-			t.Errorf("other licence: %+v, want deny", d)
+		// A second request against a protected person gathers into the
+		// licence's open case of the rule: the decision names it.
+		again := w.authorize(w.dep, request(w.dep))
+		op2, err := w.svc.Operation(w.ctx, w.admin, again.OperationID)
+		w.check(err)
+		c2, err := w.svc.Case(w.ctx, w.defense, c.ID)
+		w.check(err)
+		if op2.MisuseCaseID != c.ID || !slices.Equal(c2.OperationIDs, []string{op.ID, op2.ID}) || len(c2.Evidence) != 2 || c2.Hits != 2 {
+			t.Errorf("second hit: operation names %s, case %+v", op2.MisuseCaseID, c2)
+		}
+		if ev := w.event(op2.LogIndex + 1); ev.Type != oversight.EventCaseUpdated || ev.Subject != c.ID {
+			t.Errorf("second hit's case event %+v", ev)
+		}
+		// The same person under another licence is protected too, in a case
+		// of that licence; a person not on the register is not.
+		d2 := w.authorize(w.dep2, request(w.dep2))
+		if d2.Decision != oversight.Deny {
+			t.Errorf("other licence: %+v, want deny", d2)
+		} else if op3, err := w.svc.Operation(w.ctx, w.admin, d2.OperationID); err != nil || op3.MisuseCaseID == c.ID || op3.MisuseCaseID == "" {
+			t.Errorf("other licence's case %q (%v)", op3.MisuseCaseID, err)
 		}
 		r.Target.IDHash = target("someone else")
 		if d := w.authorize(w.dep, r); d.Decision != oversight.Permit {

@@ -50,21 +50,27 @@ func (s *Service) openCase(tx *store.Tx, actor string, c *oversight.Case) error 
 	return tx.CreateCase(c)
 }
 
-// gathering is what one firing of a rule (or one forensic report) adds to
+// gathering is what the firings of a rule (or one forensic report) add to
 // the open case of its rule on a licence.
 type gathering struct {
+	// CaseID is the id of the case this opens if none is open; "" means a
+	// new one.
+	CaseID     string
 	LicenseID  string
 	Rule       string
 	Source     oversight.CaseSource
 	Title      string // of the case, if this opens it
 	Operations []string
 	Evidence   []oversight.Evidence
+	// Hits is how many firings (decisions, matched indicators) this is.
+	Hits int
 }
 
-// maxGatheredOperations bounds the operations a case lists: past it, the
-// rule's repeats still add their evidence count and events, not their ids,
-// so that a flood of denials cannot grow a case without bound.
-const maxGatheredOperations = 500
+// maxGathered bounds the operations and the evidence a case lists: past
+// it, the rule's repeats still count in the case's hits and add their
+// events, not their ids or evidence, so that a flood of denials cannot
+// grow a case without bound (nor the cost of writing it).
+const maxGathered = 500
 
 // gather adds g to the open case of g.Rule on g.LicenseID, or opens one
 // when there is none (or the last one was closed), with its case.opened or
@@ -75,30 +81,48 @@ func (s *Service) gather(tx *store.Tx, actor string, g gathering, now time.Time)
 	if err != nil {
 		return nil, err
 	}
+	return s.gatherInto(tx, c, actor, g, now)
+}
+
+// gatherInto is gather into c, the open case of g's rule on its licence
+// that the caller read in tx, or nil to open one.
+func (s *Service) gatherInto(tx *store.Tx, c *oversight.Case, actor string, g gathering, now time.Time) (*oversight.Case, error) {
 	if c == nil {
+		id := g.CaseID
+		if id == "" {
+			id = oversight.NewID(oversight.PrefixCase)
+		}
 		c = &oversight.Case{
-			ID: oversight.NewID(oversight.PrefixCase), Source: g.Source, Rule: g.Rule, LicenseID: g.LicenseID,
-			OperationIDs: dedupe(g.Operations), Title: g.Title, Evidence: g.Evidence, Status: oversight.CaseOpen,
+			ID: id, Source: g.Source, Rule: g.Rule, LicenseID: g.LicenseID,
+			OperationIDs: []string{}, Title: g.Title, Evidence: []oversight.Evidence{}, Status: oversight.CaseOpen,
 			ActionIDs: []string{}, DesignationIDs: []string{}, OpenedBy: actor, CreatedAt: now, UpdatedAt: now,
 		}
-		if len(c.OperationIDs) > maxGatheredOperations {
-			c.OperationIDs = c.OperationIDs[:maxGatheredOperations]
-		}
+		addGathered(c, g)
 		return c, s.openCase(tx, actor, c)
 	}
-	ev := caseUpdated{Status: c.Status, EvidenceAdded: len(g.Evidence)}
-	for _, op := range g.Operations {
-		if len(c.OperationIDs) < maxGatheredOperations && !slices.Contains(c.OperationIDs, op) {
-			c.OperationIDs = append(c.OperationIDs, op)
-			ev.OperationsAdded = append(ev.OperationsAdded, op)
-		}
-	}
-	c.Evidence = append(c.Evidence, g.Evidence...)
+	ev := caseUpdated{Status: c.Status}
+	ev.OperationsAdded, ev.EvidenceAdded = addGathered(c, g)
 	c.UpdatedAt = now
 	if _, err := tx.Record(oversight.EventCaseUpdated, actor, c.ID, now, ev); err != nil {
 		return nil, err
 	}
 	return c, tx.UpdateCase(c)
+}
+
+// addGathered adds g's operations and evidence to c, up to maxGathered
+// each, and its hits; it returns the operations and the number of items
+// of evidence it added.
+func addGathered(c *oversight.Case, g gathering) (ops []string, evidence int) {
+	for _, op := range g.Operations {
+		if len(c.OperationIDs) < maxGathered && !slices.Contains(c.OperationIDs, op) {
+			c.OperationIDs = append(c.OperationIDs, op)
+			ops = append(ops, op)
+		}
+	}
+	n := min(len(g.Evidence), max(maxGathered-len(c.Evidence), 0))
+	c.Evidence = append(c.Evidence, g.Evidence[:n]...)
+	c.Hits += max(g.Hits, len(g.Evidence))
+	return ops, n
 }
 
 // OpenCase opens a misuse case from a forensic report or a complaint

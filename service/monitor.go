@@ -15,8 +15,6 @@ import (
 
 // MonitorOptions configure a RuleMonitor. The zero value is sensible.
 type MonitorOptions struct {
-	// Rules are the misuse rules; the zero value means monitor.Defaults().
-	Rules *monitor.Rules
 	// Holder names this replica in the lease; "" means a random name.
 	Holder string
 	// Interval is how often Run looks for new decisions (1 s); Lease how
@@ -49,10 +47,6 @@ type RuleMonitor struct {
 
 // NewRuleMonitor returns a monitor of s's decisions.
 func (s *Service) NewRuleMonitor(o MonitorOptions) *RuleMonitor {
-	if o.Rules == nil {
-		r := monitor.Defaults()
-		o.Rules = &r
-	}
 	if o.Holder == "" {
 		var b [6]byte
 		rand.Read(b[:])
@@ -67,7 +61,7 @@ func (s *Service) NewRuleMonitor(o MonitorOptions) *RuleMonitor {
 	if o.Batch <= 0 {
 		o.Batch = 2000
 	}
-	return &RuleMonitor{s: s, m: monitor.New(*o.Rules), opts: o, cursor: -2}
+	return &RuleMonitor{s: s, m: monitor.New(s.authz.marker.Rules()), opts: o, cursor: -2}
 }
 
 // Run claims the lease and steps through new decisions every interval
@@ -116,11 +110,16 @@ func (r *RuleMonitor) CatchUp(ctx context.Context) (int, error) {
 // Step reads the decisions after the cursor (at most a batch), applies
 // the rules and records what they found; it returns how many decisions it
 // read. Tests call it directly; Run calls it while holding the lease.
+//
+// It reads the decisions' columns and marks (store.Decided), never their
+// records, except those of the few that a rule hit, for the evidence.
 func (r *RuleMonitor) Step(ctx context.Context) (int, error) {
 	now := r.s.clock()
 	var (
 		from, to int64
-		ds       []monitor.Decision
+		n        int
+		order    []hitKey
+		groups   = map[hitKey]*hitGroup{}
 	)
 	err := r.s.view(ctx, func(tx *store.Tx) error {
 		var err error
@@ -131,74 +130,73 @@ func (r *RuleMonitor) Step(ctx context.Context) (int, error) {
 			// A gap: fill the windows again from the history before the
 			// cursor.
 			r.m.Forget()
-			ids, err := tx.DecisionEventsSince(now.Add(-r.m.Rules().History()), from)
+			past, err := tx.DecisionsSince(now.Add(-r.m.Rules().History()), from)
 			if err != nil {
 				return err
 			}
-			ops, err := tx.OperationsByID(ids)
-			if err != nil {
-				return err
+			for i := range past {
+				r.m.Replay(decision(&past[i]))
 			}
-			for _, id := range ids {
-				if op := ops[id]; op != nil {
-					r.m.Replay(op)
+			r.cursor = from
+		}
+		ds, err := tx.Decisions(from, r.opts.Batch)
+		if err != nil || len(ds) == 0 {
+			return err
+		}
+		n, to = len(ds), ds[len(ds)-1].Index
+		facts := map[string]monitor.Decision{}
+		// Gather the hits per licence and rule, in log order: one case
+		// event per case and step, whatever the number of decisions.
+		var evidence []string // operations whose records the evidence quotes
+		for i := range ds {
+			f, ok := facts[ds[i].LicenseID]
+			if !ok && r.m.Rules().Restricted.Enabled {
+				if f, err = licenseFacts(tx, ds[i].LicenseID); err != nil {
+					return err
+				}
+				facts[ds[i].LicenseID] = f
+			}
+			d := decision(&ds[i])
+			d.Restricted, d.ReinstatedAt = f.Restricted, f.ReinstatedAt
+			for _, h := range r.m.Observe(d) {
+				k := hitKey{h.LicenseID, h.Rule}
+				g := groups[k]
+				if g == nil {
+					g = &hitGroup{gathering: gathering{LicenseID: h.LicenseID, Rule: h.Rule, Source: oversight.SourceRule, Title: h.Title}}
+					groups[k] = g
+					order = append(order, k)
+				}
+				g.Operations = append(g.Operations, h.OperationID)
+				g.Hits++
+				if len(g.Evidence) < maxGathered {
+					g.Evidence = append(g.Evidence, oversight.Evidence{Kind: "operation", Ref: h.OperationID, Description: h.Detail, AddedBy: "system", AddedAt: now})
+					g.hits = append(g.hits, h)
+					evidence = append(evidence, h.OperationID)
 				}
 			}
 		}
-		idx, ids, err := tx.DecisionEvents(from, r.opts.Batch)
-		if err != nil || len(ids) == 0 {
-			return err
+		if len(evidence) == 0 {
+			return nil
 		}
-		to = idx[len(idx)-1]
-		ops, err := tx.OperationsByID(ids)
+		ops, err := tx.OperationsByID(evidence)
 		if err != nil {
 			return err
 		}
-		facts := map[string]monitor.Decision{}
-		for _, id := range ids {
-			op := ops[id]
-			if op == nil {
-				continue
-			}
-			f, ok := facts[op.LicenseID]
-			if !ok {
-				if f, err = licenseFacts(tx, op.LicenseID); err != nil {
-					return err
+		for _, k := range order {
+			g := groups[k]
+			for i, h := range g.hits {
+				if op := ops[h.OperationID]; op != nil {
+					g.Evidence[i].Description = r.m.Describe(h, op)
 				}
-				facts[op.LicenseID] = f
 			}
-			f.Op = op
-			ds = append(ds, f)
 		}
 		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("monitor: %w", err)
 	}
-	r.cursor = from
-	if len(ds) == 0 && to == 0 {
+	if n == 0 {
 		return 0, nil
-	}
-	// Gather the hits per licence and rule, in log order: one case event
-	// per case and step, whatever the number of decisions.
-	type key struct{ license, rule string }
-	var order []key
-	groups := map[key]*gathering{}
-	for _, d := range ds {
-		for _, h := range r.m.Observe(d) {
-			k := key{h.LicenseID, h.Rule}
-			g := groups[k]
-			if g == nil {
-				g = &gathering{LicenseID: h.LicenseID, Rule: h.Rule, Source: oversight.SourceRule, Title: h.Title}
-				groups[k] = g
-				order = append(order, k)
-			}
-			g.Operations = append(g.Operations, h.OperationID)
-			if len(g.Evidence) < maxGatheredOperations {
-				g.Evidence = append(g.Evidence, oversight.Evidence{Kind: "operation", Ref: h.OperationID, Description: h.Description,
-					AddedBy: "system", AddedAt: now})
-			}
-		}
 	}
 	err = r.s.update(ctx, func(tx *store.Tx) error {
 		ok, err := tx.AdvanceMonitor(monitorName, from, to)
@@ -209,7 +207,7 @@ func (r *RuleMonitor) Step(ctx context.Context) (int, error) {
 			return errMonitorMoved
 		}
 		for _, k := range order {
-			if _, err := r.s.gather(tx, "system", *groups[k], now); err != nil {
+			if _, err := r.s.gather(tx, "system", groups[k].gathering, now); err != nil {
 				return err
 			}
 		}
@@ -220,7 +218,31 @@ func (r *RuleMonitor) Step(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	r.cursor = to
-	return len(ds), nil
+	return n, nil
+}
+
+// hitKey groups a step's hits: one case per licence and rule.
+type hitKey struct{ license, rule string }
+
+// hitGroup is what a step's hits add to one case, and the hits whose
+// evidence it lists.
+type hitGroup struct {
+	gathering
+	hits []monitor.Hit
+}
+
+// decision is what the monitor reads of a decided operation.
+func decision(d *store.Decided) monitor.Decision {
+	return monitor.Decision{ID: d.ID, LicenseID: d.LicenseID, DeploymentID: d.DeploymentID, Verdict: d.Decision,
+		DecidedAt: d.DecidedAt, Marks: monitor.Marks(d.Marks)}
+}
+
+// gathering returns what hit, a firing on op, adds to its case; caseID
+// names the case it opens if none is open.
+func (s *Service) gathering(hit monitor.Hit, op *oversight.OperationRecord, now time.Time, caseID string) gathering {
+	return gathering{CaseID: caseID, LicenseID: hit.LicenseID, Rule: hit.Rule, Source: oversight.SourceRule, Title: hit.Title,
+		Operations: []string{op.ID}, Hits: 1, Evidence: []oversight.Evidence{{Kind: "operation", Ref: op.ID,
+			Description: s.authz.marker.Describe(hit, op), AddedBy: "system", AddedAt: now}}}
 }
 
 // licenseFacts reads what the restricted-use rule needs of a licence: a

@@ -31,9 +31,8 @@ func TestMonitorRules(t *testing.T) {
 			}
 			svc2, err := service.New(t.Context(), st2, service.Options{Logger: slog.New(slog.DiscardHandler)})
 			w.check(err)
-			rules := monitor.Defaults()
-			m1 := w.svc.NewRuleMonitor(service.MonitorOptions{Rules: &rules, Holder: "one", Batch: 5})
-			m2 := svc2.NewRuleMonitor(service.MonitorOptions{Rules: &rules, Holder: "two", Batch: 5})
+			m1 := w.svc.NewRuleMonitor(service.MonitorOptions{Holder: "one", Batch: 5})
+			m2 := svc2.NewRuleMonitor(service.MonitorOptions{Holder: "two", Batch: 5})
 
 			// 12 denials (a blocked country code), threshold 10.
 			var denied []string

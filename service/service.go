@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/monitor"
 	"github.com/oversight-dev/oversight/store"
 )
 
@@ -45,6 +46,10 @@ type Options struct {
 	// 0 means DefaultMaxBatchRows.
 	ScreeningKey []byte
 	MaxBatchRows int
+	// Rules are the misuse rules: the protected-persons rule and the marks
+	// run with each decision, the others in a RuleMonitor; nil means
+	// monitor.Defaults().
+	Rules *monitor.Rules
 }
 
 // validate checks every option at once, before New uses any of them: a

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,45 +45,71 @@ func (tx *Tx) AdvanceMonitor(name string, from, to int64) (bool, error) {
 	return n == 1, err
 }
 
-// DecisionEvents returns the log index and the operation id of at most
-// limit operation.decided events after index after, in log order.
-func (tx *Tx) DecisionEvents(after int64, limit int) (idx []int64, ops []string, err error) {
-	rows, err := tx.query(`SELECT idx, subject FROM events WHERE idx > $1 AND type = $2 ORDER BY idx LIMIT $3`,
-		after, oversight.EventOperationDecided, limit)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read decisions after %d: %w", after, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var i int64
-		var id string
-		if err := rows.Scan(&i, &id); err != nil {
-			return nil, nil, err
-		}
-		idx, ops = append(idx, i), append(ops, id)
-	}
-	return idx, ops, rows.Err()
+// Decided is a decided operation as the misuse rules read it: the index
+// of its operation.decided event and its columns, never its document.
+type Decided struct {
+	Index                       int64
+	ID, LicenseID, DeploymentID string
+	Decision                    oversight.Verdict
+	DecidedAt                   time.Time
+	Marks                       uint8 // what the rules noted as it was decided (CreateOperation)
 }
 
-// DecisionEventsSince returns the operation ids of the operation.decided
-// events recorded at or after since and at or before index upTo, in log
-// order: the history a monitor replays to fill its windows.
-func (tx *Tx) DecisionEventsSince(since time.Time, upTo int64) ([]string, error) {
-	rows, err := tx.query(`SELECT subject FROM events WHERE idx <= $1 AND time >= $2 AND type = $3 ORDER BY idx`,
-		upTo, since.UnixMicro(), oversight.EventOperationDecided)
+// decidedColumns are the columns of a Decided, from events e joined with
+// operations o.
+const decidedColumns = `SELECT e.idx, o.id, o.license_id, o.deployment_id, o.decision, e.time, o.marks
+	FROM events e JOIN operations o ON o.id = e.subject`
+
+// Decisions returns at most limit decisions whose operation.decided
+// events come after index after, in log order.
+func (tx *Tx) Decisions(after int64, limit int) ([]Decided, error) {
+	out, err := tx.decisions(decidedColumns+` WHERE e.idx > $1 AND e.type = $2 ORDER BY e.idx LIMIT $3`, time.Time{},
+		after, oversight.EventOperationDecided, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read decisions after %d: %w", after, err)
+	}
+	return out, nil
+}
+
+// DecisionsSince returns the decisions recorded at or after since and at
+// or before index upTo, in log order: the history a monitor replays to
+// fill its windows. It reads back from upTo and stops at the first
+// decision before since (the log's times rise with its index, give or
+// take the replicas' clocks), so that it reads the window, not the log.
+func (tx *Tx) DecisionsSince(since time.Time, upTo int64) ([]Decided, error) {
+	out, err := tx.decisions(decidedColumns+` WHERE e.idx <= $1 AND e.type = $2 ORDER BY e.idx DESC`, since,
+		upTo, oversight.EventOperationDecided)
 	if err != nil {
 		return nil, fmt.Errorf("read decisions since %s: %w", since, err)
 	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// decisions reads the rows of a query of decidedColumns, stopping at the
+// first decided before since.
+func (tx *Tx) decisions(query string, since time.Time, args ...any) ([]Decided, error) {
+	rows, err := tx.query(query, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
-	var ops []string
+	var out []Decided
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var (
+			d  Decided
+			us int64
+		)
+		if err := rows.Scan(&d.Index, &d.ID, &d.LicenseID, &d.DeploymentID, &d.Decision, &us, &d.Marks); err != nil {
 			return nil, err
 		}
-		ops = append(ops, id)
+		d.DecidedAt = time.UnixMicro(us).UTC()
+		if d.DecidedAt.Before(since) {
+			return out, nil
+		}
+		out = append(out, d)
 	}
-	return ops, rows.Err()
+	return out, rows.Err()
 }
 
 // OperationsByID returns the operations with the given ids, by id.

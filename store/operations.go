@@ -17,8 +17,9 @@ import (
 // service derives an operation's id from the signed request, so that the
 // id's uniqueness refuses a replayed request.) A permit also counts toward
 // its licence's unexpired permits (ActivePermits); o.DecidedAt is the time
-// of the decision.
-func (tx *Tx) CreateOperation(o *oversight.OperationRecord) (created bool, err error) {
+// of the decision. marks are what the misuse rules noted of it
+// (monitor.Marks), for Decisions to read.
+func (tx *Tx) CreateOperation(o *oversight.OperationRecord, marks uint8) (created bool, err error) {
 	var exp any
 	if o.Decision == oversight.Permit {
 		if o.ExpiresAt == nil {
@@ -26,7 +27,7 @@ func (tx *Tx) CreateOperation(o *oversight.OperationRecord) (created bool, err e
 		}
 		exp = o.ExpiresAt.UnixMicro()
 	}
-	res, err := tx.stmts.exec(tx.ctx, tx.tx, stmtInsertOperation, o.ID, o.LicenseID, o.DeploymentID, o.Decision, exp, mustJSON(o))
+	res, err := tx.stmts.exec(tx.ctx, tx.tx, stmtInsertOperation, o.ID, o.LicenseID, o.DeploymentID, o.Decision, exp, marks, mustJSON(o))
 	if err != nil {
 		return false, wrap(err, "create operation %s", o.ID)
 	}

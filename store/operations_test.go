@@ -94,7 +94,7 @@ func TestActivePermitsAgreesWithCounting(t *testing.T) {
 				if o.Decision == oversight.Permit {
 					o.ExpiresAt = &exp
 				}
-				created, err := tx.CreateOperation(o)
+				created, err := tx.CreateOperation(o, 0)
 				if err == nil && !created {
 					err = fmt.Errorf("operation %s not created", o.ID)
 				}
@@ -121,12 +121,12 @@ func TestDecisionFacts(t *testing.T) {
 			}
 			op := &oversight.OperationRecord{ID: oversight.NewID(oversight.PrefixOperation), LicenseID: lic, DeploymentID: dep,
 				Decision: oversight.Permit, DecidedAt: now, ExpiresAt: &exp}
-			if created, err := tx.CreateOperation(op); err != nil || !created {
+			if created, err := tx.CreateOperation(op, 0); err != nil || !created {
 				return fmt.Errorf("create: %v, %v", created, err)
 			}
 			// Again: the same id is not created twice, and the permit is
 			// not counted twice.
-			if created, err := tx.CreateOperation(op); err != nil || created {
+			if created, err := tx.CreateOperation(op, 0); err != nil || created {
 				return fmt.Errorf("create again: %v, %v", created, err)
 			}
 			return nil

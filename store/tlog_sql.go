@@ -43,7 +43,7 @@ var stmtText = [numStmts]string{
 		LEFT JOIN protected_persons p ON p.id_hash = $2
 		LEFT JOIN permit_counts c ON c.license_id = d.license_id
 		WHERE d.id = $1`,
-	stmtInsertOperation: `INSERT INTO operations (id, license_id, deployment_id, decision, expires_at, doc) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+	stmtInsertOperation: `INSERT INTO operations (id, license_id, deployment_id, decision, expires_at, marks, doc) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
 	// $5 is the new permit's expiry.
 	stmtCountPermit: `INSERT INTO permit_counts (license_id, issued, expired, swept_to, next_expiry) VALUES ($1, 1, $2, $3, $4)
 		ON CONFLICT (license_id) DO UPDATE SET

@@ -32,10 +32,10 @@ import (
 
 	"github.com/mozillazg/go-unidecode"
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/bench/internal/cputime"
 	"github.com/oversight-dev/oversight/bench/internal/latency"
 	"github.com/oversight-dev/oversight/lists"
 	"github.com/oversight-dev/oversight/screen"
-	"golang.org/x/sys/unix"
 )
 
 var (
@@ -583,13 +583,13 @@ func speed(ix *screen.Index, qs []query) {
 	cpu := make([]time.Duration, len(qs))
 	runtime.LockOSThread()
 	for i, q := range qs {
-		c := threadCPU()
+		c := cputime.Thread()
 		t := time.Now()
 		if _, err := ix.Screen(screen.Query{Name: q.name}); err != nil {
 			log.Fatal(err)
 		}
 		lat[i] = time.Since(t)
-		cpu[i] = threadCPU() - c
+		cpu[i] = cputime.Thread() - c
 	}
 	runtime.UnlockOSThread()
 	if *verbose > 0 {
@@ -647,15 +647,6 @@ func speed(ix *screen.Index, qs []query) {
 	el := time.Since(t)
 	fmt.Printf("batch of %d queries on %d workers: %v, %.0f queries/s\n", len(qs), workers, el.Round(time.Millisecond), float64(len(qs))/el.Seconds())
 	debug.FreeOSMemory()
-}
-
-// threadCPU returns the CPU time the calling OS thread has used.
-func threadCPU() time.Duration {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
-		return 0
-	}
-	return time.Duration(ts.Nano())
 }
 
 func loadavg() string {

@@ -172,7 +172,7 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		return err
 	}
 	svc, err := service.New(ctx, st, service.Options{Logger: logger, Templates: templates, SitePepper: secrets.SitePepper,
-		LeaseKey: secrets.LeaseKey, LeaseTTL: c.LeaseTTL, ScreeningKey: secrets.ScreeningKey, PermitLifetime: c.PermitLifetime})
+		LeaseKey: secrets.LeaseKey, LeaseTTL: c.LeaseTTL, ScreeningKey: secrets.ScreeningKey, PermitLifetime: c.PermitLifetime, Rules: &rules})
 	if err != nil {
 		return err
 	}
@@ -254,7 +254,7 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	rulesDone := make(chan struct{})
 	go func() {
 		defer close(rulesDone)
-		svc.NewRuleMonitor(service.MonitorOptions{Rules: &rules, Interval: c.MonitorInterval}).Run(ctx)
+		svc.NewRuleMonitor(service.MonitorOptions{Interval: c.MonitorInterval}).Run(ctx)
 	}()
 	go svc.RunFanout(ctx) // replicas on one PostgreSQL relay enforcement pushes
 	go svc.RunReport(ctx) // the transparency report counts entries as they come
