@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/internal/reqlog"
 	"github.com/oversight-dev/oversight/service"
 )
 
@@ -276,58 +277,13 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	return m
 }
 
-// statusWriter records the status a handler wrote.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Flush lets server-sent events through the wrapper.
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Unwrap gives http.ResponseController the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 // instrument logs and measures every request. It logs the route pattern,
 // never the query string or headers, so that no token or target reaches
 // the logs.
 func (s *Server) instrument(route string, h http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		h(sw, r)
-		if sw.status == 0 {
-			sw.status = http.StatusOK
-		}
-		d := time.Since(start)
-		code := strconv.Itoa(sw.status)
-		s.metrics.requests.WithLabelValues(route, r.Method, code).Inc()
+	return reqlog.Handler(s.log, "http", route, h, func(r *http.Request, status int, d time.Duration) {
+		s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
 		s.metrics.latency.WithLabelValues(route, r.Method).Observe(d.Seconds())
-		level := slog.LevelDebug
-		if sw.status >= 500 {
-			level = slog.LevelError
-		} else if sw.status >= 400 {
-			level = slog.LevelInfo
-		}
-		s.log.Log(r.Context(), level, "http", "method", r.Method, "route", route, "status", sw.status, "duration", d)
 	})
 }
 

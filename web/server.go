@@ -31,6 +31,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/internal/reqlog"
 	"github.com/oversight-dev/oversight/service"
 )
 
@@ -247,44 +248,8 @@ func roleNames(roles []oversight.Role) string {
 
 // instrument logs each request by route, never its query or form.
 func (s *Server) instrument(route string, h http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		h(sw, r)
-		level := slog.LevelDebug
-		if sw.status >= 500 {
-			level = slog.LevelError
-		}
-		s.log.Log(r.Context(), level, "console", "method", r.Method, "route", route, "status", sw.status, "duration", time.Since(start))
-	})
+	return reqlog.Handler(s.log, "console", route, h, nil)
 }
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // cookieName names the session cookie; behind TLS it takes the __Host-
 // prefix, which browsers accept only Secure, host-only and for path /.
