@@ -163,3 +163,10 @@ func (c *Client) TransparencyReport(ctx context.Context, from, to string) (*repo
 	}
 	return &r, nil
 }
+
+// LogDisclosure returns what the log entry at index withheld from the
+// public log (officials only); check it with oversight.Disclosure.Verify.
+func (c *Client) LogDisclosure(ctx context.Context, index int64) (*oversight.Disclosure, error) {
+	var out oversight.Disclosure
+	return &out, c.Do(ctx, "GET", "/v1/log/entries/"+strconv.FormatInt(index, 10)+"/private", nil, &out)
+}

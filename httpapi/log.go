@@ -61,6 +61,19 @@ func (s *Server) routesLog() {
 		return writeJSON(w, http.StatusOK, e)
 	})
 
+	s.handle("GET", "/v1/log/entries/{index}/private", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		index, err := logIndex("index", r.PathValue("index"))
+		if err != nil {
+			return err
+		}
+		d, err := s.svc.Disclosure(r.Context(), p, index)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		return writeJSON(w, http.StatusOK, d)
+	})
+
 	s.handlePublic("GET", "/v1/log/entries", func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
 		after, limit := int64(-1), 100

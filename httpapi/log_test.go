@@ -291,3 +291,64 @@ func TestLogBadRequests(t *testing.T) {
 		t.Errorf("POST /v1/log/checkpoint: %d", code)
 	}
 }
+
+// An entry about people carries a commitment instead of their names; an
+// official reads what it withheld, with the salt, and checks it against
+// the public entry; nobody else reads it, and an entry that withheld
+// nothing has nothing to disclose (issue 12 point 4).
+func TestLogDisclosure(t *testing.T) {
+	e := newEnv(t)
+	e.world()
+	var v oversight.Vendor
+	e.must("defense", "GET", "/v1/vendors/"+e.ids["vendor"], nil, 200, &v)
+	var le logEntry
+	e.must("", "GET", fmt.Sprintf("/v1/log/entries/%d", v.LogIndex), nil, 200, &le)
+	if strings.Contains(string(le.Entry), "Yoav Ben-Ami") || !strings.Contains(string(le.Entry), `"private":"`) {
+		t.Fatalf("the vendor's public entry: %s", le.Entry)
+	}
+	path := fmt.Sprintf("/v1/log/entries/%d/private", v.LogIndex)
+	for _, role := range []string{"admin", "defense", "foreign_affairs"} {
+		var d oversight.Disclosure
+		e.must(role, "GET", path, nil, 200, &d)
+		if err := d.Verify(le.Event); err != nil {
+			t.Errorf("as %s: %v", role, err)
+		}
+		if !strings.Contains(string(d.Fields), `"persons[0].name":"Yoav Ben-Ami"`) {
+			t.Errorf("as %s: fields %s", role, d.Fields)
+		}
+	}
+	for _, c := range []struct {
+		label string
+		code  int
+	}{{"vendor", 403}, {"end_user", 403}, {"", 401}} {
+		if code, b := e.call(c.label, "GET", path, nil); code != c.code {
+			t.Errorf("as %q: %d, want %d: %s", c.label, code, c.code, b)
+		}
+	}
+	req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens["defense"])
+	res, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store", cc)
+	}
+	// The country's update withheld nothing.
+	c, _ := e.logCheckpoint()
+	for i := range c.Size {
+		e.must("", "GET", fmt.Sprintf("/v1/log/entries/%d", i), nil, 200, &le)
+		if le.Event.Type == oversight.EventCountryUpdated {
+			if code, b := e.call("defense", "GET", fmt.Sprintf("/v1/log/entries/%d/private", i), nil); code != 404 {
+				t.Errorf("entry %d, withholding nothing: %d %s", i, code, b)
+			}
+			break
+		}
+	}
+	for _, bad := range []string{"-1", "x", "99999999999999999999"} {
+		if code, b := e.call("defense", "GET", "/v1/log/entries/"+bad+"/private", nil); code != 400 {
+			t.Errorf("index %s: %d, want 400: %s", bad, code, b)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -144,6 +145,10 @@ func TestRoleMatrix(t *testing.T) {
 		ep{"GET", "/v1/screenings", none, []string{"admin", "defense", "foreign_affairs"}},
 		ep{"GET", "/v1/screenings/" + scr.ScreeningID, none, []string{"admin", "defense", "foreign_affairs"}},
 	)
+	// What the vendor's registration withheld from the public log.
+	var vendor oversight.Vendor
+	e.must("defense", "GET", "/v1/vendors/"+ids["vendor"], nil, 200, &vendor)
+	eps = append(eps, ep{"GET", fmt.Sprintf("/v1/log/entries/%d/private", vendor.LogIndex), none, []string{"admin", "defense", "foreign_affairs"}})
 
 	covered := map[string]bool{}
 	for _, x := range eps {

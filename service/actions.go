@@ -77,7 +77,7 @@ func (s *Service) RequestAction(ctx context.Context, p *oversight.Principal, lic
 		}
 		a.LogIndex = tx.NextIndex()
 		a.Approvals[0].LogIndex = a.LogIndex
-		if _, err := tx.Record(oversight.EventActionRequested, p.Actor(), a.ID, now, a); err != nil {
+		if _, err := tx.RecordPrivate(oversight.EventActionRequested, p.Actor(), a.ID, now, a, oversight.PersonalAction...); err != nil {
 			return err
 		}
 		if !r.Kind.NeedsBothMinistries() {
@@ -142,7 +142,7 @@ func (s *Service) ApproveAction(ctx context.Context, p *oversight.Principal, id 
 			typ = oversight.EventActionRejected
 		}
 		ap.LogIndex = tx.NextIndex() // the decision names its own event
-		if _, err = tx.Record(typ, p.Actor(), a.ID, now, ap); err != nil {
+		if _, err = tx.RecordPrivate(typ, p.Actor(), a.ID, now, ap, oversight.PersonalApproval...); err != nil {
 			return err
 		}
 		a.LogIndex = ap.LogIndex

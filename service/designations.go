@@ -27,9 +27,11 @@ var (
 // designationEvent is the payload of the designation.listed, .updated and
 // .delisted events. Visa designations are not published: the public log
 // says that a designation of a basis was made, changed or lifted, on which
-// case or list entry, never whom it names or why (no name, alias, birth
-// date or free text).
+// case or list entry, never whom it names or why (no free text), and
+// carries a commitment to the name, aliases, birth date and nationality
+// (oversight.PersonalDesignation), withheld.
 type designationEvent struct {
+	oversight.Identity
 	Basis      oversight.Basis    `json:"basis"`
 	RelatedTo  string             `json:"related_to,omitempty"`
 	Relation   oversight.Relation `json:"relation,omitempty"`
@@ -44,10 +46,11 @@ type designationEvent struct {
 // recordDesignation appends the event of type typ about d and returns its
 // log index.
 func (s *Service) recordDesignation(tx *store.Tx, typ, actor string, d *oversight.Designation, relisted bool) (int64, error) {
-	return tx.Record(typ, actor, d.ID, s.clock(), designationEvent{
-		Basis: d.Basis, RelatedTo: d.RelatedTo, Relation: d.Relation, CaseID: d.CaseID,
+	return tx.RecordPrivate(typ, actor, d.ID, s.clock(), designationEvent{
+		Identity: d.Identity,
+		Basis:    d.Basis, RelatedTo: d.RelatedTo, Relation: d.Relation, CaseID: d.CaseID,
 		Source: publicSource(d.Source), Program: d.Program, ListedAt: d.ListedAt, DelistedAt: d.DelistedAt, Relisted: relisted,
-	})
+	}, oversight.PersonalDesignation...)
 }
 
 // publicSource is the source shown in the public log: a list entry or a

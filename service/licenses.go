@@ -91,7 +91,7 @@ func (s *Service) ApplyLicense(ctx context.Context, p *oversight.Principal, a *o
 			}
 		}
 		l.LogIndex = tx.NextIndex()
-		if _, err := tx.Record(oversight.EventLicenseApplied, p.Actor(), l.ID, l.CreatedAt, l); err != nil {
+		if _, err := tx.RecordPrivate(oversight.EventLicenseApplied, p.Actor(), l.ID, l.CreatedAt, l, oversight.PersonalAction...); err != nil {
 			return err
 		}
 		return tx.CreateLicense(l)
@@ -126,7 +126,7 @@ func (s *Service) DecideLicense(ctx context.Context, p *oversight.Principal, id 
 			return err
 		}
 		a.LogIndex = tx.NextIndex() // the approval names its own event
-		if _, err = tx.Record(oversight.EventLicenseDecided, p.Actor(), l.ID, a.At, a); err != nil {
+		if _, err = tx.RecordPrivate(oversight.EventLicenseDecided, p.Actor(), l.ID, a.At, a, oversight.PersonalApproval...); err != nil {
 			return err
 		}
 		l.LogIndex = a.LogIndex

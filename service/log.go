@@ -51,6 +51,23 @@ func (s *Service) LogEntry(ctx context.Context, index int64) (*oversight.LogEntr
 	return &e, nil
 }
 
+// Disclosure returns what the log entry at index withheld from the public
+// log (a salted commitment to personal data stands in its payload), for
+// the officials who audit the log against the records; a vendor, agency
+// or consular officer never reads it. An auditor checks it with
+// oversight.Disclosure.Verify against the entry.
+func (s *Service) Disclosure(ctx context.Context, p *oversight.Principal, index int64) (*oversight.Disclosure, error) {
+	if err := allow(p, "reading what the public log withholds", officials...); err != nil {
+		return nil, err
+	}
+	if index < 0 {
+		return nil, oversight.Invalid("invalid index", "index", "must be a whole number from 0")
+	}
+	var d *oversight.Disclosure
+	err := s.view(ctx, func(tx *store.Tx) (err error) { d, err = tx.Disclosure(index); return err })
+	return d, err
+}
+
 // MaxLogEntriesPage bounds a page of LogEntries.
 const MaxLogEntriesPage = 1000
 

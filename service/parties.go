@@ -214,7 +214,7 @@ func (s *Service) RecordDeclaration(ctx context.Context, p *oversight.Principal,
 			ValidUntil: oversight.DeclarationValidUntil(sub.SignedOn, t),
 			TextSHA256: sub.TextSHA256, Signature: sub.Signature, CreatedAt: s.clock(), LogIndex: tx.NextIndex(),
 		}
-		if _, err := tx.Record(oversight.EventDeclarationRecorded, p.Actor(), d.ID, d.CreatedAt, d); err != nil {
+		if _, err := tx.RecordPrivate(oversight.EventDeclarationRecorded, p.Actor(), d.ID, d.CreatedAt, d, oversight.PersonalDeclaration...); err != nil {
 			return err
 		}
 		return tx.CreateDeclaration(d)

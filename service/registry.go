@@ -27,7 +27,7 @@ func (s *Service) CreateVendor(ctx context.Context, p *oversight.Principal, v *o
 	}
 	err := s.update(ctx, func(tx *store.Tx) error {
 		v.LogIndex = tx.NextIndex()
-		if _, err := tx.Record(oversight.EventVendorRegistered, p.Actor(), v.ID, v.CreatedAt, v); err != nil {
+		if _, err := tx.RecordPrivate(oversight.EventVendorRegistered, p.Actor(), v.ID, v.CreatedAt, v, oversight.PersonalVendor...); err != nil {
 			return err
 		}
 		return tx.CreateVendor(v)

@@ -27,8 +27,10 @@ func actorOf(p *oversight.Principal) string {
 }
 
 // userCreated is the payload of user.created. The name stays out of the
-// public log: the user id is the identity the log needs.
+// public log, which carries a commitment to it: the user id is the
+// identity the log needs.
 type userCreated struct {
+	Name      string         `json:"name"`
 	Role      oversight.Role `json:"role"`
 	VendorID  string         `json:"vendor_id,omitempty"`
 	EndUserID string         `json:"end_user_id,omitempty"`
@@ -102,7 +104,7 @@ func createUser(tx *store.Tx, p *oversight.Principal, u *oversight.User) error {
 	if err := tx.CreateUser(u); err != nil {
 		return err
 	}
-	_, err := tx.Record(oversight.EventUserCreated, actorOf(p), u.ID, u.CreatedAt, userCreated{u.Role, u.VendorID, u.EndUserID})
+	_, err := tx.RecordPrivate(oversight.EventUserCreated, actorOf(p), u.ID, u.CreatedAt, userCreated{u.Name, u.Role, u.VendorID, u.EndUserID}, oversight.PersonalUser...)
 	return err
 }
 

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,6 +57,59 @@ func (tx *Tx) Record(typ, actor, subject string, at time.Time, payload any) (int
 		return 0, fmt.Errorf("record %s: %w", typ, err)
 	}
 	return ev.Index, nil
+}
+
+// RecordPrivate is Record for an event about people: the members of
+// payload at paths (oversight.Redact: "persons[].name") are withheld from
+// the public log, which carries instead, in the payload's member
+// oversight.PrivateMember, a salted commitment to them; the salt and the
+// withheld fields, as canonical JSON, are kept in log_private, in the same
+// transaction, for authorised auditors (Disclosure). When no path names
+// anything in payload, it is Record.
+func (tx *Tx) RecordPrivate(typ, actor, subject string, at time.Time, payload any, paths ...string) (int64, error) {
+	public, private, err := oversight.Redact(payload, paths...)
+	if err != nil {
+		return 0, fmt.Errorf("record %s: %w", typ, err)
+	}
+	if len(private) == 0 {
+		return tx.Record(typ, actor, subject, at, public)
+	}
+	fields, err := canonicalPayload(private)
+	if err != nil {
+		return 0, fmt.Errorf("record %s: %w", typ, err)
+	}
+	salt := make([]byte, oversight.PrivateSaltSize)
+	rand.Read(salt)
+	commitment := oversight.PrivateCommitment(salt, fields)
+	public[oversight.PrivateMember] = commitment
+	idx, err := tx.Record(typ, actor, subject, at, public)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.exec(`INSERT INTO log_private (log_index, commitment, salt, fields) VALUES ($1, $2, $3, $4)`,
+		idx, commitment, salt, string(fields)); err != nil {
+		return 0, fmt.Errorf("record %s: keep what it withholds: %w", typ, err)
+	}
+	return idx, nil
+}
+
+// Disclosure returns what the event at index withheld from the public
+// log, ENOTFOUND if it withheld nothing (or it was erased).
+func (tx *Tx) Disclosure(index int64) (*oversight.Disclosure, error) {
+	var (
+		d      = oversight.Disclosure{Index: index}
+		salt   []byte
+		fields string
+	)
+	err := tx.queryRow(`SELECT commitment, salt, fields FROM log_private WHERE log_index = $1`, index).Scan(&d.Commitment, &salt, &fields)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, oversight.NotFound("withheld data of log entry", fmt.Sprint(index))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read what entry %d withheld: %w", index, err)
+	}
+	d.Salt, d.Fields = hex.EncodeToString(salt), json.RawMessage(fields)
+	return &d, nil
 }
 
 // canonicalPayload returns the RFC 8785 canonical JSON of payload. A

@@ -197,7 +197,11 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	d := s.dialect.goose
-	var opts []goose.ProviderOption
+	// Migrations are written in parallel on branches and numbered by
+	// range (00100s, 00150s…): one that lands after a higher number has
+	// reached a database must still apply there. Each stands alone (a
+	// table, a column), so the order between ranges does not matter.
+	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
 	if s.dialect.shared {
 		// Replicas starting together must not migrate twice. The lock is
 		// per schema, so that databases in other schemas of the same

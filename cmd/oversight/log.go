@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -30,6 +31,7 @@ type LogCmd struct {
 	Checkpoint LogCheckpointCmd `cmd:"" help:"Fetch the latest checkpoint and verify its signature."`
 	Prove      LogProveCmd      `cmd:"" help:"Prove that entries are in the log, and print them."`
 	Verify     LogVerifyCmd     `cmd:"" help:"Prove that the log extends an older checkpoint: nothing was rewritten."`
+	Disclose   LogDiscloseCmd   `cmd:"" help:"Officials: read what an entry withheld from the public log (names, birth dates) and check it against the entry's commitment."`
 }
 
 // Help is shown by "oversight log --help".
@@ -43,7 +45,11 @@ Examples:
   export OVERSIGHT_LOG_KEY="$(oversight log key --keys data/keys)"
   oversight log checkpoint --save last.checkpoint
   oversight log prove --index 42
-  oversight log verify --old last.checkpoint --save last.checkpoint`
+  oversight log verify --old last.checkpoint --save last.checkpoint
+
+Entries about people carry a salted commitment instead of names and birth
+dates (docs/design/PUBLIC-LOG.md); an official reads and checks them with
+"oversight log disclose INDEX".`
 }
 
 // logFlags are the flags of the commands that verify the log.
@@ -525,4 +531,92 @@ func readCheckpointFile(path, vkey string) (tlog.Checkpoint, error) {
 		return cp, fmt.Errorf("%s: not a checkpoint of this log: %w", path, err)
 	}
 	return cp, nil
+}
+
+// LogDiscloseCmd reads what an entry withheld from the public log and
+// checks it against the proved entry.
+type LogDiscloseCmd struct {
+	logFlags
+	Token  string `env:"OVERSIGHT_TOKEN" help:"An official's API token (admin, defense, foreign_affairs); prefer the environment variable, since flags show in ps."`
+	Index  int64  `arg:"" help:"The entry's log index."`
+	Output string `short:"o" default:"text" enum:"text,json" help:"Output: text, or json (the disclosure and the entry's event)."`
+}
+
+// Help is shown by "oversight log disclose --help".
+func (c *LogDiscloseCmd) Help() string {
+	return `An entry about people (a vendor's persons and their relatives, a designated
+person, a user, an officer deciding, a declaration's signatory) carries in its
+payload's "private" member a salted commitment to their names, aliases and birth
+dates instead of the data, which the server keeps apart from the log.
+
+This proves the entry in the log against a checkpoint signed by the pinned key
+(as "log prove" does), fetches what it withheld (an official's token), and checks
+that the salt and the fields hash to the entry's commitment. Exits 1 if they do
+not, or if the server no longer holds them (erased: the log stays valid).
+
+Examples:
+  OVERSIGHT_TOKEN=$DEFENSE oversight log disclose 12
+  OVERSIGHT_TOKEN=$ADMIN oversight log disclose 12 -o json`
+}
+
+// clientOptions gives the token to the "no API token" hint.
+func (c *LogDiscloseCmd) clientOptions() *clientFlags {
+	return &clientFlags{Server: c.Server, Token: c.Token}
+}
+
+// Run proves the entry, fetches its disclosure and checks it.
+func (c *LogDiscloseCmd) Run(ctx context.Context, env *Env) error {
+	if c.Index < 0 {
+		return &exitError{code: exitUsage, msg: fmt.Sprintf("%d: a log index is from 0", c.Index)}
+	}
+	cp, _, _, err := c.checkpoint(ctx)
+	if err != nil {
+		return err
+	}
+	if c.Index >= cp.Size {
+		return fmt.Errorf("entry %d is not in the latest checkpoint, of size %d", c.Index, cp.Size)
+	}
+	e, err := c.client().ProveEntry(ctx, cp, c.Index)
+	if err != nil {
+		return fmt.Errorf("entry %d: %w", c.Index, err)
+	}
+	var ev oversight.Event
+	if err := json.Unmarshal(e.Event, &ev); err != nil {
+		return fmt.Errorf("entry %d: %w", c.Index, err)
+	}
+	cl := client.New(c.Server, c.Token)
+	cl.UserAgent = "oversight-cli"
+	d, err := cl.LogDisclosure(ctx, c.Index)
+	if oversight.ErrorCode(err) == oversight.ENOTFOUND {
+		return fmt.Errorf("entry %d (%s) withheld nothing from the public log, or what it withheld was erased", c.Index, ev.Type)
+	}
+	if err != nil {
+		return fmt.Errorf("what entry %d withheld: %w", c.Index, err)
+	}
+	if err := d.Verify(&ev); err != nil {
+		return err
+	}
+	if c.Output == "json" {
+		// On one line, not indented: the fields and the event stay the
+		// exact bytes that hash to the commitment and the leaf.
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(struct {
+			Disclosure *oversight.Disclosure `json:"disclosure"`
+			Event      json.RawMessage       `json:"event"`
+		}{d, e.Event})
+	}
+	var fields map[string]json.RawMessage
+	json.Unmarshal(d.Fields, &fields)
+	names := slices.Sorted(maps.Keys(fields))
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	for _, n := range names {
+		row(tw, n, string(fields[n]))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(env.Stdout, "verified: entry %d (%s) is in the log of size %d, root %s, and commits to these fields under salt %s\n",
+		c.Index, ev.Type, cp.Size, cp.Root, d.Salt)
+	return err
 }
