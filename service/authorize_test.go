@@ -2,8 +2,6 @@ package service_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -21,8 +19,8 @@ import (
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/policy"
-	"github.com/oversight-dev/oversight/reportsign"
 	"github.com/oversight-dev/oversight/service"
+	"github.com/oversight-dev/oversight/service/servicetest"
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/store/storetest"
 )
@@ -49,6 +47,7 @@ type useWorld struct {
 	dep      *oversight.Deployment
 	dep2     *oversight.Deployment
 	nonces   atomic.Int64
+	world    *servicetest.World
 }
 
 // testClock is the service's clock, movable by tests.
@@ -74,43 +73,19 @@ func newUseWorld(t testing.TB, st *store.Store, o useOptions) *useWorld {
 		t.Fatal(err)
 	}
 	w := &useWorld{t: t, ctx: ctx, svc: svc, st: st, clock: clock}
-	w.admin = w.token(oversight.Principal{Role: oversight.RoleAdmin, Name: "Ada Admin"})
-	w.defense = w.token(oversight.Principal{Role: oversight.RoleDefense, Name: "Dana Defense"})
+	world, err := servicetest.NewWorld(ctx, svc, servicetest.Options{Scope: ptr(servicetest.Scope(o.maxActive))})
+	w.check(err)
+	w.world = world
+	w.admin, w.defense, w.foreign, w.vendor = world.Admin, world.Defense, world.Foreign, world.VendorStaff
 	w.defense2 = w.token(oversight.Principal{Role: oversight.RoleDefense, Name: "Dov Defense"})
-	w.foreign = w.token(oversight.Principal{Role: oversight.RoleForeignAffairs, Name: "Farah Foreign"})
-
-	v, err := svc.CreateVendor(ctx, w.defense, &oversight.Vendor{Name: "Kestrel Dynamics", Country: "IL"})
-	w.check(err)
-	w.vendor = w.token(oversight.Principal{Role: oversight.RoleVendor, VendorID: v.ID, Name: "Kestrel compliance"})
-	p, err := svc.CreateProduct(ctx, w.vendor, &oversight.Product{Name: "Harrier", Capabilities: []string{"zero_click"}, ControlEntries: []string{"4.A.5"}})
-	w.check(err)
-	for _, stage := range oversight.Stages {
-		sub := &oversight.ReviewSubmission{Stage: stage, Dossier: "dossier", Safeguards: oversight.Safeguards}
-		if stage == oversight.StageTesting {
-			sub.Evidence = reportsign.Fixture(p.ID)
-		}
-		r, err := svc.SubmitReview(ctx, w.vendor, p.ID, sub)
-		w.check(err)
-		_, err = svc.DecideReview(ctx, w.defense, r.ID, &oversight.ReviewDecisionRequest{Decision: oversight.DecideApprove})
-		w.check(err)
-	}
-	for _, c := range []string{"FR", "NO"} {
-		_, err = svc.SetCountry(ctx, w.defense, c, &oversight.CountryUpdate{Tier: oversight.TierEligible})
-		w.check(err)
-	}
-	now := time.Now().UTC().Truncate(time.Second)
-	scope := oversight.Scope{
-		Purposes: []oversight.Category{oversight.CategoryTerrorism, oversight.CategorySeriousCrime}, Operations: oversight.Operations,
-		BlockedCountryCodes: []string{"+1"}, MaxActiveOperations: o.maxActive,
-		ValidFrom: now, ValidUntil: now.AddDate(1, 0, 0),
-	}
-	var eu *oversight.EndUser
-	w.lic, eu, w.dep = w.licensed(p, "FR", "Directorate of Counter-Terrorism", scope)
-	w.agency = w.token(oversight.Principal{Role: oversight.RoleEndUser, EndUserID: eu.ID, Name: "Directorate"})
-	w.lic2, eu, w.dep2 = w.licensed(p, "NO", "National Criminal Investigation Service", scope)
-	w.agency2 = w.token(oversight.Principal{Role: oversight.RoleEndUser, EndUserID: eu.ID, Name: "NCIS"})
+	w.lic, w.dep, w.agency = world.License, world.Deployment, world.Agency
+	second := world.LicenseAgency("NO", "National Criminal Investigation Service", w.lic.Scope)
+	w.check(world.Err())
+	w.lic2, w.dep2, w.agency2 = second.License, second.Deployment, second.Agency
 	return w
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func (w *useWorld) check(err error) {
 	w.t.Helper()
@@ -121,45 +96,20 @@ func (w *useWorld) check(err error) {
 
 func (w *useWorld) token(p oversight.Principal) *oversight.Principal {
 	w.t.Helper()
-	tok, _, err := w.svc.CreateUserWithToken(w.ctx, service.Operator, &oversight.User{Name: p.Name, Role: p.Role, VendorID: p.VendorID, EndUserID: p.EndUserID}, &oversight.TokenRequest{})
-	w.check(err)
-	return &tok.Principal
+	tok, _ := w.world.Token(p)
+	w.check(w.world.Err())
+	return tok
 }
 
-// licensed registers an agency of country, has it sign IL-2021, takes a
-// marketing then an export licence to active and registers a deployment.
+// licensed has another agency of country licensed for p, with a
+// deployment.
 func (w *useWorld) licensed(p *oversight.Product, country, agency string, scope oversight.Scope) (*oversight.License, *oversight.EndUser, *oversight.Deployment) {
 	w.t.Helper()
-	ctx, svc := w.ctx, w.svc
-	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
-	eu, err := svc.CreateEndUser(ctx, w.foreign, &oversight.EndUser{Country: country, Agency: agency, Kind: oversight.EndUserKind("law_enforcement"), SigningKey: oversight.EncodeKey(pub)})
-	w.check(err)
-	sub := &oversight.DeclarationSubmission{Template: "IL-2021", EndUserID: eu.ID,
-		Signatory: oversight.Signatory{Name: "Minister Léa Marchand", Title: "Minister of the Interior"}, SignedOn: "2026-01-15"}
-	text, err := svc.DeclarationText(ctx, w.foreign, sub)
-	w.check(err)
-	sum := sha256.Sum256(text)
-	sub.TextSHA256 = hex.EncodeToString(sum[:])
-	sub.Signature = oversight.EncodeKey(ed25519.Sign(priv, text))
-	dec, err := svc.RecordDeclaration(ctx, w.foreign, sub)
-	w.check(err)
-	var lic *oversight.License
-	for _, kind := range []oversight.LicenseKind{oversight.KindMarketing, oversight.KindExport} {
-		a := &oversight.LicenseApplication{Kind: kind, ProductID: p.ID, EndUserID: eu.ID, Scope: scope}
-		if kind == oversight.KindExport {
-			a.DeclarationID = dec.ID
-		}
-		lic, err = svc.ApplyLicense(ctx, w.vendor, a)
-		w.check(err)
-		_, err = svc.DecideLicense(ctx, w.defense, lic.ID, &oversight.ApprovalRequest{Ministry: oversight.MinistryDefense, Decision: "approve"})
-		w.check(err)
-		lic, err = svc.DecideLicense(ctx, w.foreign, lic.ID, &oversight.ApprovalRequest{Ministry: oversight.MinistryForeignAffairs, Decision: "approve"})
-		w.check(err)
-	}
-	dpub, _, _ := ed25519.GenerateKey(rand.Reader)
-	d, err := svc.RegisterDeployment(ctx, w.vendor, &oversight.DeploymentRegistration{LicenseID: lic.ID, Label: agency + " site", PublicKey: oversight.EncodeKey(dpub)})
-	w.check(err)
-	return lic, eu, &d.Deployment
+	world := *w.world
+	world.Product, world.VendorStaff = p, w.vendor
+	l := world.LicenseAgency(country, agency, scope)
+	w.check(world.Err())
+	return l.License, l.EndUser, l.Deployment
 }
 
 // nonce returns what the signature of a fresh request of d establishes.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/lists"
-	"github.com/oversight-dev/oversight/reportsign"
 	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/store/storetest"
@@ -218,18 +217,8 @@ func (w *screenWorld) caseWithVendor() (*oversight.Case, *oversight.Vendor) {
 	vendor := w.vendor
 	defer func() { w.vendor = vendor }()
 	w.vendor = w.token(oversight.Principal{Role: oversight.RoleVendor, VendorID: v.ID, Name: "Nightjar compliance"})
-	p, err := w.svc.CreateProduct(w.ctx, w.vendor, &oversight.Product{Name: "Shrike", Capabilities: []string{"zero_click"}, ControlEntries: []string{"4.A.5"}})
-	w.check(err)
-	for _, stage := range oversight.Stages {
-		sub := &oversight.ReviewSubmission{Stage: stage, Dossier: "dossier", Safeguards: oversight.Safeguards}
-		if stage == oversight.StageTesting {
-			sub.Evidence = reportsign.Fixture(p.ID)
-		}
-		r, err := w.svc.SubmitReview(w.ctx, w.vendor, p.ID, sub)
-		w.check(err)
-		_, err = w.svc.DecideReview(w.ctx, w.defense, r.ID, &oversight.ReviewDecisionRequest{Decision: oversight.DecideApprove})
-		w.check(err)
-	}
+	p := w.world.ExportReady(w.vendor, &oversight.Product{Name: "Shrike", Capabilities: []string{"zero_click"}, ControlEntries: []string{"4.A.5"}})
+	w.check(w.world.Err())
 	lic, _, _ := w.licensed(p, "FR", "Service of Inquiry", w.lic.Scope)
 	c, err := w.svc.OpenCase(w.ctx, w.defense, &oversight.CaseRequest{Source: oversight.SourceForensicReport, LicenseID: lic.ID, Title: "Spyware on an opposition MP's phone"})
 	w.check(err)

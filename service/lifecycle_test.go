@@ -2,18 +2,14 @@ package service_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/oversight-dev/oversight"
-	"github.com/oversight-dev/oversight/reportsign"
 	"github.com/oversight-dev/oversight/service"
+	"github.com/oversight-dev/oversight/service/servicetest"
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/store/storetest"
 )
@@ -39,44 +35,23 @@ func newFixture(t *testing.T, st *store.Store) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, ctx: ctx, svc: svc}
-	tok := func(p oversight.Principal) *oversight.Principal {
-		tk, _, err := svc.CreateUserWithToken(ctx, service.Operator, &oversight.User{Name: p.Name, Role: p.Role, VendorID: p.VendorID, EndUserID: p.EndUserID}, &oversight.TokenRequest{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &tk.Principal
-	}
-	f.admin = tok(oversight.Principal{Role: oversight.RoleAdmin, Name: "admin"})
-	f.def = tok(oversight.Principal{Role: oversight.RoleDefense, Name: "Dana"})
-	f.def2 = tok(oversight.Principal{Role: oversight.RoleDefense, Name: "Avi"})
-	f.fa = tok(oversight.Principal{Role: oversight.RoleForeignAffairs, Name: "Noa"})
+	b := servicetest.NewBuilder(ctx, svc)
+	f.admin, f.def, f.fa = b.Admin, b.Defense, b.Foreign
+	f.def2, _ = b.Token(oversight.Principal{Role: oversight.RoleDefense, Name: "Avi"})
 	// The same user as f.def presenting as the other ministry: a person is
 	// one user with one role, so this can only be forged, and the
 	// two-person rule must still see one person.
 	fa2 := *f.def
 	fa2.Role, fa2.TokenID = oversight.RoleForeignAffairs, oversight.NewID(oversight.PrefixToken)
 	f.fa2 = &fa2
-	v := f.ok2(svc.CreateVendor(ctx, f.def, &oversight.Vendor{Name: "Kestrel", Country: "IL"})).(*oversight.Vendor)
-	vb := f.ok2(svc.CreateVendor(ctx, f.def, &oversight.Vendor{Name: "Other", Country: "IL"})).(*oversight.Vendor)
-	f.vendor = tok(oversight.Principal{Role: oversight.RoleVendor, VendorID: v.ID, Name: "kestrel desk"})
-	f.vendorB = tok(oversight.Principal{Role: oversight.RoleVendor, VendorID: vb.ID, Name: "other desk"})
-	f.product = f.ok2(svc.CreateProduct(ctx, f.vendor, &oversight.Product{Name: "Harrier", Capabilities: []string{"locate"}, ControlEntries: []string{"4.A.5"}})).(*oversight.Product)
-	for _, st := range oversight.Stages {
-		sub := &oversight.ReviewSubmission{Stage: st, Dossier: "d", Safeguards: oversight.Safeguards}
-		if st == oversight.StageTesting {
-			sub.Evidence = reportsign.Fixture(f.product.ID)
-		}
-		r := f.ok2(svc.SubmitReview(ctx, f.vendor, f.product.ID, sub)).(*oversight.Review)
-		f.ok2(svc.DecideReview(ctx, f.def, r.ID, &oversight.ReviewDecisionRequest{Decision: oversight.DecideApprove}))
+	_, f.vendor = b.RegisterVendor(&oversight.Vendor{Name: "Kestrel", Country: "IL"})
+	_, f.vendorB = b.RegisterVendor(&oversight.Vendor{Name: "Other", Country: "IL"})
+	f.product = b.ExportReady(f.vendor, &oversight.Product{Name: "Harrier", Capabilities: []string{"locate"}, ControlEntries: []string{"4.A.5"}})
+	b.Eligible("FR")
+	f.endUser, f.declaration, _ = b.SignedEndUser("FR", "Directorate")
+	if err := b.Err(); err != nil {
+		t.Fatal(err)
 	}
-	f.ok2(svc.SetCountry(ctx, f.def, "FR", &oversight.CountryUpdate{Tier: oversight.TierEligible}))
-	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
-	f.endUser = f.ok2(svc.CreateEndUser(ctx, f.fa, &oversight.EndUser{Country: "FR", Agency: "Directorate", Kind: oversight.KindLawEnforcement, SigningKey: oversight.EncodeKey(pub)})).(*oversight.EndUser)
-	sub := &oversight.DeclarationSubmission{Template: "IL-2021", EndUserID: f.endUser.ID, Signatory: oversight.Signatory{Name: "C", Title: "Minister"}, SignedOn: "2026-01-15"}
-	text := f.ok2(svc.DeclarationText(ctx, f.fa, sub)).([]byte)
-	sum := sha256.Sum256(text)
-	sub.TextSHA256, sub.Signature = hex.EncodeToString(sum[:]), oversight.EncodeKey(ed25519.Sign(priv, text))
-	f.declaration = f.ok2(svc.RecordDeclaration(ctx, f.fa, sub)).(*oversight.Declaration)
 	return f
 }
 

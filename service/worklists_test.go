@@ -75,11 +75,11 @@ func TestUserNames(t *testing.T) {
 	f := newFixture(t, storetest.Open(t, "sqlite"))
 	ids := []string{f.def.UserID, f.fa.UserID, f.vendor.UserID, "usr_unknown", "not an id"}
 	got, err := f.svc.UserNames(f.ctx, f.fa, ids)
-	if err != nil || got[f.def.UserID] != "Dana" || got[f.fa.UserID] != "Noa" || got[f.vendor.UserID] != "kestrel desk" || len(got) != 3 {
+	if err != nil || got[f.def.UserID] != "Dana Defense" || got[f.fa.UserID] != "Farah Foreign" || got[f.vendor.UserID] != "Kestrel compliance" || len(got) != 3 {
 		t.Fatalf("an official's names: %v, %v", got, err)
 	}
 	got, err = f.svc.UserNames(f.ctx, f.vendor, ids)
-	if err != nil || len(got) != 1 || got[f.vendor.UserID] != "kestrel desk" {
+	if err != nil || len(got) != 1 || got[f.vendor.UserID] != "Kestrel compliance" {
 		t.Fatalf("a vendor's names: %v, %v", got, err)
 	}
 	if _, err := f.svc.UserNames(f.ctx, f.def, make([]string, 201)); oversight.ErrorCode(err) != oversight.EINVALID {

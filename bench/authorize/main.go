@@ -54,9 +54,9 @@ import (
 	"github.com/oversight-dev/oversight/bench/internal/cputime"
 	"github.com/oversight-dev/oversight/bench/internal/latency"
 	"github.com/oversight-dev/oversight/httpapi"
-	"github.com/oversight-dev/oversight/reportsign"
 	"github.com/oversight-dev/oversight/reqsign"
 	"github.com/oversight-dev/oversight/service"
+	"github.com/oversight-dev/oversight/service/servicetest"
 	"github.com/oversight-dev/oversight/store"
 )
 
@@ -318,112 +318,16 @@ func authorize(hc *http.Client, url, dep string, key ed25519.PrivateKey, body []
 	return d.Decision, nil
 }
 
-// setUp builds the world through the service, as officials, the vendor
-// and the agency would through the API, and returns the deployment and
-// its key.
+// setUp builds the licensed world through the service (servicetest), as
+// officials, the vendor and the agency would through the API, with a quota
+// the run cannot reach, and returns the deployment and its key.
 func setUp(ctx context.Context, svc *service.Service) (*oversight.Deployment, ed25519.PrivateKey, error) {
-	var err error
-	must := func(f func() error) {
-		if err == nil {
-			err = f()
-		}
-	}
-	token := func(p oversight.Principal) *oversight.Principal {
-		var tok *oversight.Token
-		must(func() (e error) {
-			tok, _, e = svc.CreateUserWithToken(ctx, service.Operator, &oversight.User{Name: p.Name, Role: p.Role, VendorID: p.VendorID, EndUserID: p.EndUserID}, &oversight.TokenRequest{})
-			return e
-		})
-		if tok == nil {
-			return nil
-		}
-		return &tok.Principal
-	}
-	defense := token(oversight.Principal{Role: oversight.RoleDefense, Name: "Bench Defense"})
-	foreign := token(oversight.Principal{Role: oversight.RoleForeignAffairs, Name: "Bench Foreign Affairs"})
-	var v *oversight.Vendor
-	must(func() (e error) {
-		v, e = svc.CreateVendor(ctx, defense, &oversight.Vendor{Name: "Bench Systems", Country: "IL"})
-		return e
-	})
+	scope := servicetest.Scope(1_000_000)
+	w, err := servicetest.NewWorld(ctx, svc, servicetest.Options{Agency: "Bench Directorate", Scope: &scope})
 	if err != nil {
 		return nil, nil, err
 	}
-	vendor := token(oversight.Principal{Role: oversight.RoleVendor, VendorID: v.ID, Name: "Bench Systems compliance"})
-	var p *oversight.Product
-	must(func() (e error) {
-		p, e = svc.CreateProduct(ctx, vendor, &oversight.Product{Name: "Bench", Capabilities: []string{"zero_click"}, ControlEntries: []string{"4.A.5"}})
-		return e
-	})
-	for _, stage := range oversight.Stages {
-		must(func() error {
-			sub := &oversight.ReviewSubmission{Stage: stage, Dossier: "bench dossier", Safeguards: oversight.Safeguards}
-			if stage == oversight.StageTesting {
-				sub.Evidence = reportsign.Fixture(p.ID)
-			}
-			r, e := svc.SubmitReview(ctx, vendor, p.ID, sub)
-			if e != nil {
-				return e
-			}
-			_, e = svc.DecideReview(ctx, defense, r.ID, &oversight.ReviewDecisionRequest{Decision: oversight.DecideApprove})
-			return e
-		})
-	}
-	must(func() error {
-		_, e := svc.SetCountry(ctx, defense, "FR", &oversight.CountryUpdate{Tier: oversight.TierEligible})
-		return e
-	})
-	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
-	var eu *oversight.EndUser
-	must(func() (e error) {
-		eu, e = svc.CreateEndUser(ctx, foreign, &oversight.EndUser{Country: "FR", Agency: "Bench Directorate", Kind: "law_enforcement", SigningKey: oversight.EncodeKey(pub)})
-		return e
-	})
-	var dec *oversight.Declaration
-	must(func() error {
-		sub := &oversight.DeclarationSubmission{Template: "IL-2021", EndUserID: eu.ID,
-			Signatory: oversight.Signatory{Name: "Minister (bench)", Title: "Minister of the Interior"}, SignedOn: "2026-01-15"}
-		text, e := svc.DeclarationText(ctx, foreign, sub)
-		if e != nil {
-			return e
-		}
-		sum := sha256.Sum256(text)
-		sub.TextSHA256 = hex.EncodeToString(sum[:])
-		sub.Signature = oversight.EncodeKey(ed25519.Sign(priv, text))
-		dec, e = svc.RecordDeclaration(ctx, foreign, sub)
-		return e
-	})
-	now := time.Now().UTC().Truncate(time.Second)
-	scope := oversight.Scope{Purposes: []oversight.Category{oversight.CategoryTerrorism, oversight.CategorySeriousCrime},
-		Operations: oversight.Operations, BlockedCountryCodes: []string{"+1"}, MaxActiveOperations: 1_000_000,
-		ValidFrom: now, ValidUntil: now.AddDate(1, 0, 0)}
-	var lic *oversight.License
-	for _, kind := range []oversight.LicenseKind{oversight.KindMarketing, oversight.KindExport} {
-		must(func() (e error) {
-			a := &oversight.LicenseApplication{Kind: kind, ProductID: p.ID, EndUserID: eu.ID, Scope: scope}
-			if kind == oversight.KindExport {
-				a.DeclarationID = dec.ID
-			}
-			if lic, e = svc.ApplyLicense(ctx, vendor, a); e != nil {
-				return e
-			}
-			if _, e = svc.DecideLicense(ctx, defense, lic.ID, &oversight.ApprovalRequest{Ministry: oversight.MinistryDefense, Decision: "approve"}); e != nil {
-				return e
-			}
-			_, e = svc.DecideLicense(ctx, foreign, lic.ID, &oversight.ApprovalRequest{Ministry: oversight.MinistryForeignAffairs, Decision: "approve"})
-			return e
-		})
-	}
-	dpub, dkey, _ := ed25519.GenerateKey(rand.Reader)
-	var d *oversight.RegisteredDeployment
-	must(func() (e error) {
-		d, e = svc.RegisterDeployment(ctx, vendor, &oversight.DeploymentRegistration{LicenseID: lic.ID, Label: "bench site", PublicKey: oversight.EncodeKey(dpub)})
-		return e
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return &d.Deployment, dkey, nil
+	return w.Deployment, w.DeploymentKey, nil
 }
 
 // fillRegister puts n random hashes on the protected-persons register, as
