@@ -220,10 +220,16 @@ type DelistRequest struct {
 // Validate checks the request's fields on their own.
 func (r *DelistRequest) Validate() error {
 	var p Problems
-	if p.Required("reason", r.Reason) && len(r.Reason) > maxRemarksLen {
+	checkReason(&p, r.Reason)
+	return p.Err("invalid delisting")
+}
+
+// checkReason checks the reason of an officer's decision: required, and
+// at most as long as a designation's remarks.
+func checkReason(p *Problems, reason string) {
+	if p.Required("reason", reason) && len(reason) > maxRemarksLen {
 		p.Add("reason", "at most %d bytes", maxRemarksLen)
 	}
-	return p.Err("invalid delisting")
 }
 
 // DesignationImport is the body of POST /v1/designations:import: one
@@ -235,6 +241,10 @@ type DesignationImport struct {
 	// version, delists every active designation imported from that list
 	// whose entry the version no longer has: the publisher removed it.
 	DelistMissing *ListVersion `json:"delist_missing,omitempty"`
+	// More says that more chunks of the same import follow: the
+	// re-screening of licensing parties that an import sets off waits
+	// for the last chunk (the one without it).
+	More bool `json:"more,omitempty"`
 }
 
 // ListVersion is one version of a public list, as imported: the list

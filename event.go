@@ -54,7 +54,13 @@ const (
 	EventDesignationUpdated  = "designation.updated"
 	EventDesignationDelisted = "designation.delisted"
 	EventScreeningPerformed  = "screening.performed"
-	EventLeaseIssued         = "lease.issued"
+	// EventPartyMatched: a licensing party's name matched a designation
+	// at or above the review band; EventPartyCleared and
+	// EventPartyConfirmed are an officer's decision on it.
+	EventPartyMatched   = "party.matched"
+	EventPartyCleared   = "party.cleared"
+	EventPartyConfirmed = "party.confirmed"
+	EventLeaseIssued    = "lease.issued"
 	// EventReportCountersigned: a regulator confirmed a safeguards kit run
 	// it served.
 	EventReportCountersigned = "safeguards.countersigned"

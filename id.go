@@ -26,6 +26,7 @@ const (
 	PrefixPerson      = "per_"
 	PrefixScreening   = "scr_"
 	PrefixReport      = "rpt_"
+	PrefixPartyMatch  = "pm_"
 )
 
 // crockford is Crockford's base32 alphabet in lower case: no i, l, o or u,

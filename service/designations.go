@@ -101,6 +101,7 @@ func (s *Service) CreateDesignation(ctx context.Context, p *oversight.Principal,
 	if err != nil {
 		return nil, fmt.Errorf("designate: %w", err)
 	}
+	s.rescreenAfterChange(ctx)
 	return &d, nil
 }
 
@@ -392,6 +393,9 @@ func (s *Service) ImportDesignations(ctx context.Context, p *oversight.Principal
 	if err != nil {
 		return nil, fmt.Errorf("import designations: %w", err)
 	}
+	if !r.More {
+		s.rescreenAfterChange(ctx)
+	}
 	return out, nil
 }
 
@@ -586,6 +590,9 @@ func (s *Service) DesignateFromCase(ctx context.Context, p *oversight.Principal,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("designate from case %s: %w", caseID, err)
+	}
+	if out.Added+out.Relisted > 0 {
+		s.rescreenAfterChange(ctx)
 	}
 	return out, nil
 }

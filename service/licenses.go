@@ -32,6 +32,9 @@ func (s *Service) ApplyLicense(ctx context.Context, p *oversight.Principal, a *o
 		EndUserID: a.EndUserID, DeclarationID: a.DeclarationID, Status: oversight.LicenseApplied, Scope: a.Scope,
 		Restrictions: []oversight.Restriction{}, Approvals: []oversight.Approval{}, CreatedAt: now, UpdatedAt: now,
 	}
+	if err := s.catchUp(ctx, s.scr); err != nil {
+		return nil, err
+	}
 	err := s.update(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Vendor(a.VendorID); err != nil {
 			return err
@@ -94,7 +97,16 @@ func (s *Service) ApplyLicense(ctx context.Context, p *oversight.Principal, a *o
 		if _, err := tx.RecordPrivate(oversight.EventLicenseApplied, p.Actor(), l.ID, l.CreatedAt, l, oversight.PersonalAction...); err != nil {
 			return err
 		}
-		return tx.CreateLicense(l)
+		if err := tx.CreateLicense(l); err != nil {
+			return err
+		}
+		// Its parties are screened now; a match does not refuse the
+		// application, it holds the approval (DecideLicense).
+		parties, err := licenseParties(tx, l)
+		if err != nil {
+			return err
+		}
+		return s.screenPartiesIn(tx, p.Actor(), oversight.ScreenedApplied, parties, now)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("apply for licence: %w", err)
@@ -103,7 +115,10 @@ func (s *Service) ApplyLicense(ctx context.Context, p *oversight.Principal, a *o
 }
 
 // DecideLicense records one ministry's approval or denial of an applied
-// licence; see oversight.License.Approve for the rules.
+// licence; see oversight.License.Approve for the rules. An approval first
+// screens the licence's parties again (the matches found are recorded
+// whatever the decision) and is refused while a match of one of them is
+// open or confirmed: a conflict naming the match.
 func (s *Service) DecideLicense(ctx context.Context, p *oversight.Principal, id string, r *oversight.ApprovalRequest) (*oversight.License, error) {
 	if err := allow(p, "approving or denying a licence", oversight.RoleDefense, oversight.RoleForeignAffairs); err != nil {
 		return nil, err
@@ -113,6 +128,11 @@ func (s *Service) DecideLicense(ctx context.Context, p *oversight.Principal, id 
 	}
 	if err := r.Validate(); err != nil {
 		return nil, err
+	}
+	if r.Decision == "approve" {
+		if err := s.screenLicense(ctx, p.Actor(), oversight.ScreenedApproval, id); err != nil {
+			return nil, fmt.Errorf("decide licence %s: %w", id, err)
+		}
 	}
 	var l *oversight.License
 	err := s.update(ctx, func(tx *store.Tx) error {
@@ -124,6 +144,11 @@ func (s *Service) DecideLicense(ctx context.Context, p *oversight.Principal, id 
 		a, err := l.Approve(r, p, s.clock())
 		if err != nil {
 			return err
+		}
+		if r.Decision == "approve" {
+			if err := blockingMatch(tx, l); err != nil {
+				return err
+			}
 		}
 		a.LogIndex = tx.NextIndex() // the approval names its own event
 		if _, err = tx.RecordPrivate(oversight.EventLicenseDecided, p.Actor(), l.ID, a.At, a, oversight.PersonalApproval...); err != nil {

@@ -68,6 +68,9 @@ func (s *Service) CreateEndUser(ctx context.Context, p *oversight.Principal, e *
 	}
 	e.ID = oversight.NewID(oversight.PrefixEndUser)
 	e.CreatedAt = s.clock()
+	if err := s.catchUp(ctx, s.scr); err != nil {
+		return nil, err
+	}
 	err := s.update(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Country(e.Country); err != nil {
 			return oversight.Invalid("invalid end user", "country", "not an ISO 3166-1 country: %s", e.Country)
@@ -76,7 +79,10 @@ func (s *Service) CreateEndUser(ctx context.Context, p *oversight.Principal, e *
 		if _, err := tx.Record(oversight.EventEndUserRegistered, p.Actor(), e.ID, e.CreatedAt, e); err != nil {
 			return err
 		}
-		return tx.CreateEndUser(e)
+		if err := tx.CreateEndUser(e); err != nil {
+			return err
+		}
+		return s.screenPartiesIn(tx, p.Actor(), oversight.ScreenedRegistered, []oversight.Party{endUserParty(e)}, e.CreatedAt)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("register end user: %w", err)
@@ -194,6 +200,9 @@ func (s *Service) RecordDeclaration(ctx context.Context, p *oversight.Principal,
 	if err := s.checkSignedOn(sub.SignedOn); err != nil {
 		return nil, err
 	}
+	if err := s.catchUp(ctx, s.scr); err != nil {
+		return nil, err
+	}
 	var d *oversight.Declaration
 	err := s.update(ctx, func(tx *store.Tx) error {
 		text, eu, err := s.declarationText(tx, sub)
@@ -217,7 +226,10 @@ func (s *Service) RecordDeclaration(ctx context.Context, p *oversight.Principal,
 		if _, err := tx.RecordPrivate(oversight.EventDeclarationRecorded, p.Actor(), d.ID, d.CreatedAt, d, oversight.PersonalDeclaration...); err != nil {
 			return err
 		}
-		return tx.CreateDeclaration(d)
+		if err := tx.CreateDeclaration(d); err != nil {
+			return err
+		}
+		return s.screenPartiesIn(tx, p.Actor(), oversight.ScreenedRegistered, []oversight.Party{signatoryParty(d)}, d.CreatedAt)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record declaration: %w", err)

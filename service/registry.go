@@ -25,12 +25,18 @@ func (s *Service) CreateVendor(ctx context.Context, p *oversight.Principal, v *o
 	for i := range v.Persons {
 		v.Persons[i].ID = oversight.NewID(oversight.PrefixPerson)
 	}
+	if err := s.catchUp(ctx, s.scr); err != nil {
+		return nil, err
+	}
 	err := s.update(ctx, func(tx *store.Tx) error {
 		v.LogIndex = tx.NextIndex()
 		if _, err := tx.RecordPrivate(oversight.EventVendorRegistered, p.Actor(), v.ID, v.CreatedAt, v, oversight.PersonalVendor...); err != nil {
 			return err
 		}
-		return tx.CreateVendor(v)
+		if err := tx.CreateVendor(v); err != nil {
+			return err
+		}
+		return s.screenPartiesIn(tx, p.Actor(), oversight.ScreenedRegistered, vendorParties(v), v.CreatedAt)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("register vendor: %w", err)

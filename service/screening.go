@@ -491,10 +491,18 @@ func stopReason(err error) string {
 // screenChunk screens the rows of chunk into lines and reqs, on as many
 // goroutines as there are processors.
 func (s *Service) screenChunk(chunk []screen.BatchRow, o oversight.BatchOptions, at time.Time, lines []oversight.BatchLine, reqs []*oversight.ScreenRequest) {
-	workers := min(runtime.GOMAXPROCS(0), (len(chunk)+15)/16)
+	inParallel(len(chunk), 16, func(i int) { lines[i], reqs[i] = screen.ScreenRow(s.scr.ix, chunk[i], o, at) })
+}
+
+// inParallel calls f(i) for i from 0 to n-1 on as many goroutines as there
+// are processors, but no more than one per perWorker calls: screening a
+// name takes well under a millisecond, and a goroutine for three of them
+// costs more than it saves.
+func inParallel(n, perWorker int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), (n+perWorker-1)/perWorker)
 	if workers <= 1 {
-		for i, row := range chunk {
-			lines[i], reqs[i] = screen.ScreenRow(s.scr.ix, row, o, at)
+		for i := range n {
+			f(i)
 		}
 		return
 	}
@@ -504,10 +512,10 @@ func (s *Service) screenChunk(chunk []screen.BatchRow, o oversight.BatchOptions,
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(chunk) {
+				if i >= n {
 					return
 				}
-				lines[i], reqs[i] = screen.ScreenRow(s.scr.ix, chunk[i], o, at)
+				f(i)
 			}
 		})
 	}

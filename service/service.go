@@ -95,6 +95,7 @@ type Service struct {
 	enf   *enforcement // leases and push (lease.go)
 	authz *authorizer  // per-use decisions (authorize.go)
 	scr   *screener    // visa screening index (screening.go)
+	rs    rescreener   // re-screenings of licensing parties (partyscreening.go)
 
 	report transparency // the transparency report's counts (report.go)
 }

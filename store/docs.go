@@ -73,6 +73,28 @@ func listDocs[T any](tx *Tx, kind string, page oversight.Page, id func(*T) strin
 	}, query, args...)
 }
 
+// eachDoc runs a query selecting doc and calls f with each row decoded,
+// holding no more than one in memory.
+func eachDoc[T any](tx *Tx, kind, query string, f func(*T), args ...any) error {
+	rows, err := tx.query(query, args...)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", kind, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return fmt.Errorf("read %s: %w", kind, err)
+		}
+		var v T
+		if err := json.Unmarshal([]byte(doc), &v); err != nil {
+			return fmt.Errorf("decode %s: %w", kind, err)
+		}
+		f(&v)
+	}
+	return rows.Err()
+}
+
 // rowScanner is a *sql.Row or *sql.Rows.
 type rowScanner interface{ Scan(...any) error }
 

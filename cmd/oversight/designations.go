@@ -161,7 +161,7 @@ func (c *DesignationsImportCmd) Run(ctx context.Context, env *Env) error {
 		parts = [][]oversight.Designation{nil}
 	}
 	for k, chunk := range parts {
-		req := &oversight.DesignationImport{Designations: chunk}
+		req := &oversight.DesignationImport{Designations: chunk, More: k < len(parts)-1}
 		if k == len(parts)-1 {
 			req.DelistMissing = version
 		}

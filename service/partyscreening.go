@@ -1,0 +1,460 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/screen"
+	"github.com/oversight-dev/oversight/store"
+)
+
+// Screening in licensing (issue 16 point 4). The parties of a licence (the
+// vendor, its owners, executives and directors, the end-user agency, the
+// official who signed the agency's declaration) are screened against every
+// list and designation when they are recorded, when a licence naming them
+// is applied for and when it is approved, and all of them again when a
+// list is imported or a designation made. A match at or above the review
+// band is recorded once per party and designation (oversight.PartyMatch);
+// while one is open or confirmed, no licence naming the party is approved.
+
+// RulePartyListed is the rule code of the cases a re-screening opens: a
+// party of an applied or active licence newly matches a designation.
+const RulePartyListed = "PARTY-LISTED"
+
+// Who reads a licence's party matches, and who decides on them: the
+// officers of the two licensing ministries. The vendor and the agency do
+// not see them, as they do not see misuse cases: a match is a suspicion.
+var (
+	partyMatchReaders  = officials
+	partyMatchDeciders = []oversight.Role{oversight.RoleDefense, oversight.RoleForeignAffairs}
+)
+
+// partyMatched is the payload of a party.matched event. The party's name,
+// birth date and nationality are withheld (oversight.PersonalPartyMatch);
+// the public log says which registry record's party matched which
+// designation, how strongly, and on what occasion.
+type partyMatched struct {
+	PartyKind     oversight.PartyKind `json:"party_kind"`
+	PartyID       string              `json:"party_id"`
+	RecordID      string              `json:"record_id"`
+	PartyName     string              `json:"party_name"`
+	BirthDate     string              `json:"birth_date,omitempty"`
+	Nationality   string              `json:"nationality,omitempty"`
+	DesignationID string              `json:"designation_id"`
+	Score         float64             `json:"score"`
+	FoundOn       string              `json:"found_on"`
+}
+
+// partyDecided is the payload of party.cleared and party.confirmed: the
+// officer's reason is withheld, being free text that may name people.
+type partyDecided struct {
+	PartyKind     oversight.PartyKind `json:"party_kind"`
+	PartyID       string              `json:"party_id"`
+	DesignationID string              `json:"designation_id"`
+	LicenseID     string              `json:"license_id"`
+	Reason        string              `json:"reason"`
+}
+
+// vendorParties returns the parties of a vendor: itself and its persons.
+func vendorParties(v *oversight.Vendor) []oversight.Party {
+	out := []oversight.Party{{Kind: oversight.PartyVendor, ID: v.ID, RecordID: v.ID, Name: v.Name, Country: v.Country}}
+	for i, per := range v.Persons {
+		pid := per.ID
+		if pid == "" {
+			pid = fmt.Sprint(i)
+		}
+		out = append(out, oversight.Party{Kind: oversight.PartyVendorPerson, ID: v.ID + "/" + pid, RecordID: v.ID,
+			Name: per.Name, BirthDate: per.BirthDate, Nationality: per.Nationality})
+	}
+	return out
+}
+
+// endUserParty returns an agency as a party.
+func endUserParty(e *oversight.EndUser) oversight.Party {
+	return oversight.Party{Kind: oversight.PartyEndUser, ID: e.ID, RecordID: e.ID, Name: e.Agency, Country: e.Country}
+}
+
+// signatoryParty returns the signatory of a declaration as a party.
+func signatoryParty(d *oversight.Declaration) oversight.Party {
+	return oversight.Party{Kind: oversight.PartySignatory, ID: d.ID, RecordID: d.ID, Name: d.Signatory.Name}
+}
+
+// licenseParties reads the parties of l in tx.
+func licenseParties(tx *store.Tx, l *oversight.License) ([]oversight.Party, error) {
+	v, err := tx.Vendor(l.VendorID)
+	if err != nil {
+		return nil, err
+	}
+	e, err := tx.EndUser(l.EndUserID)
+	if err != nil {
+		return nil, err
+	}
+	out := append(vendorParties(v), endUserParty(e))
+	if l.DeclarationID != "" {
+		d, err := tx.Declaration(l.DeclarationID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, signatoryParty(d))
+	}
+	return out, nil
+}
+
+// screenParty returns the designations in force at at that party's name
+// matches at or above the review band: organisations against entities,
+// people against individuals, qualified by country, birth date and
+// nationality where the registry has them.
+func (s *Service) screenParty(p *oversight.Party, at time.Time) []oversight.Match {
+	ms, err := s.scr.ix.Screen(screen.Query{Name: p.Name, BirthDate: p.BirthDate, Nationality: p.Nationality,
+		Country: p.Country, Type: p.Type(), MinScore: screen.ReviewScore, At: at})
+	if err != nil {
+		// A name the registry accepted that the matcher cannot read (only
+		// punctuation, say) matches nothing; it is logged, not fatal.
+		s.log.Warn("screen licensing party", "party", p.ID, "err", err)
+		return nil
+	}
+	return ms
+}
+
+// screenAll screens parties on as many goroutines as there are
+// processors and returns each one's matches, in the order of parties.
+func (s *Service) screenAll(parties []oversight.Party, at time.Time) [][]oversight.Match {
+	out := make([][]oversight.Match, len(parties))
+	inParallel(len(parties), 64, func(i int) { out[i] = s.screenParty(&parties[i], at) })
+	return out
+}
+
+// newPartyMatches returns the matches of found (parties[i]'s in found[i])
+// whose party and designation have no record yet, as records found on
+// occasion on at, and marks them known.
+func newPartyMatches(parties []oversight.Party, found [][]oversight.Match, known map[[2]string]bool, on string, at time.Time) []oversight.PartyMatch {
+	var out []oversight.PartyMatch
+	for i, ms := range found {
+		for _, m := range ms {
+			k := [2]string{parties[i].ID, m.DesignationID}
+			if known[k] {
+				continue
+			}
+			known[k] = true
+			out = append(out, oversight.PartyMatch{ID: oversight.NewID(oversight.PrefixPartyMatch), Party: parties[i], Match: m,
+				Status: oversight.PartyMatchOpen, FoundOn: on, FoundAt: at})
+		}
+	}
+	return out
+}
+
+// recordPartyMatches records ms, new matches, with a party.matched event
+// each, in tx.
+func (s *Service) recordPartyMatches(tx *store.Tx, actor string, ms []oversight.PartyMatch) error {
+	for i := range ms {
+		m := &ms[i]
+		m.LogIndex = tx.NextIndex()
+		if _, err := tx.RecordPrivate(oversight.EventPartyMatched, actor, m.ID, m.FoundAt, partyMatched{
+			PartyKind: m.Party.Kind, PartyID: m.Party.ID, RecordID: m.Party.RecordID, PartyName: m.Party.Name,
+			BirthDate: m.Party.BirthDate, Nationality: m.Party.Nationality,
+			DesignationID: m.Match.DesignationID, Score: m.Match.Score, FoundOn: m.FoundOn,
+		}, oversight.PersonalPartyMatch...); err != nil {
+			return err
+		}
+	}
+	return tx.CreatePartyMatches(ms)
+}
+
+// knownMatches returns the party and designation of the matches recorded
+// for the records of parties.
+func knownMatches(tx *store.Tx, parties []oversight.Party) (map[[2]string]bool, error) {
+	var records []string
+	for _, p := range parties {
+		if !slices.Contains(records, p.RecordID) {
+			records = append(records, p.RecordID)
+		}
+	}
+	ms, err := tx.PartyMatchesOf(records...)
+	if err != nil {
+		return nil, err
+	}
+	known := make(map[[2]string]bool, len(ms))
+	for _, m := range ms {
+		known[[2]string{m.Party.ID, m.Match.DesignationID}] = true
+	}
+	return known, nil
+}
+
+// screenPartiesIn screens parties, already screened against the index
+// brought up to date, and records in tx the matches not recorded before.
+func (s *Service) screenPartiesIn(tx *store.Tx, actor, on string, parties []oversight.Party, at time.Time) error {
+	found := s.screenAll(parties, at)
+	known, err := knownMatches(tx, parties)
+	if err != nil {
+		return err
+	}
+	return s.recordPartyMatches(tx, actor, newPartyMatches(parties, found, known, on, at))
+}
+
+// screenLicense screens the parties of licence id against the designations
+// in force now and records what is new, in a transaction of its own: the
+// matches stay recorded whatever becomes of the request that screened.
+func (s *Service) screenLicense(ctx context.Context, actor, on, id string) error {
+	if err := s.catchUp(ctx, s.scr); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *store.Tx) error {
+		l, err := tx.License(id)
+		if err != nil {
+			return err
+		}
+		parties, err := licenseParties(tx, l)
+		if err != nil {
+			return err
+		}
+		return s.screenPartiesIn(tx, actor, on, parties, s.clock())
+	})
+}
+
+// blockingMatch returns a match of l's parties that blocks its approval,
+// as a conflict naming it, or nil.
+func blockingMatch(tx *store.Tx, l *oversight.License) error {
+	ms, err := tx.PartyMatchesOf(l.VendorID, l.EndUserID, l.DeclarationID)
+	if err != nil {
+		return err
+	}
+	for i := range ms {
+		m := &ms[i]
+		if !m.Status.Blocks() {
+			continue
+		}
+		if m.Status == oversight.PartyMatchConfirmed {
+			return oversight.Conflictf("party_listed", "licence %s cannot be approved: %s, confirmed by %s (match %s)", l.ID, m.Describe(), m.DecidedBy, m.ID)
+		}
+		return oversight.Conflictf("party_match", "licence %s cannot be approved: %s (match %s); a licensing officer clears it with a reason or confirms it (POST /v1/licenses/%s/party-matches/%s/clear or …/confirm)",
+			l.ID, m.Describe(), m.ID, l.ID, m.ID)
+	}
+	return nil
+}
+
+// LicenseScreening returns the matches of a licence's parties
+// (GET /v1/licenses/{id}/party-matches), oldest first, and whether one
+// blocks its approval.
+func (s *Service) LicenseScreening(ctx context.Context, p *oversight.Principal, id string) (*oversight.LicenseScreening, error) {
+	if err := allow(p, "reading a licence's party matches", partyMatchReaders...); err != nil {
+		return nil, err
+	}
+	out := &oversight.LicenseScreening{LicenseID: id}
+	err := s.view(ctx, func(tx *store.Tx) error {
+		l, err := tx.License(id)
+		if err != nil {
+			return err
+		}
+		if out.Matches, err = tx.PartyMatchesOf(l.VendorID, l.EndUserID, l.DeclarationID); err != nil {
+			return err
+		}
+		for _, m := range out.Matches {
+			out.Blocked = out.Blocked || m.Status.Blocks()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ClearPartyMatch records an officer's finding that a party is not the
+// designated one (POST /v1/licenses/{id}/party-matches/{match}/clear):
+// the match no longer blocks any licence naming the party. The reason is
+// kept, withheld from the public log behind a commitment.
+func (s *Service) ClearPartyMatch(ctx context.Context, p *oversight.Principal, licenseID, matchID string, r *oversight.PartyMatchDecision) (*oversight.PartyMatch, error) {
+	return s.decidePartyMatch(ctx, p, licenseID, matchID, r, oversight.PartyMatchCleared)
+}
+
+// ConfirmPartyMatch records an officer's finding that a party is the
+// designated one (POST /v1/licenses/{id}/party-matches/{match}/confirm):
+// an applied licence is denied with it, and the match keeps blocking every
+// licence naming the party. A licence in force is not changed here: the
+// enforcement actions, with their two-person rule, act on it.
+func (s *Service) ConfirmPartyMatch(ctx context.Context, p *oversight.Principal, licenseID, matchID string, r *oversight.PartyMatchDecision) (*oversight.PartyMatch, error) {
+	return s.decidePartyMatch(ctx, p, licenseID, matchID, r, oversight.PartyMatchConfirmed)
+}
+
+func (s *Service) decidePartyMatch(ctx context.Context, p *oversight.Principal, licenseID, matchID string, r *oversight.PartyMatchDecision, to oversight.PartyMatchStatus) (*oversight.PartyMatch, error) {
+	if err := allow(p, "deciding on a party match", partyMatchDeciders...); err != nil {
+		return nil, err
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	var m *oversight.PartyMatch
+	err := s.update(ctx, func(tx *store.Tx) (err error) {
+		l, err := tx.License(licenseID)
+		if err != nil {
+			return err
+		}
+		if m, err = tx.PartyMatch(matchID); err != nil {
+			return err
+		}
+		if rec := m.Party.RecordID; rec != l.VendorID && rec != l.EndUserID && rec != l.DeclarationID {
+			return oversight.NotFound("party match", matchID) // not one of this licence's
+		}
+		if m.Status != oversight.PartyMatchOpen {
+			return oversight.Conflictf(string(m.Status), "match %s was %s by %s on %s", m.ID, m.Status, m.DecidedBy, m.DecidedAt.Format(time.RFC3339))
+		}
+		now := s.clock()
+		m.Status, m.Reason, m.DecidedBy, m.DecidedAt, m.LicenseID = to, r.Reason, p.Actor(), &now, l.ID
+		typ := oversight.EventPartyCleared
+		if to == oversight.PartyMatchConfirmed {
+			typ = oversight.EventPartyConfirmed
+		}
+		m.LogIndex = tx.NextIndex()
+		if _, err := tx.RecordPrivate(typ, p.Actor(), m.ID, now, partyDecided{PartyKind: m.Party.Kind, PartyID: m.Party.ID,
+			DesignationID: m.Match.DesignationID, LicenseID: l.ID, Reason: r.Reason}, oversight.PersonalPartyMatch...); err != nil {
+			return err
+		}
+		if err := tx.UpdatePartyMatch(m); err != nil {
+			return err
+		}
+		if to != oversight.PartyMatchConfirmed || l.Status != oversight.LicenseApplied {
+			return nil
+		}
+		before := l.Status
+		l.Status, l.UpdatedAt = oversight.LicenseDenied, now
+		if l.LogIndex, err = s.recordStatus(tx, p.Actor(), l, before, "party match "+m.ID+" confirmed: "+string(m.Party.Kind)+" "+m.Party.ID+" is designation "+m.Match.DesignationID); err != nil {
+			return err
+		}
+		s.changed(tx, l, nil, nil)
+		return tx.UpdateLicense(l)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("decide party match %s: %w", matchID, err)
+	}
+	return m, nil
+}
+
+// rescreener runs the re-screenings of the licensing parties one at a
+// time, and lets a request that changed designations skip its own when
+// one that started after its change has finished meanwhile: concurrent
+// imports share re-screenings instead of queueing one each.
+type rescreener struct {
+	mu      sync.Mutex
+	changes atomic.Int64 // designation changes committed, counted
+	covered int64        // the changes the last finished re-screening saw
+}
+
+// rescreenAfterChange re-screens every party of a live licence after a
+// designation change committed, unless a re-screening that started after
+// the change has finished. A failure is logged, not returned: the change
+// itself stands, and the next re-screening catches up.
+func (s *Service) rescreenAfterChange(ctx context.Context) {
+	want := s.rs.changes.Add(1)
+	s.rs.mu.Lock()
+	defer s.rs.mu.Unlock()
+	if s.rs.covered >= want {
+		return
+	}
+	upTo := s.rs.changes.Load()
+	if _, err := s.rescreen(context.WithoutCancel(ctx), "system"); err != nil {
+		s.log.Error("re-screen licensing parties", "err", err)
+		return
+	}
+	s.rs.covered = upTo
+}
+
+// RescreenParties screens every party of an applied, active or suspended
+// licence against the designations in force now and records the new
+// matches; each opens or joins the PARTY-LISTED case of every such licence
+// naming the party. The service runs it after a designation is made or a
+// list imported; it is exported for the benchmark and for operators.
+func (s *Service) RescreenParties(ctx context.Context) (*oversight.RescreenResult, error) {
+	s.rs.mu.Lock()
+	defer s.rs.mu.Unlock()
+	upTo := s.rs.changes.Load()
+	res, err := s.rescreen(ctx, "system")
+	if err == nil {
+		s.rs.covered = upTo
+	}
+	return res, err
+}
+
+// rescreen is RescreenParties under the rescreener's lock: one read of the
+// live licences and their parties, the screening in parallel, and one
+// transaction recording the new matches, their events and the cases.
+func (s *Service) rescreen(ctx context.Context, actor string) (*oversight.RescreenResult, error) {
+	if err := s.catchUp(ctx, s.scr); err != nil {
+		return nil, err
+	}
+	var (
+		parties  []oversight.Party
+		licenses = map[string][]string{} // record id → live licences naming it
+		known    = map[[2]string]bool{}
+		res      = &oversight.RescreenResult{}
+	)
+	err := s.view(ctx, func(tx *store.Tx) error {
+		err := tx.LiveLicenses(func(l store.LiveLicense) {
+			res.Licenses++
+			for _, rec := range []string{l.VendorID, l.EndUserID, l.DeclarationID} {
+				if rec != "" {
+					licenses[rec] = append(licenses[rec], l.ID)
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+		err = tx.LiveParties(
+			func(v *oversight.Vendor) { parties = append(parties, vendorParties(v)...) },
+			func(e *oversight.EndUser) { parties = append(parties, endUserParty(e)) },
+			func(d *oversight.Declaration) { parties = append(parties, signatoryParty(d)) })
+		if err != nil {
+			return err
+		}
+		return tx.PartyMatchKeys(func(p, d string) { known[[2]string{p, d}] = true })
+	})
+	if err != nil {
+		return nil, fmt.Errorf("re-screen licensing parties: %w", err)
+	}
+	res.Parties = len(parties)
+	now := s.clock()
+	fresh := newPartyMatches(parties, s.screenAll(parties, now), known, oversight.ScreenedRescreen, now)
+	res.NewMatches = len(fresh)
+	if len(fresh) == 0 {
+		return res, nil
+	}
+	err = s.update(ctx, func(tx *store.Tx) error {
+		res.Cases = 0
+		if err := s.recordPartyMatches(tx, actor, fresh); err != nil {
+			return err
+		}
+		byLicense := map[string][]*oversight.PartyMatch{}
+		for i := range fresh {
+			for _, lic := range licenses[fresh[i].Party.RecordID] {
+				byLicense[lic] = append(byLicense[lic], &fresh[i])
+			}
+		}
+		for _, lic := range slices.Sorted(maps.Keys(byLicense)) {
+			g := gathering{LicenseID: lic, Rule: RulePartyListed, Source: oversight.SourceRule,
+				Title: fmt.Sprintf("A party of licence %s matches a designation", lic)}
+			for _, m := range byLicense[lic] {
+				// The evidence names ids, the list and the score, not the
+				// party's name: a case's evidence is read by officials,
+				// and the match record holds the rest.
+				g.Evidence = append(g.Evidence, oversight.Evidence{Kind: "other", Ref: m.ID, AddedBy: actor, AddedAt: now,
+					Description: fmt.Sprintf("%s %s matches designation %s (%s) at %.2f; found on re-screening", m.Party.Kind, m.Party.ID,
+						m.Match.DesignationID, m.Match.Provenance, m.Match.Score)})
+			}
+			if _, err := s.gather(tx, actor, g, now); err != nil {
+				return err
+			}
+			res.Cases++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("re-screen licensing parties: record: %w", err)
+	}
+	return res, nil
+}
