@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"net/http"
-	"time"
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/report"
@@ -17,20 +16,9 @@ const cacheReport = "public, max-age=5"
 func (s *Server) routesReports() {
 	s.handlePublic("GET", "/v1/reports/transparency", func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
-		var from, to time.Time
-		for _, p := range []struct {
-			name string
-			t    *time.Time
-		}{{"from", &from}, {"to", &to}} {
-			v := q.Get(p.name)
-			if v == "" {
-				continue
-			}
-			t, err := time.Parse(report.DateLayout, v)
-			if err != nil {
-				return oversight.Invalid("invalid "+p.name, p.name, "must be a date YYYY-MM-DD that exists, not %s", quoteTrunc(v))
-			}
-			*p.t = t
+		from, to, err := report.ParsePeriod(q.Get("from"), q.Get("to"))
+		if err != nil {
+			return err
 		}
 		format := q.Get("format")
 		switch format {
@@ -62,9 +50,4 @@ func (s *Server) routesReports() {
 		_, err = w.Write(buf.Bytes())
 		return err
 	})
-}
-
-// quoteTrunc quotes v for a message, cut to 30 bytes.
-func quoteTrunc(v string) string {
-	return `"` + logTruncate(v, 30) + `"`
 }

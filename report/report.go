@@ -370,6 +370,27 @@ type BasisCount struct {
 // DateLayout is the form of From and To.
 const DateLayout = "2006-01-02"
 
+// ParsePeriod reads a report's period as people and programs give it:
+// from and to, days YYYY-MM-DD, either "" for the log's first or last
+// day. Its error names each field that is not a day that exists.
+func ParsePeriod(from, to string) (f, t time.Time, err error) {
+	var p oversight.Problems
+	for _, d := range []struct {
+		name, v string
+		t       *time.Time
+	}{{"from", from, &f}, {"to", to, &t}} {
+		if d.v == "" {
+			continue
+		}
+		if m := oversight.DateProblem(d.v); m != "" {
+			p.Add(d.name, "%s", m)
+			continue
+		}
+		*d.t, _ = time.Parse(DateLayout, d.v)
+	}
+	return f, t, p.Err("invalid period")
+}
+
 // Report returns the report of the days from to to, both included, of the
 // entries added so far, naming the checkpoint cp, which must be the tree
 // of those entries. A zero from means the first day of the log; a zero to,

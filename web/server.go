@@ -140,6 +140,7 @@ func New(svc *service.Service, opts Options) (*Server, error) {
 	s.routesProtected()
 	s.routesDesignations()
 	s.routesScreening()
+	s.routesTransparency()
 	s.handlePublic("GET", "/", s.notFound) // anything else
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
