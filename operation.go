@@ -68,6 +68,48 @@ const (
 // names every field at fault. It does not decide anything: a well-formed
 // request may still be denied.
 func (r *OperationRequest) Validate() error {
+	_, err := r.Check()
+	return err
+}
+
+// TargetHash is a target's keyed hash (Target.IDHash) decoded.
+type TargetHash [32]byte
+
+// String returns the hash as 64 lower-case hex digits, the form the
+// register and every comparison use.
+func (h TargetHash) String() string { return hex.EncodeToString(h[:]) }
+
+// ParseTargetHash decodes 64 hex digits, in either case.
+func ParseTargetHash(s string) (h TargetHash, ok bool) {
+	if len(s) != 2*len(h) {
+		return h, false
+	}
+	for i := range h {
+		hi, ok1 := unhex(s[2*i])
+		lo, ok2 := unhex(s[2*i+1])
+		if !ok1 || !ok2 {
+			return h, false
+		}
+		h[i] = hi<<4 | lo
+	}
+	return h, true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// Check is Validate that also returns the target's hash decoded, so that
+// the decision of a request decodes it once.
+func (r *OperationRequest) Check() (TargetHash, error) {
 	var p Problems
 	if !ValidID(PrefixDeployment, r.DeploymentID) {
 		p.Add("deployment_id", "must be a deployment id (dep_…)")
@@ -75,7 +117,8 @@ func (r *OperationRequest) Validate() error {
 	if !slices.Contains(Operations, r.Operation) {
 		p.Add("operation", "must be intercept, extract, locate or monitor")
 	}
-	if b, err := hex.DecodeString(r.Target.IDHash); err != nil || len(b) != 32 {
+	h, ok := ParseTargetHash(r.Target.IDHash)
+	if !ok {
 		p.Add("target.id_hash", "must be 64 hex digits: HMAC-SHA256 of the normalised identifier")
 	}
 	if !ValidCallingCode(r.Target.CountryCode) {
@@ -109,7 +152,7 @@ func (r *OperationRequest) Validate() error {
 			p.Add(f.name, "at most %d characters", maxTextField)
 		}
 	}
-	return p.Err("invalid operation request")
+	return h, p.Err("invalid operation request")
 }
 
 // ParseOperationRequest decodes and validates an operation request.

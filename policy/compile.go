@@ -49,6 +49,10 @@ type Policy struct {
 	// end is the earliest end of validity among the scope and the
 	// restrictions; no permit outlives it.
 	end time.Time
+	// quotas are the counts of unexpired permits at which a rule forbids
+	// (the scope's, each restriction's): the only way the count enters a
+	// decision (SameQuota).
+	quotas []int
 	// words interns the Cedar values of the words the template knows, so
 	// that converting a request allocates only for words it does not.
 	words map[string]types.Value
@@ -57,6 +61,23 @@ type Policy struct {
 	terrorism    oversight.TerrorismRule
 	seriousCrime oversight.SeriousCrimeRule
 	purpose      string
+}
+
+// SameQuota reports whether a decision of p taken with a unexpired permits
+// of the licence is the decision, reasons included, with b: the count
+// enters a decision only through the quota rules, and their reasons quote
+// it, so it is when the counts are equal or neither reaches a quota. It is
+// what a decision taken before the writer's transaction re-checks in it.
+func (p *Policy) SameQuota(a, b int) bool {
+	if a == b {
+		return true
+	}
+	for _, q := range p.quotas {
+		if a >= q || b >= q {
+			return false
+		}
+	}
+	return true
 }
 
 // rule is one Cedar policy with the code it is cited by and a function that
@@ -130,9 +151,13 @@ func Compile(t *oversight.DeclarationTemplate, l *License, lifetime time.Duratio
 		seriousCrime: t.Rules.SeriousCrime,
 		purpose:      t.Rules.Purpose.Clause,
 	}
+	p.quotas = append(p.quotas, l.Scope.MaxActiveOperations)
 	for _, r := range l.Restrictions {
 		if r.ValidUntil != nil && r.ValidUntil.Before(p.end) {
 			p.end = *r.ValidUntil
+		}
+		if r.MaxActiveOperations != nil {
+			p.quotas = append(p.quotas, *r.MaxActiveOperations)
 		}
 	}
 	p.words = internWords(t)

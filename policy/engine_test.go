@@ -164,3 +164,31 @@ func TestPolicyImmutable(t *testing.T) {
 		t.Errorf("before %+v\nafter %+v", before, after)
 	}
 }
+
+// SameQuota holds exactly when the count of unexpired permits cannot change
+// the decision or its reasons: equal counts, or neither reaching the
+// scope's quota (50) or a restriction's (20); and the decisions agree.
+func TestSameQuota(t *testing.T) {
+	l := testLicense()
+	l.Restrictions = []oversight.Restriction{{ID: "act_q", MaxActiveOperations: intp(20)}}
+	p := mustCompile(t, l)
+	for _, c := range []struct {
+		a, b int
+		same bool
+	}{
+		{0, 0, true}, {0, 19, true}, {19, 0, true}, {5, 19, true},
+		{19, 20, false}, {20, 19, false}, {20, 21, false}, {49, 50, false},
+		{25, 25, true}, {60, 60, true}, {50, 70, false},
+	} {
+		if got := p.SameQuota(c.a, c.b); got != c.same {
+			t.Errorf("SameQuota(%d, %d) = %v, want %v", c.a, c.b, got, c.same)
+		}
+		fa, fb := facts(), facts()
+		fa.ActivePermits, fb.ActivePermits = c.a, c.b
+		da, _ := p.Evaluate(seriousCrime(), fa)
+		db, _ := p.Evaluate(seriousCrime(), fb)
+		if c.same && (codes(da) != codes(db) || da.Reasons[0].Message != db.Reasons[0].Message) {
+			t.Errorf("SameQuota(%d, %d) but the decisions differ: %+v, %+v", c.a, c.b, da, db)
+		}
+	}
+}

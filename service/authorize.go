@@ -5,7 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/oversight-dev/oversight"
@@ -20,6 +20,19 @@ import (
 type authorizer struct {
 	engine *policy.Engine
 	marker *monitor.Marker
+	// last holds, per deployment, the facts of its latest decision
+	// (*decisionHint): the next request of the deployment is evaluated
+	// with them before the writer's transaction, and the transaction only
+	// checks that they still hold.
+	last sync.Map
+}
+
+// decisionHint is what a deployment's latest decision read: its licence as
+// the store shares it (the same pointer while the licence's document is
+// unchanged) and the licence's unexpired permits.
+type decisionHint struct {
+	license *oversight.License
+	active  int
 }
 
 func newAuthorizer(opts Options) (*authorizer, error) {
@@ -61,6 +74,14 @@ func newAuthorizer(opts Options) (*authorizer, error) {
 // cursor read (RuleMonitor) are computed here too, and stored with the
 // operation.
 //
+// The policy is evaluated before the single writer's transaction, with the
+// facts the deployment's previous decision read, so that the writer does
+// not wait on it; the transaction keeps that decision only when what it
+// reads agrees (the same licence document, the target off the register,
+// the same quota outcome: policy.Policy.SameQuota) and evaluates again
+// otherwise. The decision is the one the transaction's facts give either
+// way.
+//
 // A retired deployment is refused (ECONFLICT naming its status), read in
 // the same transaction, so that a deployment retired on another replica a
 // moment ago gets no decision here. A request that is not well-formed is
@@ -69,20 +90,36 @@ func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *o
 	if sig == nil || sig.Deployment != d.ID {
 		return nil, fmt.Errorf("authorize: the request's signature by %s is required", d.ID)
 	}
-	if err := r.Validate(); err != nil {
+	hash, err := r.Check()
+	if err != nil {
 		return nil, err
 	}
 	if r.DeploymentID != d.ID {
 		return nil, oversight.Errorf(oversight.EFORBIDDEN, "deployment %s signed this request; it cannot ask for deployment %s", d.ID, r.DeploymentID)
 	}
 	now := s.clock()
-	op, err := newOperation(operationID(sig), d.ID, r, now)
+	op, err := newOperation(operationID(sig), d.ID, hash, r, now)
 	if err != nil {
 		return nil, err
 	}
+	// Evaluating the policy is most of a decision's work and needs no
+	// lock: it is done here, with the facts of the deployment's latest
+	// decision and the target assumed off the register, and the writer's
+	// transaction keeps it only if the facts it reads agree (the same
+	// licence document, the target off the register, the same quota
+	// outcome); otherwise it evaluates again, inside.
+	var (
+		hint   *decisionHint
+		early  oversight.Decision
+		evalOK bool
+	)
+	if v, ok := s.authz.last.Load(d.ID); ok {
+		hint = v.(*decisionHint)
+		early, evalOK = s.evaluate(hint.license, r, now, hint.active)
+	}
 	var dec oversight.Decision
 	err = s.update(ctx, func(tx *store.Tx) error {
-		f, err := tx.DecisionFacts(d.ID, op.Target.IDHash, now)
+		f, err := tx.DecisionFacts(d.ID, hash, now)
 		if err != nil {
 			return err
 		}
@@ -90,13 +127,15 @@ func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *o
 			return retiredDeployment(d.ID, f.DeploymentStatus)
 		}
 		l, pp := f.License, f.Protected
-		dec, err = s.authz.engine.Evaluate(policy.FromLicense(l), r, policy.Facts{
+		s.authz.last.Store(d.ID, &decisionHint{license: l, active: f.ActivePermits})
+		if evalOK && hint.license == l && pp == nil && s.sameQuota(l, hint.active, f.ActivePermits) {
+			dec = early
+		} else if dec, err = s.authz.engine.Evaluate(policy.FromLicense(l), r, policy.Facts{
 			Now:                  now,
 			ActivePermits:        f.ActivePermits,
 			ProtectedTarget:      pp != nil,
 			DeploymentRegistered: true, // checked above, in this transaction
-		})
-		if err != nil {
+		}); err != nil {
 			if oversight.ErrorCode(err) == oversight.EINVALID {
 				return err
 			}
@@ -147,6 +186,22 @@ func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *o
 	return &dec, nil
 }
 
+// evaluate decides r for licence l before the writer's transaction, with
+// active unexpired permits and the target off the register; false if the
+// policy cannot decide (the transaction then evaluates, and says why).
+func (s *Service) evaluate(l *oversight.License, r *oversight.OperationRequest, now time.Time, active int) (oversight.Decision, bool) {
+	dec, err := s.authz.engine.Evaluate(policy.FromLicense(l), r, policy.Facts{
+		Now: now, ActivePermits: active, DeploymentRegistered: true})
+	return dec, err == nil
+}
+
+// sameQuota reports whether a decision of l's policy taken with a
+// unexpired permits stands with b (policy.Policy.SameQuota).
+func (s *Service) sameQuota(l *oversight.License, a, b int) bool {
+	p, err := s.authz.engine.Policy(policy.FromLicense(l))
+	return err == nil && p.SameQuota(a, b)
+}
+
 // operationID derives the id of the operation a signed request asks for
 // from its signature: its time and digest, and the deployment.
 func operationID(sig *oversight.SignedRequest) string {
@@ -157,13 +212,13 @@ func operationID(sig *oversight.SignedRequest) string {
 
 // newOperation builds the record of a request, before its decision, with
 // the commitment that the public log will show of its private part.
-func newOperation(id, deploymentID string, r *oversight.OperationRequest, now time.Time) (*oversight.OperationRecord, error) {
+func newOperation(id, deploymentID string, hash oversight.TargetHash, r *oversight.OperationRequest, now time.Time) (*oversight.OperationRecord, error) {
 	op := &oversight.OperationRecord{
 		ID:           id,
 		DeploymentID: deploymentID,
 		Operation:    r.Operation,
 		// The register and every comparison use lower case.
-		Target:        oversight.Target{IDHash: strings.ToLower(r.Target.IDHash), CountryCode: r.Target.CountryCode},
+		Target:        oversight.Target{IDHash: hash.String(), CountryCode: r.Target.CountryCode},
 		LegalBasis:    r.LegalBasis,
 		Grounds:       r.Grounds,
 		CaseRef:       r.CaseRef,

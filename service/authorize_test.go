@@ -527,3 +527,30 @@ func TestEventsTakeTheServiceClock(t *testing.T) {
 		t.Errorf("country.updated at %v, the country's updated_at %v: want the same time", ev.Time, *c.UpdatedAt)
 	}
 }
+
+// A decision evaluated before the writer's transaction, with the facts of
+// the deployment's previous decision, is kept only when the transaction's
+// facts agree: a target put on the register and a quota reached since the
+// previous decision are seen by the next one.
+func TestAuthorizeEarlyDecisionRechecked(t *testing.T) {
+	w := newUseWorld(t, storetest.Open(t, "sqlite"), useOptions{maxActive: 2})
+	first := request(w.dep)
+	if dec := w.authorize(w.dep, first); dec.Decision != oversight.Permit {
+		t.Fatalf("first decision %+v, want a permit", dec)
+	}
+	r := request(w.dep)
+	r.Target.IDHash = target("journalist")
+	_, _, err := w.svc.AddProtected(w.ctx, w.foreign, &oversight.ProtectedRegistration{IDHash: r.Target.IDHash, Category: oversight.ProtectedJournalist})
+	w.check(err)
+	if dec := w.authorize(w.dep, r); dec.Decision != oversight.Deny || !slices.Contains(codes(dec.Reasons), policy.CodeProtected) {
+		t.Fatalf("decision on a protected target %+v, want a deny citing %s", dec, policy.CodeProtected)
+	}
+	if dec := w.authorize(w.dep, request(w.dep)); dec.Decision != oversight.Permit {
+		t.Fatalf("second permit %+v", dec)
+	}
+	dec := w.authorize(w.dep, request(w.dep))
+	if dec.Decision != oversight.Deny || !slices.Equal(codes(dec.Reasons), []string{policy.CodeQuota}) ||
+		!strings.Contains(dec.Reasons[0].Message, "holds 2 unexpired permits") {
+		t.Fatalf("decision beyond the quota %+v, want a deny citing %s with the count", dec, policy.CodeQuota)
+	}
+}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -117,13 +116,9 @@ type DecisionFacts struct {
 }
 
 // DecisionFacts reads, in one query, what a decision on a request of
-// deploymentID against target hash idHash needs, as of now. Like
+// deploymentID against the target hash h needs, as of now. Like
 // ActivePermits, call it inside Update.
-func (tx *Tx) DecisionFacts(deploymentID, idHash string, now time.Time) (*DecisionFacts, error) {
-	h, err := hex.DecodeString(idHash)
-	if err != nil || len(h) != 32 {
-		return nil, oversight.Errorf(oversight.EINVALID, "a target hash is 64 hex digits")
-	}
+func (tx *Tx) DecisionFacts(deploymentID string, h oversight.TargetHash, now time.Time) (*DecisionFacts, error) {
 	var (
 		f                 DecisionFacts
 		doc               string
@@ -132,7 +127,7 @@ func (tx *Tx) DecisionFacts(deploymentID, idHash string, now time.Time) (*Decisi
 		issued, expired   sql.NullInt64
 		pc                permitCounts
 	)
-	err = tx.stmts.queryRow(tx.ctx, tx.tx, stmtDecisionFacts, deploymentID, h).
+	err := tx.stmts.queryRow(tx.ctx, tx.tx, stmtDecisionFacts, deploymentID, h[:]).
 		Scan(&f.LicenseID, &f.DeploymentStatus, &doc, &category, &addedBy, &addedAt, &logIndex, &issued, &expired, (*nullInt)(&pc.swept), &pc.next)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("deployment", deploymentID)
@@ -144,7 +139,7 @@ func (tx *Tx) DecisionFacts(deploymentID, idHash string, now time.Time) (*Decisi
 		return nil, err
 	}
 	if category.Valid {
-		f.Protected = &oversight.ProtectedPerson{IDHash: hex.EncodeToString(h), Category: oversight.ProtectedCategory(category.String),
+		f.Protected = &oversight.ProtectedPerson{IDHash: h.String(), Category: oversight.ProtectedCategory(category.String),
 			AddedBy: addedBy.String, AddedAt: time.UnixMicro(addedAt.Int64).UTC(), LogIndex: logIndex.Int64}
 	}
 	pc.issued, pc.expired = issued.Int64, expired.Int64

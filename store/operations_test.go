@@ -135,7 +135,7 @@ func TestDecisionFacts(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = s.Update(ctx, func(tx *store.Tx) error {
-			f, err := tx.DecisionFacts(dep, hashOf("envoy"), now)
+			f, err := tx.DecisionFacts(dep, sha256.Sum256([]byte("envoy")), now)
 			if err != nil {
 				return err
 			}
@@ -143,14 +143,14 @@ func TestDecisionFacts(t *testing.T) {
 				f.Protected == nil || f.Protected.Category != oversight.ProtectedDiplomat || f.Protected.LogIndex != 7 || !f.Protected.AddedAt.Equal(now) {
 				t.Errorf("facts %+v (protected %+v)", f, f.Protected)
 			}
-			f, err = tx.DecisionFacts(dep, hashOf("someone"), exp)
+			f, err = tx.DecisionFacts(dep, sha256.Sum256([]byte("someone")), exp)
 			if err != nil {
 				return err
 			}
 			if f.Protected != nil || f.ActivePermits != 0 {
 				t.Errorf("facts at expiry %+v, want no protection and no permit", f)
 			}
-			if _, err := tx.DecisionFacts("dep_unknown", hashOf("x"), now); oversight.ErrorCode(err) != oversight.ENOTFOUND {
+			if _, err := tx.DecisionFacts("dep_unknown", sha256.Sum256([]byte("x")), now); oversight.ErrorCode(err) != oversight.ENOTFOUND {
 				t.Errorf("unknown deployment: %v", err)
 			}
 			return nil
@@ -188,9 +188,9 @@ func BenchmarkDecisionFacts(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			targets := make([]string, 1024)
+			targets := make([]oversight.TargetHash, 1024)
 			for i := range targets {
-				targets[i] = hashOf(fmt.Sprint("target ", i))
+				targets[i] = sha256.Sum256(fmt.Append(nil, "target ", i))
 			}
 			now := time.Now()
 			// The first decisions ask for the statements to be prepared,
