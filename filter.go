@@ -22,6 +22,23 @@ type LicenseFilter struct {
 	Awaiting Ministry
 }
 
+// ProductFilter selects products (GET /v1/products); empty fields match
+// everything. Stage is the last stage approved, as on the product:
+// "testing" is the products whose testing stage was approved and which
+// have not been approved export-ready yet.
+type ProductFilter struct {
+	VendorID string
+	Stage    Stage
+}
+
+// Validate refuses a stage that is not one of the five.
+func (f ProductFilter) Validate() error {
+	if f.Stage != "" && !f.Stage.Valid() {
+		return Invalid("invalid product filter", "stage", "must be concept, design, prototype, testing or export_ready")
+	}
+	return nil
+}
+
 // ReviewFilter selects development reviews; empty fields match
 // everything. Status submitted is the reviews waiting for a decision.
 type ReviewFilter struct {

@@ -37,10 +37,10 @@ func (c *Client) Product(ctx context.Context, id string) (*oversight.Product, er
 	return &out, c.Do(ctx, "GET", "/v1/products/"+url.PathEscape(id), nil, &out)
 }
 
-// Products lists products, of one vendor if vendorID is set.
-func (c *Client) Products(ctx context.Context, vendorID string, o oversight.Page) (*oversight.List[oversight.Product], error) {
+// Products lists the products f selects.
+func (c *Client) Products(ctx context.Context, f oversight.ProductFilter, o oversight.Page) (*oversight.List[oversight.Product], error) {
 	var out oversight.List[oversight.Product]
-	return &out, c.Do(ctx, "GET", "/v1/products"+query(append([]string{"vendor_id", vendorID}, pagePairs(o)...)...), nil, &out)
+	return &out, c.Do(ctx, "GET", "/v1/products"+query(append([]string{"vendor_id", f.VendorID, "stage", string(f.Stage)}, pagePairs(o)...)...), nil, &out)
 }
 
 // SubmitReview submits a development-stage review of a product.

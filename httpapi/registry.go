@@ -55,7 +55,8 @@ func (s *Server) routesRegistry() {
 		if err != nil {
 			return err
 		}
-		out, err := s.svc.Products(r.Context(), p, r.URL.Query().Get("vendor_id"), pg)
+		out, err := s.svc.Products(r.Context(), p, oversight.ProductFilter{
+			VendorID: r.URL.Query().Get("vendor_id"), Stage: oversight.Stage(r.URL.Query().Get("stage"))}, pg)
 		if err != nil {
 			return err
 		}

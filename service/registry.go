@@ -132,19 +132,22 @@ func (s *Service) Product(ctx context.Context, p *oversight.Principal, id string
 
 // Products lists products, of one vendor if vendorID is set; a vendor sees
 // only its own.
-func (s *Service) Products(ctx context.Context, p *oversight.Principal, vendorID string, page oversight.Page) (*oversight.List[oversight.Product], error) {
+func (s *Service) Products(ctx context.Context, p *oversight.Principal, f oversight.ProductFilter, page oversight.Page) (*oversight.List[oversight.Product], error) {
 	if err := allow(p, "reading products", with(officials, oversight.RoleVendor)...); err != nil {
 		return nil, err
 	}
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
 	if p.Role == oversight.RoleVendor {
-		if vendorID != "" && vendorID != p.VendorID {
+		if f.VendorID != "" && f.VendorID != p.VendorID {
 			return &oversight.List[oversight.Product]{Items: []oversight.Product{}}, nil
 		}
-		vendorID = p.VendorID
+		f.VendorID = p.VendorID
 	}
 	out := &oversight.List[oversight.Product]{}
 	err := s.view(ctx, func(tx *store.Tx) (err error) {
-		out.Items, out.Next, err = tx.Products(vendorID, page)
+		out.Items, out.Next, err = tx.Products(f, page)
 		return err
 	})
 	return out, err

@@ -59,6 +59,29 @@ func TestWorkLists(t *testing.T) {
 		if err != nil || len(all.Items) != len(oversight.Stages) {
 			t.Fatalf("a product's reviews: %+v, %v", all, err)
 		}
+		// Products by the last stage approved: the fixture's is export-ready,
+		// the new one has none approved yet.
+		byStage := func(p *oversight.Principal, st oversight.Stage) []oversight.Product {
+			t.Helper()
+			l, err := f.svc.Products(f.ctx, p, oversight.ProductFilter{Stage: st}, oversight.Page{})
+			if err != nil {
+				t.Fatalf("products at stage %q: %v", st, err)
+			}
+			return l.Items
+		}
+		if got := byStage(f.def, oversight.StageExportReady); len(got) != 1 || got[0].ID != f.product.ID {
+			t.Fatalf("export-ready products: %+v", got)
+		}
+		if got := byStage(f.vendor, oversight.StageConcept); len(got) != 0 {
+			t.Fatalf("products whose concept is the last stage approved: %+v", got)
+		}
+		if got := byStage(f.vendor, ""); len(got) != 2 {
+			t.Fatalf("every product of the vendor: %+v", got)
+		}
+		if _, err := f.svc.Products(f.ctx, f.def, oversight.ProductFilter{Stage: "beta"}, oversight.Page{}); oversight.ErrorCode(err) != oversight.EINVALID {
+			t.Fatalf("a stage that is none: %v", err)
+		}
+
 		// Every product's reviews are for officials; a vendor names its product.
 		if _, err := f.svc.Reviews(f.ctx, f.vendor, oversight.ReviewFilter{Status: oversight.ReviewSubmitted}, oversight.Page{}); oversight.ErrorCode(err) != oversight.EFORBIDDEN {
 			t.Fatalf("a vendor listing every product's reviews: %v", err)

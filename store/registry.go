@@ -43,9 +43,10 @@ func (tx *Tx) Product(id string) (*oversight.Product, error) {
 }
 
 // Products lists products, of one vendor when vendorID is not empty.
-func (tx *Tx) Products(vendorID string, page oversight.Page) ([]oversight.Product, string, error) {
+func (tx *Tx) Products(f oversight.ProductFilter, page oversight.Page) ([]oversight.Product, string, error) {
 	var w where
-	w.add("vendor_id = $", vendorID)
+	w.add("vendor_id = $", f.VendorID)
+	w.add(tx.s.dialect.jsonField("doc", "stage")+" = $", string(f.Stage))
 	clause, args := w.sql(page)
 	return listDocs(tx, "products", page, func(p *oversight.Product) string { return p.ID }, `SELECT doc FROM products`+clause, args...)
 }

@@ -67,7 +67,7 @@ func (s *Server) home(w http.ResponseWriter, r *request) error {
 			}
 		}
 	case oversight.RoleVendor:
-		prs, err := s.svc.Products(c, p, p.VendorID, short)
+		prs, err := s.svc.Products(c, p, oversight.ProductFilter{VendorID: p.VendorID}, short)
 		if err != nil {
 			return err
 		}

@@ -138,7 +138,7 @@ func (s *Server) licenseNewPage(w http.ResponseWriter, r *request) error {
 }
 
 func (s *Server) renderLicenseNew(w http.ResponseWriter, r *request, pg *page, status int) error {
-	prs, err := s.svc.Products(r.Context(), r.p, r.p.VendorID, oversight.Page{Limit: 100})
+	prs, err := s.svc.Products(r.Context(), r.p, oversight.ProductFilter{VendorID: r.p.VendorID}, oversight.Page{Limit: 100})
 	if err != nil {
 		return err
 	}

@@ -20,25 +20,36 @@ func (s *Server) routesProducts() {
 }
 
 type productsData struct {
-	Items []oversight.Product
-	Next  string
+	Items  []oversight.Product
+	Next   string
+	Filter oversight.ProductFilter
+	Stages []oversight.Stage
 }
 
+// productsPage lists products, filtered by vendor and by the last stage
+// approved, one page at a time; a vendor sees its own.
 func (s *Server) productsPage(w http.ResponseWriter, r *request) error {
-	vendor := r.URL.Query().Get("vendor")
+	q := r.URL.Query()
+	f := oversight.ProductFilter{VendorID: q.Get("vendor"), Stage: oversight.Stage(q.Get("stage"))}
 	if r.p.Is(oversight.RoleVendor) {
-		vendor = r.p.VendorID
+		f.VendorID = r.p.VendorID
 	}
-	l, err := s.svc.Products(r.Context(), r.p, vendor, pageOf(r.Request))
+	pg := &page{Title: "Products", Form: q}
+	l, err := s.svc.Products(r.Context(), r.p, f, pageOf(r.Request))
 	if err != nil {
+		if formError(pg, err, nil) {
+			pg.Data = productsData{Filter: f, Stages: oversight.Stages}
+			return s.renderStatus(w, r.Request, r.p, http.StatusBadRequest, "products", pg)
+		}
 		return err
 	}
 	var ids []string
 	for _, x := range l.Items {
 		ids = append(ids, x.VendorID)
 	}
-	return s.render(w, r.Request, r.p, "products", &page{Title: "Products", Form: r.URL.Query(), Data: productsData{l.Items, l.Next},
-		Names: s.resolve(r.Context(), r.p, nil, ids...)})
+	pg.Data = productsData{Items: l.Items, Next: l.Next, Filter: f, Stages: oversight.Stages}
+	pg.Names = s.resolve(r.Context(), r.p, nil, ids...)
+	return s.render(w, r.Request, r.p, "products", pg)
 }
 
 func (s *Server) productNewPage(w http.ResponseWriter, r *request) error {

@@ -64,7 +64,7 @@ func (s *Server) vendorPage(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	prs, err := s.svc.Products(r.Context(), r.p, v.ID, oversight.Page{Limit: pageSize})
+	prs, err := s.svc.Products(r.Context(), r.p, oversight.ProductFilter{VendorID: v.ID}, oversight.Page{Limit: pageSize})
 	if err != nil {
 		return err
 	}

@@ -229,7 +229,7 @@ func TestBadInputEveryForm(t *testing.T) {
 			role = rt.Roles[0]
 		}
 		if rt.Method == http.MethodGet {
-			q := "?status=zzz&kind=%00&after=%ff&license=lic_nope&tier=nope&decision=maybe&basis=x&limit=-5&vendor=v&end_user=eu_nope&name=" + strings.Repeat("x", 300)
+			q := "?status=zzz&stage=zzz&kind=%00&after=%ff&license=lic_nope&tier=nope&decision=maybe&basis=x&limit=-5&vendor=v&end_user=eu_nope&name=" + strings.Repeat("x", 300)
 			rec := w.do(role, "GET", paths[rt.Pattern]+q, nil)
 			noTrace(t, key+" with a bad query", rec)
 			continue

@@ -191,13 +191,14 @@ func productTable(w io.Writer, p *oversight.Product) {
 type ProductListCmd struct {
 	clientFlags
 	Vendor string `help:"Only this vendor's products."`
+	Stage  string `help:"Only the products whose last approved stage is this one (concept, design, prototype, testing, export_ready)."`
 	Limit  int    `default:"100" help:"Page size."`
 	After  string `help:"Cursor from the previous page."`
 }
 
 // Run lists products.
 func (c *ProductListCmd) Run(ctx context.Context, env *Env) error {
-	out, err := c.client().Products(ctx, c.Vendor, oversight.Page{Limit: c.Limit, After: c.After})
+	out, err := c.client().Products(ctx, oversight.ProductFilter{VendorID: c.Vendor, Stage: oversight.Stage(c.Stage)}, oversight.Page{Limit: c.Limit, After: c.After})
 	if err != nil {
 		return err
 	}

@@ -161,7 +161,7 @@ func TestSafeguardsKitServer(t *testing.T) {
 	st := register(t, s)
 	dir := t.TempDir()
 	tool := buildTool(t, toolVariants[0], dir)
-	ps, err := s.as("VENDOR").Products(context.Background(), "", oversight.Page{Limit: 100})
+	ps, err := s.as("VENDOR").Products(context.Background(), oversight.ProductFilter{}, oversight.Page{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
