@@ -133,12 +133,22 @@ type where struct {
 	args  []any
 }
 
+// add adds the condition cond on v unless v is an empty string. The
+// first "$" in cond not followed by "." is v's placeholder: a JSON path
+// (SQLite's json_extract(doc, '$.stage')) has "$." of its own.
 func (w *where) add(cond string, v any) {
 	if s, ok := v.(string); ok && s == "" {
 		return
 	}
 	w.args = append(w.args, v)
-	w.conds = append(w.conds, strings.Replace(cond, "$", fmt.Sprintf("$%d", len(w.args)), 1))
+	i := 0
+	for j, c := range cond {
+		if c == '$' && !strings.HasPrefix(cond[j+1:], ".") {
+			i = j
+			break
+		}
+	}
+	w.conds = append(w.conds, cond[:i]+fmt.Sprintf("$%d", len(w.args))+cond[i+1:])
 }
 
 // sql returns the clause, the cursor condition and ORDER/LIMIT, and args.
