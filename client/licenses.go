@@ -56,3 +56,17 @@ func (c *Client) Actions(ctx context.Context, licenseID string, o oversight.Page
 	var out oversight.List[oversight.Action]
 	return &out, c.Do(ctx, "GET", "/v1/licenses/"+url.PathEscape(licenseID)+"/actions"+query(pagePairs(o)...), nil, &out)
 }
+
+// LicenseScreening returns the matches of a licence's parties against the
+// lists and designations, and whether one blocks its approval.
+func (c *Client) LicenseScreening(ctx context.Context, id string) (*oversight.LicenseScreening, error) {
+	var out oversight.LicenseScreening
+	return &out, c.Do(ctx, "GET", "/v1/licenses/"+url.PathEscape(id)+"/party-matches", nil, &out)
+}
+
+// DecidePartyMatch clears (verb "clear") or confirms ("confirm") a match
+// of one of a licence's parties, with the officer's reason.
+func (c *Client) DecidePartyMatch(ctx context.Context, licenseID, matchID, verb string, r *oversight.PartyMatchDecision) (*oversight.PartyMatch, error) {
+	var out oversight.PartyMatch
+	return &out, c.Do(ctx, "POST", "/v1/licenses/"+url.PathEscape(licenseID)+"/party-matches/"+url.PathEscape(matchID)+"/"+url.PathEscape(verb), r, &out)
+}

@@ -39,28 +39,30 @@ func bodies(ids map[string]string) map[string]any {
 	evidence := []map[string]any{{"kind": "forensic_report", "ref": "R-1", "description": "d", "sha256": strings.Repeat("a", 64)}}
 	type m = map[string]any
 	return map[string]any{
-		"POST /v1/vendors":                  m{"name": "V", "country": "IL", "address": "a", "persons": []any{person}},
-		"POST /v1/products":                 m{"vendor_id": ids["vendor"], "name": "P", "description": "d", "capabilities": []string{"locate"}, "control_entries": []string{"4.A.5"}},
-		"POST /v1/products/{id}/reviews":    m{"stage": "concept", "dossier": "d", "safeguards": []string{"audit_hook"}, "conditions_met": []string{"c"}},
-		"POST /v1/reviews/{id}/decision":    m{"decision": "approve", "conditions": []string{"c"}, "notes": "n"},
-		"PUT /v1/countries/{iso2}":          m{"tier": "eligible", "notes": "n"},
-		"POST /v1/end-users":                m{"country": "FR", "agency": "A", "kind": "law_enforcement", "signing_key": oversight.EncodeKey(make([]byte, 32))},
-		"POST /v1/declarations:text":        m{"template": "IL-2021", "end_user_id": ids["end_user"], "signatory": map[string]any{"name": "n", "title": "t"}, "signed_on": "2026-01-15"},
-		"POST /v1/declarations":             m{"template": "IL-2021", "end_user_id": ids["end_user"], "signatory": map[string]any{"name": "n", "title": "t"}, "signed_on": "2026-01-15", "text_sha256": strings.Repeat("a", 64), "signature": "c2ln"},
-		"POST /v1/licenses":                 m{"kind": "marketing", "vendor_id": ids["vendor"], "product_id": ids["product"], "end_user_id": ids["end_user"], "declaration_id": ids["declaration"], "scope": scope()},
-		"POST /v1/licenses/{id}/approvals":  m{"ministry": "defense", "decision": "approve", "reason": "r"},
-		"POST /v1/licenses/{id}/actions":    m{"kind": "restrict", "reason": "r", "case_id": "case_x", "restriction": map[string]any{"id": "act_x", "purposes": []string{"terrorism"}, "operations": []string{"locate"}, "blocked_country_codes": []string{"+7"}}},
-		"POST /v1/actions/{id}/approvals":   m{"decision": "approve"},
-		"POST /v1/deployments":              m{"license_id": ids["license"], "label": "l", "public_key": oversight.EncodeKey(make([]byte, 32))},
-		"POST /v1/deployments/{id}/retire":  m{"reason": "r"},
-		"POST /v1/protected":                m{"id_hash": strings.Repeat("b", 64), "category": "journalist"},
-		"POST /v1/cases":                    m{"source": "complaint", "license_id": ids["license"], "title": "t", "operation_ids": []string{"op_x"}, "evidence": evidence},
-		"PATCH /v1/cases/{id}":              m{"status": "investigating", "findings": "f", "add_evidence": evidence, "add_operations": []string{"op_x"}, "link_designations": []string{"des_x"}},
-		"POST /v1/designations":             m{"name": "N", "aliases": []string{"A"}, "birth_date": "1970", "nationality": "RU", "basis": "misuse", "related_to": "des_x", "relation": "spouse", "case_id": "case_x", "program": "p", "remarks": "r"},
-		"POST /v1/designations/{id}/delist": m{"reason": "r"},
-		"POST /v1/designations:import":      m{"designations": []map[string]any{{"id": "des_x", "name": "N", "aliases": []string{"A"}, "birth_date": "1970", "nationality": "RU", "basis": "misuse", "source": "s", "program": "p", "remarks": "r"}}},
-		"POST /v1/cases/{id}/designations":  m{"persons": []map[string]any{{"name": "N", "aliases": []string{"A"}, "birth_date": "1970", "nationality": "RU", "relatives": person["relatives"]}}},
-		"POST /v1/screen":                   m{"name": "N", "birth_date": "1970", "nationality": "RU", "limit": 5, "min_score": 0.5},
+		"POST /v1/vendors":                                     m{"name": "V", "country": "IL", "address": "a", "persons": []any{person}},
+		"POST /v1/products":                                    m{"vendor_id": ids["vendor"], "name": "P", "description": "d", "capabilities": []string{"locate"}, "control_entries": []string{"4.A.5"}},
+		"POST /v1/products/{id}/reviews":                       m{"stage": "concept", "dossier": "d", "safeguards": []string{"audit_hook"}, "conditions_met": []string{"c"}},
+		"POST /v1/reviews/{id}/decision":                       m{"decision": "approve", "conditions": []string{"c"}, "notes": "n"},
+		"PUT /v1/countries/{iso2}":                             m{"tier": "eligible", "notes": "n"},
+		"POST /v1/end-users":                                   m{"country": "FR", "agency": "A", "kind": "law_enforcement", "signing_key": oversight.EncodeKey(make([]byte, 32))},
+		"POST /v1/declarations:text":                           m{"template": "IL-2021", "end_user_id": ids["end_user"], "signatory": map[string]any{"name": "n", "title": "t"}, "signed_on": "2026-01-15"},
+		"POST /v1/declarations":                                m{"template": "IL-2021", "end_user_id": ids["end_user"], "signatory": map[string]any{"name": "n", "title": "t"}, "signed_on": "2026-01-15", "text_sha256": strings.Repeat("a", 64), "signature": "c2ln"},
+		"POST /v1/licenses":                                    m{"kind": "marketing", "vendor_id": ids["vendor"], "product_id": ids["product"], "end_user_id": ids["end_user"], "declaration_id": ids["declaration"], "scope": scope()},
+		"POST /v1/licenses/{id}/approvals":                     m{"ministry": "defense", "decision": "approve", "reason": "r"},
+		"POST /v1/licenses/{id}/party-matches/{match}/clear":   m{"reason": "r"},
+		"POST /v1/licenses/{id}/party-matches/{match}/confirm": m{"reason": "r"},
+		"POST /v1/licenses/{id}/actions":                       m{"kind": "restrict", "reason": "r", "case_id": "case_x", "restriction": map[string]any{"id": "act_x", "purposes": []string{"terrorism"}, "operations": []string{"locate"}, "blocked_country_codes": []string{"+7"}}},
+		"POST /v1/actions/{id}/approvals":                      m{"decision": "approve"},
+		"POST /v1/deployments":                                 m{"license_id": ids["license"], "label": "l", "public_key": oversight.EncodeKey(make([]byte, 32))},
+		"POST /v1/deployments/{id}/retire":                     m{"reason": "r"},
+		"POST /v1/protected":                                   m{"id_hash": strings.Repeat("b", 64), "category": "journalist"},
+		"POST /v1/cases":                                       m{"source": "complaint", "license_id": ids["license"], "title": "t", "operation_ids": []string{"op_x"}, "evidence": evidence},
+		"PATCH /v1/cases/{id}":                                 m{"status": "investigating", "findings": "f", "add_evidence": evidence, "add_operations": []string{"op_x"}, "link_designations": []string{"des_x"}},
+		"POST /v1/designations":                                m{"name": "N", "aliases": []string{"A"}, "birth_date": "1970", "nationality": "RU", "basis": "misuse", "related_to": "des_x", "relation": "spouse", "case_id": "case_x", "program": "p", "remarks": "r"},
+		"POST /v1/designations/{id}/delist":                    m{"reason": "r"},
+		"POST /v1/designations:import":                         m{"designations": []map[string]any{{"id": "des_x", "name": "N", "aliases": []string{"A"}, "birth_date": "1970", "nationality": "RU", "basis": "misuse", "source": "s", "program": "p", "remarks": "r"}}},
+		"POST /v1/cases/{id}/designations":                     m{"persons": []map[string]any{{"name": "N", "aliases": []string{"A"}, "birth_date": "1970", "nationality": "RU", "relatives": person["relatives"]}}},
+		"POST /v1/screen":                                      m{"name": "N", "birth_date": "1970", "nationality": "RU", "limit": 5, "min_score": 0.5},
 		"PATCH /v1/deployments/{id}": m{"infrastructure": m{"domains": []string{"c2.example.net"}, "ip_ranges": []string{"203.0.113.0/24"},
 			"cert_sha256": []string{strings.Repeat("c", 64)}, "app_ids": []string{"com.example.app"}}},
 		"POST /v1/evidence": m{"type": "bundle", "id": "bundle--34d0032b-b342-4076-955d-6c0020fe693a", "objects": []any{
@@ -173,7 +175,7 @@ func TestBadInputCampaign(t *testing.T) {
 			ids := e.ids
 			var sent, refused int
 			fill := func(pattern string) string {
-				r := strings.NewReplacer("{id}", "x", "{iso2}", "FR", "{index}", "0", "{path...}", "tile/0/000")
+				r := strings.NewReplacer("{id}", "x", "{match}", "pm_x", "{iso2}", "FR", "{index}", "0", "{path...}", "tile/0/000")
 				return r.Replace(pattern)
 			}
 

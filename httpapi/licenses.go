@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/oversight-dev/oversight"
@@ -53,4 +54,26 @@ func (s *Server) routesLicenses() {
 		}
 		return writeJSON(w, http.StatusOK, out)
 	})
+	s.handle("GET", "/v1/licenses/{id}/party-matches", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		out, err := s.svc.LicenseScreening(r.Context(), p, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	for verb, decide := range map[string]func(context.Context, *oversight.Principal, string, string, *oversight.PartyMatchDecision) (*oversight.PartyMatch, error){
+		"clear": s.svc.ClearPartyMatch, "confirm": s.svc.ConfirmPartyMatch,
+	} {
+		s.handle("POST", "/v1/licenses/{id}/party-matches/{match}/"+verb, func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+			var d oversight.PartyMatchDecision
+			if err := decode(r, &d); err != nil {
+				return err
+			}
+			out, err := decide(r.Context(), p, r.PathValue("id"), r.PathValue("match"), &d)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, out)
+		})
+	}
 }

@@ -145,6 +145,22 @@ func TestRoleMatrix(t *testing.T) {
 		ep{"GET", "/v1/screenings", none, []string{"admin", "defense", "foreign_affairs"}},
 		ep{"GET", "/v1/screenings/" + scr.ScreeningID, none, []string{"admin", "defense", "foreign_affairs"}},
 	)
+	// Screening in licensing: the vendor's owner designated, a match of
+	// the applied licence's party, cleared by the first officer allowed
+	// (the others then meet a conflict, past the role check).
+	e.must("defense", "POST", "/v1/designations", map[string]any{"name": "Yoav BEN-AMI", "basis": "misuse"}, 201, nil)
+	var ls oversight.LicenseScreening
+	e.must("defense", "GET", "/v1/licenses/"+ids["applied"]+"/party-matches", nil, 200, &ls)
+	if len(ls.Matches) == 0 || !ls.Blocked {
+		t.Fatalf("party matches of the applied licence after designating its vendor's owner: %+v", ls)
+	}
+	pm := "/v1/licenses/" + ids["applied"] + "/party-matches"
+	reason := func() any { return map[string]any{"reason": "another person, born 1990"} }
+	eps = append(eps,
+		ep{"GET", pm, none, []string{"admin", "defense", "foreign_affairs"}},
+		ep{"POST", pm + "/" + ls.Matches[0].ID + "/clear", reason, designators},
+		ep{"POST", pm + "/" + ls.Matches[0].ID + "/confirm", reason, designators},
+	)
 	// What the vendor's registration withheld from the public log.
 	var vendor oversight.Vendor
 	e.must("defense", "GET", "/v1/vendors/"+ids["vendor"], nil, 200, &vendor)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,85 @@ type LicenseCmd struct {
 	Revoke    LicenseActionCmd           `cmd:"" help:"Ask to revoke a licence; takes effect when the other ministry approves."`
 	Actions   LicenseActionsCmd          `cmd:"" help:"List the enforcement actions on a licence."`
 	Action    LicenseActionApproveParent `cmd:"" help:"Approve or reject a pending enforcement action."`
+	Screening LicenseScreeningCmd        `cmd:"" help:"Show how the licence's parties matched the sanctions lists and designations, and whether approval is blocked (officials)."`
+	Clear     LicensePartyMatchCmd       `cmd:"" help:"Clear a party's match with a reason: not the one listed (defense, foreign_affairs)."`
+	Confirm   LicensePartyMatchCmd       `cmd:"" help:"Confirm a party's match: the one listed; an applied licence is denied (defense, foreign_affairs)."`
+}
+
+// LicenseScreeningCmd shows a licence's party matches.
+type LicenseScreeningCmd struct {
+	clientFlags
+	ID   string `arg:"" help:"Licence id (lic_…)."`
+	Open bool   `help:"Only the matches still open: those awaiting an officer's decision."`
+}
+
+// Help is shown by --help.
+func (c *LicenseScreeningCmd) Help() string {
+	return `The vendor, its owners, executives and directors, the end-user agency and the
+declaration's signatory are screened against every list and designation when they are
+registered, when a licence is applied for and approved, and again when a list is imported
+or a designation made. A match at or above the review band (0.85) blocks approval until an
+officer clears it (oversight license clear) or confirms it (oversight license confirm).
+
+Example:
+  oversight license screening lic_01h…`
+}
+
+// Run shows the matches.
+func (c *LicenseScreeningCmd) Run(ctx context.Context, env *Env) error {
+	out, err := c.client().LicenseScreening(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	if c.Open {
+		out.Matches = slices.DeleteFunc(out.Matches, func(m oversight.PartyMatch) bool { return m.Status != oversight.PartyMatchOpen })
+	}
+	ids := make([]string, len(out.Matches))
+	for i, m := range out.Matches {
+		ids[i] = m.ID
+	}
+	return c.print(env, out, ids, func(w io.Writer) {
+		row(w, "license", out.LicenseID)
+		row(w, "approval", map[bool]string{true: "blocked", false: "not blocked"}[out.Blocked])
+		if len(out.Matches) == 0 {
+			row(w, "matches", "none")
+		}
+		for _, m := range out.Matches {
+			partyMatchTable(w, &m)
+		}
+	})
+}
+
+// partyMatchTable prints one party match, with why it matched.
+func partyMatchTable(w io.Writer, m *oversight.PartyMatch) {
+	row(w, "match", m.ID+" "+string(m.Status))
+	row(w, "  party", fmt.Sprintf("%s %s %q", m.Party.Kind, m.Party.ID, m.Party.Name))
+	row(w, "  listed", fmt.Sprintf("%s %q (%s)", m.Match.DesignationID, m.Match.MatchedAlias, m.Match.Provenance))
+	row(w, "  score", fmt.Sprintf("%.2f", m.Match.Score))
+	row(w, "  why", m.Match.Explanation.Summary)
+	row(w, "  found", m.FoundOn+" "+m.FoundAt.Format(time.RFC3339))
+	if m.DecidedAt != nil {
+		row(w, "  decided", fmt.Sprintf("%s by %s on %s: %s", m.Status, m.DecidedBy, m.DecidedAt.Format(time.RFC3339), m.Reason))
+	}
+}
+
+// LicensePartyMatchCmd clears or confirms a party match, by the command's
+// name.
+type LicensePartyMatchCmd struct {
+	clientFlags
+	ID     string `arg:"" help:"Licence id (lic_…)."`
+	Match  string `arg:"" help:"The party match (pm_…), as oversight license screening lists it."`
+	Reason string `required:"" help:"Why: what shows the party is, or is not, the one listed."`
+}
+
+// Run clears or confirms.
+func (c *LicensePartyMatchCmd) Run(ctx context.Context, env *Env, kctx *kong.Context) error {
+	verb := strings.Fields(kctx.Command())[1]
+	out, err := c.client().DecidePartyMatch(ctx, c.ID, c.Match, verb, &oversight.PartyMatchDecision{Reason: c.Reason})
+	if err != nil {
+		return err
+	}
+	return c.print(env, out, one(out.ID), func(w io.Writer) { partyMatchTable(w, out) })
 }
 
 // scopeFlags describe a scope on the command line.
