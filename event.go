@@ -40,12 +40,18 @@ const (
 	EventInfrastructureDeclared = "deployment.infrastructure_declared"
 	// EventEvidenceImported records a forensic report's import: its
 	// digest, its counts and the cases it opened or updated.
-	EventEvidenceImported    = "evidence.imported"
-	EventDeploymentRetired   = "deployment.retired"
-	EventOperationDecided    = "operation.decided"
-	EventProtectedAdded      = "protected.added"
-	EventCaseOpened          = "case.opened"
-	EventCaseUpdated         = "case.updated"
+	EventEvidenceImported  = "evidence.imported"
+	EventDeploymentRetired = "deployment.retired"
+	EventOperationDecided  = "operation.decided"
+	EventProtectedAdded    = "protected.added"
+	EventCaseOpened        = "case.opened"
+	EventCaseUpdated       = "case.updated"
+	// EventComplaintFiled, EventComplaintAdded and EventComplaintTriaged
+	// record a complaint's life without its text or anything of the
+	// complainant: that one was filed, added to, or triaged into a case.
+	EventComplaintFiled      = "complaint.filed"
+	EventComplaintAdded      = "complaint.added"
+	EventComplaintTriaged    = "complaint.triaged"
 	EventActionRequested     = "action.requested"
 	EventActionApproved      = "action.approved" // the second ministry approved a pending action
 	EventActionRejected      = "action.rejected" // the second ministry rejected it: it never takes effect

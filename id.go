@@ -27,6 +27,7 @@ const (
 	PrefixScreening   = "scr_"
 	PrefixReport      = "rpt_"
 	PrefixPartyMatch  = "pm_"
+	PrefixComplaint   = "cmp_"
 )
 
 // crockford is Crockford's base32 alphabet in lower case: no i, l, o or u,

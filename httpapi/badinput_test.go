@@ -65,6 +65,9 @@ func bodies(ids map[string]string) map[string]any {
 		"POST /v1/screen":                                      m{"name": "N", "birth_date": "1970", "nationality": "RU", "limit": 5, "min_score": 0.5},
 		"PATCH /v1/deployments/{id}": m{"infrastructure": m{"domains": []string{"c2.example.net"}, "ip_ranges": []string{"203.0.113.0/24"},
 			"cert_sha256": []string{strings.Repeat("c", 64)}, "app_ids": []string{"com.example.app"}}},
+		"POST /v1/complaints":                  m{"text": "t", "license_id": ids["license"], "vendor_id": ids["vendor"], "country": "MX"},
+		"POST /v1/complaints/{receipt}":        m{"text": "t"},
+		"POST /v1/complaints/{receipt}/triage": m{"action": "new_case", "license_id": ids["license"], "title": "t", "case_id": "case_x", "note": "n"},
 		"POST /v1/evidence": m{"type": "bundle", "id": "bundle--34d0032b-b342-4076-955d-6c0020fe693a", "objects": []any{
 			m{"type": "malware", "spec_version": "2.1", "id": "malware--2e9d534b-2e11-4758-bdc5-9c3e1c100d4d", "name": "N"},
 			m{"type": "indicator", "spec_version": "2.1", "id": "indicator--05b7c427-1452-437e-a19e-32590edf60c3",
@@ -175,7 +178,7 @@ func TestBadInputCampaign(t *testing.T) {
 			ids := e.ids
 			var sent, refused int
 			fill := func(pattern string) string {
-				r := strings.NewReplacer("{id}", "x", "{match}", "pm_x", "{iso2}", "FR", "{index}", "0", "{path...}", "tile/0/000")
+				r := strings.NewReplacer("{id}", "x", "{match}", "pm_x", "{iso2}", "FR", "{index}", "0", "{path...}", "tile/0/000", "{receipt}", "cmp_x")
 				return r.Replace(pattern)
 			}
 

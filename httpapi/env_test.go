@@ -120,7 +120,7 @@ func newEnvOn(t testing.TB, kind string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := httpapi.New(svc, httpapi.Options{Logger: logger, MaxBody: 64 << 10, TokenLimit: noLimit, DeploymentLimit: noLimit})
+	api := httpapi.New(svc, httpapi.Options{Logger: logger, MaxBody: 64 << 10, TokenLimit: noLimit, DeploymentLimit: noLimit, ComplaintLimit: noLimit})
 	srv := httptest.NewUnstartedServer(validating(t, api))
 	srv.Listener = httpapi.Listener(srv.Listener)
 	srv.Start()

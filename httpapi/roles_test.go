@@ -120,6 +120,13 @@ func TestRoleMatrix(t *testing.T) {
 		ep{"GET", "/v1/evidence", none, []string{"admin", "defense", "foreign_affairs"}},
 		ep{"GET", "/v1/evidence/" + rpt.ID, none, []string{"admin", "defense", "foreign_affairs"}},
 	)
+	// A complaint, filed without a token, to list and triage.
+	var rc oversight.ComplaintReceipt
+	e.must("", "POST", "/v1/complaints", map[string]any{"text": "t", "license_id": ids["license"]}, 201, &rc)
+	eps = append(eps,
+		ep{"GET", "/v1/complaints", none, []string{"admin", "defense", "foreign_affairs"}},
+		ep{"POST", "/v1/complaints/" + rc.Receipt + "/triage", func() any { return map[string]any{"action": "dismiss", "note": "n"} }, []string{"defense", "foreign_affairs"}},
+	)
 	// Visa screening: a designation to read and delist, a case to
 	// designate from, a screening whose record to read.
 	var des, cs id

@@ -35,6 +35,9 @@ type Options struct {
 	// refused with 429 and Retry-After. Zero means DefaultTokenLimit and
 	// DefaultDeploymentLimit.
 	TokenLimit, DeploymentLimit RateLimit
+	// ComplaintLimit bounds the requests of one client address to the
+	// complaints' public routes; zero means DefaultComplaintLimit.
+	ComplaintLimit RateLimit
 	// BatchTimeout bounds a whole screening batch; 0 means
 	// DefaultBatchTimeout.
 	BatchTimeout time.Duration
@@ -55,6 +58,8 @@ type Server struct {
 	ready   func(context.Context) error
 
 	tokenLimits, deploymentLimits *limiters
+	complaintLimits               *limiters
+	clientSalt                    [32]byte
 	batchTimeout                  time.Duration
 	separateMetrics               bool
 }
@@ -86,6 +91,8 @@ func New(svc *service.Service, opts Options) *Server {
 	s.separateMetrics = opts.SeparateMetrics
 	s.tokenLimits = newLimiters(opts.TokenLimit.orDefault(DefaultTokenLimit), "token")
 	s.deploymentLimits = newLimiters(opts.DeploymentLimit.orDefault(DefaultDeploymentLimit), "deployment")
+	s.complaintLimits = newLimiters(opts.ComplaintLimit.orDefault(DefaultComplaintLimit), "address")
+	s.clientSalt = newClientSalt()
 	s.metrics = newMetrics(s.reg)
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.ready = svc.Ready
@@ -101,6 +108,7 @@ func New(svc *service.Service, opts Options) *Server {
 	s.routesProtected()
 	s.routesCases()
 	s.routesEvidence()
+	s.routesComplaints()
 	s.routesScreening()
 	s.routesSafeguards()
 	return s

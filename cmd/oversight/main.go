@@ -54,6 +54,8 @@ type CLI struct {
 	Operation   OperationCmd   `cmd:"" help:"List and show decided operations."`
 	Protected   ProtectedCmd   `cmd:"" help:"Keep the protected-persons register: add hashes, import lists, hash identifiers."`
 	Case        CaseCmd        `cmd:"" help:"Open, list, show and update misuse cases (officials)."`
+	Complaint   ComplaintCmd   `cmd:"" help:"File a complaint without an account, read its status and add to it with its secret."`
+	Complaints  ComplaintsCmd  `cmd:"" help:"List, show and triage complaints (officials)."`
 	Evidence    EvidenceCmd    `cmd:"" help:"Import forensic reports (STIX bundles) and match them against declared infrastructure (officials)."`
 	Log         LogCmd         `cmd:"" help:"Read and verify the public audit log: checkpoints, inclusion and consistency proofs."`
 	Witness     WitnessCmd     `cmd:"" help:"Run a witness that cosigns the audit log's checkpoints, for anyone independent of the regulator."`

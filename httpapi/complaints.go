@@ -1,0 +1,140 @@
+package httpapi
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/oversight-dev/oversight"
+)
+
+// DefaultComplaintLimit bounds the complaints' public routes per client
+// address, on this replica: a person writes a few, a script many.
+var DefaultComplaintLimit = RateLimit{Rate: 0.1, Burst: 10}
+
+// routesComplaints registers complaints: filed, read and added to without
+// an account, with the secret the filing returned as the bearer token;
+// listed and triaged by officers with their tokens.
+func (s *Server) routesComplaints() {
+	s.handlePublic("POST", "/v1/complaints", func(w http.ResponseWriter, r *http.Request) error {
+		var c oversight.ComplaintRequest
+		if err := decode(r, &c); err != nil {
+			return err
+		}
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		if err := s.complaintLimits.allow(w, s.clientKey(r)); err != nil {
+			return err
+		}
+		out, secret, err := s.svc.FileComplaint(r.Context(), &c)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, oversight.ComplaintReceipt{Receipt: out.ID, Secret: secret, Status: out.Status, CreatedAt: out.CreatedAt})
+	})
+	s.handlePublic("GET", "/v1/complaints/{receipt}", func(w http.ResponseWriter, r *http.Request) error {
+		id := r.PathValue("receipt")
+		secret, ok := complaintSecret(r)
+		if !ok {
+			// An official's token: the whole complaint.
+			p, err := s.authenticate(r)
+			if err != nil {
+				return err
+			}
+			if err := s.tokenLimits.allow(w, p.TokenID); err != nil {
+				return err
+			}
+			out, err := s.svc.Complaint(r.Context(), p, id)
+			if err != nil {
+				return err
+			}
+			return writeJSON(w, http.StatusOK, out)
+		}
+		if err := s.complaintLimits.allow(w, s.clientKey(r)); err != nil {
+			return err
+		}
+		out, err := s.svc.ComplaintStatus(r.Context(), id, secret)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handlePublic("POST", "/v1/complaints/{receipt}", func(w http.ResponseWriter, r *http.Request) error {
+		var a oversight.ComplaintAdditionRequest
+		if err := decode(r, &a); err != nil {
+			return err
+		}
+		if err := a.Validate(); err != nil {
+			return err
+		}
+		secret, ok := complaintSecret(r)
+		if !ok {
+			return oversight.Errorf(oversight.EUNAUTHORIZED, "give the complaint's secret (%s…) as the bearer token: only the complainant adds to a complaint", oversight.ComplaintSecretPrefix)
+		}
+		if err := s.complaintLimits.allow(w, s.clientKey(r)); err != nil {
+			return err
+		}
+		out, err := s.svc.AddToComplaint(r.Context(), r.PathValue("receipt"), secret, &a)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("GET", "/v1/complaints", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		pg, err := page(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		out, err := s.svc.Complaints(r.Context(), p, oversight.ComplaintFilter{Status: oversight.ComplaintStatus(q.Get("status")), LicenseID: q.Get("license")}, pg)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, out)
+	})
+	s.handle("POST", "/v1/complaints/{receipt}/triage", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+		var t oversight.ComplaintTriage
+		if err := decode(r, &t); err != nil {
+			return err
+		}
+		c, cs, err := s.svc.TriageComplaint(r.Context(), p, r.PathValue("receipt"), &t)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, oversight.TriageResult{Complaint: c, Case: cs})
+	})
+}
+
+// complaintSecret returns the bearer token if it is a complaint's secret.
+func complaintSecret(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || !strings.HasPrefix(token, oversight.ComplaintSecretPrefix) {
+		return "", false
+	}
+	return token, true
+}
+
+// clientKey is the key of the caller's rate-limit bucket: an HMAC of its
+// address under a key of this process, so that the limiter, which lives
+// in memory and forgets idle callers, holds no address either.
+func (s *Server) clientKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	m := hmac.New(sha256.New, s.clientSalt[:])
+	m.Write([]byte(host))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// newClientSalt returns the key clientKey hashes addresses under.
+func newClientSalt() (k [32]byte) {
+	rand.Read(k[:])
+	return k
+}
