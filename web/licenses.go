@@ -14,6 +14,7 @@ func (s *Server) routesLicenses() {
 	s.handle("POST", "/licenses", s.licenseApply, oversight.RoleVendor)
 	s.handle("GET", "/licenses/{id}", s.licensePage, oversight.RoleAdmin, oversight.RoleDefense, oversight.RoleForeignAffairs, oversight.RoleVendor, oversight.RoleEndUser)
 	s.handle("POST", "/licenses/{id}/decision", s.licenseDecide, oversight.RoleDefense, oversight.RoleForeignAffairs)
+	s.handle("POST", "/licenses/{id}/party-matches/{match}", s.partyMatchDecide, oversight.RoleDefense, oversight.RoleForeignAffairs)
 }
 
 type licensesData struct {
@@ -55,6 +56,10 @@ type licenseData struct {
 	Deployments []oversight.Deployment
 	CanDecide   bool
 	MyMinistry  oversight.Ministry
+	// Screening is how the licence's parties matched the lists, for the
+	// officials who may read it (nil for the others).
+	Screening      *oversight.LicenseScreening
+	CanDecideMatch bool
 }
 
 // licensePage shows a licence: scope, restrictions, approvals, and its
@@ -86,8 +91,19 @@ func (s *Server) renderLicense(w http.ResponseWriter, r *request, pg *page) erro
 	}
 	pg.Names = s.resolve(r.Context(), r.p, actors, l.ProductID, l.VendorID, l.EndUserID)
 	pg.Title = strings.ToUpper(string(l.Kind[:1])) + string(l.Kind[1:]) + " licence: " + pg.Names.Name(l.ProductID) + " to " + pg.Names.Name(l.EndUserID)
+	var scr *oversight.LicenseScreening
+	if r.p.Is(oversight.RoleAdmin, oversight.RoleDefense, oversight.RoleForeignAffairs) {
+		if scr, err = s.svc.LicenseScreening(r.Context(), r.p, l.ID); err != nil {
+			return err
+		}
+		for _, m := range scr.Matches {
+			actors = append(actors, m.DecidedBy)
+		}
+		pg.Names = s.resolve(r.Context(), r.p, actors, l.ProductID, l.VendorID, l.EndUserID)
+	}
 	pg.Data = licenseData{L: l, Actions: as.Items, Deployments: deps, MyMinistry: m,
-		CanDecide: l.Status == oversight.LicenseApplied && r.p.Is(oversight.RoleDefense, oversight.RoleForeignAffairs) && !decidedBy(l.License, m)}
+		CanDecide: l.Status == oversight.LicenseApplied && r.p.Is(oversight.RoleDefense, oversight.RoleForeignAffairs) && !decidedBy(l.License, m),
+		Screening: scr, CanDecideMatch: r.p.Is(oversight.RoleDefense, oversight.RoleForeignAffairs)}
 	status := http.StatusOK
 	if pg.Problem != "" {
 		status = http.StatusConflict
@@ -121,6 +137,44 @@ func (s *Server) licenseDecide(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	return redirect(w, r.Request, "/licenses/"+r.PathValue("id"), "Your ministry's decision is recorded.")
+}
+
+// partyMatchDecide clears or confirms a match of one of the licence's
+// parties, after a fresh passkey assertion: confirming denies an applied
+// licence, clearing lets it be approved.
+func (s *Server) partyMatchDecide(w http.ResponseWriter, r *request) error {
+	if err := r.ParseForm(); err != nil {
+		return oversight.Errorf(oversight.EINVALID, "The form could not be read.")
+	}
+	pg := &page{Form: r.PostForm}
+	pg.Form.Set("match", r.PathValue("match")) // the form whose errors to show
+	decision := r.PostFormValue("match_decision")
+	req := &oversight.PartyMatchDecision{Reason: strings.TrimSpace(r.PostFormValue("match_reason"))}
+	err := req.Validate()
+	if err == nil && decision != "clear" && decision != "confirm" {
+		err = oversight.Invalid("invalid decision on a party match", "decision", "choose clear or confirm")
+	}
+	if err == nil {
+		err = s.stepUp(r)
+	}
+	if err == nil {
+		decide := s.svc.ClearPartyMatch
+		if decision == "confirm" {
+			decide = s.svc.ConfirmPartyMatch
+		}
+		_, err = decide(r.Context(), r.p, r.PathValue("id"), r.PathValue("match"), req)
+	}
+	if err != nil {
+		if formError(pg, err, func(f string) string { return "match_" + f }) {
+			return s.renderLicense(w, r, pg)
+		}
+		return err
+	}
+	done := "The match is cleared: it no longer blocks approval."
+	if decision == "confirm" {
+		done = "The match is confirmed: the party is the one listed."
+	}
+	return redirect(w, r.Request, "/licenses/"+r.PathValue("id"), done)
 }
 
 type licenseNewData struct {

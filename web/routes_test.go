@@ -19,68 +19,69 @@ import (
 // route table: a new route cannot be left out of them.
 func (w *world) paths() map[string]string {
 	return map[string]string{
-		"/":                           "/no-such-page",
-		"/{$}":                        "/",
-		"/signin":                     "/signin",
-		"/signin/options":             "/signin/options",
-		"/enrol/{secret}":             "/enrol/ovl_not-a-link",
-		"/enrol/{secret}/options":     "/enrol/ovl_not-a-link/options",
-		"/link/{secret}":              "/link/ovl_not-a-link",
-		"/demo":                       "/demo",
-		"/demo/{user}":                "/demo/usr_nobody",
-		"/signout":                    "/signout",
-		"/stepup/options":             "/stepup/options",
-		"/account":                    "/account",
-		"/account/passkeys/options":   "/account/passkeys/options",
-		"/account/passkeys":           "/account/passkeys",
-		"/users":                      "/users",
-		"/licenses":                   "/licenses",
-		"/licenses/new":               "/licenses/new",
-		"/licenses/{id}":              "/licenses/" + w.lic.ID,
-		"/licenses/{id}/decision":     "/licenses/" + w.ids["applied"] + "/decision",
-		"/licenses/{id}/actions/new":  "/licenses/" + w.lic.ID + "/actions/new",
-		"/licenses/{id}/actions":      "/licenses/" + w.lic.ID + "/actions",
-		"/actions":                    "/actions",
-		"/actions/{id}":               "/actions/" + w.ids["action"],
-		"/actions/{id}/decision":      "/actions/" + w.ids["pending"] + "/decision",
-		"/products":                   "/products",
-		"/products/new":               "/products/new",
-		"/products/{id}":              "/products/" + w.lic.ProductID,
-		"/products/{id}/reviews":      "/products/" + w.lic.ProductID + "/reviews",
-		"/reviews/{id}/decision":      "/reviews/" + w.ids["review"] + "/decision",
-		"/vendors":                    "/vendors",
-		"/vendors/new":                "/vendors/new",
-		"/vendors/{id}":               "/vendors/" + w.lic.VendorID,
-		"/countries":                  "/countries",
-		"/countries/{iso2}":           "/countries/DE",
-		"/end-users":                  "/end-users",
-		"/end-users/{id}":             "/end-users/" + w.lic.EndUserID,
-		"/declarations":               "/declarations",
-		"/declarations/new":           "/declarations/new",
-		"/declarations/{id}":          "/declarations/" + w.ids["declaration"],
-		"/deployments":                "/deployments",
-		"/deployments/new":            "/deployments/new",
-		"/deployments/{id}":           "/deployments/" + w.dep.ID,
-		"/deployments/{id}/live":      "/deployments/" + w.dep.ID + "/live",
-		"/decisions":                  "/decisions",
-		"/decisions/live":             "/decisions/live?license=" + w.lic.ID,
-		"/decisions/{id}":             "/decisions/" + w.ids["operation"],
-		"/cases":                      "/cases",
-		"/cases/new":                  "/cases/new",
-		"/cases/{id}":                 "/cases/" + w.ids["case"],
-		"/cases/{id}/designations":    "/cases/" + w.ids["case"] + "/designations",
-		"/protected":                  "/protected",
-		"/protected/import":           "/protected/import",
-		"/designations":               "/designations",
-		"/designations/new":           "/designations/new",
-		"/designations/{id}":          "/designations/" + w.ids["designation"],
-		"/designations/{id}/delist":   "/designations/" + w.ids["designation"] + "/delist",
-		"/screen":                     "/screen",
-		"/screen/batch":               "/screen/batch",
-		"/screenings":                 "/screenings",
-		"/screenings/{id}":            "/screenings/" + w.ids["screening"],
-		"/transparency":               "/transparency",
-		"/transparency/charts/{file}": "/transparency/charts/uses.svg",
+		"/":                                    "/no-such-page",
+		"/{$}":                                 "/",
+		"/signin":                              "/signin",
+		"/signin/options":                      "/signin/options",
+		"/enrol/{secret}":                      "/enrol/ovl_not-a-link",
+		"/enrol/{secret}/options":              "/enrol/ovl_not-a-link/options",
+		"/link/{secret}":                       "/link/ovl_not-a-link",
+		"/demo":                                "/demo",
+		"/demo/{user}":                         "/demo/usr_nobody",
+		"/signout":                             "/signout",
+		"/stepup/options":                      "/stepup/options",
+		"/account":                             "/account",
+		"/account/passkeys/options":            "/account/passkeys/options",
+		"/account/passkeys":                    "/account/passkeys",
+		"/users":                               "/users",
+		"/licenses":                            "/licenses",
+		"/licenses/new":                        "/licenses/new",
+		"/licenses/{id}":                       "/licenses/" + w.lic.ID,
+		"/licenses/{id}/decision":              "/licenses/" + w.ids["applied"] + "/decision",
+		"/licenses/{id}/party-matches/{match}": "/licenses/" + w.ids["applied"] + "/party-matches/" + w.ids["party_match"],
+		"/licenses/{id}/actions/new":           "/licenses/" + w.lic.ID + "/actions/new",
+		"/licenses/{id}/actions":               "/licenses/" + w.lic.ID + "/actions",
+		"/actions":                             "/actions",
+		"/actions/{id}":                        "/actions/" + w.ids["action"],
+		"/actions/{id}/decision":               "/actions/" + w.ids["pending"] + "/decision",
+		"/products":                            "/products",
+		"/products/new":                        "/products/new",
+		"/products/{id}":                       "/products/" + w.lic.ProductID,
+		"/products/{id}/reviews":               "/products/" + w.lic.ProductID + "/reviews",
+		"/reviews/{id}/decision":               "/reviews/" + w.ids["review"] + "/decision",
+		"/vendors":                             "/vendors",
+		"/vendors/new":                         "/vendors/new",
+		"/vendors/{id}":                        "/vendors/" + w.lic.VendorID,
+		"/countries":                           "/countries",
+		"/countries/{iso2}":                    "/countries/DE",
+		"/end-users":                           "/end-users",
+		"/end-users/{id}":                      "/end-users/" + w.lic.EndUserID,
+		"/declarations":                        "/declarations",
+		"/declarations/new":                    "/declarations/new",
+		"/declarations/{id}":                   "/declarations/" + w.ids["declaration"],
+		"/deployments":                         "/deployments",
+		"/deployments/new":                     "/deployments/new",
+		"/deployments/{id}":                    "/deployments/" + w.dep.ID,
+		"/deployments/{id}/live":               "/deployments/" + w.dep.ID + "/live",
+		"/decisions":                           "/decisions",
+		"/decisions/live":                      "/decisions/live?license=" + w.lic.ID,
+		"/decisions/{id}":                      "/decisions/" + w.ids["operation"],
+		"/cases":                               "/cases",
+		"/cases/new":                           "/cases/new",
+		"/cases/{id}":                          "/cases/" + w.ids["case"],
+		"/cases/{id}/designations":             "/cases/" + w.ids["case"] + "/designations",
+		"/protected":                           "/protected",
+		"/protected/import":                    "/protected/import",
+		"/designations":                        "/designations",
+		"/designations/new":                    "/designations/new",
+		"/designations/{id}":                   "/designations/" + w.ids["designation"],
+		"/designations/{id}/delist":            "/designations/" + w.ids["designation"] + "/delist",
+		"/screen":                              "/screen",
+		"/screen/batch":                        "/screen/batch",
+		"/screenings":                          "/screenings",
+		"/screenings/{id}":                     "/screenings/" + w.ids["screening"],
+		"/transparency":                        "/transparency",
+		"/transparency/charts/{file}":          "/transparency/charts/uses.svg",
 	}
 }
 
@@ -180,38 +181,39 @@ func (w *world) badForms() map[string]badForm {
 		return out
 	}
 	return map[string]badForm{
-		"POST /signin/options":           {form: v()},
-		"POST /signin":                   {form: v("credential", "not a passkey", "ceremony", "cer_nope")},
-		"POST /enrol/{secret}/options":   {form: v()},
-		"POST /enrol/{secret}":           {form: v("credential", "{}")},
-		"POST /demo/{user}":              {form: v()},
-		"POST /link/{secret}":            {form: v()},
-		"POST /signout":                  {form: v("x", "y")},
-		"POST /stepup/options":           {form: v()},
-		"POST /account/passkeys/options": {form: v()},
-		"POST /account/passkeys":         {form: v("credential", "{not json", "ceremony", "cer_nope")},
-		"POST /users":                    {form: v("name", "Ünïcode Name", "role", "king"), field: "role", keep: "Ünïcode Name"},
-		"POST /licenses":                 {form: v("kind", "export", "valid_days", "many", "blocked", "+1, 44x"), field: "valid_days", keep: "many"},
-		"POST /licenses/{id}/decision":   {form: v("decision", "deny", "reason", ""), field: "reason"},
-		"POST /licenses/{id}/actions":    {form: v("kind", "obliterate", "reason", "because <script>"), field: "kind", keep: "because &lt;script&gt;"},
-		"POST /actions/{id}/decision":    {form: v("decision", "maybe"), field: "credential"},
-		"POST /products":                 {form: v("name", "", "capabilities", "one_click\nteleport"), field: "capabilities", keep: "teleport"},
-		"POST /products/{id}/reviews":    {form: v("stage", "moonshot", "dossier", "dossier kept"), field: "stage", keep: "dossier kept"},
-		"POST /reviews/{id}/decision":    {form: v("decision", "shrug")},
-		"POST /vendors":                  {form: v("name", "Vendor kept", "country", "Israel", "persons", "1", "persons[0].name", "A", "persons[0].share", "lots"), field: "persons[0].share", keep: "lots"},
-		"POST /countries/{iso2}":         {form: v("tier", "friendly", "notes", "n"), field: "tier"},
-		"POST /end-users":                {form: v("country", "FR", "agency", "Agency kept", "kind", "police", "signing_key", "abc"), field: "signing_key", keep: "Agency kept"},
-		"POST /declarations":             {form: v("template", "IL-2021", "end_user_id", w.lic.EndUserID, "signatory_name", "Claire", "signed_on", "31/12/2026", "step", "text"), field: "signed_on", keep: "31/12/2026"},
-		"POST /cases":                    {form: v("source", "rumour", "license_id", "lic_nope", "title", ""), field: "title", keep: "lic_nope"},
-		"POST /cases/{id}":               {form: v("status", "lost", "findings", "findings kept"), field: "status", keep: "findings kept"},
-		"POST /cases/{id}/designations":  {form: v("name", "", "birth_date", "yesterday"), field: "birth_date", keep: "yesterday"},
-		"POST /protected":                {form: v("id_hash", "xyz", "category", "celebrity"), field: "id_hash", keep: "xyz"},
-		"POST /protected/import":         {form: v("import_category", "celebrity", "hashes", "nothex"), multipart: true, field: "import_category", keep: "nothex"},
-		"POST /designations":             {form: v("name", "", "basis", "grudge", "birth_date", "31/12/1970"), field: "birth_date", keep: "31/12/1970"},
-		"POST /designations/{id}/delist": {form: v("reason", ""), field: "reason"},
-		"POST /screen":                   {form: v("name", "", "birth_date", "someday", "limit", "ten"), field: "birth_date", keep: "someday"},
-		"POST /deployments":              {form: v("license_id", "lic_nope", "label", "", "public_key", "abc"), field: "public_key", keep: "lic_nope"},
-		"POST /screen/batch":             {form: v("names", "surname\nIvan", "format", "csv"), multipart: true, field: "file", keep: "surname"},
+		"POST /signin/options":                      {form: v()},
+		"POST /signin":                              {form: v("credential", "not a passkey", "ceremony", "cer_nope")},
+		"POST /enrol/{secret}/options":              {form: v()},
+		"POST /enrol/{secret}":                      {form: v("credential", "{}")},
+		"POST /demo/{user}":                         {form: v()},
+		"POST /link/{secret}":                       {form: v()},
+		"POST /signout":                             {form: v("x", "y")},
+		"POST /stepup/options":                      {form: v()},
+		"POST /account/passkeys/options":            {form: v()},
+		"POST /account/passkeys":                    {form: v("credential", "{not json", "ceremony", "cer_nope")},
+		"POST /users":                               {form: v("name", "Ünïcode Name", "role", "king"), field: "role", keep: "Ünïcode Name"},
+		"POST /licenses":                            {form: v("kind", "export", "valid_days", "many", "blocked", "+1, 44x"), field: "valid_days", keep: "many"},
+		"POST /licenses/{id}/decision":              {form: v("decision", "deny", "reason", ""), field: "reason"},
+		"POST /licenses/{id}/party-matches/{match}": {form: v("match_decision", "confirm", "match_reason", ""), field: "match_reason"},
+		"POST /licenses/{id}/actions":               {form: v("kind", "obliterate", "reason", "because <script>"), field: "kind", keep: "because &lt;script&gt;"},
+		"POST /actions/{id}/decision":               {form: v("decision", "maybe"), field: "credential"},
+		"POST /products":                            {form: v("name", "", "capabilities", "one_click\nteleport"), field: "capabilities", keep: "teleport"},
+		"POST /products/{id}/reviews":               {form: v("stage", "moonshot", "dossier", "dossier kept"), field: "stage", keep: "dossier kept"},
+		"POST /reviews/{id}/decision":               {form: v("decision", "shrug")},
+		"POST /vendors":                             {form: v("name", "Vendor kept", "country", "Israel", "persons", "1", "persons[0].name", "A", "persons[0].share", "lots"), field: "persons[0].share", keep: "lots"},
+		"POST /countries/{iso2}":                    {form: v("tier", "friendly", "notes", "n"), field: "tier"},
+		"POST /end-users":                           {form: v("country", "FR", "agency", "Agency kept", "kind", "police", "signing_key", "abc"), field: "signing_key", keep: "Agency kept"},
+		"POST /declarations":                        {form: v("template", "IL-2021", "end_user_id", w.lic.EndUserID, "signatory_name", "Claire", "signed_on", "31/12/2026", "step", "text"), field: "signed_on", keep: "31/12/2026"},
+		"POST /cases":                               {form: v("source", "rumour", "license_id", "lic_nope", "title", ""), field: "title", keep: "lic_nope"},
+		"POST /cases/{id}":                          {form: v("status", "lost", "findings", "findings kept"), field: "status", keep: "findings kept"},
+		"POST /cases/{id}/designations":             {form: v("name", "", "birth_date", "yesterday"), field: "birth_date", keep: "yesterday"},
+		"POST /protected":                           {form: v("id_hash", "xyz", "category", "celebrity"), field: "id_hash", keep: "xyz"},
+		"POST /protected/import":                    {form: v("import_category", "celebrity", "hashes", "nothex"), multipart: true, field: "import_category", keep: "nothex"},
+		"POST /designations":                        {form: v("name", "", "basis", "grudge", "birth_date", "31/12/1970"), field: "birth_date", keep: "31/12/1970"},
+		"POST /designations/{id}/delist":            {form: v("reason", ""), field: "reason"},
+		"POST /screen":                              {form: v("name", "", "birth_date", "someday", "limit", "ten"), field: "birth_date", keep: "someday"},
+		"POST /deployments":                         {form: v("license_id", "lic_nope", "label", "", "public_key", "abc"), field: "public_key", keep: "lic_nope"},
+		"POST /screen/batch":                        {form: v("names", "surname\nIvan", "format", "csv"), multipart: true, field: "file", keep: "surname"},
 	}
 }
 
@@ -281,4 +283,38 @@ func (w *world) doMultipart(role oversight.Role, path string, form url.Values) *
 	rec := httptest.NewRecorder()
 	w.console.ServeHTTP(rec, r)
 	return rec
+}
+
+// The licence page shows a blocking party match with why it matched: the
+// licensing ministries' officers get the forms to clear or confirm it, an
+// admin reads it, the vendor does not see it.
+func TestLicensePartyMatch(t *testing.T) {
+	w := newWorld(t)
+	path := "/licenses/" + w.ids["applied"]
+	form := `action="` + path + `/party-matches/` + w.ids["party_match"] + `"`
+	for role, want := range map[oversight.Role][]string{
+		oversight.RoleDefense:        {"Approval is blocked", "OFAC SDN, programme CYBER2", "KESTREL DYNAMICS LLC", "Why", "exact", form, `value="confirm"`},
+		oversight.RoleForeignAffairs: {"Approval is blocked", form},
+		oversight.RoleAdmin:          {"Approval is blocked", "OFAC SDN, programme CYBER2"},
+	} {
+		rec := w.do(role, "GET", path, nil)
+		body := rec.Body.String()
+		for _, s := range want {
+			if !strings.Contains(body, s) {
+				t.Errorf("the licence page as %s does not show %q", role, s)
+			}
+		}
+		if role == oversight.RoleAdmin && strings.Contains(body, form) {
+			t.Errorf("an admin is offered the decision on the match")
+		}
+	}
+	if body := w.do(oversight.RoleVendor, "GET", path, nil).Body.String(); strings.Contains(body, "Approval is blocked") || strings.Contains(body, "OFAC") {
+		t.Errorf("the vendor sees the screening of its licence")
+	}
+	// Without a fresh passkey the decision is refused, next to the form,
+	// and the match stays open.
+	rec := w.do(oversight.RoleDefense, "POST", path+"/party-matches/"+w.ids["party_match"], url.Values{"match_decision": {"clear"}, "match_reason": {"reason kept"}})
+	if rec.Code < 400 || !strings.Contains(rec.Body.String(), "reason kept") {
+		t.Errorf("a decision without a passkey: %d\n%s", rec.Code, rec.Body)
+	}
 }

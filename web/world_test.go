@@ -118,6 +118,22 @@ func newWorld(t testing.TB) *world {
 		t.Fatalf("an applied licence of the vendor: %v", err)
 	}
 	w.ids["applied"] = ap.Items[0].ID
+	// A sanctions list's entity named as the vendor is, with another legal
+	// form: its licences' approval is blocked by the match.
+	v, err := e.svc.Vendor(e.ctx, def, w.lic.VendorID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := strings.Replace(strings.ToUpper(v.Name), " LTD", " LLC", 1) // KESTREL DYNAMICS LLC (DEMO)
+	if _, err := e.svc.ImportDesignations(e.ctx, def, &oversight.DesignationImport{Designations: []oversight.Designation{{
+		Type: oversight.PartyEntity, Identity: oversight.Identity{Name: listed}, Basis: oversight.BasisSanctionsList, Source: "ofac-sdn:99001", Program: "CYBER2"}}}); err != nil {
+		t.Fatal(err)
+	}
+	pm, err := e.svc.LicenseScreening(e.ctx, def, w.ids["applied"])
+	if err != nil || !pm.Blocked {
+		t.Fatalf("the applied licence's party matches after listing its vendor: %+v, %v", pm, err)
+	}
+	w.ids["party_match"] = pm.Matches[0].ID
 	rs, err := e.svc.Reviews(e.ctx, def, oversight.ReviewFilter{ProductID: w.lic.ProductID}, oversight.Page{Limit: 1})
 	if err != nil || len(rs.Items) == 0 {
 		t.Fatalf("a review of the licence's product: %v", err)
