@@ -5,6 +5,7 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -34,8 +35,8 @@ type Index struct {
 	termID map[termKey]uint32
 	folds  map[string][]uint32
 	skels  map[string][]uint32
-	grams  *[1 << 16][]uint32 // bigrams of fold keys
-	sgrams *[1 << 16][]uint32 // bigrams of consonant skeletons
+	grams  *gramIndex // bigrams of fold keys
+	sgrams *gramIndex // bigrams of consonant skeletons
 
 	names []nameSlot
 	free  []uint32
@@ -76,8 +77,8 @@ func NewIndex() *Index {
 		termID: make(map[termKey]uint32),
 		folds:  make(map[string][]uint32),
 		skels:  make(map[string][]uint32),
-		grams:  new([1 << 16][]uint32),
-		sgrams: new([1 << 16][]uint32),
+		grams:  new(gramIndex),
+		sgrams: new(gramIndex),
 		byID:   make(map[string]*entry),
 	}
 }
@@ -256,8 +257,8 @@ func (ix *Index) intern(t term) uint32 {
 	if t.kind == Regular {
 		ix.folds[t.fold] = append(ix.folds[t.fold], id)
 		ix.skels[t.skel] = append(ix.skels[t.skel], id)
-		forGrams(t.fold, func(g uint16) { ix.grams[g] = append(ix.grams[g], id) })
-		forGrams(t.skel, func(g uint16) { ix.sgrams[g] = append(ix.sgrams[g], id) })
+		ix.grams.add(id, t.fold)
+		ix.sgrams.add(id, t.skel)
 	}
 	return id
 }
@@ -280,6 +281,7 @@ type scratch struct {
 	touched []uint32
 	gcount  []uint16 // per vocabulary term: bigrams shared with a query token
 	gtouch  []uint32
+	gram    gramScratch
 	stamp   []uint32 // per vocabulary term: gen when last compared
 	gen     uint32
 	caches  [maxTokens]map[uint32]simEntry
@@ -427,32 +429,6 @@ func (ix *Index) sortFound(found []uint32, cache map[uint32]simEntry) []uint32 {
 	return found
 }
 
-// gramSearch calls add with each vocabulary token whose key shares enough
-// bigrams with key: a Dice coefficient of at least dice/10. The keys are
-// the tokens' skeletons if skel is set, else their folded spellings.
-func (ix *Index) gramSearch(key string, grams *[1 << 16][]uint32, sc *scratch, dice float64, skel bool, add func(uint32)) {
-	n := len(key) + 1
-	sc.gtouch = sc.gtouch[:0]
-	forGrams(key, func(g uint16) {
-		for _, id := range grams[g] {
-			if sc.gcount[id] == 0 {
-				sc.gtouch = append(sc.gtouch, id)
-			}
-			sc.gcount[id]++
-		}
-	})
-	for _, id := range sc.gtouch {
-		m := int(ix.lens[id].fold)
-		if skel {
-			m = int(ix.lens[id].skel)
-		}
-		if shared := int(sc.gcount[id]); shared >= 2 && 10*float64(shared) >= dice*float64(n+m+1) {
-			add(id)
-		}
-		sc.gcount[id] = 0
-	}
-}
-
 // Screen returns the designations whose names resemble q.Name, best first.
 // It returns an EINVALID *oversight.Error for a query it cannot run.
 func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
@@ -521,8 +497,12 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 		// together, with a typo in one of them (Petergrifin): a name
 		// counts by the best reading, the token whole or split where
 		// one part, or both, is a listed token.
+		// In the order of the slots: the candidates kept among
+		// equals depend on it, and a query must always get the same
+		// answer.
 		best2 := ix.splitScores(&qt[i], found, caches[i], w, sc)
-		for slot, v := range best2 {
+		for _, slot := range slices.Sorted(maps.Keys(best2)) {
+			v := best2[slot]
 			if sc.mark[slot] == 0 {
 				sc.touched = append(sc.touched, slot)
 			}

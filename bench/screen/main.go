@@ -14,6 +14,7 @@
 package main
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
 	"log"
@@ -50,6 +51,7 @@ var (
 	verbose   = flag.Int("show", 0, "print this many failed listed queries and false positives")
 	cpuprof   = flag.String("cpuprofile", "", "write a CPU profile of the speed runs to this file")
 	only      = flag.String("only", "", "time only the queries of this perturbation (typo, arabic…)")
+	dump      = flag.String("dump", "", "write every quality query's matches (id, score, explanation) to this file, to compare two builds of the matcher")
 )
 
 func main() {
@@ -134,6 +136,33 @@ func main() {
 		printMemory()
 	}
 	runtime.KeepAlive(ix) // so that the last memory figures include it
+	if dumpOut != nil {
+		if err := dumpOut.Flush(); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
+
+var dumpOut *bufio.Writer
+
+// dumpMatches writes the matches of one query to -dump: two builds of the
+// matcher that dump the same file answer every quality query alike, which
+// is how a change made for speed shows it changed no answer.
+func dumpMatches(name string, ms []oversight.Match) {
+	if *dump == "" {
+		return
+	}
+	if dumpOut == nil {
+		f, err := os.Create(*dump)
+		if err != nil {
+			log.Fatal(err)
+		}
+		dumpOut = bufio.NewWriter(f)
+	}
+	fmt.Fprintf(dumpOut, "%q\n", name)
+	for _, m := range ms {
+		fmt.Fprintf(dumpOut, "\t%s %.3f %s\n", m.DesignationID, m.Score, m.Explanation.Summary)
+	}
 }
 
 // loadLists reads every list of dir that is there: the OFAC SDN list
@@ -486,6 +515,7 @@ func quality(ix *screen.Index, qs []query, kinds []string, correct func(query, s
 		if err != nil {
 			log.Fatalf("screen %q: %v", q.name, err)
 		}
+		dumpMatches(q.name, ms)
 		t := byKind[q.kind]
 		if t == nil {
 			t = new(tally)

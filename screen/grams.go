@@ -1,0 +1,275 @@
+package screen
+
+import (
+	"cmp"
+	"slices"
+)
+
+// gramIndex finds vocabulary tokens by the character bigrams of one of their
+// keys (the folded spelling or the consonant skeleton): for each bigram, the
+// tokens whose key holds it, by the length of their key.
+//
+// A query token shares bigrams with thousands of listed tokens through the
+// common ones (a final a, an initial m) and with only a few dozen enough of
+// them to count, so a search that reads every posting list of the query's
+// bigrams spends most of its time on tokens it then drops. For each length
+// of key, a token must share a known number of bigrams with the query to
+// count; gramSearch reads the rarest lists of that length and only probes
+// the commonest, as many as a token could miss and still count: a token in
+// none of the lists it reads cannot share enough (prefix filtering, as in
+// set-similarity joins). The answer is the same as reading every list.
+type gramIndex struct {
+	slot  [1 << 16]int32 // bigram → 1 + its index in lists; 0: no token holds it
+	lists []gramList
+}
+
+// gramList is the tokens holding one bigram.
+type gramList struct {
+	// byLen are the tokens whose key holds no bigram twice, by the
+	// length of their key (lenBucket), ascending: the number of bigrams
+	// such a token shares with a query is the sum of the query's
+	// occurrences of the bigrams it is listed under, which is what the
+	// search bounds.
+	byLen [lenBuckets][]uint32
+	n     int // tokens in byLen
+	// reps are the other tokens (Ananyev: an twice), once per occurrence,
+	// ascending; they are few and always read in full.
+	reps []uint32
+	// set is the tokens of byLen as a bitmap, kept once there are many
+	// (bitmapMin): probing it is cheaper than searching a list.
+	set []uint64
+}
+
+// lenBuckets are the lengths of key told apart; longer keys share the last.
+const lenBuckets = 32
+
+func lenBucket(m int) int { return min(m, lenBuckets-1) }
+
+// bitmapMin is the number of tokens from which a bigram has a bitmap as
+// well: the bitmap costs a bit per vocabulary token, a list 32 bits per
+// entry.
+const bitmapMin = 128
+
+func (gi *gramIndex) list(g uint16) *gramList {
+	if k := gi.slot[g]; k > 0 {
+		return &gi.lists[k-1]
+	}
+	return nil
+}
+
+// add lists token id, newer than every token listed, under the bigrams of key.
+func (gi *gramIndex) add(id uint32, key string) {
+	var buf [32]uint16
+	gs := buf[:0]
+	forGrams(key, func(g uint16) { gs = append(gs, g) })
+	sorted := slices.Clone(gs)
+	slices.Sort(sorted)
+	repeats := len(slices.Compact(sorted)) < len(gs)
+	b := lenBucket(min(len(key), 255))
+	for _, g := range gs {
+		if gi.slot[g] == 0 {
+			gi.lists = append(gi.lists, gramList{})
+			gi.slot[g] = int32(len(gi.lists))
+		}
+		l := &gi.lists[gi.slot[g]-1]
+		if repeats {
+			l.reps = append(l.reps, id)
+			continue
+		}
+		l.byLen[b] = append(l.byLen[b], id)
+		l.n++
+		switch {
+		case l.set != nil:
+			l.set = setBit(l.set, id)
+		case l.n >= bitmapMin:
+			for _, ids := range l.byLen {
+				for _, x := range ids {
+					l.set = setBit(l.set, x)
+				}
+			}
+		}
+	}
+}
+
+func setBit(set []uint64, id uint32) []uint64 {
+	if w := int(id / 64); w >= len(set) {
+		set = append(set, make([]uint64, w+1-len(set))...)
+	}
+	set[id/64] |= 1 << (id % 64)
+	return set
+}
+
+// has reports whether the list holds id, a token of length bucket b that
+// repeats no bigram.
+func (l *gramList) has(id uint32, b int) bool {
+	if l.set != nil {
+		w := int(id / 64)
+		return w < len(l.set) && l.set[w]&(1<<(id%64)) != 0
+	}
+	_, ok := slices.BinarySearch(l.byLen[b], id)
+	return ok
+}
+
+// gramScratch is gramSearch's working memory.
+type gramScratch struct {
+	order  []uint16 // the query's bigrams in order
+	sorted []uint16
+	grams  []queryGram
+	bucket []queryGram
+	probes [lenBuckets][]queryGram // per length: the lists probed
+	left   [lenBuckets]int         // per length: the occurrences of the probed bigrams
+	needs  [256]uint16
+	found  []foundTerm
+}
+
+// queryGram is a distinct bigram of a query key.
+type queryGram struct {
+	l *gramList
+	q int // occurrences in the query
+}
+
+type foundTerm struct {
+	id    uint32
+	first int // the first bigram of the query the token holds
+}
+
+// gramSearch calls add with each vocabulary token whose key shares enough
+// bigrams with key: a Dice coefficient of at least dice/10, counting a
+// bigram the query holds twice twice. Tokens come in the order of the first
+// bigram of key they hold, then of their ids. The keys are the tokens'
+// skeletons if skel is set, else their folded spellings.
+func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64, skel bool, add func(uint32)) {
+	n := len(key) + 1
+	pass := func(shared, m int) bool { return shared >= 2 && 10*float64(shared) >= dice*float64(n+m+1) }
+	// needs[m] is the fewest bigrams a key of length m must share, worked
+	// out when first asked (0: not yet).
+	needs := &sc.gram.needs
+	clear(needs[:])
+	need := func(m int) int {
+		if needs[m] == 0 {
+			s := max(2, int(dice*float64(n+m+1)/10)-1)
+			for !pass(s, m) {
+				s++
+			}
+			needs[m] = uint16(s)
+		}
+		return int(needs[m])
+	}
+	lenOf := func(id uint32) int {
+		if skel {
+			return int(ix.lens[id].skel)
+		}
+		return int(ix.lens[id].fold)
+	}
+	gs := &sc.gram
+	gs.order = gs.order[:0]
+	forGrams(key, func(g uint16) { gs.order = append(gs.order, g) })
+	gs.sorted = append(gs.sorted[:0], gs.order...)
+	slices.Sort(gs.sorted)
+	gs.grams = gs.grams[:0]
+	maxQ := 0
+	for i := 0; i < len(gs.sorted); {
+		k := i + 1
+		for k < len(gs.sorted) && gs.sorted[k] == gs.sorted[i] {
+			k++
+		}
+		if l := gi.list(gs.sorted[i]); l != nil {
+			gs.grams = append(gs.grams, queryGram{l, k - i})
+			maxQ = max(maxQ, k-i)
+		}
+		i = k
+	}
+	sc.gtouch = sc.gtouch[:0]
+	count := func(ids []uint32, q int) {
+		for _, id := range ids {
+			if sc.gcount[id] == 0 {
+				sc.gtouch = append(sc.gtouch, id)
+			}
+			sc.gcount[id] += uint16(q)
+		}
+	}
+	// Tokens that repeat a bigram are counted in full.
+	for _, g := range gs.grams {
+		count(g.l.reps, g.q)
+	}
+	whole := len(sc.gtouch)
+	// The others, length by length.
+	for b := range lenBuckets {
+		gs.probes[b], gs.left[b] = gs.probes[b][:0], 0
+		// A token of key length m holds m+1 bigrams, and shares at
+		// most maxQ times as many with the query (the last bucket's
+		// keys are longer, which only makes them harder to pass).
+		most := n
+		if b < lenBuckets-1 {
+			most = min(n, maxQ*(b+1))
+		}
+		need := need(b)
+		if most < need {
+			continue
+		}
+		gs.bucket = gs.bucket[:0]
+		for _, g := range gs.grams {
+			if len(g.l.byLen[b]) > 0 {
+				gs.bucket = append(gs.bucket, g)
+			}
+		}
+		// Probe the longest lists, so many that a token missing
+		// from all the others would share fewer than need bigrams.
+		slices.SortFunc(gs.bucket, func(x, y queryGram) int { return cmp.Compare(len(y.l.byLen[b]), len(x.l.byLen[b])) })
+		for _, g := range gs.bucket {
+			if gs.left[b]+g.q < need {
+				gs.probes[b] = append(gs.probes[b], g)
+				gs.left[b] += g.q
+				continue
+			}
+			count(g.l.byLen[b], g.q)
+		}
+	}
+	gs.found = gs.found[:0]
+	for k, id := range sc.gtouch {
+		c, m := int(sc.gcount[id]), lenOf(id)
+		sc.gcount[id] = 0
+		need := need(m)
+		if k >= whole && c < need {
+			b := lenBucket(m)
+			left := gs.left[b]
+			for _, g := range gs.probes[b] {
+				if c+left < need {
+					break
+				}
+				left -= g.q
+				if g.l.has(id, b) {
+					if c += g.q; c >= need {
+						break
+					}
+				}
+			}
+		}
+		if c >= need {
+			gs.found = append(gs.found, foundTerm{id: id, first: k})
+		}
+	}
+	// In the order of the first bigram they hold, then of their ids:
+	// reading the lists in the query's order would give that.
+	for i := range gs.found {
+		f := &gs.found[i]
+		rep, b := f.first < whole, lenBucket(lenOf(f.id))
+		for f.first = 0; f.first < len(gs.order); f.first++ {
+			l := gi.list(gs.order[f.first])
+			if l == nil {
+				continue
+			}
+			if rep {
+				if _, ok := slices.BinarySearch(l.reps, f.id); ok {
+					break
+				}
+			} else if l.has(f.id, b) {
+				break
+			}
+		}
+	}
+	slices.SortFunc(gs.found, func(a, b foundTerm) int { return cmp.Or(cmp.Compare(a.first, b.first), cmp.Compare(a.id, b.id)) })
+	for _, f := range gs.found {
+		add(f.id)
+	}
+}
