@@ -94,6 +94,47 @@ func (s *Service) LogEntries(ctx context.Context, subject string, after int64, l
 	return out, err
 }
 
+// NewestLogEntries returns up to limit entries of the latest checkpoint's
+// tree with an index below before (0 or beyond the tree: from its last
+// entry), newest first: all of them, or those about subject, or of type
+// typ, or both; and the size of that tree. The public log explorer pages
+// through them, and every entry it lists can be proved against the
+// checkpoint it names.
+func (s *Service) NewestLogEntries(ctx context.Context, subject, typ string, before int64, limit int) ([]oversight.LogEntry, int64, error) {
+	var p oversight.Problems
+	if len(subject) > 100 || strings.ContainsAny(subject, "\x00\n") {
+		p.Add("subject", "the id of a resource (such as lic_…), up to 100 characters")
+	}
+	if len(typ) > 60 || strings.ContainsAny(typ, "\x00\n") {
+		p.Add("type", "an entry type such as license.status, up to 60 characters")
+	}
+	if before < 0 {
+		p.Add("before", "must be a log index from 0")
+	}
+	if limit < 1 || limit > MaxLogEntriesPage {
+		p.Add("limit", "must be a whole number from 1 to %d", MaxLogEntriesPage)
+	}
+	if err := p.Err("invalid search of the log"); err != nil {
+		return nil, 0, err
+	}
+	sc, err := s.LogCheckpoint(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if before == 0 || before > sc.Size {
+		before = sc.Size
+	}
+	var out []oversight.LogEntry
+	err = s.view(ctx, func(tx *store.Tx) error {
+		idx, entries, err := tx.NewestEntries(subject, typ, before, limit)
+		for i := range idx {
+			out = append(out, oversight.NewLogEntry(idx[i], entries[i]))
+		}
+		return err
+	})
+	return out, sc.Size, err
+}
+
 // InclusionProof returns the proof that the entry at index is in the tree
 // of treeSize leaves, which must be at most the latest checkpoint's size.
 func (s *Service) InclusionProof(ctx context.Context, index, treeSize int64) (*tlog.InclusionProof, error) {

@@ -526,6 +526,40 @@ func (tx *Tx) Entry(i int64) ([]byte, error) {
 	return entry, nil
 }
 
+// NewestEntries returns the indexes and leaf data of up to limit events
+// with an index below before, newest first: all of them, or those about
+// subject, or of type typ, or both.
+func (tx *Tx) NewestEntries(subject, typ string, before int64, limit int) ([]int64, [][]byte, error) {
+	q := `SELECT idx, entry FROM events WHERE idx < $1`
+	args := []any{before}
+	if subject != "" {
+		args = append(args, subject)
+		q += fmt.Sprintf(` AND subject = $%d`, len(args))
+	}
+	if typ != "" {
+		args = append(args, typ)
+		q += fmt.Sprintf(` AND type = $%d`, len(args))
+	}
+	args = append(args, limit)
+	q += fmt.Sprintf(` ORDER BY idx DESC LIMIT $%d`, len(args))
+	rows, err := tx.query(q, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("newest events: %w", err)
+	}
+	defer rows.Close()
+	var idx []int64
+	var entries [][]byte
+	for rows.Next() {
+		var i int64
+		var e []byte
+		if err := rows.Scan(&i, &e); err != nil {
+			return nil, nil, err
+		}
+		idx, entries = append(idx, i), append(entries, e)
+	}
+	return idx, entries, rows.Err()
+}
+
 // SubjectEntries returns the indexes and leaf data of up to limit events
 // about subject with an index above after (-1 for all), in log order.
 func (tx *Tx) SubjectEntries(subject string, after int64, limit int) ([]int64, [][]byte, error) {

@@ -82,6 +82,8 @@ func (w *world) paths() map[string]string {
 		"/screenings/{id}":                     "/screenings/" + w.ids["screening"],
 		"/transparency":                        "/transparency",
 		"/transparency/charts/{file}":          "/transparency/charts/uses.svg",
+		"/transparency/log":                    "/transparency/log",
+		"/transparency/log/{index}":            "/transparency/log/3",
 	}
 }
 

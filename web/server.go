@@ -141,6 +141,7 @@ func New(svc *service.Service, opts Options) (*Server, error) {
 	s.routesDesignations()
 	s.routesScreening()
 	s.routesTransparency()
+	s.routesLogExplorer()
 	s.handlePublic("GET", "/", s.notFound) // anything else
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
