@@ -460,3 +460,55 @@ func TestLogEphemeralSigner(t *testing.T) {
 		t.Fatalf("ephemeral checkpoint of a keyed log: %v", err)
 	}
 }
+
+// NewestEntries pages through the log newest first, by subject, by type,
+// or both, on both databases.
+func TestLogNewestEntries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		err := s.Update(ctx, func(tx *store.Tx) error {
+			for i := range 30 {
+				typ := "test.even"
+				if i%2 == 1 {
+					typ = "test.odd"
+				}
+				if _, err := tx.Record(typ, "tester", fmt.Sprintf("sub_%d", i%3), time.Now(), map[string]any{"i": i}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			subject, typ string
+			before       int64
+			limit        int
+			want         []int64
+		}{
+			{"", "", 30, 4, []int64{29, 28, 27, 26}},
+			{"", "", 3, 10, []int64{2, 1, 0}},
+			{"sub_1", "", 30, 4, []int64{28, 25, 22, 19}},
+			{"", "test.odd", 10, 3, []int64{9, 7, 5}},
+			{"sub_0", "test.odd", 30, 10, []int64{27, 21, 15, 9, 3}},
+			{"sub_9", "", 30, 10, nil},
+		} {
+			var got []int64
+			err := s.View(ctx, func(tx *store.Tx) error {
+				idx, entries, err := tx.NewestEntries(tt.subject, tt.typ, tt.before, tt.limit)
+				if len(entries) != len(idx) {
+					t.Errorf("%d indexes, %d entries", len(idx), len(entries))
+				}
+				got = idx
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("NewestEntries(%q, %q, %d, %d) = %v, want %v", tt.subject, tt.typ, tt.before, tt.limit, got, tt.want)
+			}
+		}
+	})
+}
