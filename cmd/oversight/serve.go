@@ -236,6 +236,7 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	}
 	fmt.Fprintf(env.Stdout, "Audit log verifier key: %s\n", logKey)
 	fmt.Fprintf(env.Stdout, "Console: %s\n", origin)
+	fmt.Fprintf(env.Stdout, "Public pages, no sign-in: %s/transparency (the report) and %s/transparency/log (the audit log)\n", origin, origin)
 	if c.Demo {
 		if err := printDemo(env, base, origin, svc.LeaseKey().PublicKey, tokens, links); err != nil {
 			return err
