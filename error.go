@@ -15,6 +15,7 @@ const (
 	ENOTFOUND     = "not_found"          // 404
 	EMETHOD       = "method_not_allowed" // 405
 	ECONFLICT     = "conflict"           // state conflict: 409
+	EINTEGRITY    = "integrity"          // stored state disagrees with the audit log: 409, nothing decided on it
 	ETOOLARGE     = "too_large"          // body too large: 413
 	ERATELIMIT    = "rate_limited"       // 429
 	EUNAVAILABLE  = "unavailable"        // not ready, shutting down: 503

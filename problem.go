@@ -36,6 +36,7 @@ var problemKinds = []struct {
 	{ENOTFOUND, 404, "Not found"},
 	{EMETHOD, 405, "Method not allowed"},
 	{ECONFLICT, 409, "Conflict with the current state"},
+	{EINTEGRITY, 409, "Stored state disagrees with the audit log"},
 	{ETOOLARGE, 413, "Request too large"},
 	{ERATELIMIT, 429, "Too many requests"},
 	{EUNAVAILABLE, 503, "Service unavailable"},

@@ -38,6 +38,7 @@ type env struct {
 	tokens map[string]string // role label → secret
 	ids    map[string]string // fixture name → id
 	keys   map[string]ed25519.PrivateKey
+	dsn    string // the database, for tests that edit it behind the server's back
 }
 
 var (
@@ -114,7 +115,8 @@ func newEnv(t testing.TB) *env {
 // on httpapi.Listener as serve does.
 func newEnvOn(t testing.TB, kind string) *env {
 	t.Helper()
-	st := storetest.Open(t, kind)
+	dsn := storetest.DSN(t, kind)
+	st := storetest.OpenDSN(t, dsn)
 	logger := slog.New(slog.DiscardHandler)
 	svc, err := service.New(t.Context(), st, service.Options{Logger: logger})
 	if err != nil {
@@ -125,7 +127,7 @@ func newEnvOn(t testing.TB, kind string) *env {
 	srv.Listener = httpapi.Listener(srv.Listener)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, svc: svc, api: api, tokens: map[string]string{}, ids: map[string]string{}, keys: map[string]ed25519.PrivateKey{}}
+	e := &env{t: t, srv: srv, svc: svc, api: api, tokens: map[string]string{}, ids: map[string]string{}, keys: map[string]ed25519.PrivateKey{}, dsn: dsn}
 	for _, x := range []struct {
 		label string
 		p     oversight.Principal

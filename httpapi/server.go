@@ -94,6 +94,7 @@ func New(svc *service.Service, opts Options) *Server {
 	s.complaintLimits = newLimiters(opts.ComplaintLimit.orDefault(DefaultComplaintLimit), "address")
 	s.clientSalt = newClientSalt()
 	s.metrics = newMetrics(s.reg)
+	registerIntegrity(s.reg, svc)
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.ready = svc.Ready
 	s.routesOps()
@@ -285,6 +286,20 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	return m
 }
 
+// registerIntegrity exports the integrity check's counts: the mismatches
+// between the stored state and the audit log found since start (any is an
+// alert), and how far the log has been checked.
+func registerIntegrity(reg *prometheus.Registry, svc *service.Service) {
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "oversight_integrity_mismatches_total",
+		Help: "Disagreements between the stored state and the audit log found since start (edited entries, tiles, licences, deployments, operations).",
+	}, func() float64 { return float64(svc.IntegrityMismatches()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "oversight_integrity_checked_entries",
+		Help: "Audit log entries hashed again and checked against the log's tree since start.",
+	}, func() float64 { return float64(svc.IntegrityChecked()) }))
+}
+
 // instrument logs and measures every request. It logs the route pattern,
 // never the query string or headers, so that no token or target reaches
 // the logs.
@@ -305,12 +320,17 @@ func (s *Server) routesOps() {
 	s.handlePublic("GET", "/readyz", func(w http.ResponseWriter, r *http.Request) error {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := s.ready(ctx); err != nil {
+		err := s.ready(ctx)
+		if oversight.ErrorCode(err) == oversight.EINTEGRITY {
+			// Not ready, and why: the mismatches are logged where found.
+			return oversight.Errorf(oversight.EUNAVAILABLE, "%s", oversight.ErrorMessage(err))
+		}
+		if err != nil {
 			s.log.Warn("not ready", "err", err)
 			return oversight.Errorf(oversight.EUNAVAILABLE, "database not reachable")
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, err := io.WriteString(w, "ready\n")
+		_, err = io.WriteString(w, "ready\n")
 		return err
 	})
 	if !s.separateMetrics {

@@ -127,6 +127,9 @@ func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *o
 			return retiredDeployment(d.ID, f.DeploymentStatus)
 		}
 		l, pp := f.License, f.Protected
+		if err := s.checkTainted(l.ID); err != nil {
+			return err
+		}
 		s.authz.last.Store(d.ID, &decisionHint{license: l, active: f.ActivePermits})
 		if evalOK && hint.license == l && pp == nil && s.sameQuota(l, hint.active, f.ActivePermits) {
 			dec = early

@@ -111,6 +111,9 @@ func (s *Service) issueLease(ctx context.Context, deploymentID string, nonce []b
 		if err != nil {
 			return err
 		}
+		if err := s.checkTainted(l.ID); err != nil {
+			return err
+		}
 		if st := l.EffectiveStatus(now); st != oversight.LicenseActive {
 			return oversight.Conflictf(string(st), "licence %s is %s; only the deployments of an active licence get a lease", l.ID, st)
 		}

@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"database/sql"
 	"log/slog"
 	"slices"
 	"testing"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/service"
-	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/store/storetest"
 )
 
@@ -35,14 +33,7 @@ func newReplicas(t *testing.T, kind string) *replicas {
 // another tool would.
 func (r *replicas) exec(t *testing.T, query string, args ...any) {
 	t.Helper()
-	driver := "sqlite"
-	if store.IsPostgres(r.dsn) {
-		driver = "pgx"
-	}
-	db, err := sql.Open(driver, r.dsn)
-	must(t, err)
-	defer db.Close()
-	_, err = db.ExecContext(r.ctx, query, args...)
+	_, err := storetest.BehindTheBack(t, r.dsn).ExecContext(r.ctx, query, args...)
 	must(t, err)
 }
 

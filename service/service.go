@@ -98,6 +98,7 @@ type Service struct {
 	rs    rescreener   // re-screenings of licensing parties (partyscreening.go)
 
 	report transparency // the transparency report's counts (report.go)
+	integ  *integrity   // the stored state checked against the log (integrity.go)
 }
 
 // New returns a Service over s. It reads the designations in s to build
@@ -106,7 +107,7 @@ func New(ctx context.Context, s *store.Store, opts Options) (*Service, error) {
 	if err := opts.validate(); err != nil {
 		return nil, fmt.Errorf("service options: %w", err)
 	}
-	svc := &Service{store: s, now: opts.Now, log: opts.Logger}
+	svc := &Service{store: s, now: opts.Now, log: opts.Logger, integ: newIntegrity()}
 	if svc.now == nil {
 		svc.now = time.Now
 	}
@@ -137,9 +138,16 @@ func New(ctx context.Context, s *store.Store, opts Options) (*Service, error) {
 // Store returns the underlying store.
 func (s *Service) Store() *store.Store { return s.store }
 
-// Ready reports, as an error, whether the service can serve: whether its
-// database answers (GET /readyz).
-func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
+// Ready reports, as an error, whether the service can serve (GET
+// /readyz): whether its database answers, and whether its stored state
+// agrees with the audit log (EINTEGRITY, naming the first mismatches, see
+// CheckIntegrity).
+func (s *Service) Ready(ctx context.Context) error {
+	if err := s.store.Ping(ctx); err != nil {
+		return err
+	}
+	return s.integrityError()
+}
 
 // Now returns the service's clock (Options.Now): the time its decisions,
 // records and events are stamped with, and the one a deployment's

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"testing"
 
@@ -37,15 +36,7 @@ func TestDeploymentKeys(t *testing.T) {
 
 			// As a database from before the column: no keys in it, and
 			// d2 registered with d1's key.
-			driver := "sqlite"
-			if store.IsPostgres(dsn) {
-				driver = "pgx"
-			}
-			db, err := sql.Open(driver, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := storetest.BehindTheBack(t, dsn)
 			d2.PublicKey = "key-A"
 			doc, _ := json.Marshal(d2)
 			if _, err := db.ExecContext(ctx, `UPDATE deployments SET public_key = NULL`); err != nil {

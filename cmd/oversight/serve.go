@@ -61,6 +61,9 @@ type ServeCmd struct {
 	IdleTimeout     time.Duration `name:"idle-timeout" default:"30m" help:"A console session unused for this long ends."`
 	Rules           string        `type:"existingfile" env:"OVERSIGHT_RULES" help:"JSON file of the misuse rules' thresholds and windows, over the defaults (docs/design/MONITORING.md)."`
 	MonitorInterval time.Duration `name:"monitor-interval" default:"1s" help:"How often the misuse rules read the new decisions."`
+	// IntegrityInterval: the check at start reads the whole log; later
+	// ones only what it grew, and every licence and deployment.
+	IntegrityInterval time.Duration `name:"integrity-interval" default:"1m" help:"How often the stored state is checked against the audit log, after the full check at start: new entries rehashed against the log's tree, every licence and deployment against its latest entry. A mismatch refuses the licence's leases and decisions and makes /readyz fail."`
 }
 
 // Help is shown by "oversight serve --help".
@@ -77,8 +80,8 @@ Examples:
 // Run starts the server and blocks until ctx ends (SIGINT or SIGTERM), then
 // shuts down gracefully.
 func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
-	if c.PermitLifetime <= 0 || c.LeaseTTL <= 0 || c.MaxBody <= 0 {
-		return &exitError{code: exitUsage, msg: "--permit-lifetime, --lease-ttl and --max-body must be positive"}
+	if c.PermitLifetime <= 0 || c.LeaseTTL <= 0 || c.MaxBody <= 0 || c.IntegrityInterval <= 0 {
+		return &exitError{code: exitUsage, msg: "--permit-lifetime, --lease-ttl, --max-body and --integrity-interval must be positive"}
 	}
 	if c.TokenRate == 0 || c.DeploymentRate == 0 {
 		return &exitError{code: exitUsage, msg: "--token-rate and --deployment-rate must not be 0: a positive rate, or negative for no limit"}
@@ -205,6 +208,16 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		return err
 	}
 
+	// Nothing is served before the stored state is checked against the
+	// log: a licence edited behind the server's back gets no lease.
+	began := time.Now()
+	rep, err := svc.CheckIntegrity(ctx)
+	if err != nil {
+		return err
+	}
+	logger.Info("stored state checked against the audit log", "entries", rep.Checked, "mismatches", len(rep.New),
+		"tainted_licenses", len(rep.Tainted), "took", time.Since(began).Round(time.Millisecond))
+
 	srv := newHTTPServer(ctx, console.WithAPI(api), logger)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(httpapi.Listener(ln)) }()
@@ -259,6 +272,7 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	}()
 	go svc.RunFanout(ctx) // replicas on one PostgreSQL relay enforcement pushes
 	go svc.RunReport(ctx) // the transparency report counts entries as they come
+	go svc.RunIntegrityChecks(ctx, c.IntegrityInterval)
 
 	select {
 	case err := <-errc:

@@ -63,6 +63,23 @@ func OpenDSN(t testing.TB, dsn string) *store.Store {
 	return s
 }
 
+// BehindTheBack opens the database at dsn directly, as another tool would,
+// for tests that edit it behind the store's back; it is closed when the
+// test ends.
+func BehindTheBack(t testing.TB, dsn string) *sql.DB {
+	t.Helper()
+	driver := "sqlite"
+	if store.IsPostgres(dsn) {
+		driver = "pgx"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // Each runs f as a subtest against a fresh store of every kind.
 func Each(t *testing.T, f func(t *testing.T, s *store.Store)) {
 	for _, kind := range Kinds {
