@@ -436,6 +436,10 @@ type LogVerifyCmd struct {
 	logFlags
 	Old  string `placeholder:"FILE|SIZE:ROOT" help:"An older checkpoint the log must extend: a note saved by 'log checkpoint --save' (its signature is checked), or SIZE:ROOT with the base64 root."`
 	Save string `placeholder:"FILE" help:"Write the new verified checkpoint to FILE: with the --old file, a rolling check."`
+	// Entries: the checkpoint and the proofs cover the tree, not the
+	// entries served; an entry edited in the server's database is caught
+	// only by hashing it again.
+	Entries string `default:"all" enum:"all,new,none" help:"Entries to read through the tiles and hash again against the checkpoint's tree: all, new (those after --old), or none. An entry edited in the server's database fails, naming its index."`
 }
 
 // Help is shown by "oversight log verify --help".
@@ -444,7 +448,10 @@ func (c *LogVerifyCmd) Help() string {
 of the witnesses you trust cosigned it, so that the log you see is the one every other
 reader sees; with --old, the RFC 6962 consistency proof that its tree extends the older
 one: every entry the old checkpoint covered is still there, unchanged, in the same
-order. Exits 1 if the log forked, shrank or was rewritten, or lacks cosignatures.
+order. Then it reads every entry through the log's tiles (--entries new: those after
+--old) and hashes it again against the checkpoint's tree, so that an entry the server
+serves edited is caught. Exits 1 if the log forked, shrank or was rewritten, lacks
+cosignatures, or serves an entry that is not the one its tree holds.
 
 Examples:
   oversight log verify --old last.checkpoint --save last.checkpoint
@@ -476,12 +483,25 @@ func (c *LogVerifyCmd) Run(ctx context.Context, env *Env) error {
 			return err
 		}
 	}
+	var from, read int64
+	if c.Entries == "new" {
+		from = old.Size
+	}
+	if c.Entries != "none" {
+		err := c.client().VerifiedEntries(ctx, cur, from, func(int64, []byte) error { read++; return nil })
+		if err != nil {
+			return err // names the entry that does not hash to the tree
+		}
+	}
 	if c.Save != "" {
 		if err := os.WriteFile(c.Save, n, 0o644); err != nil {
 			return fmt.Errorf("save checkpoint: %w", err)
 		}
 	}
 	printCosignatures(env.Stdout, cosigs)
+	if c.Entries != "none" {
+		fmt.Fprintf(env.Stdout, "entries: %d read through the tiles and hashed again, from index %d, each the one the tree holds\n", read, from)
+	}
 	if c.Old != "" {
 		fmt.Fprintf(env.Stdout, "consistent: the log of size %d (root %s) extends the checkpoint of size %d (root %s)\n", cur.Size, cur.Root, old.Size, old.Root)
 	} else {

@@ -358,3 +358,53 @@ func TestVerifiedEntriesThroughTiles(t *testing.T) {
 		t.Errorf("entries up to %d were passed on, want up to 299", last)
 	}
 }
+
+// An entry edited in the server's database (the tree untouched) is served
+// edited, and "log verify" finds it (issue 12 point 3): it reads every
+// entry through the tiles and hashes it again against the checkpoint's
+// tree, and names the entry. Before, it checked the checkpoint and the
+// consistency proof, which the tree alone passes. --entries new reads only
+// those after --old; none reads none.
+func TestLogVerifyRehashesEntries(t *testing.T) {
+	ls := newLogServer(t)
+	ls.appendEvents(600)
+	sc := ls.waitCheckpoint()
+	old := fmt.Sprintf("300:%s", ls.rootAt(300))
+	code, out, errOut := ls.oversight("log", "verify", "--old", old)
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("entries: %d read through the tiles and hashed again, from index 0", sc.Size)) {
+		t.Fatalf("verify before tampering: exit %d\n%s%s", code, out, errOut)
+	}
+	db, err := sql.Open("sqlite", ls.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE events SET entry = CAST(replace(CAST(entry AS TEXT), '"type":"case.updated"', '"type":"case.closed"') AS BLOB) WHERE idx = 417`); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--old", old}, {"--old", old, "--entries", "new"}} {
+		code, out, errOut = ls.oversight(append([]string{"log", "verify"}, args...)...)
+		if code != 1 || !strings.Contains(errOut, "hash mismatch for entry 417") {
+			t.Errorf("verify %v after tampering: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+	if code, out, errOut = ls.oversight("log", "verify", "--old", old, "--entries", "none"); code != 0 {
+		t.Errorf("verify --entries none: exit %d\n%s%s", code, out, errOut)
+	}
+	// Entries before --old are not read with --entries new (those of
+	// its tile are).
+	if code, out, errOut = ls.oversight("log", "verify", "--old", fmt.Sprintf("512:%s", ls.rootAt(512)), "--entries", "new"); code != 0 {
+		t.Errorf("verify --entries new past the edit: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// rootAt returns the root of the log's tree of the given size.
+func (ls *logServer) rootAt(size int64) tlog.Hash {
+	ls.t.Helper()
+	p := tlog.NewProver(ls.st, 0)
+	root, err := p.RootHash(context.Background(), size)
+	if err != nil {
+		ls.t.Fatal(err)
+	}
+	return root
+}
