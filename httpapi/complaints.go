@@ -1,20 +1,16 @@
 package httpapi
 
 import (
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
-	"net"
 	"net/http"
 	"strings"
 
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/internal/ratelimit"
 )
 
 // DefaultComplaintLimit bounds the complaints' public routes per client
 // address, on this replica: a person writes a few, a script many.
-var DefaultComplaintLimit = RateLimit{Rate: 0.1, Burst: 10}
+var DefaultComplaintLimit = ratelimit.Complaints
 
 // routesComplaints registers complaints: filed, read and added to without
 // an account, with the secret the filing returned as the bearer token;
@@ -28,7 +24,7 @@ func (s *Server) routesComplaints() {
 		if err := c.Validate(); err != nil {
 			return err
 		}
-		if err := s.complaintLimits.allow(w, s.clientKey(r)); err != nil {
+		if err := s.complaintLimits.Allow(w, s.addresses.Key(r)); err != nil {
 			return err
 		}
 		out, secret, err := s.svc.FileComplaint(r.Context(), &c)
@@ -46,7 +42,7 @@ func (s *Server) routesComplaints() {
 			if err != nil {
 				return err
 			}
-			if err := s.tokenLimits.allow(w, p.TokenID); err != nil {
+			if err := s.tokenLimits.Allow(w, p.TokenID); err != nil {
 				return err
 			}
 			out, err := s.svc.Complaint(r.Context(), p, id)
@@ -55,7 +51,7 @@ func (s *Server) routesComplaints() {
 			}
 			return writeJSON(w, http.StatusOK, out)
 		}
-		if err := s.complaintLimits.allow(w, s.clientKey(r)); err != nil {
+		if err := s.complaintLimits.Allow(w, s.addresses.Key(r)); err != nil {
 			return err
 		}
 		out, err := s.svc.ComplaintStatus(r.Context(), id, secret)
@@ -76,7 +72,7 @@ func (s *Server) routesComplaints() {
 		if !ok {
 			return oversight.Errorf(oversight.EUNAUTHORIZED, "give the complaint's secret (%s…) as the bearer token: only the complainant adds to a complaint", oversight.ComplaintSecretPrefix)
 		}
-		if err := s.complaintLimits.allow(w, s.clientKey(r)); err != nil {
+		if err := s.complaintLimits.Allow(w, s.addresses.Key(r)); err != nil {
 			return err
 		}
 		out, err := s.svc.AddToComplaint(r.Context(), r.PathValue("receipt"), secret, &a)
@@ -118,23 +114,4 @@ func complaintSecret(r *http.Request) (string, bool) {
 		return "", false
 	}
 	return token, true
-}
-
-// clientKey is the key of the caller's rate-limit bucket: an HMAC of its
-// address under a key of this process, so that the limiter, which lives
-// in memory and forgets idle callers, holds no address either.
-func (s *Server) clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	m := hmac.New(sha256.New, s.clientSalt[:])
-	m.Write([]byte(host))
-	return hex.EncodeToString(m.Sum(nil)[:16])
-}
-
-// newClientSalt returns the key clientKey hashes addresses under.
-func newClientSalt() (k [32]byte) {
-	rand.Read(k[:])
-	return k
 }

@@ -45,7 +45,7 @@ func (s *Server) handleSigned(method, pattern string, h signedFunc) {
 		}
 		// Counted once the signature verifies, so that nobody can spend a
 		// deployment's allowance by sending requests in its name.
-		if err := s.deploymentLimits.allow(w, d.ID); err != nil {
+		if err := s.deploymentLimits.Allow(w, d.ID); err != nil {
 			return err
 		}
 		return h(w, r, d, sig, body)

@@ -163,7 +163,7 @@ func (s *Server) handleStream(method, pattern string, h handlerFunc) {
 			p, err = s.authenticate(r)
 		}
 		if err == nil {
-			err = s.tokenLimits.allow(w, p.TokenID)
+			err = s.tokenLimits.Allow(w, p.TokenID)
 		}
 		if err == nil {
 			err = h(w, r, p)

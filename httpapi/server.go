@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/internal/ratelimit"
 	"github.com/oversight-dev/oversight/internal/reqlog"
 	"github.com/oversight-dev/oversight/service"
 )
@@ -57,9 +58,9 @@ type Server struct {
 	metrics *metrics
 	ready   func(context.Context) error
 
-	tokenLimits, deploymentLimits *limiters
-	complaintLimits               *limiters
-	clientSalt                    [32]byte
+	tokenLimits, deploymentLimits *ratelimit.Limiters
+	complaintLimits               *ratelimit.Limiters
+	addresses                     *ratelimit.Addresses
 	batchTimeout                  time.Duration
 	separateMetrics               bool
 }
@@ -89,10 +90,10 @@ func New(svc *service.Service, opts Options) *Server {
 		s.batchTimeout = DefaultBatchTimeout
 	}
 	s.separateMetrics = opts.SeparateMetrics
-	s.tokenLimits = newLimiters(opts.TokenLimit.orDefault(DefaultTokenLimit), "token")
-	s.deploymentLimits = newLimiters(opts.DeploymentLimit.orDefault(DefaultDeploymentLimit), "deployment")
-	s.complaintLimits = newLimiters(opts.ComplaintLimit.orDefault(DefaultComplaintLimit), "address")
-	s.clientSalt = newClientSalt()
+	s.tokenLimits = ratelimit.New(opts.TokenLimit.OrDefault(DefaultTokenLimit), "token")
+	s.deploymentLimits = ratelimit.New(opts.DeploymentLimit.OrDefault(DefaultDeploymentLimit), "deployment")
+	s.complaintLimits = ratelimit.New(opts.ComplaintLimit.OrDefault(DefaultComplaintLimit), "address")
+	s.addresses = ratelimit.NewAddresses()
 	s.metrics = newMetrics(s.reg)
 	registerIntegrity(s.reg, svc)
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -172,7 +173,7 @@ func (s *Server) handleLimit(method, pattern string, maxBody int64, h handlerFun
 		if err != nil {
 			return err
 		}
-		if err := s.tokenLimits.allow(w, p.TokenID); err != nil {
+		if err := s.tokenLimits.Allow(w, p.TokenID); err != nil {
 			return err
 		}
 		return h(w, r, p)

@@ -84,6 +84,11 @@ func (w *world) paths() map[string]string {
 		"/transparency/charts/{file}":          "/transparency/charts/uses.svg",
 		"/transparency/log":                    "/transparency/log",
 		"/transparency/log/{index}":            "/transparency/log/3",
+		"/complaint":                           "/complaint",
+		"/complaint/status":                    "/complaint/status",
+		"/complaints":                          "/complaints",
+		"/complaints/{id}":                     "/complaints/" + w.ids["complaint"],
+		"/complaints/{id}/triage":              "/complaints/" + w.ids["complaint"] + "/triage",
 	}
 }
 
@@ -216,6 +221,9 @@ func (w *world) badForms() map[string]badForm {
 		"POST /screen":                              {form: v("name", "", "birth_date", "someday", "limit", "ten"), field: "birth_date", keep: "someday"},
 		"POST /deployments":                         {form: v("license_id", "lic_nope", "label", "", "public_key", "abc"), field: "public_key", keep: "lic_nope"},
 		"POST /screen/batch":                        {form: v("names", "surname\nIvan", "format", "csv"), multipart: true, field: "file", keep: "surname"},
+		"POST /complaint":                           {form: v("text", "what I know <b>", "country", "Mexico"), field: "country", keep: "what I know &lt;b&gt;"},
+		"POST /complaint/status":                    {form: v("receipt", "cmp_nothere", "secret", "ovc_wrong"), field: "secret", keep: "cmp_nothere"},
+		"POST /complaints/{id}/triage":              {form: v("action", "dismiss", "note", "", "title", "title kept"), field: "note", keep: "title kept"},
 	}
 }
 

@@ -31,6 +31,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/internal/ratelimit"
 	"github.com/oversight-dev/oversight/internal/reqlog"
 	"github.com/oversight-dev/oversight/service"
 )
@@ -63,6 +64,9 @@ type Options struct {
 	// there is no demo page.
 	DemoPeople []DemoPerson
 	DemoSignIn func(ctx context.Context, userID string) (secret string, err error)
+	// ComplaintLimit bounds the complaint forms a client address may
+	// send (ratelimit.Complaints when zero), as the API does.
+	ComplaintLimit ratelimit.Limit
 }
 
 // DemoPerson is a person of the demonstration: who, and their user id.
@@ -85,6 +89,9 @@ type Server struct {
 	handler http.Handler
 	routes  []Route
 	changes *changes // wakes the live regions (live.go)
+
+	complaintLimits *ratelimit.Limiters
+	addresses       *ratelimit.Addresses
 }
 
 // Route is one of the console's endpoints, with the roles that may use it
@@ -124,6 +131,8 @@ func New(svc *service.Service, opts Options) (*Server, error) {
 	}
 	s := &Server{svc: svc, log: opts.Logger, origin: origin, secure: origin.Scheme == "https", idle: opts.IdleTimeout,
 		demo: opts.Demo, report: opts.DemoReport, people: opts.DemoPeople, demoIn: opts.DemoSignIn, wa: wa, views: v, mux: http.NewServeMux(), changes: newChanges()}
+	s.complaintLimits = ratelimit.New(opts.ComplaintLimit.OrDefault(ratelimit.Complaints), "address")
+	s.addresses = ratelimit.NewAddresses()
 	svc.Subscribe(func(service.LicenseChange) { s.changes.notify() })
 	static, _ := fs.Sub(staticFS, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheForever(http.FileServerFS(static))))
@@ -140,6 +149,7 @@ func New(svc *service.Service, opts Options) (*Server, error) {
 	s.routesProtected()
 	s.routesDesignations()
 	s.routesScreening()
+	s.routesComplaints()
 	s.routesTransparency()
 	s.routesLogExplorer()
 	s.handlePublic("GET", "/", s.notFound) // anything else

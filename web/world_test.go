@@ -88,6 +88,11 @@ func newWorld(t testing.TB) *world {
 		t.Fatal(err)
 	}
 	w.ids["case"] = c.ID
+	rc, _, err := e.svc.FileComplaint(e.ctx, &oversight.ComplaintRequest{Text: "A complaint of the world", LicenseID: w.lic.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.ids["complaint"] = rc.ID
 	des, err := e.svc.CreateDesignation(e.ctx, def, &oversight.DesignationRequest{Identity: oversight.Identity{Name: "Viktor ZAVADSKY", Aliases: []string{"Wiktor Zawadzki"}, BirthDate: "1971", Nationality: "RU"}, Basis: oversight.BasisMisuse, CaseID: c.ID})
 	if err != nil {
 		t.Fatal(err)
