@@ -309,6 +309,19 @@ func TestBrowserLogExplorer(t *testing.T) {
 	b.do(chromedp.SetValue(chromedp.CSS(`#f-pin`), key), chromedp.Click(chromedp.CSS(`form.pin button`)))
 	b.waitText("Verified in your browser")
 	b.contains("signed by the key you pinned (" + sc.Origin + ")")
+
+	// On a phone.
+	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
+	for _, p := range []struct{ name, path string }{
+		{"phone-transparency", "/transparency"}, {"phone-log", "/transparency/log"}, {"phone-log-entry", "/transparency/log/" + index},
+	} {
+		b.open(p.path)
+		if p.name == "phone-log-entry" {
+			b.waitText("Verified in your browser")
+		}
+		b.audit(p.name)
+		b.screenshot(p.name)
+	}
 }
 
 func atoiInt(t *testing.T, s string) int { return int(atoi(t, s)) }
