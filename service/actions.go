@@ -49,7 +49,7 @@ func (s *Service) changed(tx *store.Tx, l *oversight.License, a *oversight.Actio
 // reinstatement or a revocation is pending until an officer of the other
 // ministry, a different person, approves it (ApproveAction).
 func (s *Service) RequestAction(ctx context.Context, p *oversight.Principal, licenseID string, r *oversight.ActionRequest) (*oversight.Action, error) {
-	if err := allow(p, "ordering an enforcement action", oversight.RoleDefense, oversight.RoleForeignAffairs); err != nil {
+	if err := allow(p, oversight.TaskActionOrder); err != nil {
 		return nil, err
 	}
 	if err := r.Validate(); err != nil {
@@ -123,7 +123,7 @@ func (s *Service) execute(tx *store.Tx, actor string, l *oversight.License, a *o
 // action: with its approval the action takes effect (action.approved);
 // with its rejection it never does (action.rejected).
 func (s *Service) ApproveAction(ctx context.Context, p *oversight.Principal, id string, r *oversight.ActionApprovalRequest) (*oversight.Action, error) {
-	if err := allow(p, "approving an enforcement action", oversight.RoleDefense, oversight.RoleForeignAffairs); err != nil {
+	if err := allow(p, oversight.TaskActionApprove); err != nil {
 		return nil, err
 	}
 	var a *oversight.Action
@@ -166,7 +166,7 @@ func (s *Service) ApproveAction(ctx context.Context, p *oversight.Principal, id 
 // Action returns an action; vendors and agencies see the actions on their
 // own licences.
 func (s *Service) Action(ctx context.Context, p *oversight.Principal, id string) (*oversight.Action, error) {
-	if err := allow(p, "reading enforcement actions", with(officials, oversight.RoleVendor, oversight.RoleEndUser)...); err != nil {
+	if err := allow(p, oversight.TaskActionRead); err != nil {
 		return nil, err
 	}
 	var a *oversight.Action
@@ -203,7 +203,7 @@ func (s *Service) Actions(ctx context.Context, p *oversight.Principal, licenseID
 // ActionsByStatus lists enforcement actions on every licence, of one
 // status when status is not empty: the enforcement desk of officials.
 func (s *Service) ActionsByStatus(ctx context.Context, p *oversight.Principal, status oversight.ActionStatus, page oversight.Page) (*oversight.List[oversight.Action], error) {
-	if err := allow(p, "listing enforcement actions", officials...); err != nil {
+	if err := allow(p, oversight.TaskActionList); err != nil {
 		return nil, err
 	}
 	out := &oversight.List[oversight.Action]{}

@@ -246,7 +246,7 @@ func newOperation(id, deploymentID string, hash oversight.TargetHash, r *oversig
 // Operation returns a decided operation. Officials see every one; the
 // vendor and the end user of its licence see those of their licences.
 func (s *Service) Operation(ctx context.Context, p *oversight.Principal, id string) (*oversight.OperationRecord, error) {
-	if err := allow(p, "reading operations", with(officials, oversight.RoleVendor, oversight.RoleEndUser)...); err != nil {
+	if err := allow(p, oversight.TaskOperationRead); err != nil {
 		return nil, err
 	}
 	var op *oversight.OperationRecord
@@ -263,7 +263,7 @@ func (s *Service) Operation(ctx context.Context, p *oversight.Principal, id stri
 // every operation; the vendor and the end user of a licence must name it
 // and see its operations only.
 func (s *Service) Operations(ctx context.Context, p *oversight.Principal, f oversight.OperationFilter, page oversight.Page) (*oversight.List[oversight.OperationRecord], error) {
-	if err := allow(p, "reading operations", with(officials, oversight.RoleVendor, oversight.RoleEndUser)...); err != nil {
+	if err := allow(p, oversight.TaskOperationRead); err != nil {
 		return nil, err
 	}
 	var pr oversight.Problems

@@ -11,16 +11,6 @@ import (
 	"github.com/oversight-dev/oversight/store"
 )
 
-// Misuse cases are for officials only. Investigators open and update
-// them; the vendor and the end user of the licence under investigation do
-// not see them, so that a case cannot tip off the people it is about. The
-// public log records that a case was opened or updated, on which licence
-// and from which source, never its title, evidence or findings.
-var (
-	caseReaders      = officials
-	caseInvestigator = []oversight.Role{oversight.RoleDefense, oversight.RoleForeignAffairs}
-)
-
 // caseOpened is the payload of a case.opened event.
 type caseOpened struct {
 	Source       oversight.CaseSource `json:"source"`
@@ -128,7 +118,7 @@ func addGathered(c *oversight.Case, g gathering) (ops []string, evidence int) {
 // OpenCase opens a misuse case from a forensic report or a complaint
 // (POST /v1/cases). The operations it names must be of its licence.
 func (s *Service) OpenCase(ctx context.Context, p *oversight.Principal, r *oversight.CaseRequest) (*oversight.Case, error) {
-	if err := allow(p, "opening a misuse case", caseInvestigator...); err != nil {
+	if err := allow(p, oversight.TaskCaseOpen); err != nil {
 		return nil, err
 	}
 	if err := r.Validate(); err != nil {
@@ -165,7 +155,7 @@ func (s *Service) OpenCase(ctx context.Context, p *oversight.Principal, r *overs
 // UpdateCase records findings, evidence, linked operations and
 // designations, or closes or reopens a case (PATCH /v1/cases/{id}).
 func (s *Service) UpdateCase(ctx context.Context, p *oversight.Principal, id string, u *oversight.CaseUpdate) (*oversight.Case, error) {
-	if err := allow(p, "updating a misuse case", caseInvestigator...); err != nil {
+	if err := allow(p, oversight.TaskCaseUpdate); err != nil {
 		return nil, err
 	}
 	if err := u.Validate(); err != nil {
@@ -227,7 +217,7 @@ func (s *Service) UpdateCase(ctx context.Context, p *oversight.Principal, id str
 
 // Case returns a misuse case with the enforcement actions that name it.
 func (s *Service) Case(ctx context.Context, p *oversight.Principal, id string) (*oversight.Case, error) {
-	if err := allow(p, "reading misuse cases", caseReaders...); err != nil {
+	if err := allow(p, oversight.TaskCaseRead); err != nil {
 		return nil, err
 	}
 	var c *oversight.Case
@@ -242,7 +232,7 @@ func (s *Service) Case(ctx context.Context, p *oversight.Principal, id string) (
 
 // Cases lists misuse cases, newest first.
 func (s *Service) Cases(ctx context.Context, p *oversight.Principal, f oversight.CaseFilter, page oversight.Page) (*oversight.List[oversight.Case], error) {
-	if err := allow(p, "reading misuse cases", caseReaders...); err != nil {
+	if err := allow(p, oversight.TaskCaseRead); err != nil {
 		return nil, err
 	}
 	var pr oversight.Problems

@@ -152,7 +152,7 @@ func (s *Service) addComplaintEvidence(tx *store.Tx, cs *oversight.Case, actor s
 // Complaints lists complaints, newest first, for the case investigators
 // and the other officials.
 func (s *Service) Complaints(ctx context.Context, p *oversight.Principal, f oversight.ComplaintFilter, page oversight.Page) (*oversight.List[oversight.Complaint], error) {
-	if err := allow(p, "reading complaints", caseReaders...); err != nil {
+	if err := allow(p, oversight.TaskComplaintRead); err != nil {
 		return nil, err
 	}
 	var pr oversight.Problems
@@ -175,7 +175,7 @@ func (s *Service) Complaints(ctx context.Context, p *oversight.Principal, f over
 
 // Complaint returns one complaint as officials read it.
 func (s *Service) Complaint(ctx context.Context, p *oversight.Principal, id string) (*oversight.Complaint, error) {
-	if err := allow(p, "reading complaints", caseReaders...); err != nil {
+	if err := allow(p, oversight.TaskComplaintRead); err != nil {
 		return nil, err
 	}
 	var c *oversight.Complaint
@@ -192,7 +192,7 @@ func (s *Service) Complaint(ctx context.Context, p *oversight.Principal, id stri
 // reads (POST /v1/complaints/{receipt}/triage). It returns the complaint
 // and the case, nil for a dismissal.
 func (s *Service) TriageComplaint(ctx context.Context, p *oversight.Principal, id string, t *oversight.ComplaintTriage) (*oversight.Complaint, *oversight.Case, error) {
-	if err := allow(p, "triaging complaints", caseInvestigator...); err != nil {
+	if err := allow(p, oversight.TaskComplaintTriage); err != nil {
 		return nil, nil, err
 	}
 	if err := t.Validate(); err != nil {

@@ -15,7 +15,7 @@ import (
 // it, the end user operating it, or a defense officer may register it. The
 // answer carries the site pepper, given only here.
 func (s *Service) RegisterDeployment(ctx context.Context, p *oversight.Principal, r *oversight.DeploymentRegistration) (*oversight.RegisteredDeployment, error) {
-	if err := allow(p, "registering a deployment", oversight.RoleDefense, oversight.RoleVendor, oversight.RoleEndUser); err != nil {
+	if err := allow(p, oversight.TaskDeploymentRegister); err != nil {
 		return nil, err
 	}
 	if err := r.Validate(); err != nil {
@@ -93,7 +93,7 @@ func (s *Service) declareInfrastructure(tx *store.Tx, p *oversight.Principal, d 
 // it declared before (PATCH /v1/deployments/{id}). Those who may register
 // the deployment may declare it; only officials read it back.
 func (s *Service) UpdateDeployment(ctx context.Context, p *oversight.Principal, id string, u *oversight.DeploymentUpdate) (*oversight.Deployment, error) {
-	if err := allow(p, "declaring a deployment's infrastructure", oversight.RoleDefense, oversight.RoleVendor, oversight.RoleEndUser); err != nil {
+	if err := allow(p, oversight.TaskDeploymentDeclare); err != nil {
 		return nil, err
 	}
 	if err := u.Validate(); err != nil {
@@ -121,7 +121,7 @@ func (s *Service) UpdateDeployment(ctx context.Context, p *oversight.Principal, 
 // Deployment returns a deployment; vendors and agencies see those of their
 // own licences.
 func (s *Service) Deployment(ctx context.Context, p *oversight.Principal, id string) (*oversight.Deployment, error) {
-	if err := allow(p, "reading deployments", with(officials, oversight.RoleVendor, oversight.RoleEndUser)...); err != nil {
+	if err := allow(p, oversight.TaskDeploymentRead); err != nil {
 		return nil, err
 	}
 	var d *oversight.Deployment
@@ -144,7 +144,7 @@ func (s *Service) Deployment(ctx context.Context, p *oversight.Principal, id str
 // shutdown, and it never gets a lease again. A defense officer, or the
 // vendor or agency whose licence it runs under, may retire it.
 func (s *Service) RetireDeployment(ctx context.Context, p *oversight.Principal, id string, r *oversight.RetireRequest) (*oversight.Deployment, error) {
-	if err := allow(p, "retiring a deployment", oversight.RoleDefense, oversight.RoleVendor, oversight.RoleEndUser); err != nil {
+	if err := allow(p, oversight.TaskDeploymentRetire); err != nil {
 		return nil, err
 	}
 	if err := r.Validate(); err != nil {
@@ -196,7 +196,7 @@ func ownDeployment(tx *store.Tx, p *oversight.Principal, id string) (*oversight.
 // Deployments lists the deployments of a licence.
 func (s *Service) Deployments(ctx context.Context, p *oversight.Principal, licenseID string, page oversight.Page) (*oversight.List[oversight.Deployment], error) {
 	if licenseID == "" {
-		if err := allow(p, "listing every deployment", officials...); err != nil {
+		if err := allow(p, oversight.TaskDeploymentListAll); err != nil {
 			return nil, err
 		}
 	} else if _, err := s.License(ctx, p, licenseID); err != nil {

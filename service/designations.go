@@ -16,14 +16,6 @@ import (
 	"github.com/oversight-dev/oversight/store"
 )
 
-// Who designates and who reads designations. The two ministries designate
-// (the visa policy is theirs); consular officers read, to see who a
-// screening matched.
-var (
-	designators        = []oversight.Role{oversight.RoleDefense, oversight.RoleForeignAffairs}
-	designationReaders = with(officials, oversight.RoleConsular)
-)
-
 // designationEvent is the payload of the designation.listed, .updated and
 // .delisted events. Visa designations are not published: the public log
 // says that a designation of a basis was made, changed or lifted, on which
@@ -68,7 +60,7 @@ func publicSource(src string) string {
 // himself; a case id must name a case, which is then linked to the
 // designation.
 func (s *Service) CreateDesignation(ctx context.Context, p *oversight.Principal, r *oversight.DesignationRequest) (*oversight.Designation, error) {
-	if err := allow(p, "designating a person", designators...); err != nil {
+	if err := allow(p, oversight.TaskDesignate); err != nil {
 		return nil, err
 	}
 	d := r.Designation()
@@ -194,7 +186,7 @@ func tidyDesignation(d *oversight.Designation) {
 
 // Designation returns a designation (officials and consular officers).
 func (s *Service) Designation(ctx context.Context, p *oversight.Principal, id string) (*oversight.Designation, error) {
-	if err := allow(p, "reading designations", designationReaders...); err != nil {
+	if err := allow(p, oversight.TaskDesignationRead); err != nil {
 		return nil, err
 	}
 	var d *oversight.Designation
@@ -204,7 +196,7 @@ func (s *Service) Designation(ctx context.Context, p *oversight.Principal, id st
 
 // Designations lists designations, newest first.
 func (s *Service) Designations(ctx context.Context, p *oversight.Principal, f oversight.DesignationFilter, page oversight.Page) (*oversight.List[oversight.Designation], error) {
-	if err := allow(p, "reading designations", designationReaders...); err != nil {
+	if err := allow(p, oversight.TaskDesignationRead); err != nil {
 		return nil, err
 	}
 	var pr oversight.Problems
@@ -232,7 +224,7 @@ func (s *Service) Designations(ctx context.Context, p *oversight.Principal, f ov
 // immediate relatives designated because of the person are delisted with
 // it, each with an event of its own: their designation rests on his.
 func (s *Service) DelistDesignation(ctx context.Context, p *oversight.Principal, id string, r *oversight.DelistRequest) (*oversight.Designation, error) {
-	if err := allow(p, "delisting a designation", designators...); err != nil {
+	if err := allow(p, oversight.TaskDesignationDelist); err != nil {
 		return nil, err
 	}
 	if err := r.Validate(); err != nil {
@@ -288,7 +280,7 @@ func (s *Service) DelistDesignation(ctx context.Context, p *oversight.Principal,
 // can delist, by giving delisted_at, but not relist). Each designation
 // added, changed or delisted gets its own event.
 func (s *Service) ImportDesignations(ctx context.Context, p *oversight.Principal, r *oversight.DesignationImport) (*oversight.ImportResult, error) {
-	if err := allow(p, "importing designations", designators...); err != nil {
+	if err := allow(p, oversight.TaskDesignationImport); err != nil {
 		return nil, err
 	}
 	for i := range r.Designations {
@@ -473,7 +465,7 @@ func sameDesignation(a, b *oversight.Designation) bool {
 // delisted one is listed again on this case ("relisted"). Calling it twice
 // adds nothing the second time.
 func (s *Service) DesignateFromCase(ctx context.Context, p *oversight.Principal, caseID string, r *oversight.CaseDesignationRequest) (*oversight.CaseDesignations, error) {
-	if err := allow(p, "designating from a misuse case", designators...); err != nil {
+	if err := allow(p, oversight.TaskDesignateFromCase); err != nil {
 		return nil, err
 	}
 	r.Tidy()

@@ -30,7 +30,7 @@ const RuleEvidence = "EVIDENCE-INDICATOR"
 // The index of declarations is built in a read
 // transaction, so that the writer only records the matches.
 func (s *Service) ImportEvidence(ctx context.Context, p *oversight.Principal, b *stix.Bundle) (rep *oversight.EvidenceReport, created bool, err error) {
-	if err := allow(p, "importing forensic evidence", caseInvestigator...); err != nil {
+	if err := allow(p, oversight.TaskEvidenceImport); err != nil {
 		return nil, false, err
 	}
 	idx := oversight.NewInfrastructureIndex()
@@ -149,7 +149,7 @@ func matchDescription(r *oversight.EvidenceReport, m *oversight.EvidenceMatch) s
 
 // EvidenceReports lists imported forensic reports, newest first.
 func (s *Service) EvidenceReports(ctx context.Context, p *oversight.Principal, page oversight.Page) (*oversight.List[oversight.EvidenceReport], error) {
-	if err := allow(p, "reading forensic evidence", caseReaders...); err != nil {
+	if err := allow(p, oversight.TaskEvidenceRead); err != nil {
 		return nil, err
 	}
 	out := &oversight.List[oversight.EvidenceReport]{}
@@ -162,7 +162,7 @@ func (s *Service) EvidenceReports(ctx context.Context, p *oversight.Principal, p
 
 // EvidenceReport returns an imported forensic report.
 func (s *Service) EvidenceReport(ctx context.Context, p *oversight.Principal, id string) (*oversight.EvidenceReport, error) {
-	if err := allow(p, "reading forensic evidence", caseReaders...); err != nil {
+	if err := allow(p, oversight.TaskEvidenceRead); err != nil {
 		return nil, err
 	}
 	var r *oversight.EvidenceReport

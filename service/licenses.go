@@ -14,7 +14,7 @@ import (
 // needs the end user's signed declaration and an active marketing licence
 // for the same product and end user.
 func (s *Service) ApplyLicense(ctx context.Context, p *oversight.Principal, a *oversight.LicenseApplication) (*oversight.License, error) {
-	if err := allow(p, "applying for a licence", oversight.RoleVendor, oversight.RoleDefense); err != nil {
+	if err := allow(p, oversight.TaskLicenseApply); err != nil {
 		return nil, err
 	}
 	if p.Role == oversight.RoleVendor && a.VendorID == "" {
@@ -120,7 +120,7 @@ func (s *Service) ApplyLicense(ctx context.Context, p *oversight.Principal, a *o
 // whatever the decision) and is refused while a match of one of them is
 // open or confirmed: a conflict naming the match.
 func (s *Service) DecideLicense(ctx context.Context, p *oversight.Principal, id string, r *oversight.ApprovalRequest) (*oversight.License, error) {
-	if err := allow(p, "approving or denying a licence", oversight.RoleDefense, oversight.RoleForeignAffairs); err != nil {
+	if err := allow(p, oversight.TaskLicenseDecide); err != nil {
 		return nil, err
 	}
 	if r.Ministry == "" {
@@ -183,7 +183,7 @@ func (s *Service) recordStatus(tx *store.Tx, actor string, l *oversight.License,
 // License returns a licence with its history. A vendor sees only its own
 // licences, an agency only those naming it.
 func (s *Service) License(ctx context.Context, p *oversight.Principal, id string) (*oversight.LicenseView, error) {
-	if err := allow(p, "reading licences", with(officials, oversight.RoleVendor, oversight.RoleEndUser)...); err != nil {
+	if err := allow(p, oversight.TaskLicenseRead); err != nil {
 		return nil, err
 	}
 	v := &oversight.LicenseView{}
@@ -209,7 +209,7 @@ func (s *Service) License(ctx context.Context, p *oversight.Principal, id string
 // Licenses lists licences matching f; a vendor sees only its own, an
 // agency only those naming it.
 func (s *Service) Licenses(ctx context.Context, p *oversight.Principal, f oversight.LicenseFilter, page oversight.Page) (*oversight.List[oversight.License], error) {
-	if err := allow(p, "reading licences", with(officials, oversight.RoleVendor, oversight.RoleEndUser)...); err != nil {
+	if err := allow(p, oversight.TaskLicenseRead); err != nil {
 		return nil, err
 	}
 	empty := &oversight.List[oversight.License]{Items: []oversight.License{}}

@@ -57,7 +57,7 @@ func (s *Service) LogEntry(ctx context.Context, index int64) (*oversight.LogEntr
 // or consular officer never reads it. An auditor checks it with
 // oversight.Disclosure.Verify against the entry.
 func (s *Service) Disclosure(ctx context.Context, p *oversight.Principal, index int64) (*oversight.Disclosure, error) {
-	if err := allow(p, "reading what the public log withholds", officials...); err != nil {
+	if err := allow(p, oversight.TaskLogDisclose); err != nil {
 		return nil, err
 	}
 	if index < 0 {

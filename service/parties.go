@@ -9,12 +9,9 @@ import (
 	"github.com/oversight-dev/oversight/store"
 )
 
-// everyone is every role that holds a token.
-var everyone = oversight.Roles
-
 // Countries lists countries, only those of tier if set.
 func (s *Service) Countries(ctx context.Context, p *oversight.Principal, tier oversight.Tier) ([]oversight.Country, error) {
-	if err := allow(p, "reading countries", everyone...); err != nil {
+	if err := allow(p, oversight.TaskCountryRead); err != nil {
 		return nil, err
 	}
 	if tier != "" && !tier.Valid() {
@@ -28,7 +25,7 @@ func (s *Service) Countries(ctx context.Context, p *oversight.Principal, tier ov
 // SetCountry sets a country's eligibility tier; only an export-control
 // officer decides it.
 func (s *Service) SetCountry(ctx context.Context, p *oversight.Principal, iso2 string, u *oversight.CountryUpdate) (*oversight.Country, error) {
-	if err := allow(p, "setting a country's eligibility", oversight.RoleDefense); err != nil {
+	if err := allow(p, oversight.TaskCountrySet); err != nil {
 		return nil, err
 	}
 	if err := u.Validate(); err != nil {
@@ -60,7 +57,7 @@ func (s *Service) SetCountry(ctx context.Context, p *oversight.Principal, iso2 s
 // CreateEndUser registers a purchasing agency with its state's declaration
 // signing key.
 func (s *Service) CreateEndUser(ctx context.Context, p *oversight.Principal, e *oversight.EndUser) (*oversight.EndUser, error) {
-	if err := allow(p, "registering an end user", oversight.RoleAdmin, oversight.RoleDefense, oversight.RoleForeignAffairs); err != nil {
+	if err := allow(p, oversight.TaskEndUserCreate); err != nil {
 		return nil, err
 	}
 	if err := e.Validate(); err != nil {
@@ -92,7 +89,7 @@ func (s *Service) CreateEndUser(ctx context.Context, p *oversight.Principal, e *
 
 // EndUser returns an end user; an agency sees only itself.
 func (s *Service) EndUser(ctx context.Context, p *oversight.Principal, id string) (*oversight.EndUser, error) {
-	if err := allow(p, "reading end users", with(officials, oversight.RoleVendor, oversight.RoleEndUser)...); err != nil {
+	if err := allow(p, oversight.TaskEndUserRead); err != nil {
 		return nil, err
 	}
 	if err := ownEndUser(p, id, "end user", id); err != nil {
@@ -106,7 +103,7 @@ func (s *Service) EndUser(ctx context.Context, p *oversight.Principal, id string
 // EndUsers lists end users, of one country if set; an agency sees only
 // itself. Vendors see every agency, to name one in an application.
 func (s *Service) EndUsers(ctx context.Context, p *oversight.Principal, country string, page oversight.Page) (*oversight.List[oversight.EndUser], error) {
-	if err := allow(p, "reading end users", with(officials, oversight.RoleVendor, oversight.RoleEndUser)...); err != nil {
+	if err := allow(p, oversight.TaskEndUserRead); err != nil {
 		return nil, err
 	}
 	out := &oversight.List[oversight.EndUser]{Items: []oversight.EndUser{}}
@@ -129,7 +126,7 @@ func (s *Service) EndUsers(ctx context.Context, p *oversight.Principal, country 
 
 // Templates lists the declaration templates, by id.
 func (s *Service) Templates(ctx context.Context, p *oversight.Principal) ([]*oversight.DeclarationTemplate, error) {
-	if err := allow(p, "reading declaration templates", everyone...); err != nil {
+	if err := allow(p, oversight.TaskTemplateRead); err != nil {
 		return nil, err
 	}
 	return s.authz.engine.Templates(), nil
@@ -144,7 +141,7 @@ func (s *Service) Template(id string) (*oversight.DeclarationTemplate, bool) {
 // the submission's template, end user, signatory and date: what
 // "oversight declaration sign" signs and what RecordDeclaration checks.
 func (s *Service) DeclarationText(ctx context.Context, p *oversight.Principal, sub *oversight.DeclarationSubmission) ([]byte, error) {
-	if err := allow(p, "reading declarations", with(officials, oversight.RoleEndUser, oversight.RoleVendor)...); err != nil {
+	if err := allow(p, oversight.TaskDeclarationRead); err != nil {
 		return nil, err
 	}
 	if err := sub.ValidateText(); err != nil {
@@ -188,7 +185,7 @@ func (s *Service) declarationText(tx *store.Tx, sub *oversight.DeclarationSubmis
 // after checking its Ed25519 signature over the canonical text against the
 // agency's registered signing key.
 func (s *Service) RecordDeclaration(ctx context.Context, p *oversight.Principal, sub *oversight.DeclarationSubmission) (*oversight.Declaration, error) {
-	if err := allow(p, "recording a declaration", oversight.RoleAdmin, oversight.RoleForeignAffairs, oversight.RoleEndUser); err != nil {
+	if err := allow(p, oversight.TaskDeclarationRecord); err != nil {
 		return nil, err
 	}
 	if err := sub.Validate(); err != nil {
@@ -240,7 +237,7 @@ func (s *Service) RecordDeclaration(ctx context.Context, p *oversight.Principal,
 // Declaration returns a declaration; an agency sees only its own, and a
 // vendor only those its licences are under.
 func (s *Service) Declaration(ctx context.Context, p *oversight.Principal, id string) (*oversight.Declaration, error) {
-	if err := allow(p, "reading declarations", with(officials, oversight.RoleEndUser, oversight.RoleVendor)...); err != nil {
+	if err := allow(p, oversight.TaskDeclarationRead); err != nil {
 		return nil, err
 	}
 	var d *oversight.Declaration
@@ -269,7 +266,7 @@ func (s *Service) Declaration(ctx context.Context, p *oversight.Principal, id st
 // Declarations lists declarations, of one end user if set; an agency sees
 // only its own, and a vendor only those its licences are under.
 func (s *Service) Declarations(ctx context.Context, p *oversight.Principal, endUserID string, page oversight.Page) (*oversight.List[oversight.Declaration], error) {
-	if err := allow(p, "reading declarations", with(officials, oversight.RoleEndUser, oversight.RoleVendor)...); err != nil {
+	if err := allow(p, oversight.TaskDeclarationRead); err != nil {
 		return nil, err
 	}
 	if p.Role == oversight.RoleEndUser {

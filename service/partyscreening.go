@@ -27,14 +27,6 @@ import (
 // party of an applied or active licence newly matches a designation.
 const RulePartyListed = "PARTY-LISTED"
 
-// Who reads a licence's party matches, and who decides on them: the
-// officers of the two licensing ministries. The vendor and the agency do
-// not see them, as they do not see misuse cases: a match is a suspicion.
-var (
-	partyMatchReaders  = officials
-	partyMatchDeciders = []oversight.Role{oversight.RoleDefense, oversight.RoleForeignAffairs}
-)
-
 // partyMatched is the payload of a party.matched event. The party's name,
 // birth date and nationality are withheld (oversight.PersonalPartyMatch);
 // the public log says which registry record's party matched which
@@ -242,7 +234,7 @@ func blockingMatch(tx *store.Tx, l *oversight.License) error {
 // (GET /v1/licenses/{id}/party-matches), oldest first, and whether one
 // blocks its approval.
 func (s *Service) LicenseScreening(ctx context.Context, p *oversight.Principal, id string) (*oversight.LicenseScreening, error) {
-	if err := allow(p, "reading a licence's party matches", partyMatchReaders...); err != nil {
+	if err := allow(p, oversight.TaskPartyMatchRead); err != nil {
 		return nil, err
 	}
 	out := &oversight.LicenseScreening{LicenseID: id}
@@ -283,7 +275,7 @@ func (s *Service) ConfirmPartyMatch(ctx context.Context, p *oversight.Principal,
 }
 
 func (s *Service) decidePartyMatch(ctx context.Context, p *oversight.Principal, licenseID, matchID string, r *oversight.PartyMatchDecision, to oversight.PartyMatchStatus) (*oversight.PartyMatch, error) {
-	if err := allow(p, "deciding on a party match", partyMatchDeciders...); err != nil {
+	if err := allow(p, oversight.TaskPartyMatchDecide); err != nil {
 		return nil, err
 	}
 	if err := r.Validate(); err != nil {

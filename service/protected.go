@@ -11,11 +11,6 @@ import (
 	"github.com/oversight-dev/oversight/store"
 )
 
-// Who keeps the protected-persons register: the two ministries, whose
-// officers know who the diplomats, journalists, defenders and allied
-// officials are.
-var registerKeepers = []oversight.Role{oversight.RoleDefense, oversight.RoleForeignAffairs}
-
 // protectedAdded is the payload of a protected.added event. The public log
 // says that entries of a category were added, by whom and how many, never
 // which: a hash on the log would tell a site, which holds the pepper,
@@ -29,7 +24,7 @@ type protectedAdded struct {
 // (POST /v1/protected). Adding is idempotent: a hash already there is left
 // with its first category and added reports false.
 func (s *Service) AddProtected(ctx context.Context, p *oversight.Principal, r *oversight.ProtectedRegistration) (pp *oversight.ProtectedPerson, added bool, err error) {
-	if err := allow(p, "adding to the protected-persons register", registerKeepers...); err != nil {
+	if err := allow(p, oversight.TaskProtectedAdd); err != nil {
 		return nil, false, err
 	}
 	if err := r.Validate(); err != nil {
@@ -106,7 +101,7 @@ func ParseProtectedList(data []byte) ([]string, error) {
 // importing the same list again adds nothing. One protected.added event
 // records the import's category and count.
 func (s *Service) ImportProtected(ctx context.Context, p *oversight.Principal, category oversight.ProtectedCategory, data []byte) (*oversight.ProtectedImport, error) {
-	if err := allow(p, "importing into the protected-persons register", registerKeepers...); err != nil {
+	if err := allow(p, oversight.TaskProtectedImport); err != nil {
 		return nil, err
 	}
 	if !category.Valid() {

@@ -10,7 +10,7 @@ import (
 
 // CreateVendor registers a vendor and its owners and executives.
 func (s *Service) CreateVendor(ctx context.Context, p *oversight.Principal, v *oversight.Vendor) (*oversight.Vendor, error) {
-	if err := allow(p, "registering a vendor", oversight.RoleAdmin, oversight.RoleDefense); err != nil {
+	if err := allow(p, oversight.TaskVendorCreate); err != nil {
 		return nil, err
 	}
 	v.Tidy()
@@ -47,7 +47,7 @@ func (s *Service) CreateVendor(ctx context.Context, p *oversight.Principal, v *o
 // Vendor returns a vendor: officials see every vendor, a vendor only
 // itself.
 func (s *Service) Vendor(ctx context.Context, p *oversight.Principal, id string) (*oversight.Vendor, error) {
-	if err := allow(p, "reading vendors", with(officials, oversight.RoleVendor)...); err != nil {
+	if err := allow(p, oversight.TaskVendorRead); err != nil {
 		return nil, err
 	}
 	if err := ownVendor(p, id, "vendor", id); err != nil {
@@ -60,7 +60,7 @@ func (s *Service) Vendor(ctx context.Context, p *oversight.Principal, id string)
 
 // Vendors lists vendors; a vendor sees only itself.
 func (s *Service) Vendors(ctx context.Context, p *oversight.Principal, page oversight.Page) (*oversight.List[oversight.Vendor], error) {
-	if err := allow(p, "reading vendors", with(officials, oversight.RoleVendor)...); err != nil {
+	if err := allow(p, oversight.TaskVendorRead); err != nil {
 		return nil, err
 	}
 	out := &oversight.List[oversight.Vendor]{Items: []oversight.Vendor{}}
@@ -82,7 +82,7 @@ func (s *Service) Vendors(ctx context.Context, p *oversight.Principal, page over
 // CreateProduct registers a product of a vendor; it starts before the
 // concept stage is approved.
 func (s *Service) CreateProduct(ctx context.Context, p *oversight.Principal, pr *oversight.Product) (*oversight.Product, error) {
-	if err := allow(p, "registering a product", oversight.RoleAdmin, oversight.RoleDefense, oversight.RoleVendor); err != nil {
+	if err := allow(p, oversight.TaskProductCreate); err != nil {
 		return nil, err
 	}
 	if p.Role == oversight.RoleVendor && pr.VendorID == "" {
@@ -116,7 +116,7 @@ func (s *Service) CreateProduct(ctx context.Context, p *oversight.Principal, pr 
 
 // Product returns a product; a vendor sees only its own.
 func (s *Service) Product(ctx context.Context, p *oversight.Principal, id string) (*oversight.Product, error) {
-	if err := allow(p, "reading products", with(officials, oversight.RoleVendor)...); err != nil {
+	if err := allow(p, oversight.TaskProductRead); err != nil {
 		return nil, err
 	}
 	var pr *oversight.Product
@@ -133,7 +133,7 @@ func (s *Service) Product(ctx context.Context, p *oversight.Principal, id string
 // Products lists products, of one vendor if vendorID is set; a vendor sees
 // only its own.
 func (s *Service) Products(ctx context.Context, p *oversight.Principal, f oversight.ProductFilter, page oversight.Page) (*oversight.List[oversight.Product], error) {
-	if err := allow(p, "reading products", with(officials, oversight.RoleVendor)...); err != nil {
+	if err := allow(p, oversight.TaskProductRead); err != nil {
 		return nil, err
 	}
 	if err := f.Validate(); err != nil {
@@ -157,7 +157,7 @@ func (s *Service) Products(ctx context.Context, p *oversight.Principal, f oversi
 // advances one stage at a time; after changes were required it resubmits
 // the same stage, having met every condition.
 func (s *Service) SubmitReview(ctx context.Context, p *oversight.Principal, productID string, sub *oversight.ReviewSubmission) (*oversight.Review, error) {
-	if err := allow(p, "submitting a review", oversight.RoleAdmin, oversight.RoleVendor); err != nil {
+	if err := allow(p, oversight.TaskReviewSubmit); err != nil {
 		return nil, err
 	}
 	if err := sub.Validate(); err != nil {
@@ -218,7 +218,7 @@ func (s *Service) SubmitReview(ctx context.Context, p *oversight.Principal, prod
 // DecideReview records an export-control officer's decision on an open
 // review.
 func (s *Service) DecideReview(ctx context.Context, p *oversight.Principal, reviewID string, d *oversight.ReviewDecisionRequest) (*oversight.Review, error) {
-	if err := allow(p, "deciding a review", oversight.RoleDefense); err != nil {
+	if err := allow(p, oversight.TaskReviewDecide); err != nil {
 		return nil, err
 	}
 	if err := d.Validate(); err != nil {
@@ -267,7 +267,7 @@ func (s *Service) DecideReview(ctx context.Context, p *oversight.Principal, revi
 
 // Review returns a review; a vendor sees only its own products' reviews.
 func (s *Service) Review(ctx context.Context, p *oversight.Principal, id string) (*oversight.Review, error) {
-	if err := allow(p, "reading reviews", with(officials, oversight.RoleVendor)...); err != nil {
+	if err := allow(p, oversight.TaskReviewRead); err != nil {
 		return nil, err
 	}
 	var r *oversight.Review
@@ -293,7 +293,7 @@ func (s *Service) Reviews(ctx context.Context, p *oversight.Principal, f oversig
 		if _, err := s.Product(ctx, p, f.ProductID); err != nil {
 			return nil, err
 		}
-	} else if err := allow(p, "listing the reviews of every product", officials...); err != nil {
+	} else if err := allow(p, oversight.TaskReviewListAll); err != nil {
 		return nil, err
 	}
 	switch f.Status {

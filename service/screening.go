@@ -21,15 +21,6 @@ import (
 	"github.com/oversight-dev/oversight/store"
 )
 
-// Who screens: consular officers, and the officials who may check a name
-// themselves. Who reads the record of screenings: the officials, who
-// supervise consular work; a consular officer does not read other
-// officers' screenings.
-var (
-	screeners         = with(officials, oversight.RoleConsular)
-	screeningAuditors = officials
-)
-
 // Defaults of a screening batch.
 const (
 	// DefaultMaxBatchRows is the most rows one POST /v1/screen:batch
@@ -168,7 +159,7 @@ type screeningPerformed struct {
 // keyed hashes of the query and its top result, and a screening.performed
 // event, in one transaction. No answer goes out without its record.
 func (s *Service) Screen(ctx context.Context, p *oversight.Principal, r *oversight.ScreenRequest) (*oversight.ScreenResult, error) {
-	if err := allow(p, "screening", screeners...); err != nil {
+	if err := allow(p, oversight.TaskScreen); err != nil {
 		return nil, err
 	}
 	r.Nationality = strings.ToUpper(strings.TrimSpace(r.Nationality))
@@ -250,7 +241,7 @@ func (sc *screener) mac(label string, fields ...string) string {
 // checked against the audit log: its rows are hashed again and compared
 // with the digest of its screening.performed event.
 func (s *Service) Screening(ctx context.Context, p *oversight.Principal, id string) (*oversight.ScreeningRecord, error) {
-	if err := allow(p, "reading the record of screenings", screeningAuditors...); err != nil {
+	if err := allow(p, oversight.TaskScreeningRead); err != nil {
 		return nil, err
 	}
 	out := &oversight.ScreeningRecord{}
@@ -295,7 +286,7 @@ func (s *Service) Screening(ctx context.Context, p *oversight.Principal, id stri
 
 // Screenings lists screenings, newest first (GET /v1/screenings).
 func (s *Service) Screenings(ctx context.Context, p *oversight.Principal, f oversight.ScreeningFilter, page oversight.Page) (*oversight.List[oversight.Screening], error) {
-	if err := allow(p, "reading the record of screenings", screeningAuditors...); err != nil {
+	if err := allow(p, oversight.TaskScreeningRead); err != nil {
 		return nil, err
 	}
 	nameHash := ""
@@ -338,7 +329,7 @@ type BatchWriter interface {
 // early and is returned; the rows screened so far stay recorded, with the
 // event saying why the batch stopped.
 func (s *Service) ScreenBatch(ctx context.Context, p *oversight.Principal, body io.Reader, format screen.BatchFormat, o oversight.BatchOptions, w BatchWriter) (*oversight.Screening, error) {
-	if err := allow(p, "screening", screeners...); err != nil {
+	if err := allow(p, oversight.TaskScreen); err != nil {
 		return nil, err
 	}
 	if err := o.Validate(); err != nil {
@@ -526,5 +517,5 @@ func inParallel(n, perWorker int, f func(i int)) {
 // asks before it reads a batch, so that a caller without the role learns
 // that first.
 func (s *Service) CanScreen(p *oversight.Principal) error {
-	return allow(p, "screening", screeners...)
+	return allow(p, oversight.TaskScreen)
 }

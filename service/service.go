@@ -158,20 +158,22 @@ func (s *Service) Now() time.Time { return s.clock() }
 // precision the store keeps.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// allow fails with EFORBIDDEN unless p holds one of roles, and with
-// EUNAUTHORIZED when there is no principal at all.
-func allow(p *oversight.Principal, what string, roles ...oversight.Role) error {
+// allow fails with EFORBIDDEN unless p holds one of the roles that may do
+// a (oversight.Task.Permission: the one table of who may do what), and
+// with EUNAUTHORIZED when there is no principal at all.
+func allow(p *oversight.Principal, a oversight.Task) error {
 	if p == nil {
 		return oversight.Errorf(oversight.EUNAUTHORIZED, "authentication required")
 	}
-	if p.Is(roles...) {
+	perm := a.Permission()
+	if p.Is(perm.Roles...) {
 		return nil
 	}
-	names := make([]string, len(roles))
-	for i, r := range roles {
+	names := make([]string, len(perm.Roles))
+	for i, r := range perm.Roles {
 		names[i] = string(r)
 	}
-	return oversight.Errorf(oversight.EFORBIDDEN, "%s is for %s, not %s", what, strings.Join(names, ", "), p.Role)
+	return oversight.Errorf(oversight.EFORBIDDEN, "%s is for %s, not %s", perm.What, strings.Join(names, ", "), p.Role)
 }
 
 // ownVendor fails unless a vendor principal acts for vendorID; other roles
@@ -194,10 +196,6 @@ func ownEndUser(p *oversight.Principal, endUserID, kind, id string) error {
 
 // Officials are the roles that see the whole registry.
 var officials = []oversight.Role{oversight.RoleAdmin, oversight.RoleDefense, oversight.RoleForeignAffairs}
-
-func with(roles []oversight.Role, more ...oversight.Role) []oversight.Role {
-	return append(append([]oversight.Role(nil), roles...), more...)
-}
 
 // view runs fn in a read transaction.
 func (s *Service) view(ctx context.Context, fn func(*store.Tx) error) error {

@@ -59,7 +59,7 @@ func (s *Service) InviteUser(ctx context.Context, p *oversight.Principal, u *ove
 // invitation (LinkEnrol), or a sign-in without passkey (LinkSignIn), which
 // only the Operator may make, for the demo.
 func (s *Service) CreateLink(ctx context.Context, p *oversight.Principal, userID string, kind oversight.LinkKind, ttl time.Duration) (*oversight.Link, string, error) {
-	if err := allow(p, "inviting users", oversight.RoleAdmin); err != nil {
+	if err := allow(p, oversight.TaskUserInvite); err != nil {
 		return nil, "", err
 	}
 	switch {
@@ -187,7 +187,7 @@ func (s *Service) EnrolPasskey(ctx context.Context, secret string, k *oversight.
 // AddPasskey registers another passkey for the signed-in user, or a first
 // one for a user signed in by a demo link.
 func (s *Service) AddPasskey(ctx context.Context, p *oversight.Principal, k *oversight.Passkey) error {
-	if err := allow(p, "adding a passkey", oversight.Roles...); err != nil {
+	if err := allow(p, oversight.TaskPasskeyAdd); err != nil {
 		return err
 	}
 	return s.update(ctx, func(tx *store.Tx) error {

@@ -76,7 +76,7 @@ func (s *Service) CreateUserWithToken(ctx context.Context, p *oversight.Principa
 // prepareUser checks the caller and the user and fills in what the server
 // decides.
 func (s *Service) prepareUser(p *oversight.Principal, u *oversight.User) error {
-	if err := allow(p, "creating users", oversight.RoleAdmin); err != nil {
+	if err := allow(p, oversight.TaskUserCreate); err != nil {
 		return err
 	}
 	u.Name = strings.TrimSpace(u.Name)
@@ -111,7 +111,7 @@ func createUser(tx *store.Tx, p *oversight.Principal, u *oversight.User) error {
 // User returns a user; administrators see every user, anyone else only
 // themselves.
 func (s *Service) User(ctx context.Context, p *oversight.Principal, id string) (*oversight.User, error) {
-	if err := allow(p, "reading users", oversight.Roles...); err != nil {
+	if err := allow(p, oversight.TaskUserRead); err != nil {
 		return nil, err
 	}
 	if !p.Is(oversight.RoleAdmin) && p.UserID != id {
@@ -133,7 +133,7 @@ const maxUserNames = 200
 // role:usr_…). Officials see every user's name; anyone else only their
 // own. Ids of no user, or that p may not see, are left out.
 func (s *Service) UserNames(ctx context.Context, p *oversight.Principal, ids []string) (map[string]string, error) {
-	if err := allow(p, "reading users' names", oversight.Roles...); err != nil {
+	if err := allow(p, oversight.TaskUserNames); err != nil {
 		return nil, err
 	}
 	if len(ids) > maxUserNames {
@@ -161,7 +161,7 @@ func (s *Service) UserNames(ctx context.Context, p *oversight.Principal, ids []s
 
 // Users lists users, of one role when role is not empty.
 func (s *Service) Users(ctx context.Context, p *oversight.Principal, role oversight.Role, page oversight.Page) (*oversight.List[oversight.User], error) {
-	if err := allow(p, "listing users", oversight.RoleAdmin); err != nil {
+	if err := allow(p, oversight.TaskUserList); err != nil {
 		return nil, err
 	}
 	if role != "" && !role.Valid() {
@@ -203,7 +203,7 @@ func (s *Service) CreateToken(ctx context.Context, p *oversight.Principal, r *ov
 // prepareToken checks the caller and the request and makes the token and
 // its secret.
 func (s *Service) prepareToken(p *oversight.Principal, r *oversight.TokenRequest) (*oversight.Token, string, error) {
-	if err := allow(p, "creating tokens", oversight.RoleAdmin); err != nil {
+	if err := allow(p, oversight.TaskTokenCreate); err != nil {
 		return nil, "", err
 	}
 	if err := r.Validate(); err != nil {
@@ -248,7 +248,7 @@ const timeFormat = "2006-01-02T15:04:05.999999Z07:00"
 // expired ones included. Administrators see every token, anyone else only
 // their own.
 func (s *Service) Tokens(ctx context.Context, p *oversight.Principal, userID string, page oversight.Page) (*oversight.List[oversight.Token], error) {
-	if err := allow(p, "listing tokens", oversight.Roles...); err != nil {
+	if err := allow(p, oversight.TaskTokenList); err != nil {
 		return nil, err
 	}
 	if userID != "" && !oversight.ValidID(oversight.PrefixUser, userID) {
@@ -269,7 +269,7 @@ func (s *Service) Tokens(ctx context.Context, p *oversight.Principal, userID str
 // replica from the commit on: Authenticate reads the token's row on every
 // request. Administrators revoke any token, anyone else their own.
 func (s *Service) RevokeToken(ctx context.Context, p *oversight.Principal, id string) (*oversight.Token, error) {
-	if err := allow(p, "revoking tokens", oversight.Roles...); err != nil {
+	if err := allow(p, oversight.TaskTokenRevoke); err != nil {
 		return nil, err
 	}
 	if !oversight.ValidID(oversight.PrefixToken, id) {

@@ -2,14 +2,11 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -21,6 +18,7 @@ import (
 	"github.com/oversight-dev/oversight/client"
 	"github.com/oversight-dev/oversight/lists"
 	"github.com/oversight-dev/oversight/screen"
+	"github.com/oversight-dev/oversight/screen/offline"
 )
 
 // ScreenCmd screens a name, or a batch of names, against a server or
@@ -81,24 +79,17 @@ func (c *ScreenCmd) Run(ctx context.Context, env *Env) error {
 	}
 	r := &oversight.ScreenRequest{Name: c.Name, BirthDate: c.BirthDate, Nationality: strings.ToUpper(c.Nationality),
 		Limit: c.Limit, MinScore: c.MinScore, Type: oversight.PartyType(c.Type), Country: strings.ToUpper(c.Country), IncludeDelisted: c.IncludeDelisted}
-	var res *oversight.ScreenResult
+	var (
+		res *oversight.ScreenResult
+		err error
+	)
 	if ix != nil {
-		if err := r.Validate(); err != nil {
-			return err
-		}
-		m, err := ix.Screen(screen.QueryFor(r, time.Time{}))
-		if err != nil {
-			return err
-		}
-		if m == nil {
-			m = []oversight.Match{}
-		}
-		res = &oversight.ScreenResult{Matches: m}
+		res, err = offline.Screen(ix, r)
 	} else {
-		var err error
-		if res, err = c.client().Screen(ctx, r); err != nil {
-			return err
-		}
+		res, err = c.client().Screen(ctx, r)
+	}
+	if err != nil {
+		return err
 	}
 	ids := make([]string, len(res.Matches))
 	for i, m := range res.Matches {
@@ -162,12 +153,12 @@ func (c *ScreenCmd) batch(ctx context.Context, env *Env, ix *screen.Index) error
 	}
 	defer closeIn()
 	br := bufio.NewReaderSize(in, 64<<10)
-	format := batchFormat(c.File, br)
+	format := offline.BatchFormat(c.File, br)
 	total := int64(-1)
 	if size >= 0 {
 		// Count the rows first, for the progress bar: a file of 100,000
 		// names reads in milliseconds.
-		if n, err := countRows(c.File, format); err == nil {
+		if n, err := offline.CountRows(c.File, format); err == nil {
 			total = n
 		}
 	}
@@ -182,7 +173,7 @@ func (c *ScreenCmd) batch(ctx context.Context, env *Env, ix *screen.Index) error
 	}
 	opts := oversight.BatchOptions{Limit: c.Limit, MinScore: c.MinScore, IncludeDelisted: c.IncludeDelisted}
 	if ix != nil {
-		err = screenOffline(ix, br, format, opts, line)
+		err = offline.Batch(ix, br, format, opts, line)
 	} else {
 		var id string
 		id, err = c.client().ScreenBatch(ctx, br, contentType(format), oversight.BatchOptions(opts), line)
@@ -212,78 +203,11 @@ func (c *ScreenCmd) openBatch(env *Env) (io.Reader, int64, func(), error) {
 	return f, size, func() { f.Close() }, nil
 }
 
-// batchFormat tells CSV from JSON lines by the file's extension, or else
-// by its first character.
-func batchFormat(name string, br *bufio.Reader) screen.BatchFormat {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".csv":
-		return screen.BatchCSV
-	case ".jsonl", ".ndjson":
-		return screen.BatchJSONL
-	}
-	head, _ := br.Peek(512)
-	head = bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
-	if len(head) > 0 && head[0] == '{' {
-		return screen.BatchJSONL
-	}
-	return screen.BatchCSV
-}
-
 func contentType(f screen.BatchFormat) string {
 	if f == screen.BatchJSONL {
 		return client.ContentTypeJSONL
 	}
 	return client.ContentTypeCSV
-}
-
-// countRows counts the rows of a batch file as the server numbers them.
-func countRows(path string, format screen.BatchFormat) (int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	br, err := screen.NewBatchReader(f, format)
-	if err != nil {
-		return 0, err
-	}
-	for {
-		if _, err := br.Next(); err != nil {
-			return int64(br.Rows()), nil
-		}
-	}
-}
-
-// screenOffline screens a batch against ix, as the server would, without
-// recording it.
-func screenOffline(ix *screen.Index, in io.Reader, format screen.BatchFormat, o oversight.BatchOptions, line func(*oversight.BatchLine, []byte) error) error {
-	rows, err := screen.NewBatchReader(in, format)
-	if err != nil {
-		return err
-	}
-	for {
-		row, err := rows.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			l := oversight.BatchLine{Row: rows.Rows() + 1, Error: err.Error()}
-			raw, _ := json.Marshal(l)
-			if err := line(&l, raw); err != nil {
-				return err
-			}
-			return nil
-		}
-		sl, _ := screen.ScreenRow(ix, row, o, time.Now())
-		l := oversight.BatchLine(sl)
-		raw, err := json.Marshal(l)
-		if err != nil {
-			return err
-		}
-		if err := line(&l, raw); err != nil {
-			return err
-		}
-	}
 }
 
 // batchPrinter prints a batch's answers as they come: JSON lines as the
@@ -374,37 +298,11 @@ func newBar(env *Env, max int64, desc string) *progressbar.ProgressBar {
 
 // loadIndex reads a list file into a new index, for offline screening.
 func loadIndex(env *Env, path, format string) (*screen.Index, error) {
-	f := listFormat(path, format)
-	res, err := lists.Load(f, path, lists.Options{Progress: listProgress(env, false)})
+	ix, err := offline.Load(path, format, listProgress(env, false))
 	if err != nil {
 		return nil, listError(err, "loaded")
 	}
-	// A list entry that has no id of this system is known by its source,
-	// such as ofac-sdn:36216: that is the designation_id a match shows.
-	for i := range res.Designations {
-		if d := &res.Designations[i]; d.ID == "" {
-			d.ID = d.Source
-		}
-	}
-	ix := screen.NewIndex()
-	if err := ix.PutAll(res.Designations); err != nil {
-		return nil, err
-	}
 	return ix, nil
-}
-
-// listFormat is format, or when it is auto, the one the file name says.
-func listFormat(path, format string) lists.Format {
-	if format != "" && format != "auto" {
-		return lists.Format(format)
-	}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".jsonl", ".ndjson", ".json":
-		return lists.FormatJSONL
-	case ".txt", ".tsv":
-		return lists.FormatBISDPL
-	}
-	return lists.FormatOFACSDN
 }
 
 // listError makes a malformed list a usage error naming the file and
