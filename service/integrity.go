@@ -310,8 +310,7 @@ func (in *integrity) read(tx *store.Tx, first int64, entries [][]byte) ([]Integr
 				d.status = oversight.DeploymentRetired
 			}
 		case oversight.EventOperationDecided:
-			var p loggedOperation
-			if json.Unmarshal(payload, &p) == nil {
+			if p, ok := decidedColumns(payload); ok {
 				if ops == nil {
 					ops = map[string]loggedOperation{}
 				}
@@ -353,6 +352,43 @@ func (in *integrity) read(tx *store.Tx, first int64, entries [][]byte) ([]Integr
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// decidedColumns reads what an operation.decided payload records of the
+// operation's stored columns. The payload is canonical JSON of
+// oversight.OperationDecided, a flat object whose string values cannot
+// hold an unescaped quote: the first "name":" is the member's. Most of
+// the log is decisions, and this is a tenth of json.Unmarshal's cost; a
+// payload not in that form is decoded in full.
+func decidedColumns(payload []byte) (loggedOperation, bool) {
+	var p loggedOperation
+	str := func(name string) (string, bool) {
+		key := `"` + name + `":"`
+		i := bytes.Index(payload, []byte(key))
+		if i < 0 {
+			return "", false
+		}
+		v := payload[i+len(key):]
+		j := bytes.IndexByte(v, '"')
+		if j < 0 || bytes.IndexByte(v[:j], '\\') >= 0 {
+			return "", false
+		}
+		return string(v[:j]), true
+	}
+	lic, ok1 := str("license_id")
+	dec, ok2 := str("decision")
+	if !ok1 || !ok2 || !bytes.HasPrefix(payload, []byte(`{"`)) {
+		return p, json.Unmarshal(payload, &p) == nil
+	}
+	p.LicenseID, p.Decision = lic, oversight.Verdict(dec)
+	if exp, ok := str("expires_at"); ok {
+		t, err := time.Parse(time.RFC3339Nano, exp)
+		if err != nil {
+			return p, json.Unmarshal(payload, &p) == nil
+		}
+		p.ExpiresAt = &t
+	}
+	return p, true
 }
 
 // loggedOperation is what an operation.decided entry records of the
