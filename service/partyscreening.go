@@ -114,11 +114,39 @@ func (s *Service) screenParty(p *oversight.Party, at time.Time) []oversight.Matc
 	return ms
 }
 
+// partyQuery is what a party is screened by: parties alike in it get the
+// same matches.
+type partyQuery struct {
+	name, birthDate, nationality, country string
+	typ                                   oversight.PartyType
+}
+
 // screenAll screens parties on as many goroutines as there are
 // processors and returns each one's matches, in the order of parties.
+// Parties screened by the same query are screened once: a minister signs
+// every declaration of their state, and one person may own several
+// vendors.
 func (s *Service) screenAll(parties []oversight.Party, at time.Time) [][]oversight.Match {
+	first := make(map[partyQuery]int, len(parties)) // query → its index in uniq
+	var uniq []int                                  // a party of each query
+	of := make([]int, len(parties))
+	for i := range parties {
+		p := &parties[i]
+		k := partyQuery{p.Name, p.BirthDate, p.Nationality, p.Country, p.Type()}
+		j, ok := first[k]
+		if !ok {
+			j = len(uniq)
+			first[k] = j
+			uniq = append(uniq, i)
+		}
+		of[i] = j
+	}
+	found := make([][]oversight.Match, len(uniq))
+	inParallel(len(uniq), 64, func(j int) { found[j] = s.screenParty(&parties[uniq[j]], at) })
 	out := make([][]oversight.Match, len(parties))
-	inParallel(len(parties), 64, func(i int) { out[i] = s.screenParty(&parties[i], at) })
+	for i := range parties {
+		out[i] = found[of[i]]
+	}
 	return out
 }
 

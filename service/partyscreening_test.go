@@ -194,3 +194,28 @@ func TestRescreenOpensCaseAndConfirmDenies(t *testing.T) {
 		wantCode(t, err, oversight.ECONFLICT, "party_listed")
 	})
 }
+
+// A list imported in chunks re-screens the licensing parties once, after
+// its last chunk: the chunks marked more leave the parties as they were,
+// and the last one finds the match and opens the case.
+func TestImportRescreensAfterLastChunk(t *testing.T) {
+	f := newFixture(t, storetest.Open(t, "sqlite"))
+	m := f.ok2(f.apply(oversight.KindMarketing)).(*oversight.License)
+	f.ok2(f.decide(f.def, m.ID, "approve"))
+	f.ok2(f.decide(f.fa, m.ID, "approve"))
+	entity := func(src, name string) oversight.Designation {
+		return oversight.Designation{Type: oversight.PartyEntity, Identity: oversight.Identity{Name: name}, Basis: oversight.BasisSanctionsList, Source: src}
+	}
+	cases := func() int {
+		cs := f.ok2(f.svc.Cases(f.ctx, f.def, oversight.CaseFilter{LicenseID: m.ID, Rule: service.RulePartyListed}, oversight.Page{})).(*oversight.List[oversight.Case])
+		return len(cs.Items)
+	}
+	f.ok2(f.svc.ImportDesignations(f.ctx, f.def, &oversight.DesignationImport{More: true, Designations: []oversight.Designation{entity("ofac-sdn:1", "KESTREL")}}))
+	if n := cases(); n != 0 {
+		t.Fatalf("%d PARTY-LISTED cases after a chunk with more to come", n)
+	}
+	f.ok2(f.svc.ImportDesignations(f.ctx, f.def, &oversight.DesignationImport{Designations: []oversight.Designation{entity("ofac-sdn:2", "UNRELATED HOLDINGS PLC")}}))
+	if n := cases(); n != 1 {
+		t.Fatalf("%d PARTY-LISTED cases after the last chunk, want 1", n)
+	}
+}
