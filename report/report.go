@@ -174,7 +174,7 @@ func (b *Builder) Add(index int64, raw []byte) error {
 		return fmt.Errorf("report: entry %d added after %d entries", index, b.size)
 	}
 	var e entry
-	if err := json.Unmarshal(raw, &e); err != nil {
+	if err := decodeEntry(raw, &e); err != nil {
 		return fmt.Errorf("report: entry %d is not an event: %w", index, err)
 	}
 	if e.Index != index {
@@ -185,7 +185,7 @@ func (b *Builder) Add(index int64, raw []byte) error {
 		return nil
 	}
 	var p payload
-	if err := json.Unmarshal(e.Payload, &p); err != nil {
+	if err := decodePayload(e.Payload, &p); err != nil {
 		return fmt.Errorf("report: entry %d (%s): payload: %w", index, e.Type, err)
 	}
 	b.size++

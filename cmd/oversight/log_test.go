@@ -311,6 +311,34 @@ func mustRead(t *testing.T, path string) []byte {
 	return b
 }
 
+// A log longer than the range one reader reads (12,800 entries): the ranges
+// read side by side come to f in order, from any start, each entry once.
+func TestVerifiedEntriesAcrossRanges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 26,000 events")
+	}
+	ls := newLogServer(t)
+	ls.appendEvents(2*12_800 + 300)
+	sc := ls.waitCheckpoint()
+	cl := client.New(ls.url, "")
+	for _, start := range []int64{0, 12_799, 12_800, 25_000} {
+		next := start
+		err := cl.VerifiedEntries(context.Background(), sc.Checkpoint, start, func(i int64, entry []byte) error {
+			if i != next {
+				return fmt.Errorf("entry %d after %d", i, next-1)
+			}
+			if !bytes.Contains(entry, fmt.Appendf(nil, `"index":%d,`, i)) {
+				return fmt.Errorf("entry %d: %.80q", i, entry)
+			}
+			next++
+			return nil
+		})
+		if err != nil || next != sc.Size {
+			t.Fatalf("from %d: read up to %d of %d: %v", start, next, sc.Size, err)
+		}
+	}
+}
+
 // The log read through its tiles, as "oversight report" reads it: every
 // entry, across full and partial bundles, each checked against the
 // checkpoint; an entry edited behind the server's back stops the reading
