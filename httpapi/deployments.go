@@ -55,55 +55,70 @@ func (s *Server) handleSigned(method, pattern string, h signedFunc) {
 
 // routesDeployments registers deployments.
 func (s *Server) routesDeployments() {
-	s.handle("POST", "/v1/deployments", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		var reg oversight.DeploymentRegistration
-		if err := decode(r, &reg); err != nil {
-			return err
-		}
-		out, err := s.svc.RegisterDeployment(r.Context(), p, &reg)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusCreated, out)
-	})
-	s.handle("GET", "/v1/deployments", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		pg, err := page(r)
-		if err != nil {
-			return err
-		}
-		out, err := s.svc.Deployments(r.Context(), p, r.URL.Query().Get("license"), pg)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, out)
-	})
-	s.handle("POST", "/v1/deployments/{id}/retire", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		var in oversight.RetireRequest
-		if err := decode(r, &in); err != nil {
-			return err
-		}
-		out, err := s.svc.RetireDeployment(r.Context(), p, r.PathValue("id"), &in)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, out)
-	})
-	s.handle("GET", "/v1/deployments/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		out, err := s.svc.Deployment(r.Context(), p, r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, out)
-	})
-	s.handle("PATCH", "/v1/deployments/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		var u oversight.DeploymentUpdate
-		if err := decode(r, &u); err != nil {
-			return err
-		}
-		out, err := s.svc.UpdateDeployment(r.Context(), p, r.PathValue("id"), &u)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, out)
-	})
+	s.handle("POST", "/v1/deployments", s.handleRegisterDeployment)
+	s.handle("GET", "/v1/deployments", s.handleDeployments)
+	s.handle("POST", "/v1/deployments/{id}/retire", s.handleRetireDeployment)
+	s.handle("GET", "/v1/deployments/{id}", s.handleDeployment)
+	s.handle("PATCH", "/v1/deployments/{id}", s.handleUpdateDeployment)
+}
+
+// handleRegisterDeployment serves POST /v1/deployments.
+func (s *Server) handleRegisterDeployment(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	var reg oversight.DeploymentRegistration
+	if err := decode(r, &reg); err != nil {
+		return err
+	}
+	out, err := s.svc.RegisterDeployment(r.Context(), p, &reg)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, out)
+}
+
+// handleDeployments serves GET /v1/deployments.
+func (s *Server) handleDeployments(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	pg, err := page(r)
+	if err != nil {
+		return err
+	}
+	out, err := s.svc.Deployments(r.Context(), p, r.URL.Query().Get("license"), pg)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleRetireDeployment serves POST /v1/deployments/{id}/retire.
+func (s *Server) handleRetireDeployment(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	var in oversight.RetireRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	out, err := s.svc.RetireDeployment(r.Context(), p, r.PathValue("id"), &in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleDeployment serves GET /v1/deployments/{id}.
+func (s *Server) handleDeployment(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	out, err := s.svc.Deployment(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleUpdateDeployment serves PATCH /v1/deployments/{id}.
+func (s *Server) handleUpdateDeployment(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	var u oversight.DeploymentUpdate
+	if err := decode(r, &u); err != nil {
+		return err
+	}
+	out, err := s.svc.UpdateDeployment(r.Context(), p, r.PathValue("id"), &u)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
 }

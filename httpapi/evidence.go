@@ -13,46 +13,56 @@ import (
 // routesEvidence registers forensic evidence: STIX bundles imported and
 // matched against the infrastructure deployments declared.
 func (s *Server) routesEvidence() {
-	// The bundle is read as a stream by the STIX decoder, which states the
-	// limit (stix.MaxBundle); the body's own limit is a little above it so
-	// that the decoder is the one to say so. It is decoded here, like every
-	// body, so that bad input is a 400 whoever sends it.
-	s.handleLimit("POST", "/v1/evidence", stix.MaxBundle+4096, func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		if err := checkStixType(r.Header.Get("Content-Type")); err != nil {
-			return err
-		}
-		b, err := stix.Decode(bodyReader{r.Body})
-		if err != nil {
-			return err
-		}
-		out, created, err := s.svc.ImportEvidence(r.Context(), p, b)
-		if err != nil {
-			return err
-		}
-		status := http.StatusOK
-		if created {
-			status = http.StatusCreated
-		}
-		return writeJSON(w, status, out)
-	})
-	s.handle("GET", "/v1/evidence", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		pg, err := page(r)
-		if err != nil {
-			return err
-		}
-		out, err := s.svc.EvidenceReports(r.Context(), p, pg)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, out)
-	})
-	s.handle("GET", "/v1/evidence/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		out, err := s.svc.EvidenceReport(r.Context(), p, r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, out)
-	})
+	s.handleLimit("POST", "/v1/evidence", stix.MaxBundle+4096, s.handleImportEvidence)
+	s.handle("GET", "/v1/evidence", s.handleEvidenceReports)
+	s.handle("GET", "/v1/evidence/{id}", s.handleEvidenceReport)
+}
+
+// handleImportEvidence serves POST /v1/evidence.
+//
+// The bundle is read as a stream by the STIX decoder, which states the
+// limit (stix.MaxBundle); the body's own limit is a little above it so
+// that the decoder is the one to say so. It is decoded here, like every
+// body, so that bad input is a 400 whoever sends it.
+func (s *Server) handleImportEvidence(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	if err := checkStixType(r.Header.Get("Content-Type")); err != nil {
+		return err
+	}
+	b, err := stix.Decode(bodyReader{r.Body})
+	if err != nil {
+		return err
+	}
+	out, created, err := s.svc.ImportEvidence(r.Context(), p, b)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return writeJSON(w, status, out)
+}
+
+// handleEvidenceReports serves GET /v1/evidence.
+func (s *Server) handleEvidenceReports(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	pg, err := page(r)
+	if err != nil {
+		return err
+	}
+	out, err := s.svc.EvidenceReports(r.Context(), p, pg)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleEvidenceReport serves GET /v1/evidence/{id}.
+func (s *Server) handleEvidenceReport(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	out, err := s.svc.EvidenceReport(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // checkStixType accepts the STIX media type (with its version parameter)

@@ -27,43 +27,52 @@ const eventWriteTimeout = 10 * time.Second
 // routesLease registers the enforcement endpoints: the lease key, leases
 // and the event stream of deployments.
 func (s *Server) routesLease() {
-	s.handlePublic("GET", "/v1/lease/key", func(w http.ResponseWriter, r *http.Request) error {
-		w.Header().Set("Cache-Control", "public, max-age=300")
-		return writeJSON(w, http.StatusOK, s.svc.LeaseKey())
-	})
-	s.handleSigned("POST", "/v1/deployments/{id}/lease", func(w http.ResponseWriter, r *http.Request, d *oversight.Deployment, sig *oversight.SignedRequest, body []byte) error {
-		if err := sameDeployment(r, d); err != nil {
-			return err
+	s.handlePublic("GET", "/v1/lease/key", s.handleLeaseKey)
+	s.handleSigned("POST", "/v1/deployments/{id}/lease", s.handleIssueLease)
+	s.handleSigned("GET", "/v1/deployments/{id}/events", s.handleWatchDeployment)
+}
+
+// handleLeaseKey serves GET /v1/lease/key.
+func (s *Server) handleLeaseKey(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	return writeJSON(w, http.StatusOK, s.svc.LeaseKey())
+}
+
+// handleIssueLease serves POST /v1/deployments/{id}/lease.
+func (s *Server) handleIssueLease(w http.ResponseWriter, r *http.Request, d *oversight.Deployment, sig *oversight.SignedRequest, body []byte) error {
+	if err := sameDeployment(r, d); err != nil {
+		return err
+	}
+	if len(body) != 0 && string(body) != "{}" {
+		return oversight.Invalid("invalid lease request", "body", "must be empty or {}")
+	}
+	l, err := s.svc.IssueLease(r.Context(), sig)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return writeJSON(w, http.StatusOK, l)
+}
+
+// handleWatchDeployment serves GET /v1/deployments/{id}/events.
+func (s *Server) handleWatchDeployment(w http.ResponseWriter, r *http.Request, d *oversight.Deployment, sig *oversight.SignedRequest, body []byte) error {
+	if err := sameDeployment(r, d); err != nil {
+		return err
+	}
+	last := int64(-1)
+	if h := r.Header.Get("Last-Event-ID"); h != "" {
+		n, err := strconv.ParseInt(h, 10, 64)
+		if err != nil || n < 0 {
+			return oversight.Invalid("invalid request", "Last-Event-ID", "must be the id of an event of this stream: a whole number")
 		}
-		if len(body) != 0 && string(body) != "{}" {
-			return oversight.Invalid("invalid lease request", "body", "must be empty or {}")
-		}
-		l, err := s.svc.IssueLease(r.Context(), sig)
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		return writeJSON(w, http.StatusOK, l)
-	})
-	s.handleSigned("GET", "/v1/deployments/{id}/events", func(w http.ResponseWriter, r *http.Request, d *oversight.Deployment, sig *oversight.SignedRequest, body []byte) error {
-		if err := sameDeployment(r, d); err != nil {
-			return err
-		}
-		last := int64(-1)
-		if h := r.Header.Get("Last-Event-ID"); h != "" {
-			n, err := strconv.ParseInt(h, 10, 64)
-			if err != nil || n < 0 {
-				return oversight.Invalid("invalid request", "Last-Event-ID", "must be the id of an event of this stream: a whole number")
-			}
-			last = n
-		}
-		watch, err := s.svc.WatchDeployment(r.Context(), sig, last)
-		if err != nil {
-			return err
-		}
-		defer watch.Close()
-		return s.stream(w, r, watch)
-	})
+		last = n
+	}
+	watch, err := s.svc.WatchDeployment(r.Context(), sig, last)
+	if err != nil {
+		return err
+	}
+	defer watch.Close()
+	return s.stream(w, r, watch)
 }
 
 // sameDeployment refuses a deployment acting for another one.

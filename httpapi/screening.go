@@ -39,102 +39,129 @@ const batchGrace = 10 * time.Second
 
 // routesScreening registers designations and visa screening.
 func (s *Server) routesScreening() {
-	s.handle("POST", "/v1/designations", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		var in oversight.DesignationRequest
-		if err := decode(r, &in); err != nil {
-			return err
-		}
-		out, err := s.svc.CreateDesignation(r.Context(), p, &in)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusCreated, out)
-	})
-	s.handle("GET", "/v1/designations", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		pg, err := page(r)
-		if err != nil {
-			return err
-		}
-		q := r.URL.Query()
-		f := oversight.DesignationFilter{Basis: oversight.Basis(q.Get("basis")), CaseID: q.Get("case"), RelatedTo: q.Get("related_to"),
-			Source: q.Get("source"), Status: q.Get("status")}
-		out, err := s.svc.Designations(r.Context(), p, f, pg)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, out)
-	})
-	s.handle("GET", "/v1/designations/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		out, err := s.svc.Designation(r.Context(), p, r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, out)
-	})
-	s.handle("POST", "/v1/designations/{id}/delist", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		var in oversight.DelistRequest
-		if err := decode(r, &in); err != nil {
-			return err
-		}
-		out, err := s.svc.DelistDesignation(r.Context(), p, r.PathValue("id"), &in)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, out)
-	})
-	s.handle("POST", "/v1/designations:import", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		var in oversight.DesignationImport
-		if err := decode(r, &in); err != nil {
-			return err
-		}
-		out, err := s.svc.ImportDesignations(r.Context(), p, &in)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, out)
-	})
-	s.handle("POST", "/v1/cases/{id}/designations", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		var in oversight.CaseDesignationRequest
-		if err := decodeOptional(r, &in); err != nil {
-			return err
-		}
-		out, err := s.svc.DesignateFromCase(r.Context(), p, r.PathValue("id"), &in)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, out)
-	})
-	s.handle("POST", "/v1/screen", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		var in oversight.ScreenRequest
-		if err := decode(r, &in); err != nil {
-			return err
-		}
-		out, err := s.svc.Screen(r.Context(), p, &in)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, out)
-	})
+	s.handle("POST", "/v1/designations", s.handleCreateDesignation)
+	s.handle("GET", "/v1/designations", s.handleDesignations)
+	s.handle("GET", "/v1/designations/{id}", s.handleDesignation)
+	s.handle("POST", "/v1/designations/{id}/delist", s.handleDelistDesignation)
+	s.handle("POST", "/v1/designations:import", s.handleImportDesignations)
+	s.handle("POST", "/v1/cases/{id}/designations", s.handleDesignateFromCase)
+	s.handle("POST", "/v1/screen", s.handleScreen)
 	s.handleStream("POST", "/v1/screen:batch", s.screenBatch)
-	s.handle("GET", "/v1/screenings", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		pg, err := page(r)
-		if err != nil {
-			return err
-		}
-		q := r.URL.Query()
-		out, err := s.svc.Screenings(r.Context(), p, oversight.ScreeningFilter{Actor: q.Get("actor"), Name: q.Get("name")}, pg)
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, out)
-	})
-	s.handle("GET", "/v1/screenings/{id}", func(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
-		out, err := s.svc.Screening(r.Context(), p, r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		return writeJSON(w, http.StatusOK, out)
-	})
+	s.handle("GET", "/v1/screenings", s.handleScreenings)
+	s.handle("GET", "/v1/screenings/{id}", s.handleScreening)
+}
+
+// handleCreateDesignation serves POST /v1/designations.
+func (s *Server) handleCreateDesignation(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	var in oversight.DesignationRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	out, err := s.svc.CreateDesignation(r.Context(), p, &in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, out)
+}
+
+// handleDesignations serves GET /v1/designations.
+func (s *Server) handleDesignations(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	pg, err := page(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := oversight.DesignationFilter{Basis: oversight.Basis(q.Get("basis")), CaseID: q.Get("case"), RelatedTo: q.Get("related_to"),
+		Source: q.Get("source"), Status: q.Get("status")}
+	out, err := s.svc.Designations(r.Context(), p, f, pg)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleDesignation serves GET /v1/designations/{id}.
+func (s *Server) handleDesignation(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	out, err := s.svc.Designation(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleDelistDesignation serves POST /v1/designations/{id}/delist.
+func (s *Server) handleDelistDesignation(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	var in oversight.DelistRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	out, err := s.svc.DelistDesignation(r.Context(), p, r.PathValue("id"), &in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleImportDesignations serves POST /v1/designations:import.
+func (s *Server) handleImportDesignations(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	var in oversight.DesignationImport
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	out, err := s.svc.ImportDesignations(r.Context(), p, &in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleDesignateFromCase serves POST /v1/cases/{id}/designations.
+func (s *Server) handleDesignateFromCase(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	var in oversight.CaseDesignationRequest
+	if err := decodeOptional(r, &in); err != nil {
+		return err
+	}
+	out, err := s.svc.DesignateFromCase(r.Context(), p, r.PathValue("id"), &in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleScreen serves POST /v1/screen.
+func (s *Server) handleScreen(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	var in oversight.ScreenRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	out, err := s.svc.Screen(r.Context(), p, &in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleScreenings serves GET /v1/screenings.
+func (s *Server) handleScreenings(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	pg, err := page(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	out, err := s.svc.Screenings(r.Context(), p, oversight.ScreeningFilter{Actor: q.Get("actor"), Name: q.Get("name")}, pg)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleScreening serves GET /v1/screenings/{id}.
+func (s *Server) handleScreening(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	out, err := s.svc.Screening(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // decodeOptional is decode for a body that may be left out.

@@ -313,27 +313,8 @@ func (s *Server) instrument(route string, h http.HandlerFunc) http.Handler {
 
 // routesOps registers health, readiness, metrics and the OpenAPI document.
 func (s *Server) routesOps() {
-	s.handlePublic("GET", "/healthz", func(w http.ResponseWriter, r *http.Request) error {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, err := io.WriteString(w, "ok\n")
-		return err
-	})
-	s.handlePublic("GET", "/readyz", func(w http.ResponseWriter, r *http.Request) error {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		err := s.ready(ctx)
-		if oversight.ErrorCode(err) == oversight.EINTEGRITY {
-			// Not ready, and why: the mismatches are logged where found.
-			return oversight.Errorf(oversight.EUNAVAILABLE, "%s", oversight.ErrorMessage(err))
-		}
-		if err != nil {
-			s.log.Warn("not ready", "err", err)
-			return oversight.Errorf(oversight.EUNAVAILABLE, "database not reachable")
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, err = io.WriteString(w, "ready\n")
-		return err
-	})
+	s.handlePublic("GET", "/healthz", s.handleHealthz)
+	s.handlePublic("GET", "/readyz", s.handleReadyz)
 	if !s.separateMetrics {
 		metricsHandler := s.MetricsHandler()
 		s.handlePublic("GET", "/metrics", func(w http.ResponseWriter, r *http.Request) error {
@@ -341,14 +322,42 @@ func (s *Server) routesOps() {
 			return nil
 		})
 	}
-	s.handlePublic("GET", "/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) error {
-		doc, err := OpenAPI()
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "public, max-age=300")
-		_, err = w.Write(doc)
+	s.handlePublic("GET", "/v1/openapi.json", s.handleOpenAPI)
+}
+
+// handleHealthz serves GET /healthz.
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, err := io.WriteString(w, "ok\n")
+	return err
+}
+
+// handleReadyz serves GET /readyz.
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	err := s.ready(ctx)
+	if oversight.ErrorCode(err) == oversight.EINTEGRITY {
+		// Not ready, and why: the mismatches are logged where found.
+		return oversight.Errorf(oversight.EUNAVAILABLE, "%s", oversight.ErrorMessage(err))
+	}
+	if err != nil {
+		s.log.Warn("not ready", "err", err)
+		return oversight.Errorf(oversight.EUNAVAILABLE, "database not reachable")
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, err = io.WriteString(w, "ready\n")
+	return err
+}
+
+// handleOpenAPI serves GET /v1/openapi.json.
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
+	doc, err := OpenAPI()
+	if err != nil {
 		return err
-	})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, err = w.Write(doc)
+	return err
 }
