@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -178,5 +180,65 @@ func TestServeMetricsAddr(t *testing.T) {
 	}
 	if code, _ := get(p.URL + "/metrics"); code != 404 {
 		t.Errorf("GET /metrics on the API's address: %d, want 404", code)
+	}
+}
+
+// The review's new-user check (issue 12 point 3): edit a licence row in
+// the SQLite file and restart. The demo's revoked licence, set back to
+// active in its database, is found by the check serve runs at start:
+// /readyz is 503 and names it, the error is logged, and the metric counts
+// it.
+func TestServeNoticesAnEditedLicence(t *testing.T) {
+	dir := t.TempDir()
+	demo, err := serveproc.Start("oversight", dir, "--demo", "--addr", "127.0.0.1:0", "--log-level", "warn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(demo.Kill)
+	if err := demo.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.Cmd.Wait(); err != nil {
+		t.Fatalf("demo after SIGTERM: %v\n%s", err, demo.Stderr)
+	}
+	dbFile := filepath.Join(dir, "data", "demo.db")
+	db, err := sql.Open("sqlite", dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var id, doc string
+	if err := db.QueryRow(`SELECT id, doc FROM licenses WHERE status = 'revoked' LIMIT 1`).Scan(&id, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc = strings.Replace(doc, `"status":"revoked"`, `"status":"active"`, 1)
+	if _, err := db.Exec(`UPDATE licenses SET status = 'active', doc = $2 WHERE id = $1`, id, doc); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	p, err := serveproc.Start("oversight", dir, "--addr", "127.0.0.1:0", "--db", dbFile, "--keys", filepath.Join(dir, "data", "demo-keys"), "--log-level", "warn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Kill)
+	get := func(path string) (int, string) {
+		t.Helper()
+		res, err := http.Get(p.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, body := get("/readyz"); code != 503 || !strings.Contains(body, "licence "+id+": stored status active; the log says revoked") {
+		t.Errorf("/readyz after the edit: %d %s", code, body)
+	}
+	if _, body := get("/metrics"); !strings.Contains(body, "\noversight_integrity_mismatches_total 1\n") {
+		t.Error("/metrics does not count the mismatch")
+	}
+	if !strings.Contains(p.Stderr.String(), "level=ERROR msg=\"stored state disagrees with the audit log\" kind=licence id="+id) {
+		t.Errorf("no error logged:\n%s", p.Stderr)
 	}
 }
