@@ -156,6 +156,24 @@ func Load(ctx context.Context, svc *service.Service, logger *slog.Logger) ([]Tok
 	d.svc, d.now = svc, time.Now
 	d.call(func() error { _, err := svc.ExpireLicenses(ctx); return err })
 
+	// The active export licences' sites use them: mostly permitted, some
+	// denied, each for a clause of its own (the report's denials by
+	// clause). India's site also targets a journalist on the register,
+	// which opens a misuse case.
+	paris := d.deployment(active, "Directorate site, Paris", "+33", "DGSI")
+	london := d.deployment(suspended, "Command site, London", "+353", "SCIC")
+	delhi := d.deployment(revoked, "Unit site, New Delhi", "+91", "COCU")
+	d.uses(paris, 1, map[use]int{useTerrorism: 14, useSeriousCrime: 14, useBlocked: 2, useOutOfScope: 1, useMinorCrime: 1}, "")
+	d.uses(london, 2, map[use]int{useTerrorism: 8, useSeriousCrime: 12, useBlocked: 1, useCriticism: 1, useNoWarrant: 1}, "")
+	if delhi != nil {
+		journalist := delhi.target("journalist (demo)")
+		d.call(func() error {
+			_, _, err := svc.AddProtected(ctx, d.defense, &oversight.ProtectedRegistration{IDHash: journalist, Category: oversight.ProtectedJournalist})
+			return err
+		})
+		d.uses(delhi, 3, map[use]int{useTerrorism: 6, useSeriousCrime: 10, useCriticism: 2, useProtected: 2, useOutOfScope: 1}, journalist)
+	}
+
 	if active != nil {
 		d.action(active.ID, &oversight.ActionRequest{Kind: oversight.ActionRestrict, Reason: "Pending review of a complaint: terrorism investigations only",
 			Restriction: &oversight.Restriction{Purposes: []oversight.Category{oversight.CategoryTerrorism}}}, false)
@@ -166,6 +184,8 @@ func Load(ctx context.Context, svc *service.Service, logger *slog.Logger) ([]Tok
 	if revoked != nil {
 		d.action(revoked.ID, &oversight.ActionRequest{Kind: oversight.ActionRevoke, Reason: "Use against an opposition politician confirmed"}, true)
 	}
+	// Under its restriction, Paris's serious-crime requests are denied.
+	d.uses(paris, 4, map[use]int{useTerrorism: 8, useSeriousCrime: 3}, "")
 	if d.err != nil {
 		return nil, d.err
 	}

@@ -11,19 +11,12 @@ import (
 	"github.com/oversight-dev/oversight/tlog"
 )
 
-// AuditLog is the service's aggregate of the audit log: its checkpoints,
-// entries, proofs and tiles, what its entries withhold (Disclosure), and the
-// transparency report counted from it. Service embeds it, so its methods
-// are the Service's; it shares the Service's store and clock.
-type AuditLog struct{ s *Service }
-
 // The audit log is public: reading it needs no principal. Its read paths
 // are bounded by the latest signed checkpoint, so that everything served
 // can be verified against a note the log signed.
 
 // LogCheckpoint returns the latest signed checkpoint.
-func (l *AuditLog) LogCheckpoint(ctx context.Context) (*store.SignedCheckpoint, error) {
-	s := l.s
+func (s *Service) LogCheckpoint(ctx context.Context) (*store.SignedCheckpoint, error) {
 	sc, err := s.store.Checkpoint(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("audit log checkpoint: %w", err)
@@ -33,15 +26,13 @@ func (l *AuditLog) LogCheckpoint(ctx context.Context) (*store.SignedCheckpoint, 
 
 // LogVerifierKey returns the note verifier key of the log, the line that
 // clients pin to check checkpoints.
-func (l *AuditLog) LogVerifierKey(ctx context.Context) (string, error) {
-	s := l.s
+func (s *Service) LogVerifierKey(ctx context.Context) (string, error) {
 	return s.store.LogVerifierKey(ctx)
 }
 
 // LogEntry returns the entry at index. Committed entries are served even
 // before a checkpoint covers them; their proofs wait for one.
-func (l *AuditLog) LogEntry(ctx context.Context, index int64) (*oversight.LogEntry, error) {
-	s := l.s
+func (s *Service) LogEntry(ctx context.Context, index int64) (*oversight.LogEntry, error) {
 	if index < 0 {
 		return nil, oversight.Invalid("invalid index", "index", "must be a whole number from 0")
 	}
@@ -65,8 +56,7 @@ func (l *AuditLog) LogEntry(ctx context.Context, index int64) (*oversight.LogEnt
 // the officials who audit the log against the records; a vendor, agency
 // or consular officer never reads it. An auditor checks it with
 // oversight.Disclosure.Verify against the entry.
-func (l *AuditLog) Disclosure(ctx context.Context, p *oversight.Principal, index int64) (*oversight.Disclosure, error) {
-	s := l.s
+func (s *Service) Disclosure(ctx context.Context, p *oversight.Principal, index int64) (*oversight.Disclosure, error) {
 	if err := allow(p, oversight.TaskLogDisclose); err != nil {
 		return nil, err
 	}
@@ -84,8 +74,7 @@ const MaxLogEntriesPage = 1000
 // LogEntries returns up to limit entries about subject (the id of a
 // licence, action, vendor…) with an index above after (-1 for the
 // first page), in log order.
-func (l *AuditLog) LogEntries(ctx context.Context, subject string, after int64, limit int) ([]oversight.LogEntry, error) {
-	s := l.s
+func (s *Service) LogEntries(ctx context.Context, subject string, after int64, limit int) ([]oversight.LogEntry, error) {
 	switch {
 	case subject == "" || len(subject) > 100 || strings.ContainsAny(subject, "\x00\n"):
 		return nil, oversight.Invalid("invalid subject", "subject", "the id of a resource (such as lic_…), up to 100 characters")
@@ -111,8 +100,7 @@ func (l *AuditLog) LogEntries(ctx context.Context, subject string, after int64, 
 // typ, or both; and the size of that tree. The public log explorer pages
 // through them, and every entry it lists can be proved against the
 // checkpoint it names.
-func (l *AuditLog) NewestLogEntries(ctx context.Context, subject, typ string, before int64, limit int) ([]oversight.LogEntry, int64, error) {
-	s := l.s
+func (s *Service) NewestLogEntries(ctx context.Context, subject, typ string, before int64, limit int) ([]oversight.LogEntry, int64, error) {
 	var p oversight.Problems
 	if len(subject) > 100 || strings.ContainsAny(subject, "\x00\n") {
 		p.Add("subject", "the id of a resource (such as lic_…), up to 100 characters")
@@ -149,8 +137,7 @@ func (l *AuditLog) NewestLogEntries(ctx context.Context, subject, typ string, be
 
 // InclusionProof returns the proof that the entry at index is in the tree
 // of treeSize leaves, which must be at most the latest checkpoint's size.
-func (l *AuditLog) InclusionProof(ctx context.Context, index, treeSize int64) (*tlog.InclusionProof, error) {
-	s := l.s
+func (s *Service) InclusionProof(ctx context.Context, index, treeSize int64) (*tlog.InclusionProof, error) {
 	switch {
 	case index < 0:
 		return nil, oversight.Invalid("invalid index", "index", "must be a whole number from 0")
@@ -172,8 +159,7 @@ func (l *AuditLog) InclusionProof(ctx context.Context, index, treeSize int64) (*
 // ConsistencyProof returns the proof that the tree of newSize leaves
 // extends the tree of oldSize; newSize must be at most the latest
 // checkpoint's size.
-func (l *AuditLog) ConsistencyProof(ctx context.Context, oldSize, newSize int64) (*tlog.ConsistencyProof, error) {
-	s := l.s
+func (s *Service) ConsistencyProof(ctx context.Context, oldSize, newSize int64) (*tlog.ConsistencyProof, error) {
 	switch {
 	case oldSize < 0:
 		return nil, oversight.Invalid("invalid old", "old", "must be a whole number from 0")
@@ -194,8 +180,7 @@ func (l *AuditLog) ConsistencyProof(ctx context.Context, oldSize, newSize int64)
 
 // checkTreeSize refuses a tree size beyond the latest checkpoint: the log
 // has not committed to that tree, or not yet.
-func (l *AuditLog) checkTreeSize(ctx context.Context, field string, size int64) error {
-	s := l.s
+func (s *Service) checkTreeSize(ctx context.Context, field string, size int64) error {
 	sc, err := s.LogCheckpoint(ctx)
 	if err != nil {
 		return err
@@ -212,8 +197,7 @@ func (l *AuditLog) checkTreeSize(ctx context.Context, field string, size int64) 
 // prefix ("tile/0/x001/234", "tile/entries/005.p/17"), as C2SP tlog-tiles
 // names them, and the tile it names. A path not in the canonical form is
 // EINVALID; a tile beyond the latest checkpoint's tree is ENOTFOUND.
-func (l *AuditLog) LogTile(ctx context.Context, path string) (tlog.Tile, []byte, error) {
-	s := l.s
+func (s *Service) LogTile(ctx context.Context, path string) (tlog.Tile, []byte, error) {
 	t, err := tlog.ParseTilePath(path)
 	if errors.Is(err, tlog.ErrInvalidPath) {
 		return t, nil, oversight.Invalid("invalid path", "path", "%v", err)

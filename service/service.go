@@ -79,7 +79,6 @@ func (o *Options) validate() error {
 
 // Service implements the use cases over a store.
 type Service struct {
-	*AuditLog
 	store *store.Store
 	now   func() time.Time
 	log   *slog.Logger
@@ -109,7 +108,6 @@ func New(ctx context.Context, s *store.Store, opts Options) (*Service, error) {
 		return nil, fmt.Errorf("service options: %w", err)
 	}
 	svc := &Service{store: s, now: opts.Now, log: opts.Logger, integ: newIntegrity()}
-	svc.AuditLog = &AuditLog{svc}
 	if svc.now == nil {
 		svc.now = time.Now
 	}

@@ -378,7 +378,7 @@ func printDemo(env *Env, base, origin, leaseKey string, tokens []demo.Token, lin
 		return fmt.Errorf("write demo tokens: %w", err)
 	}
 	w := env.Stdout
-	fmt.Fprintf(w, "\nDemo data loaded: 3 vendors, 6 products, 10 agencies in 8 countries, licences in every state.\n")
+	fmt.Fprintf(w, "\nDemo data loaded: 3 vendors, 6 products, 10 agencies in 8 countries, licences in every state,\nand three sites' uses of them decided (mostly permitted, some denied).\n")
 	fmt.Fprintf(w, "Tokens, one per role (also in %s; in another shell: source %s):\n\n", file, file)
 	for _, line := range strings.Split(strings.TrimSpace(exports), "\n") {
 		fmt.Fprintf(w, "  %s\n", line)
