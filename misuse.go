@@ -3,6 +3,7 @@ package oversight
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -21,14 +22,57 @@ func (s CaseSource) Valid() bool {
 	return s == SourceRule || s == SourceForensicReport || s == SourceComplaint
 }
 
-// CaseStatus is whether a case is being investigated.
+// CaseStatus is how far a case has gone: open → investigating →
+// substantiated or unsubstantiated → closed. A closed case may be opened
+// again; a finding may be reconsidered (back to investigating).
 type CaseStatus string
 
-// Case statuses. A closed case may be opened again.
+// Case statuses.
 const (
-	CaseOpen   CaseStatus = "open"
-	CaseClosed CaseStatus = "closed"
+	CaseOpen            CaseStatus = "open"
+	CaseInvestigating   CaseStatus = "investigating"
+	CaseSubstantiated   CaseStatus = "substantiated"   // the findings establish misuse: enforcement and designations follow
+	CaseUnsubstantiated CaseStatus = "unsubstantiated" // the findings do not
+	CaseClosed          CaseStatus = "closed"
 )
+
+// CaseStatuses lists the statuses in their order.
+var CaseStatuses = []CaseStatus{CaseOpen, CaseInvestigating, CaseSubstantiated, CaseUnsubstantiated, CaseClosed}
+
+// Valid reports whether s is a known status.
+func (s CaseStatus) Valid() bool { return slices.Contains(CaseStatuses, s) }
+
+// caseMoves are the statuses each status may move to.
+var caseMoves = map[CaseStatus][]CaseStatus{
+	CaseOpen:            {CaseInvestigating, CaseClosed},
+	CaseInvestigating:   {CaseSubstantiated, CaseUnsubstantiated, CaseClosed},
+	CaseSubstantiated:   {CaseInvestigating, CaseClosed},
+	CaseUnsubstantiated: {CaseInvestigating, CaseClosed},
+	CaseClosed:          {CaseOpen},
+}
+
+// CheckMove returns a conflict if a case cannot go from s to next, and an
+// error naming findings if next is a finding and the case has none.
+func (s CaseStatus) CheckMove(next CaseStatus, findings string) error {
+	if next == s {
+		return nil
+	}
+	if !slices.Contains(caseMoves[s], next) {
+		return Conflictf(string(s), "a case %s cannot become %s; from %s it becomes %s", s, next, s, joinStatuses(caseMoves[s]))
+	}
+	if (next == CaseSubstantiated || next == CaseUnsubstantiated) && strings.TrimSpace(findings) == "" {
+		return Invalid("invalid case update", "findings", "a case is %s on its findings: give them", next)
+	}
+	return nil
+}
+
+func joinStatuses(ss []CaseStatus) string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return strings.Join(out, " or ")
+}
 
 // Evidence is one item in a misuse case.
 type Evidence struct {
@@ -140,8 +184,8 @@ type CaseUpdate struct {
 // Validate checks the update's fields on their own.
 func (u *CaseUpdate) Validate() error {
 	var p Problems
-	if u.Status != "" && u.Status != CaseOpen && u.Status != CaseClosed {
-		p.Add("status", "must be open or closed")
+	if u.Status != "" && !u.Status.Valid() {
+		p.Add("status", "must be open, investigating, substantiated, unsubstantiated or closed")
 	}
 	if u.Findings != nil && len(*u.Findings) > maxCaseText {
 		p.Add("findings", "at most %d characters", maxCaseText)
@@ -192,4 +236,44 @@ func validateEvidence(p *Problems, field string, ev []EvidenceInput) {
 			}
 		}
 	}
+}
+
+// CaseTimeline is what happened in a case and what followed, from the log:
+// the case's own entries, the enforcement actions that name it and the
+// designations linked to it, oldest first.
+type CaseTimeline struct {
+	CaseID  string          `json:"case_id"`
+	Entries []TimelineEntry `json:"entries"`
+	// EvidenceToStop is the interval from the first evidence to the
+	// moment the tool was stopped: the first suspension or revocation
+	// naming the case took effect, which every deployment of the licence
+	// is told at once. Absent until then.
+	EvidenceToStop *Interval `json:"evidence_to_stop,omitempty"`
+}
+
+// TimelineEntry is one log entry of a case's timeline.
+type TimelineEntry struct {
+	Index   int64     `json:"index"`
+	Time    time.Time `json:"time"`
+	Type    string    `json:"type"`
+	Subject string    `json:"subject"`
+	Actor   string    `json:"actor"`
+	// What says it in words: "status substantiated", "revoke executed".
+	What string `json:"what"`
+}
+
+// Interval is a measured interval between two moments.
+type Interval struct {
+	From    time.Time `json:"from"`
+	To      time.Time `json:"to"`
+	Seconds float64   `json:"seconds"`
+}
+
+// CaseActionRequest is the body of POST /v1/cases/{id}/actions: the
+// enforcement action a substantiated case proposes on its licence, with
+// the quorum of its kind.
+type CaseActionRequest struct {
+	Kind        ActionKind   `json:"kind"`
+	Reason      string       `json:"reason"`
+	Restriction *Restriction `json:"restriction"`
 }

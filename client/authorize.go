@@ -69,6 +69,20 @@ func (c *Client) Cases(ctx context.Context, f oversight.CaseFilter, o oversight.
 	return &out, c.Do(ctx, "GET", "/v1/cases"+q, nil, &out)
 }
 
+// CaseTimeline returns a case's timeline from the log, and the interval
+// from its first evidence to the tool's stop.
+func (c *Client) CaseTimeline(ctx context.Context, id string) (*oversight.CaseTimeline, error) {
+	var out oversight.CaseTimeline
+	return &out, c.Do(ctx, "GET", "/v1/cases/"+url.PathEscape(id)+"/timeline", nil, &out)
+}
+
+// ProposeCaseAction orders an enforcement action from a substantiated
+// case, on its licence.
+func (c *Client) ProposeCaseAction(ctx context.Context, id string, r *oversight.CaseActionRequest) (*oversight.Action, error) {
+	var out oversight.Action
+	return &out, c.Do(ctx, "POST", "/v1/cases/"+url.PathEscape(id)+"/actions", r, &out)
+}
+
 // UpdateCase records findings, evidence, operations and designations, or
 // closes or reopens a case.
 func (c *Client) UpdateCase(ctx context.Context, id string, u *oversight.CaseUpdate) (*oversight.Case, error) {

@@ -65,6 +65,7 @@ func bodies(ids map[string]string) map[string]any {
 		"POST /v1/screen":                                      m{"name": "N", "birth_date": "1970", "nationality": "RU", "limit": 5, "min_score": 0.5},
 		"PATCH /v1/deployments/{id}": m{"infrastructure": m{"domains": []string{"c2.example.net"}, "ip_ranges": []string{"203.0.113.0/24"},
 			"cert_sha256": []string{strings.Repeat("c", 64)}, "app_ids": []string{"com.example.app"}}},
+		"POST /v1/cases/{id}/actions":          m{"kind": "restrict", "reason": "r", "restriction": map[string]any{"purposes": []string{"terrorism"}, "operations": []string{"locate"}, "blocked_country_codes": []string{"+7"}}},
 		"POST /v1/complaints":                  m{"text": "t", "license_id": ids["license"], "vendor_id": ids["vendor"], "country": "MX"},
 		"POST /v1/complaints/{receipt}":        m{"text": "t"},
 		"POST /v1/complaints/{receipt}/triage": m{"action": "new_case", "license_id": ids["license"], "title": "t", "case_id": "case_x", "note": "n"},

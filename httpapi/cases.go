@@ -12,6 +12,8 @@ func (s *Server) routesCases() {
 	s.handle("GET", "/v1/cases", s.handleCases)
 	s.handle("GET", "/v1/cases/{id}", s.handleCase)
 	s.handle("PATCH", "/v1/cases/{id}", s.handleUpdateCase)
+	s.handle("GET", "/v1/cases/{id}/timeline", s.handleCaseTimeline)
+	s.handle("POST", "/v1/cases/{id}/actions", s.handleProposeCaseAction)
 }
 
 // handleOpenCase serves POST /v1/cases.
@@ -62,4 +64,26 @@ func (s *Server) handleUpdateCase(w http.ResponseWriter, r *http.Request, p *ove
 		return err
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleCaseTimeline serves GET /v1/cases/{id}/timeline.
+func (s *Server) handleCaseTimeline(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	out, err := s.svc.CaseTimeline(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleProposeCaseAction serves POST /v1/cases/{id}/actions.
+func (s *Server) handleProposeCaseAction(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	var a oversight.CaseActionRequest
+	if err := decode(r, &a); err != nil {
+		return err
+	}
+	out, err := s.svc.ProposeCaseAction(r.Context(), p, r.PathValue("id"), &a)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, out)
 }

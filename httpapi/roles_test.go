@@ -144,6 +144,8 @@ func TestRoleMatrix(t *testing.T) {
 			return map[string]any{"designations": []map[string]any{{"name": "Imported PERSON", "basis": "misuse", "source": "matrix:1"}}}
 		}, may(oversight.TaskDesignationImport)},
 		ep{"POST", "/v1/cases/" + cs.ID + "/designations", none, may(oversight.TaskDesignateFromCase)},
+		ep{"GET", "/v1/cases/" + cs.ID + "/timeline", none, may(oversight.TaskCaseRead)},
+		ep{"POST", "/v1/cases/" + cs.ID + "/actions", func() any { return map[string]any{"kind": "suspend", "reason": "r"} }, may(oversight.TaskActionOrder)},
 		ep{"POST", "/v1/screen", func() any { return map[string]any{"name": "Matrix Person"} }, may(oversight.TaskScreen)},
 		ep{"POST", "/v1/screen:batch", func() any { return "name\nMatrix Person\n" }, may(oversight.TaskScreen)},
 		ep{"GET", "/v1/screenings", none, may(oversight.TaskScreeningRead)},

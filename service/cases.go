@@ -1,7 +1,9 @@
 package service
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -174,6 +176,15 @@ func (s *Service) UpdateCase(ctx context.Context, p *oversight.Principal, id str
 			return err
 		}
 		ev := caseUpdated{EvidenceAdded: len(u.AddEvidence)}
+		findings := c.Findings
+		if u.Findings != nil {
+			findings = *u.Findings
+		}
+		if u.Status != "" {
+			if err := c.Status.CheckMove(u.Status, findings); err != nil {
+				return err
+			}
+		}
 		if u.Status != "" && u.Status != c.Status {
 			c.Status = u.Status
 			if c.Status == oversight.CaseClosed {
@@ -236,8 +247,8 @@ func (s *Service) Cases(ctx context.Context, p *oversight.Principal, f oversight
 		return nil, err
 	}
 	var pr oversight.Problems
-	if f.Status != "" && f.Status != oversight.CaseOpen && f.Status != oversight.CaseClosed {
-		pr.Add("status", "must be open or closed")
+	if f.Status != "" && !f.Status.Valid() {
+		pr.Add("status", "must be open, investigating, substantiated, unsubstantiated or closed")
 	}
 	if f.Source != "" && !f.Source.Valid() {
 		pr.Add("source", "must be rule, forensic_report or complaint")
@@ -326,4 +337,103 @@ func dedupe(ids []string) []string {
 		}
 	}
 	return out
+}
+
+// ProposeCaseAction orders, in one step from a substantiated case, an
+// enforcement action on its licence that names the case: the action has
+// the quorum of its kind (a suspension takes effect at once, a revocation
+// waits for the other ministry).
+func (s *Service) ProposeCaseAction(ctx context.Context, p *oversight.Principal, id string, r *oversight.CaseActionRequest) (*oversight.Action, error) {
+	if err := allow(p, oversight.TaskActionOrder); err != nil {
+		return nil, err
+	}
+	c, err := s.Case(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Status != oversight.CaseSubstantiated {
+		return nil, oversight.Conflictf(string(c.Status), "case %s is %s; enforcement follows from a substantiated case", c.ID, c.Status)
+	}
+	return s.RequestAction(ctx, p, c.LicenseID, &oversight.ActionRequest{Kind: r.Kind, Reason: r.Reason, CaseID: c.ID, Restriction: r.Restriction})
+}
+
+// CaseTimeline builds a case's timeline from the log: its own entries,
+// those of the enforcement actions that name it and of the designations
+// linked to it; and the interval from its first evidence to the tool's
+// stop, when a suspension or revocation naming it took effect.
+func (s *Service) CaseTimeline(ctx context.Context, p *oversight.Principal, id string) (*oversight.CaseTimeline, error) {
+	c, err := s.Case(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	out := &oversight.CaseTimeline{CaseID: c.ID, Entries: []oversight.TimelineEntry{}}
+	subjects := append(append([]string{c.ID}, c.ActionIDs...), c.DesignationIDs...)
+	for _, subject := range subjects {
+		entries, err := s.LogEntries(ctx, subject, -1, MaxLogEntriesPage)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			var ev struct {
+				oversight.Event
+				Payload struct {
+					Status string               `json:"status"`
+					Kind   oversight.ActionKind `json:"kind"`
+					Rule   string               `json:"rule"`
+				} `json:"payload"`
+			}
+			if json.Unmarshal(e.Event, &ev) != nil {
+				continue
+			}
+			out.Entries = append(out.Entries, oversight.TimelineEntry{Index: e.Index, Time: ev.Time, Type: ev.Type, Subject: ev.Subject, Actor: ev.Actor,
+				What: timelineWhat(ev.Type, ev.Payload.Status, string(ev.Payload.Kind), ev.Payload.Rule)})
+		}
+	}
+	slices.SortFunc(out.Entries, func(a, b oversight.TimelineEntry) int { return cmp.Compare(a.Index, b.Index) })
+	first := c.CreatedAt
+	for _, e := range c.Evidence {
+		if e.AddedAt.Before(first) {
+			first = e.AddedAt
+		}
+	}
+	var stopped *time.Time
+	for _, aid := range c.ActionIDs {
+		a, err := s.Action(ctx, p, aid)
+		if err != nil {
+			return nil, err
+		}
+		if (a.Kind == oversight.ActionSuspend || a.Kind == oversight.ActionRevoke) && a.ExecutedAt != nil && (stopped == nil || a.ExecutedAt.Before(*stopped)) {
+			stopped = a.ExecutedAt
+		}
+	}
+	if stopped != nil {
+		out.EvidenceToStop = &oversight.Interval{From: first, To: *stopped, Seconds: stopped.Sub(first).Seconds()}
+	}
+	return out, nil
+}
+
+// timelineWhat says an entry of a case's timeline in words.
+func timelineWhat(typ, status, kind, rule string) string {
+	switch typ {
+	case oversight.EventCaseOpened:
+		if rule != "" {
+			return "case opened by rule " + rule
+		}
+		return "case opened"
+	case oversight.EventCaseUpdated:
+		return "case updated, status " + status
+	case oversight.EventActionRequested:
+		return "enforcement proposed"
+	case oversight.EventActionApproved:
+		return "enforcement approved by the second ministry"
+	case oversight.EventActionRejected:
+		return "enforcement rejected by the second ministry"
+	case oversight.EventActionExecuted:
+		return kind + " took effect"
+	case oversight.EventDesignationListed:
+		return "person designated for visa restriction"
+	case oversight.EventDesignationDelisted:
+		return "designation delisted"
+	}
+	return strings.ReplaceAll(typ, "_", " ")
 }

@@ -20,10 +20,11 @@ func (s *Server) routesCases() {
 	s.handle("GET", "/cases/{id}", s.casePage, officials...)
 	s.handle("POST", "/cases/{id}", s.caseUpdate, investigators...)
 	s.handle("POST", "/cases/{id}/designations", s.caseDesignate, investigators...)
+	s.handle("POST", "/cases/{id}/actions", s.caseAct, investigators...)
 }
 
 // caseStatuses are the statuses a case is filtered on and moved to.
-var caseStatuses = []oversight.CaseStatus{oversight.CaseOpen, oversight.CaseClosed}
+var caseStatuses = oversight.CaseStatuses
 
 var caseSources = []oversight.CaseSource{oversight.SourceRule, oversight.SourceForensicReport, oversight.SourceComplaint}
 
@@ -112,8 +113,9 @@ func (s *Server) caseOpen(w http.ResponseWriter, r *request) error {
 }
 
 type caseData struct {
-	C        *oversight.Case
-	History  []oversight.Event
+	C *oversight.Case
+	// Timeline is the case's and what followed it, from the log.
+	Timeline *oversight.CaseTimeline
 	Statuses []oversight.CaseStatus
 	Kinds    []string
 	Licence  *oversight.License
@@ -132,14 +134,14 @@ func (s *Server) renderCase(w http.ResponseWriter, r *request, pg *page, status 
 	if l, err := s.svc.License(r.Context(), r.p, c.LicenseID); err == nil {
 		d.Licence = l.License
 	}
-	if d.History, err = s.history(r, c.ID); err != nil {
+	if d.Timeline, err = s.svc.CaseTimeline(r.Context(), r.p, c.ID); err != nil {
 		return err
 	}
 	actors := []string{c.OpenedBy}
 	for _, e := range c.Evidence {
 		actors = append(actors, e.AddedBy)
 	}
-	for _, e := range d.History {
+	for _, e := range d.Timeline.Entries {
 		actors = append(actors, e.Actor)
 	}
 	var ids []string
@@ -240,4 +242,22 @@ func personField(f string) string {
 // fields splits a list of ids written with spaces, commas or lines.
 func fields(s string) []string {
 	return strings.FieldsFunc(s, func(c rune) bool { return c == ',' || c == ' ' || c == '\n' || c == '\r' || c == '\t' })
+}
+
+// caseAct orders, from a substantiated case, an enforcement action on its
+// licence naming it.
+func (s *Server) caseAct(w http.ResponseWriter, r *request) error {
+	if err := r.ParseForm(); err != nil {
+		return oversight.Errorf(oversight.EINVALID, "The form could not be read.")
+	}
+	a, err := s.svc.ProposeCaseAction(r.Context(), r.p, r.PathValue("id"), &oversight.CaseActionRequest{
+		Kind: oversight.ActionKind(r.PostFormValue("kind")), Reason: strings.TrimSpace(r.PostFormValue("reason"))})
+	if err != nil {
+		pg := &page{Form: r.PostForm}
+		if formError(pg, err, nil) {
+			return s.renderCase(w, r, pg, oversight.NewProblem(err).Status)
+		}
+		return err
+	}
+	return redirect(w, r.Request, "/actions/"+a.ID, "Enforcement action ordered from the case.")
 }

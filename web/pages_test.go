@@ -50,7 +50,7 @@ func TestBrowserPages(t *testing.T) {
 		{oversight.RoleDefense, "decisions", "/decisions", []string{"Why: the clauses and rules that decided", "permit", "deny"}},
 		{oversight.RoleDefense, "decision", "/decisions/" + w.ids["operation"], []string{"Why", "Legal basis"}},
 		{oversight.RoleDefense, "cases", "/cases", []string{"Complaint of a journalist"}},
-		{oversight.RoleDefense, "case", "/cases/" + w.ids["case"], []string{"Designate for visa restriction", "History"}},
+		{oversight.RoleDefense, "case", "/cases/" + w.ids["case"], []string{"Designate for visa restriction", "Timeline", "Evidence received → tool stopped"}},
 		{oversight.RoleDefense, "protected", "/protected", []string{"Import a list"}},
 		{oversight.RoleDefense, "designations", "/designations", []string{"Viktor ZAVADSKY"}},
 		{oversight.RoleDefense, "designation", "/designations/" + w.ids["designation"], []string{"Delist", "Irina ZAVADSKAYA", "designation.listed"}},

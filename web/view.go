@@ -208,6 +208,7 @@ var funcs = template.FuncMap{
 	"date":  func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 	"when":  when,
 	"secs":  seconds,
+	"span":  func(sec float64) string { return time.Duration(sec * float64(time.Second)).Round(time.Second).String() },
 	"ago":   ago,
 	"join":  func(xs []string) string { return strings.Join(xs, ", ") },
 	"title": func(s string) string { return sentence(strings.ReplaceAll(s, "_", " ")) },

@@ -12,10 +12,12 @@ import (
 
 // CaseCmd groups the misuse-case commands (officials only).
 type CaseCmd struct {
-	Open   CaseOpenCmd   `cmd:"" help:"Open a misuse case from a forensic report or a complaint (defense, foreign_affairs)."`
-	List   CaseListCmd   `cmd:"" help:"List misuse cases, newest first."`
-	Show   CaseShowCmd   `cmd:"" help:"Show a misuse case: evidence, findings, linked actions and designations."`
-	Update CaseUpdateCmd `cmd:"" help:"Record findings, add evidence, link operations and designations, close or reopen a case."`
+	Open     CaseOpenCmd     `cmd:"" help:"Open a misuse case from a forensic report or a complaint (defense, foreign_affairs)."`
+	List     CaseListCmd     `cmd:"" help:"List misuse cases, newest first."`
+	Show     CaseShowCmd     `cmd:"" help:"Show a misuse case: evidence, findings, linked actions and designations."`
+	Update   CaseUpdateCmd   `cmd:"" help:"Record findings, add evidence, link operations and designations, move a case (open → investigating → substantiated | unsubstantiated → closed)."`
+	Timeline CaseTimelineCmd `cmd:"" help:"A case's timeline from the log, and the time from its first evidence to the tool's stop."`
+	Act      CaseActCmd      `cmd:"" help:"From a substantiated case, order an enforcement action on its licence naming it (defense, foreign_affairs)."`
 }
 
 // evidenceFlags give evidence on the command line as KIND:REF:DESCRIPTION.
@@ -63,7 +65,7 @@ func (c *CaseOpenCmd) Run(ctx context.Context, env *Env) error {
 type CaseListCmd struct {
 	clientFlags
 	License string `help:"Only this licence's cases."`
-	Status  string `enum:",open,closed" default:"" help:"Only open or only closed cases."`
+	Status  string `enum:",open,investigating,substantiated,unsubstantiated,closed" default:"" help:"Only cases of this status."`
 	Source  string `enum:",rule,forensic_report,complaint" default:"" help:"Only cases from this source."`
 	Rule    string `help:"Only cases of this rule, such as EVIDENCE-INDICATOR or SCOPE-PROTECTED."`
 	Limit   int    `default:"100" help:"Page size."`
@@ -106,7 +108,7 @@ type CaseUpdateCmd struct {
 	clientFlags
 	evidenceFlags
 	ID          string   `arg:"" help:"Case id (case_…)."`
-	Status      string   `enum:",open,closed" default:"" help:"Close or reopen the case."`
+	Status      string   `enum:",open,investigating,substantiated,unsubstantiated,closed" default:"" help:"Move the case: open → investigating → substantiated or unsubstantiated (with --findings) → closed; a closed case reopens."`
 	Findings    *string  `help:"The findings, replacing any before."`
 	Operation   []string `help:"An operation of the licence to add (op_…; repeatable)."`
 	Designation []string `help:"A visa designation to link (des_…; repeatable)."`
@@ -146,4 +148,53 @@ func caseTable(w io.Writer, x *oversight.Case) {
 		row(w, "closed", x.ClosedAt.Format(time.RFC3339))
 	}
 	row(w, "log index", x.LogIndex)
+}
+
+// CaseTimelineCmd shows a case's timeline.
+type CaseTimelineCmd struct {
+	clientFlags
+	ID string `arg:"" help:"Case id (case_…)."`
+}
+
+// Run shows the timeline.
+func (c *CaseTimelineCmd) Run(ctx context.Context, env *Env) error {
+	out, err := c.client().CaseTimeline(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	return c.print(env, out, nil, func(w io.Writer) {
+		row(w, "INDEX", "TIME", "WHAT", "SUBJECT", "BY")
+		for _, x := range out.Entries {
+			row(w, x.Index, x.Time.Format(time.RFC3339), x.What, x.Subject, x.Actor)
+		}
+		if s := out.EvidenceToStop; s != nil {
+			fmt.Fprintf(w, "evidence received → tool stopped: %s (%s → %s)\n", time.Duration(s.Seconds*float64(time.Second)).Round(time.Second),
+				s.From.Format(time.RFC3339), s.To.Format(time.RFC3339))
+		} else {
+			fmt.Fprintln(w, "evidence received → tool stopped: not stopped yet")
+		}
+	})
+}
+
+// CaseActCmd orders an enforcement action from a substantiated case.
+type CaseActCmd struct {
+	clientFlags
+	ID     string `arg:"" help:"Case id (case_…)."`
+	Kind   string `required:"" enum:"suspend,revoke,reinstate" help:"suspend (a defense officer's word), revoke or reinstate (both ministries)."`
+	Reason string `required:"" help:"Why, for the record."`
+}
+
+// Run orders the action.
+func (c *CaseActCmd) Run(ctx context.Context, env *Env) error {
+	out, err := c.client().ProposeCaseAction(ctx, c.ID, &oversight.CaseActionRequest{Kind: oversight.ActionKind(c.Kind), Reason: c.Reason})
+	if err != nil {
+		return err
+	}
+	return c.print(env, out, one(out.ID), func(w io.Writer) {
+		row(w, "action", out.ID)
+		row(w, "kind", out.Kind)
+		row(w, "status", out.Status)
+		row(w, "licence", out.LicenseID)
+		row(w, "case", out.CaseID)
+	})
 }
