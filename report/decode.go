@@ -153,21 +153,29 @@ func jsonStrings(val []byte, ss *[]string) error {
 			return err
 		}
 		out = append(out, s)
-		i = skipSpace(val, end)
-		if i >= len(val) {
-			break
-		}
-		switch val[i] {
-		case ',':
-			i = skipSpace(val, i+1)
-		case ']':
+		var last bool
+		if i, last, err = afterValue(val, end, ']'); err != nil || last {
 			*ss = out
-			return nil
-		default:
-			return errSyntax
+			return err
 		}
 	}
 	return errSyntax
+}
+
+// afterValue moves past the comma after a member or an element at data[i:]
+// (spaces first), or past the end of their object or array, close, saying
+// it is the last.
+func afterValue(data []byte, i int, close byte) (next int, last bool, err error) {
+	i = skipSpace(data, i)
+	switch {
+	case i >= len(data):
+		return 0, false, errSyntax
+	case data[i] == ',':
+		return skipSpace(data, i+1), false, nil
+	case data[i] == close:
+		return i + 1, true, nil
+	}
+	return 0, false, errSyntax
 }
 
 // jsonValue decodes val with encoding/json, for what the fast paths leave.
@@ -208,17 +216,11 @@ func members(data []byte, f func(key string, val []byte) error) error {
 		if err := f(key, data[i:end]); err != nil {
 			return err
 		}
-		i = skipSpace(data, end)
-		if i >= len(data) {
-			break
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case '}':
-			return trailing(data, i+1)
-		default:
-			return errSyntax
+		var last bool
+		if i, last, err = afterValue(data, end, '}'); err != nil {
+			return err
+		} else if last {
+			return trailing(data, i)
 		}
 	}
 	return errSyntax

@@ -11,12 +11,19 @@ import (
 	"github.com/oversight-dev/oversight/tlog"
 )
 
+// AuditLog is the service's aggregate of the audit log: its checkpoints,
+// entries, proofs and tiles, what its entries withhold (Disclosure), and the
+// transparency report counted from it. Service embeds it, so its methods
+// are the Service's; it shares the Service's store and clock.
+type AuditLog struct{ s *Service }
+
 // The audit log is public: reading it needs no principal. Its read paths
 // are bounded by the latest signed checkpoint, so that everything served
 // can be verified against a note the log signed.
 
 // LogCheckpoint returns the latest signed checkpoint.
-func (s *Service) LogCheckpoint(ctx context.Context) (*store.SignedCheckpoint, error) {
+func (l *AuditLog) LogCheckpoint(ctx context.Context) (*store.SignedCheckpoint, error) {
+	s := l.s
 	sc, err := s.store.Checkpoint(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("audit log checkpoint: %w", err)
@@ -26,13 +33,15 @@ func (s *Service) LogCheckpoint(ctx context.Context) (*store.SignedCheckpoint, e
 
 // LogVerifierKey returns the note verifier key of the log, the line that
 // clients pin to check checkpoints.
-func (s *Service) LogVerifierKey(ctx context.Context) (string, error) {
+func (l *AuditLog) LogVerifierKey(ctx context.Context) (string, error) {
+	s := l.s
 	return s.store.LogVerifierKey(ctx)
 }
 
 // LogEntry returns the entry at index. Committed entries are served even
 // before a checkpoint covers them; their proofs wait for one.
-func (s *Service) LogEntry(ctx context.Context, index int64) (*oversight.LogEntry, error) {
+func (l *AuditLog) LogEntry(ctx context.Context, index int64) (*oversight.LogEntry, error) {
+	s := l.s
 	if index < 0 {
 		return nil, oversight.Invalid("invalid index", "index", "must be a whole number from 0")
 	}
@@ -56,7 +65,8 @@ func (s *Service) LogEntry(ctx context.Context, index int64) (*oversight.LogEntr
 // the officials who audit the log against the records; a vendor, agency
 // or consular officer never reads it. An auditor checks it with
 // oversight.Disclosure.Verify against the entry.
-func (s *Service) Disclosure(ctx context.Context, p *oversight.Principal, index int64) (*oversight.Disclosure, error) {
+func (l *AuditLog) Disclosure(ctx context.Context, p *oversight.Principal, index int64) (*oversight.Disclosure, error) {
+	s := l.s
 	if err := allow(p, oversight.TaskLogDisclose); err != nil {
 		return nil, err
 	}
@@ -74,7 +84,8 @@ const MaxLogEntriesPage = 1000
 // LogEntries returns up to limit entries about subject (the id of a
 // licence, action, vendor…) with an index above after (-1 for the
 // first page), in log order.
-func (s *Service) LogEntries(ctx context.Context, subject string, after int64, limit int) ([]oversight.LogEntry, error) {
+func (l *AuditLog) LogEntries(ctx context.Context, subject string, after int64, limit int) ([]oversight.LogEntry, error) {
+	s := l.s
 	switch {
 	case subject == "" || len(subject) > 100 || strings.ContainsAny(subject, "\x00\n"):
 		return nil, oversight.Invalid("invalid subject", "subject", "the id of a resource (such as lic_…), up to 100 characters")
@@ -100,7 +111,8 @@ func (s *Service) LogEntries(ctx context.Context, subject string, after int64, l
 // typ, or both; and the size of that tree. The public log explorer pages
 // through them, and every entry it lists can be proved against the
 // checkpoint it names.
-func (s *Service) NewestLogEntries(ctx context.Context, subject, typ string, before int64, limit int) ([]oversight.LogEntry, int64, error) {
+func (l *AuditLog) NewestLogEntries(ctx context.Context, subject, typ string, before int64, limit int) ([]oversight.LogEntry, int64, error) {
+	s := l.s
 	var p oversight.Problems
 	if len(subject) > 100 || strings.ContainsAny(subject, "\x00\n") {
 		p.Add("subject", "the id of a resource (such as lic_…), up to 100 characters")
@@ -137,7 +149,8 @@ func (s *Service) NewestLogEntries(ctx context.Context, subject, typ string, bef
 
 // InclusionProof returns the proof that the entry at index is in the tree
 // of treeSize leaves, which must be at most the latest checkpoint's size.
-func (s *Service) InclusionProof(ctx context.Context, index, treeSize int64) (*tlog.InclusionProof, error) {
+func (l *AuditLog) InclusionProof(ctx context.Context, index, treeSize int64) (*tlog.InclusionProof, error) {
+	s := l.s
 	switch {
 	case index < 0:
 		return nil, oversight.Invalid("invalid index", "index", "must be a whole number from 0")
@@ -159,7 +172,8 @@ func (s *Service) InclusionProof(ctx context.Context, index, treeSize int64) (*t
 // ConsistencyProof returns the proof that the tree of newSize leaves
 // extends the tree of oldSize; newSize must be at most the latest
 // checkpoint's size.
-func (s *Service) ConsistencyProof(ctx context.Context, oldSize, newSize int64) (*tlog.ConsistencyProof, error) {
+func (l *AuditLog) ConsistencyProof(ctx context.Context, oldSize, newSize int64) (*tlog.ConsistencyProof, error) {
+	s := l.s
 	switch {
 	case oldSize < 0:
 		return nil, oversight.Invalid("invalid old", "old", "must be a whole number from 0")
@@ -180,7 +194,8 @@ func (s *Service) ConsistencyProof(ctx context.Context, oldSize, newSize int64) 
 
 // checkTreeSize refuses a tree size beyond the latest checkpoint: the log
 // has not committed to that tree, or not yet.
-func (s *Service) checkTreeSize(ctx context.Context, field string, size int64) error {
+func (l *AuditLog) checkTreeSize(ctx context.Context, field string, size int64) error {
+	s := l.s
 	sc, err := s.LogCheckpoint(ctx)
 	if err != nil {
 		return err
@@ -197,7 +212,8 @@ func (s *Service) checkTreeSize(ctx context.Context, field string, size int64) e
 // prefix ("tile/0/x001/234", "tile/entries/005.p/17"), as C2SP tlog-tiles
 // names them, and the tile it names. A path not in the canonical form is
 // EINVALID; a tile beyond the latest checkpoint's tree is ENOTFOUND.
-func (s *Service) LogTile(ctx context.Context, path string) (tlog.Tile, []byte, error) {
+func (l *AuditLog) LogTile(ctx context.Context, path string) (tlog.Tile, []byte, error) {
+	s := l.s
 	t, err := tlog.ParseTilePath(path)
 	if errors.Is(err, tlog.ErrInvalidPath) {
 		return t, nil, oversight.Invalid("invalid path", "path", "%v", err)

@@ -28,7 +28,8 @@ type transparency struct {
 // the latest checkpoint, which it names: computed from that checkpoint's
 // entries alone, as anyone can recompute it from the log (oversight
 // report). It reads only the entries appended since the last call.
-func (s *Service) TransparencyReport(ctx context.Context, from, to time.Time) (*report.Report, error) {
+func (l *AuditLog) TransparencyReport(ctx context.Context, from, to time.Time) (*report.Report, error) {
+	s := l.s
 	if !from.IsZero() && !to.IsZero() && to.Before(from) {
 		return nil, oversight.Invalid("invalid to", "to", "must be on or after from (%s)", from.Format(report.DateLayout))
 	}
@@ -44,7 +45,8 @@ func (s *Service) TransparencyReport(ctx context.Context, from, to time.Time) (*
 
 // RunReport keeps the transparency report's counts up with the log until
 // ctx ends, so that a request finds at most a second of entries to count.
-func (s *Service) RunReport(ctx context.Context) {
+func (l *AuditLog) RunReport(ctx context.Context) {
+	s := l.s
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	var lastErr string
@@ -66,7 +68,8 @@ func (s *Service) RunReport(ctx context.Context) {
 
 // countReport counts the entries up to the latest checkpoint and returns it.
 // s.report.mu is held.
-func (s *Service) countReport(ctx context.Context) (*store.SignedCheckpoint, error) {
+func (l *AuditLog) countReport(ctx context.Context) (*store.SignedCheckpoint, error) {
+	s := l.s
 	t := &s.report
 	sc, err := s.LogCheckpoint(ctx)
 	if err != nil {
