@@ -65,10 +65,11 @@ func (s *Service) CreateEndUser(ctx context.Context, p *oversight.Principal, e *
 	}
 	e.ID = oversight.NewID(oversight.PrefixEndUser)
 	e.CreatedAt = s.clock()
-	if err := s.catchUp(ctx, s.scr); err != nil {
+	found, err := s.prescreen(ctx, []oversight.Party{endUserParty(e)}, e.CreatedAt)
+	if err != nil {
 		return nil, err
 	}
-	err := s.update(ctx, func(tx *store.Tx) error {
+	err = s.update(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Country(e.Country); err != nil {
 			return oversight.Invalid("invalid end user", "country", "not an ISO 3166-1 country: %s", e.Country)
 		}
@@ -79,7 +80,7 @@ func (s *Service) CreateEndUser(ctx context.Context, p *oversight.Principal, e *
 		if err := tx.CreateEndUser(e); err != nil {
 			return err
 		}
-		return s.screenPartiesIn(tx, p.Actor(), oversight.ScreenedRegistered, []oversight.Party{endUserParty(e)}, e.CreatedAt)
+		return s.recordScreened(tx, p.Actor(), oversight.ScreenedRegistered, []oversight.Party{endUserParty(e)}, found, e.CreatedAt)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("register end user: %w", err)
@@ -197,11 +198,14 @@ func (s *Service) RecordDeclaration(ctx context.Context, p *oversight.Principal,
 	if err := s.checkSignedOn(sub.SignedOn); err != nil {
 		return nil, err
 	}
-	if err := s.catchUp(ctx, s.scr); err != nil {
+	// The signatory is screened by name now; the record, with the
+	// declaration's id, is written with it.
+	found, err := s.prescreen(ctx, []oversight.Party{{Kind: oversight.PartySignatory, Name: sub.Signatory.Name}}, s.clock())
+	if err != nil {
 		return nil, err
 	}
 	var d *oversight.Declaration
-	err := s.update(ctx, func(tx *store.Tx) error {
+	err = s.update(ctx, func(tx *store.Tx) error {
 		text, eu, err := s.declarationText(tx, sub)
 		if err != nil {
 			return err
@@ -226,7 +230,7 @@ func (s *Service) RecordDeclaration(ctx context.Context, p *oversight.Principal,
 		if err := tx.CreateDeclaration(d); err != nil {
 			return err
 		}
-		return s.screenPartiesIn(tx, p.Actor(), oversight.ScreenedRegistered, []oversight.Party{signatoryParty(d)}, d.CreatedAt)
+		return s.recordScreened(tx, p.Actor(), oversight.ScreenedRegistered, []oversight.Party{signatoryParty(d)}, found, d.CreatedAt)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record declaration: %w", err)

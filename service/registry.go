@@ -25,10 +25,12 @@ func (s *Service) CreateVendor(ctx context.Context, p *oversight.Principal, v *o
 	for i := range v.Persons {
 		v.Persons[i].ID = oversight.NewID(oversight.PrefixPerson)
 	}
-	if err := s.catchUp(ctx, s.scr); err != nil {
+	parties := vendorParties(v)
+	found, err := s.prescreen(ctx, parties, v.CreatedAt)
+	if err != nil {
 		return nil, err
 	}
-	err := s.update(ctx, func(tx *store.Tx) error {
+	err = s.update(ctx, func(tx *store.Tx) error {
 		v.LogIndex = tx.NextIndex()
 		if _, err := tx.RecordPrivate(oversight.EventVendorRegistered, p.Actor(), v.ID, v.CreatedAt, v, oversight.PersonalVendor...); err != nil {
 			return err
@@ -36,7 +38,7 @@ func (s *Service) CreateVendor(ctx context.Context, p *oversight.Principal, v *o
 		if err := tx.CreateVendor(v); err != nil {
 			return err
 		}
-		return s.screenPartiesIn(tx, p.Actor(), oversight.ScreenedRegistered, vendorParties(v), v.CreatedAt)
+		return s.recordScreened(tx, p.Actor(), oversight.ScreenedRegistered, parties, found, v.CreatedAt)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("register vendor: %w", err)
