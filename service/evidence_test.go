@@ -2,6 +2,8 @@ package service_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -175,8 +177,12 @@ func BenchmarkImportEvidence(b *testing.B) {
 	const deployments = 10000
 	err = st.Update(w.ctx, func(tx *store.Tx) error {
 		for i := range deployments {
+			// Each deployment has a key of its own.
+			var seed [ed25519.SeedSize]byte
+			binary.BigEndian.PutUint32(seed[:], uint32(i))
+			pub := ed25519.NewKeyFromSeed(seed[:]).Public().(ed25519.PublicKey)
 			d := &oversight.Deployment{ID: fmt.Sprintf("dep_bench%05d", i), LicenseID: w.lic.ID, Label: "bench",
-				PublicKey: w.dep.PublicKey, Status: oversight.DeploymentActive, CreatedAt: time.Now()}
+				PublicKey: oversight.EncodeKey(pub), Status: oversight.DeploymentActive, CreatedAt: time.Now()}
 			if err := tx.CreateDeployment(d); err != nil {
 				return err
 			}
