@@ -539,3 +539,48 @@ func TestRestrictionChangesNextDecision(t *testing.T) {
 		t.Errorf("status: %d %s", code, body)
 	}
 }
+
+// Issue 15's proof: a substantiated case leads, in one step and the other
+// ministry's approval, to a revocation that stops the agent's child; the
+// case's timeline then measures evidence received → tool stopped.
+func TestAgentCaseRevoke(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := startDemo(t, 60*time.Second)
+	st := register(t, s)
+	a := startAgent(t, s.URL, st, "--lease-key", s.LeaseKey)
+	pid := a.child(t, 0, 10*time.Second)
+	w := watchExit(t, pid)
+
+	def := s.as("DEFENSE")
+	c, err := def.OpenCase(ctx, &oversight.CaseRequest{Source: oversight.SourceForensicReport, LicenseID: s.license, Title: "Implant on a reporter's phone",
+		Evidence: []oversight.EvidenceInput{{Kind: "report", Ref: "FR-2026-7", Description: "forensic examination"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings := "The agency used the tool against a journalist."
+	for _, st := range []oversight.CaseStatus{oversight.CaseInvestigating, oversight.CaseSubstantiated} {
+		if _, err := def.UpdateCase(ctx, c.ID, &oversight.CaseUpdate{Status: st, Findings: &findings}); err != nil {
+			t.Fatalf("%s: %v", st, err)
+		}
+	}
+	act, err := def.ProposeCaseAction(ctx, c.ID, &oversight.CaseActionRequest{Kind: oversight.ActionRevoke, Reason: "misuse substantiated"})
+	if err != nil || act.CaseID != c.ID {
+		t.Fatalf("revoke from the case: %+v %v", act, err)
+	}
+	at := time.Now()
+	if _, err := s.as("FOREIGN").ApproveAction(ctx, act.ID, &oversight.ActionApprovalRequest{Decision: "approve"}); err != nil {
+		t.Fatal(err)
+	}
+	stopped := w.wait(t, 2*time.Second)
+	t.Logf("revoke approved → tool stopped in %s", stopped.Sub(at).Round(time.Millisecond))
+	tl, err := def.CaseTimeline(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tl.EvidenceToStop == nil || tl.EvidenceToStop.Seconds <= 0 {
+		t.Errorf("evidence to stop: %+v", tl.EvidenceToStop)
+	} else {
+		t.Logf("evidence received → tool stopped: %.3f s", tl.EvidenceToStop.Seconds)
+	}
+}
