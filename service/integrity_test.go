@@ -188,3 +188,54 @@ func wantIntegrity(t *testing.T, err error, licenseID string) {
 		t.Errorf("want a refusal naming %s, got %v", licenseID, err)
 	}
 }
+
+// Changes committed while the check runs are not mismatches: the rows it
+// compares are read in one snapshot with the log's size (on PostgreSQL,
+// whose READ COMMITTED would otherwise show rows newer than the size, a
+// licence suspended a moment ago looked edited).
+func TestIntegrityUnderConcurrentChanges(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			w := newUseWorld(t, storetest.Open(t, kind), useOptions{maxActive: 1000})
+			stop := make(chan struct{})
+			done := make(chan error, 1)
+			go func() {
+				defer close(done)
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if _, err := w.svc.Authorize(w.ctx, w.dep, w.nonce(w.dep), request(w.dep)); err != nil {
+						done <- err
+						return
+					}
+					if _, err := w.svc.RequestAction(w.ctx, w.defense, w.lic.ID, &oversight.ActionRequest{Kind: oversight.ActionSuspend, Reason: "check"}); err != nil {
+						done <- err
+						return
+					}
+					a, err := w.svc.RequestAction(w.ctx, w.defense2, w.lic.ID, &oversight.ActionRequest{Kind: oversight.ActionReinstate, Reason: "checked"})
+					if err == nil {
+						_, err = w.svc.ApproveAction(w.ctx, w.foreign, a.ID, &oversight.ActionApprovalRequest{Decision: "approve"})
+					}
+					if err != nil {
+						done <- err
+						return
+					}
+				}
+			}()
+			for range 30 {
+				rep, err := w.svc.CheckIntegrity(w.ctx)
+				if err != nil || len(rep.New) != 0 {
+					close(stop)
+					t.Fatalf("check while the licence changes: %v %v", rep.New, err)
+				}
+			}
+			close(stop)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -230,10 +230,17 @@ type StoredDeployment struct {
 	DocErr    error
 }
 
-// StoredState reads the state to compare with the log.
+// StoredState reads the state to compare with the log, in one snapshot
+// (REPEATABLE READ on PostgreSQL), so that no row is newer than the log's
+// size read with it: a change committed meanwhile would look like an edit.
 func (s *Store) StoredState(ctx context.Context) (*StoredState, error) {
 	st := &StoredState{}
-	err := s.View(ctx, func(tx *Tx) error {
+	sqltx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: s.dialect.snapshot})
+	if err != nil {
+		return nil, fmt.Errorf("begin read: %w", err)
+	}
+	defer sqltx.Rollback()
+	err = func(tx *Tx) error {
 		var err error
 		if st.LogSize, err = tx.LogSize(); err != nil {
 			return fmt.Errorf("read log size: %w", err)
@@ -270,7 +277,7 @@ func (s *Store) StoredState(ctx context.Context) (*StoredState, error) {
 			return fmt.Errorf("read deployments: %w", err)
 		}
 		return nil
-	})
+	}(&Tx{s: s, ctx: ctx, tx: sqltx})
 	if err != nil {
 		return nil, err
 	}

@@ -82,13 +82,17 @@ type dialect struct {
 	// whether changes fan out between them (LISTEN/NOTIFY) and migrations
 	// take a lock.
 	shared bool
+	// snapshot is the isolation level at which a read sees one snapshot
+	// across its statements: SQLite's read transactions do at the
+	// default; PostgreSQL's READ COMMITTED takes one per statement.
+	snapshot sql.IsolationLevel
 }
 
 var (
 	sqliteDialect = dialect{name: "sqlite", goose: goose.DialectSQLite3, prepares: true, syncsWAL: true,
 		jsonField:  func(column, field string) string { return "json_extract(" + column + ", '$." + field + "')" },
 		noApproval: `$ NOT IN (SELECT json_extract(value, '$.ministry') FROM json_each(doc, '$.approvals'))`}
-	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, lockHead: " FOR UPDATE", shared: true,
+	postgresDialect = dialect{name: "postgres", goose: goose.DialectPostgres, lockHead: " FOR UPDATE", shared: true, snapshot: sql.LevelRepeatableRead,
 		jsonField:  func(column, field string) string { return "(" + column + "::jsonb ->> '" + field + "')" },
 		noApproval: `NOT COALESCE(doc::jsonb -> 'approvals', '[]'::jsonb) @> jsonb_build_array(jsonb_build_object('ministry', $::text))`}
 )
