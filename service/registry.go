@@ -8,8 +8,16 @@ import (
 	"github.com/oversight-dev/oversight/store"
 )
 
+// Registry is the service's aggregate of the registry of vendors and
+// products: vendors with their persons, products, and the development
+// reviews that take a product stage by stage to export-ready. Service
+// embeds it, so its methods are the Service's; it shares the Service's
+// store and clock.
+type Registry struct{ s *Service }
+
 // CreateVendor registers a vendor and its owners and executives.
-func (s *Service) CreateVendor(ctx context.Context, p *oversight.Principal, v *oversight.Vendor) (*oversight.Vendor, error) {
+func (g *Registry) CreateVendor(ctx context.Context, p *oversight.Principal, v *oversight.Vendor) (*oversight.Vendor, error) {
+	s := g.s
 	if err := allow(p, oversight.TaskVendorCreate); err != nil {
 		return nil, err
 	}
@@ -48,7 +56,8 @@ func (s *Service) CreateVendor(ctx context.Context, p *oversight.Principal, v *o
 
 // Vendor returns a vendor: officials see every vendor, a vendor only
 // itself.
-func (s *Service) Vendor(ctx context.Context, p *oversight.Principal, id string) (*oversight.Vendor, error) {
+func (g *Registry) Vendor(ctx context.Context, p *oversight.Principal, id string) (*oversight.Vendor, error) {
+	s := g.s
 	if err := allow(p, oversight.TaskVendorRead); err != nil {
 		return nil, err
 	}
@@ -61,7 +70,8 @@ func (s *Service) Vendor(ctx context.Context, p *oversight.Principal, id string)
 }
 
 // Vendors lists vendors; a vendor sees only itself.
-func (s *Service) Vendors(ctx context.Context, p *oversight.Principal, page oversight.Page) (*oversight.List[oversight.Vendor], error) {
+func (g *Registry) Vendors(ctx context.Context, p *oversight.Principal, page oversight.Page) (*oversight.List[oversight.Vendor], error) {
+	s := g.s
 	if err := allow(p, oversight.TaskVendorRead); err != nil {
 		return nil, err
 	}
@@ -83,7 +93,8 @@ func (s *Service) Vendors(ctx context.Context, p *oversight.Principal, page over
 
 // CreateProduct registers a product of a vendor; it starts before the
 // concept stage is approved.
-func (s *Service) CreateProduct(ctx context.Context, p *oversight.Principal, pr *oversight.Product) (*oversight.Product, error) {
+func (g *Registry) CreateProduct(ctx context.Context, p *oversight.Principal, pr *oversight.Product) (*oversight.Product, error) {
+	s := g.s
 	if err := allow(p, oversight.TaskProductCreate); err != nil {
 		return nil, err
 	}
@@ -117,7 +128,8 @@ func (s *Service) CreateProduct(ctx context.Context, p *oversight.Principal, pr 
 }
 
 // Product returns a product; a vendor sees only its own.
-func (s *Service) Product(ctx context.Context, p *oversight.Principal, id string) (*oversight.Product, error) {
+func (g *Registry) Product(ctx context.Context, p *oversight.Principal, id string) (*oversight.Product, error) {
+	s := g.s
 	if err := allow(p, oversight.TaskProductRead); err != nil {
 		return nil, err
 	}
@@ -134,7 +146,8 @@ func (s *Service) Product(ctx context.Context, p *oversight.Principal, id string
 
 // Products lists products, of one vendor if vendorID is set; a vendor sees
 // only its own.
-func (s *Service) Products(ctx context.Context, p *oversight.Principal, f oversight.ProductFilter, page oversight.Page) (*oversight.List[oversight.Product], error) {
+func (g *Registry) Products(ctx context.Context, p *oversight.Principal, f oversight.ProductFilter, page oversight.Page) (*oversight.List[oversight.Product], error) {
+	s := g.s
 	if err := allow(p, oversight.TaskProductRead); err != nil {
 		return nil, err
 	}
@@ -158,7 +171,8 @@ func (s *Service) Products(ctx context.Context, p *oversight.Principal, f oversi
 // SubmitReview opens a development-stage review of a product. The product
 // advances one stage at a time; after changes were required it resubmits
 // the same stage, having met every condition.
-func (s *Service) SubmitReview(ctx context.Context, p *oversight.Principal, productID string, sub *oversight.ReviewSubmission) (*oversight.Review, error) {
+func (g *Registry) SubmitReview(ctx context.Context, p *oversight.Principal, productID string, sub *oversight.ReviewSubmission) (*oversight.Review, error) {
+	s := g.s
 	if err := allow(p, oversight.TaskReviewSubmit); err != nil {
 		return nil, err
 	}
@@ -219,7 +233,8 @@ func (s *Service) SubmitReview(ctx context.Context, p *oversight.Principal, prod
 
 // DecideReview records an export-control officer's decision on an open
 // review.
-func (s *Service) DecideReview(ctx context.Context, p *oversight.Principal, reviewID string, d *oversight.ReviewDecisionRequest) (*oversight.Review, error) {
+func (g *Registry) DecideReview(ctx context.Context, p *oversight.Principal, reviewID string, d *oversight.ReviewDecisionRequest) (*oversight.Review, error) {
+	s := g.s
 	if err := allow(p, oversight.TaskReviewDecide); err != nil {
 		return nil, err
 	}
@@ -268,7 +283,8 @@ func (s *Service) DecideReview(ctx context.Context, p *oversight.Principal, revi
 }
 
 // Review returns a review; a vendor sees only its own products' reviews.
-func (s *Service) Review(ctx context.Context, p *oversight.Principal, id string) (*oversight.Review, error) {
+func (g *Registry) Review(ctx context.Context, p *oversight.Principal, id string) (*oversight.Review, error) {
+	s := g.s
 	if err := allow(p, oversight.TaskReviewRead); err != nil {
 		return nil, err
 	}
@@ -290,7 +306,8 @@ func (s *Service) Review(ctx context.Context, p *oversight.Principal, id string)
 // Reviews lists reviews matching f, oldest first: a product's reviews
 // for whoever may read the product, or the reviews of every product (such
 // as those waiting for a decision, status submitted) for officials.
-func (s *Service) Reviews(ctx context.Context, p *oversight.Principal, f oversight.ReviewFilter, page oversight.Page) (*oversight.List[oversight.Review], error) {
+func (g *Registry) Reviews(ctx context.Context, p *oversight.Principal, f oversight.ReviewFilter, page oversight.Page) (*oversight.List[oversight.Review], error) {
+	s := g.s
 	if f.ProductID != "" {
 		if _, err := s.Product(ctx, p, f.ProductID); err != nil {
 			return nil, err
