@@ -16,6 +16,13 @@ import (
 	"github.com/oversight-dev/oversight/store"
 )
 
+// VisaScreening is the service's aggregate of designations and visa
+// screening: designating people (one by one, from a misuse case, or a
+// list imported), delisting them, and screening names against them with the
+// record of screenings. Service embeds it, so its methods are the Service's;
+// it shares the Service's store, clock and screening index.
+type VisaScreening struct{ s *Service }
+
 // designationEvent is the payload of the designation.listed, .updated and
 // .delisted events. Visa designations are not published: the public log
 // says that a designation of a basis was made, changed or lifted, on which
@@ -37,7 +44,8 @@ type designationEvent struct {
 
 // recordDesignation appends the event of type typ about d and returns its
 // log index.
-func (s *Service) recordDesignation(tx *store.Tx, typ, actor string, d *oversight.Designation, relisted bool) (int64, error) {
+func (vs *VisaScreening) recordDesignation(tx *store.Tx, typ, actor string, d *oversight.Designation, relisted bool) (int64, error) {
+	s := vs.s
 	return tx.RecordPrivate(typ, actor, d.ID, s.clock(), designationEvent{
 		Identity: d.Identity,
 		Basis:    d.Basis, RelatedTo: d.RelatedTo, Relation: d.Relation, CaseID: d.CaseID,
@@ -59,7 +67,8 @@ func publicSource(src string) string {
 // immediate relative must name a designated person who is not a relative
 // himself; a case id must name a case, which is then linked to the
 // designation.
-func (s *Service) CreateDesignation(ctx context.Context, p *oversight.Principal, r *oversight.DesignationRequest) (*oversight.Designation, error) {
+func (vs *VisaScreening) CreateDesignation(ctx context.Context, p *oversight.Principal, r *oversight.DesignationRequest) (*oversight.Designation, error) {
+	s := vs.s
 	if err := allow(p, oversight.TaskDesignate); err != nil {
 		return nil, err
 	}
@@ -99,7 +108,8 @@ func (s *Service) CreateDesignation(ctx context.Context, p *oversight.Principal,
 
 // listDesignation records a new designation and its event in tx, and puts
 // it in the screening index once tx commits.
-func (s *Service) listDesignation(tx *store.Tx, ib *indexBatch, actor string, d *oversight.Designation) error {
+func (vs *VisaScreening) listDesignation(tx *store.Tx, ib *indexBatch, actor string, d *oversight.Designation) error {
+	s := vs.s
 	d.LogIndex = tx.NextIndex()
 	idx, err := s.recordDesignation(tx, oversight.EventDesignationListed, actor, d, false)
 	if err != nil {
@@ -113,7 +123,8 @@ func (s *Service) listDesignation(tx *store.Tx, ib *indexBatch, actor string, d 
 }
 
 // changeDesignation records a change to d with an event of type typ.
-func (s *Service) changeDesignation(tx *store.Tx, ib *indexBatch, actor, typ string, d *oversight.Designation, relisted bool) error {
+func (vs *VisaScreening) changeDesignation(tx *store.Tx, ib *indexBatch, actor, typ string, d *oversight.Designation, relisted bool) error {
+	s := vs.s
 	idx, err := s.recordDesignation(tx, typ, actor, d, relisted)
 	if err != nil {
 		return err
@@ -185,7 +196,8 @@ func tidyDesignation(d *oversight.Designation) {
 }
 
 // Designation returns a designation (officials and consular officers).
-func (s *Service) Designation(ctx context.Context, p *oversight.Principal, id string) (*oversight.Designation, error) {
+func (vs *VisaScreening) Designation(ctx context.Context, p *oversight.Principal, id string) (*oversight.Designation, error) {
+	s := vs.s
 	if err := allow(p, oversight.TaskDesignationRead); err != nil {
 		return nil, err
 	}
@@ -195,7 +207,8 @@ func (s *Service) Designation(ctx context.Context, p *oversight.Principal, id st
 }
 
 // Designations lists designations, newest first.
-func (s *Service) Designations(ctx context.Context, p *oversight.Principal, f oversight.DesignationFilter, page oversight.Page) (*oversight.List[oversight.Designation], error) {
+func (vs *VisaScreening) Designations(ctx context.Context, p *oversight.Principal, f oversight.DesignationFilter, page oversight.Page) (*oversight.List[oversight.Designation], error) {
+	s := vs.s
 	if err := allow(p, oversight.TaskDesignationRead); err != nil {
 		return nil, err
 	}
@@ -223,7 +236,8 @@ func (s *Service) Designations(ctx context.Context, p *oversight.Principal, f ov
 // longer matches it unless asked to include delisted entries. The active
 // immediate relatives designated because of the person are delisted with
 // it, each with an event of its own: their designation rests on his.
-func (s *Service) DelistDesignation(ctx context.Context, p *oversight.Principal, id string, r *oversight.DelistRequest) (*oversight.Designation, error) {
+func (vs *VisaScreening) DelistDesignation(ctx context.Context, p *oversight.Principal, id string, r *oversight.DelistRequest) (*oversight.Designation, error) {
+	s := vs.s
 	if err := allow(p, oversight.TaskDesignationDelist); err != nil {
 		return nil, err
 	}
@@ -279,7 +293,8 @@ func (s *Service) DelistDesignation(ctx context.Context, p *oversight.Principal,
 // kept: the listing time, the case, and a delisting made here (an import
 // can delist, by giving delisted_at, but not relist). Each designation
 // added, changed or delisted gets its own event.
-func (s *Service) ImportDesignations(ctx context.Context, p *oversight.Principal, r *oversight.DesignationImport) (*oversight.ImportResult, error) {
+func (vs *VisaScreening) ImportDesignations(ctx context.Context, p *oversight.Principal, r *oversight.DesignationImport) (*oversight.ImportResult, error) {
+	s := vs.s
 	if err := allow(p, oversight.TaskDesignationImport); err != nil {
 		return nil, err
 	}
@@ -394,7 +409,8 @@ func (s *Service) ImportDesignations(ctx context.Context, p *oversight.Principal
 // delistMissing delists the active designations imported from the list of
 // v that v no longer holds, each with its event: the list's history is
 // the designations' history in the log.
-func (s *Service) delistMissing(tx *store.Tx, ib *indexBatch, actor string, v *oversight.ListVersion, now time.Time, out *oversight.ImportResult) error {
+func (vs *VisaScreening) delistMissing(tx *store.Tx, ib *indexBatch, actor string, v *oversight.ListVersion, now time.Time, out *oversight.ImportResult) error {
+	s := vs.s
 	active, err := tx.ActiveListEntries(v.List)
 	if err != nil {
 		return err
@@ -464,7 +480,8 @@ func sameDesignation(a, b *oversight.Designation) bool {
 // is left as is and reported "existing", whichever case designated him; a
 // delisted one is listed again on this case ("relisted"). Calling it twice
 // adds nothing the second time.
-func (s *Service) DesignateFromCase(ctx context.Context, p *oversight.Principal, caseID string, r *oversight.CaseDesignationRequest) (*oversight.CaseDesignations, error) {
+func (vs *VisaScreening) DesignateFromCase(ctx context.Context, p *oversight.Principal, caseID string, r *oversight.CaseDesignationRequest) (*oversight.CaseDesignations, error) {
+	s := vs.s
 	if err := allow(p, oversight.TaskDesignateFromCase); err != nil {
 		return nil, err
 	}

@@ -78,7 +78,8 @@ func (b *indexBatch) add(d *oversight.Designation) { b.ds = append(b.ds, *d) }
 
 // indexAfter returns the batch of tx, registered to update the index on
 // commit.
-func (s *Service) indexAfter(tx *store.Tx) *indexBatch {
+func (vs *VisaScreening) indexAfter(tx *store.Tx) *indexBatch {
+	s := vs.s
 	b := &indexBatch{}
 	tx.OnCommit(func() {
 		if len(b.ds) == 0 {
@@ -101,7 +102,8 @@ func (s *Service) indexAfter(tx *store.Tx) *indexBatch {
 // When nothing changed, which is almost always, it costs one indexed read
 // of the table's highest change. Concurrent screenings that find the index
 // behind wait for one of them to load what changed.
-func (s *Service) catchUp(ctx context.Context, sc *screener) error {
+func (vs *VisaScreening) catchUp(ctx context.Context, sc *screener) error {
+	s := vs.s
 	var latest int64
 	if err := s.view(ctx, func(tx *store.Tx) (err error) { latest, err = tx.DesignationsVersion(); return err }); err != nil {
 		return fmt.Errorf("screening index: %w", err)
@@ -135,7 +137,7 @@ func (s *Service) catchUp(ctx context.Context, sc *screener) error {
 }
 
 // ScreeningIndex returns the stats of the screening index.
-func (s *Service) ScreeningIndex() screen.Stats { return s.scr.ix.Stats() }
+func (vs *VisaScreening) ScreeningIndex() screen.Stats { return vs.s.scr.ix.Stats() }
 
 // screeningPerformed is the payload of a screening.performed event: one
 // per screening request, single or batch. It names no one: the actor and
@@ -158,7 +160,8 @@ type screeningPerformed struct {
 // force now, and records the screening before answering: a row with the
 // keyed hashes of the query and its top result, and a screening.performed
 // event, in one transaction. No answer goes out without its record.
-func (s *Service) Screen(ctx context.Context, p *oversight.Principal, r *oversight.ScreenRequest) (*oversight.ScreenResult, error) {
+func (vs *VisaScreening) Screen(ctx context.Context, p *oversight.Principal, r *oversight.ScreenRequest) (*oversight.ScreenResult, error) {
+	s := vs.s
 	if err := allow(p, oversight.TaskScreen); err != nil {
 		return nil, err
 	}
@@ -240,7 +243,8 @@ func (sc *screener) mac(label string, fields ...string) string {
 // Screening returns the record of a screening (GET /v1/screenings/{id}),
 // checked against the audit log: its rows are hashed again and compared
 // with the digest of its screening.performed event.
-func (s *Service) Screening(ctx context.Context, p *oversight.Principal, id string) (*oversight.ScreeningRecord, error) {
+func (vs *VisaScreening) Screening(ctx context.Context, p *oversight.Principal, id string) (*oversight.ScreeningRecord, error) {
+	s := vs.s
 	if err := allow(p, oversight.TaskScreeningRead); err != nil {
 		return nil, err
 	}
@@ -285,7 +289,8 @@ func (s *Service) Screening(ctx context.Context, p *oversight.Principal, id stri
 }
 
 // Screenings lists screenings, newest first (GET /v1/screenings).
-func (s *Service) Screenings(ctx context.Context, p *oversight.Principal, f oversight.ScreeningFilter, page oversight.Page) (*oversight.List[oversight.Screening], error) {
+func (vs *VisaScreening) Screenings(ctx context.Context, p *oversight.Principal, f oversight.ScreeningFilter, page oversight.Page) (*oversight.List[oversight.Screening], error) {
+	s := vs.s
 	if err := allow(p, oversight.TaskScreeningRead); err != nil {
 		return nil, err
 	}
@@ -328,7 +333,8 @@ type BatchWriter interface {
 // An error after it (the store failing, the client gone) ends the answer
 // early and is returned; the rows screened so far stay recorded, with the
 // event saying why the batch stopped.
-func (s *Service) ScreenBatch(ctx context.Context, p *oversight.Principal, body io.Reader, format screen.BatchFormat, o oversight.BatchOptions, w BatchWriter) (*oversight.Screening, error) {
+func (vs *VisaScreening) ScreenBatch(ctx context.Context, p *oversight.Principal, body io.Reader, format screen.BatchFormat, o oversight.BatchOptions, w BatchWriter) (*oversight.Screening, error) {
+	s := vs.s
 	if err := allow(p, oversight.TaskScreen); err != nil {
 		return nil, err
 	}
@@ -367,7 +373,8 @@ func (s *Service) ScreenBatch(ctx context.Context, p *oversight.Principal, body 
 
 // screenRows runs the batch's chunks and returns why it stopped early,
 // if it did.
-func (s *Service) screenRows(ctx context.Context, sc *oversight.Screening, rows *screen.BatchReader, o oversight.BatchOptions, w BatchWriter, digest *oversight.ScreeningDigest) (stopped string, err error) {
+func (vs *VisaScreening) screenRows(ctx context.Context, sc *oversight.Screening, rows *screen.BatchReader, o oversight.BatchOptions, w BatchWriter, digest *oversight.ScreeningDigest) (stopped string, err error) {
+	s := vs.s
 	if err := w.Begin(sc.ID); err != nil {
 		return "client gone", err
 	}
@@ -481,7 +488,8 @@ func stopReason(err error) string {
 
 // screenChunk screens the rows of chunk into lines and reqs, on as many
 // goroutines as there are processors.
-func (s *Service) screenChunk(chunk []screen.BatchRow, o oversight.BatchOptions, at time.Time, lines []oversight.BatchLine, reqs []*oversight.ScreenRequest) {
+func (vs *VisaScreening) screenChunk(chunk []screen.BatchRow, o oversight.BatchOptions, at time.Time, lines []oversight.BatchLine, reqs []*oversight.ScreenRequest) {
+	s := vs.s
 	inParallel(len(chunk), 16, func(i int) { lines[i], reqs[i] = screen.ScreenRow(s.scr.ix, chunk[i], o, at) })
 }
 
@@ -516,6 +524,6 @@ func inParallel(n, perWorker int, f func(i int)) {
 // CanScreen reports, as an error, whether p may screen: the HTTP layer
 // asks before it reads a batch, so that a caller without the role learns
 // that first.
-func (s *Service) CanScreen(p *oversight.Principal) error {
+func (vs *VisaScreening) CanScreen(p *oversight.Principal) error {
 	return allow(p, oversight.TaskScreen)
 }

@@ -79,6 +79,7 @@ func (o *Options) validate() error {
 
 // Service implements the use cases over a store.
 type Service struct {
+	*VisaScreening
 	*Registry
 	*AuditLog
 	store *store.Store
@@ -110,6 +111,7 @@ func New(ctx context.Context, s *store.Store, opts Options) (*Service, error) {
 		return nil, fmt.Errorf("service options: %w", err)
 	}
 	svc := &Service{store: s, now: opts.Now, log: opts.Logger, integ: newIntegrity()}
+	svc.VisaScreening = &VisaScreening{svc}
 	svc.Registry = &Registry{svc}
 	svc.AuditLog = &AuditLog{svc}
 	if svc.now == nil {
