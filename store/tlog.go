@@ -546,18 +546,7 @@ func (tx *Tx) NewestEntries(subject, typ string, before int64, limit int) ([]int
 	if err != nil {
 		return nil, nil, fmt.Errorf("newest events: %w", err)
 	}
-	defer rows.Close()
-	var idx []int64
-	var entries [][]byte
-	for rows.Next() {
-		var i int64
-		var e []byte
-		if err := rows.Scan(&i, &e); err != nil {
-			return nil, nil, err
-		}
-		idx, entries = append(idx, i), append(entries, e)
-	}
-	return idx, entries, rows.Err()
+	return scanEntries(rows)
 }
 
 // SubjectEntries returns the indexes and leaf data of up to limit events
@@ -567,6 +556,12 @@ func (tx *Tx) SubjectEntries(subject string, after int64, limit int) ([]int64, [
 	if err != nil {
 		return nil, nil, fmt.Errorf("events of %s: %w", subject, err)
 	}
+	return scanEntries(rows)
+}
+
+// scanEntries reads rows of (idx, entry) into their indexes and leaf
+// data, and closes rows.
+func scanEntries(rows *sql.Rows) ([]int64, [][]byte, error) {
 	defer rows.Close()
 	var idx []int64
 	var entries [][]byte
