@@ -140,14 +140,11 @@ func (w *where) add(cond string, v any) {
 	if s, ok := v.(string); ok && s == "" {
 		return
 	}
-	w.args = append(w.args, v)
-	i := 0
-	for j, c := range cond {
-		if c == '$' && !strings.HasPrefix(cond[j+1:], ".") {
-			i = j
-			break
-		}
+	i := strings.Index(strings.ReplaceAll(cond, "$.", "_."), "$")
+	if i < 0 {
+		panic("store: a list condition without its placeholder: " + cond) // a programming error, not input
 	}
+	w.args = append(w.args, v)
 	w.conds = append(w.conds, cond[:i]+fmt.Sprintf("$%d", len(w.args))+cond[i+1:])
 }
 
