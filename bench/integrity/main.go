@@ -17,7 +17,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"flag"
 	"fmt"
 	"log"
@@ -26,14 +25,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/bench/internal/cputime"
+	"github.com/oversight-dev/oversight/bench/internal/fill"
 	"github.com/oversight-dev/oversight/service"
-	"github.com/oversight-dev/oversight/service/servicetest"
 	"github.com/oversight-dev/oversight/store"
 )
 
@@ -65,7 +61,7 @@ func run() error {
 		dir = d
 	}
 	dsn := filepath.Join(dir, "oversight.db")
-	fmt.Printf("%d CPUs; load average %s\n", runtime.NumCPU(), loadavg())
+	fmt.Printf("%d CPUs; load average %s\n", runtime.NumCPU(), cputime.LoadAvg())
 	quiet := slog.New(slog.DiscardHandler)
 
 	st, err := store.Open(ctx, dsn, store.Options{})
@@ -76,13 +72,13 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	dep, err := deployment(ctx, svc)
+	deps, err := fill.Deployments(ctx, svc)
 	if err != nil {
 		return err
 	}
 	if n := st.LogHead().Size; n < *entries {
 		began := time.Now()
-		if err := decide(ctx, svc, dep, int(*entries-n)); err != nil {
+		if err := fill.Decide(ctx, svc, deps, int(*entries-n), *callers); err != nil {
 			return err
 		}
 		fmt.Printf("filled the log to %d entries in %s\n", st.LogHead().Size, time.Since(began).Round(time.Second))
@@ -122,11 +118,11 @@ func run() error {
 		rep.Checked, took.Round(time.Millisecond), float64(rep.Checked)/took.Seconds(), cpu.Round(time.Millisecond),
 		float64(cpu.Microseconds())/float64(rep.Checked), len(rep.New), m1.HeapAlloc>>20, (m1.TotalAlloc-m0.TotalAlloc)>>20)
 
-	dep, err = deployment(ctx, svc)
+	deps, err = fill.Deployments(ctx, svc)
 	if err != nil {
 		return err
 	}
-	if err := decide(ctx, svc, dep, *more); err != nil {
+	if err := fill.Decide(ctx, svc, deps, *more, *callers); err != nil {
 		return err
 	}
 	began = time.Now()
@@ -142,84 +138,4 @@ func run() error {
 	}
 	fmt.Printf("scheduled check, nothing new: %s, %d mismatches\n", time.Since(began).Round(time.Millisecond), len(rep.New))
 	return nil
-}
-
-// deployment returns the world's deployment, building the world on a new
-// database.
-func deployment(ctx context.Context, svc *service.Service) (*oversight.Deployment, error) {
-	var found *oversight.Deployment
-	err := svc.Store().View(ctx, func(tx *store.Tx) error {
-		ds, _, err := tx.Deployments("", oversight.Page{Limit: 1})
-		if len(ds) > 0 {
-			found = &ds[0]
-		}
-		return err
-	})
-	if err != nil || found != nil {
-		return found, err
-	}
-	scope := servicetest.Scope(1_000_000)
-	w, err := servicetest.NewWorld(ctx, svc, servicetest.Options{Agency: "Bench Directorate", Scope: &scope})
-	if err != nil {
-		return nil, err
-	}
-	return w.Deployment, nil
-}
-
-// decide has the deployment ask for n decisions from concurrent callers,
-// one in ten against a blocked country code (a deny).
-func decide(ctx context.Context, svc *service.Service, d *oversight.Deployment, n int) error {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errc := make(chan error, *callers)
-	seed := time.Now().UnixNano()
-	for range *callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1)
-				if i > int64(n) {
-					return
-				}
-				sig := &oversight.SignedRequest{Deployment: d.ID, Time: time.Now().Truncate(time.Millisecond),
-					Digest: sha256.Sum256(fmt.Appendf(nil, "bench %d %d", seed, i))}
-				r := request(d, i)
-				if _, err := svc.Authorize(ctx, d, sig, r); err != nil {
-					errc <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errc)
-	return <-errc
-}
-
-// request is a well-formed request that the licence permits, or denies
-// for its blocked country code.
-func request(d *oversight.Deployment, i int64) *oversight.OperationRequest {
-	years := 10
-	target := sha256.Sum256(fmt.Appendf(nil, "target %d", i%5000))
-	code := "+33"
-	if i%10 == 0 {
-		code = "+1"
-	}
-	return &oversight.OperationRequest{
-		DeploymentID: d.ID, Operation: oversight.OpIntercept,
-		Target: oversight.Target{IDHash: fmt.Sprintf("%x", target), CountryCode: code},
-		LegalBasis: oversight.LegalBasis{Category: oversight.CategorySeriousCrime, Offense: "armed robbery",
-			Statute: "Code pénal art. 311-8", MaxSentenceYears: &years},
-		CaseRef: "DGSI-2026-0412", WarrantRef: "JLD-2026-118",
-		Justification: "surveillance of the gang's logistics ahead of a planned robbery",
-	}
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil || len(b) < 14 {
-		return "unknown"
-	}
-	return string(b[:14])
 }

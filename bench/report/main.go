@@ -5,12 +5,17 @@
 // read the 1,000,000 entries through the tiles, verify them against the
 // checkpoint and recompute the report offline.
 //
-// The log is written straight into a SQLite database (licences of eight
-// countries, then the decisions, a third denied, in transactions of 10,000
-// events), then served by "oversight serve" in a process of its own.
+// The database is filled as a server's is (bench/internal/fill): a world
+// of agencies of four countries licensed through the service, then the
+// decisions asked for through service.Authorize by their deployments from
+// concurrent callers, one in ten denied; so the stored state matches the
+// log and the server's integrity check at start passes. It is then served
+// by "oversight serve" in a process of its own. With -dir the database is
+// kept and reused: filling a million decisions takes several minutes, a
+// second run skips it.
 //
 //	go build -o /tmp/oversight ./cmd/oversight
-//	go run ./bench/report -oversight /tmp/oversight -decisions 1000000
+//	go run ./bench/report -oversight /tmp/oversight -decisions 1000000 -dir /tmp/report-bench
 //
 // or bench/report/report.sh, which does that and keeps the output in
 // bench/out/report.txt.
@@ -21,18 +26,22 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
-	"github.com/oversight-dev/oversight"
+	"github.com/oversight-dev/oversight/bench/internal/cputime"
+	"github.com/oversight-dev/oversight/bench/internal/fill"
 	"github.com/oversight-dev/oversight/bench/internal/latency"
 	"github.com/oversight-dev/oversight/client"
 	"github.com/oversight-dev/oversight/internal/serveproc"
 	"github.com/oversight-dev/oversight/report"
+	"github.com/oversight-dev/oversight/service"
 	"github.com/oversight-dev/oversight/store"
 )
 
@@ -40,45 +49,64 @@ var (
 	binary    = flag.String("oversight", "oversight", "the oversight binary")
 	decisions = flag.Int("decisions", 1_000_000, "decisions in the log")
 	requests  = flag.Int("requests", 100, "report requests to time (at least 20)")
-	keep      = flag.Bool("keep", false, "keep the working directory")
+	dirFlag   = flag.String("dir", "", "directory for the database and keys, kept and reused (default: a temporary one, removed)")
+	callers   = flag.Int("callers", 64, "concurrent callers filling the log")
+	runs      = flag.Int("runs", 1, "times to run oversight report")
+	profile   = flag.String("cpuprofile", "", "have oversight report write a CPU profile to this file (OVERSIGHT_CPUPROFILE)")
+	srvprof   = flag.String("serverprofile", "", "have the server write a CPU profile of its whole run to this file")
 )
 
-var countries = []string{"FR", "DE", "KE", "BR", "IN", "MX", "PL", "GH"}
+// countries are the licensed agencies': the report has a row for each.
+var countries = []string{"FR", "DE", "KE", "BR"}
 
 func main() {
 	flag.Parse()
 	log.SetFlags(0)
+	if err := run(); err != nil {
+		log.Fatalf("bench/report: %v", err)
+	}
+}
+
+func run() error {
 	if *requests < 20 {
-		log.Fatal("-requests: at least 20, for a p99 that means something")
+		return fmt.Errorf("-requests: at least 20, for a p99 that means something")
 	}
 	if strings.Contains(*binary, "/") {
 		abs, err := filepath.Abs(*binary)
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
 		*binary = abs
 	}
-	dir, err := os.MkdirTemp("", "bench-report-")
-	if err != nil {
-		log.Fatal(err)
-	}
-	if !*keep {
-		defer os.RemoveAll(dir)
+	dir := *dirFlag
+	if dir == "" {
+		d, err := os.MkdirTemp("", "bench-report-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
 	}
 	db := filepath.Join(dir, "oversight.db")
-	t0 := time.Now()
-	if err := writeLog(db, *decisions); err != nil {
-		log.Fatal(err)
+	if err := fillLog(db, *decisions); err != nil {
+		return err
 	}
-	fmt.Printf("wrote a log of %d decisions and %d licence events in %s\n", *decisions, 2*len(countries), time.Since(t0).Round(time.Millisecond))
 
-	srv, err := serveproc.Start(*binary, dir, "--db", db, "--keys", filepath.Join(dir, "keys"), "--addr", "127.0.0.1:0", "--log-level", "warn")
-	if err != nil {
-		log.Fatal(err)
+	// The server checks the whole database against the log before it
+	// serves: minutes at a million entries on a loaded machine.
+	if *srvprof != "" {
+		os.Setenv("OVERSIGHT_CPUPROFILE", *srvprof)
 	}
+	t0 := time.Now()
+	srv, err := serveproc.StartWithin(15*time.Minute, *binary, dir, "--db", db, "--keys", filepath.Join(dir, "keys"), "--addr", "127.0.0.1:0", "--log-level", "warn")
+	if err != nil {
+		return err
+	}
+	os.Unsetenv("OVERSIGHT_CPUPROFILE")
 	defer srv.Kill()
-	// log.Fatal skips deferred calls: stop the server first.
-	fatal := func(v ...any) { srv.Kill(); log.Fatal(v...) }
+	fmt.Printf("server started (integrity check of the whole database included) in %s; load %s\n", time.Since(t0).Round(time.Millisecond), cputime.LoadAvg())
 	ctx := context.Background()
 	cl := client.New(srv.URL, "")
 	cl.HTTP = &http.Client{Timeout: 10 * time.Minute} // the first request waits for the whole log's count
@@ -88,98 +116,105 @@ func main() {
 	// The server counts the whole log once, from its start; until it is
 	// done a request waits (and may time out on a loaded machine: then ask
 	// again).
-	t0 = time.Now()
 	var r *report.Report
 	for {
 		if r, err = cl.TransparencyReport(ctx, from, to); err == nil {
 			break
 		}
 		if time.Since(t0) > 20*time.Minute {
-			fatal(err)
+			return err
 		}
 	}
-	fmt.Printf("first report, the log counted from the start: %s (checkpoint of %d entries)\n", time.Since(t0).Round(time.Millisecond), r.Checkpoint.Size)
+	fmt.Printf("first report, the log counted from the start: %s after the start (checkpoint of %d entries); load %s\n",
+		time.Since(t0).Round(time.Millisecond), r.Checkpoint.Size, cputime.LoadAvg())
 	var decided int64
 	for _, row := range r.Rows {
 		decided += row.Decided
 	}
-	if decided != int64(*decisions) {
-		srv.Kill()
-		log.Fatalf("the report counts %d decisions, the log has %d", decided, *decisions)
+	if decided < int64(*decisions) {
+		return fmt.Errorf("the report counts %d decisions, the log has at least %d", decided, *decisions)
 	}
 
 	var ds []time.Duration
 	for range *requests {
 		t := time.Now()
 		if _, err := cl.TransparencyReport(ctx, from, to); err != nil {
-			fatal(err)
+			return err
 		}
 		ds = append(ds, time.Since(t))
 	}
 	ds = latency.Sorted(ds)
-	fmt.Printf("report of the year %s (%d decisions), %d requests over HTTP: p50 %s, p99 %s, max %s\n", year, decided, *requests,
-		latency.Percentile(ds, 50).Round(10*time.Microsecond), latency.Percentile(ds, 99).Round(10*time.Microsecond), ds[len(ds)-1].Round(10*time.Microsecond))
+	fmt.Printf("report of the year %s (%d decisions), %d requests over HTTP: p50 %s, p99 %s, max %s; load %s\n", year, decided, *requests,
+		latency.Percentile(ds, 50).Round(10*time.Microsecond), latency.Percentile(ds, 99).Round(10*time.Microsecond), ds[len(ds)-1].Round(10*time.Microsecond),
+		cputime.LoadAvg())
 
-	cmd := exec.Command(*binary, "report", "--log", srv.URL, "--key", srv.LogKey, "--from", from, "--to", to)
-	cmd.Stderr = os.Stderr
-	t0 = time.Now()
-	out, err := cmd.Output()
-	elapsed := time.Since(t0)
-	if err != nil {
-		srv.Kill()
-		log.Fatalf("oversight report: %v\n%s", err, out)
+	for range *runs {
+		if err := recompute(srv, from, to, r.Checkpoint.Size); err != nil {
+			return err
+		}
 	}
-	fmt.Print(string(out))
-	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	fmt.Printf("offline recomputation, oversight report (read %d entries through the tiles, verify, recompute, compare): %s, %s of CPU in the client\n",
-		r.Checkpoint.Size, elapsed.Round(10*time.Millisecond), cpu.Round(10*time.Millisecond))
+	// A server stopped by SIGTERM writes its profile out.
+	srv.Cmd.Process.Signal(syscall.SIGTERM)
+	srv.Cmd.Wait()
+	return nil
 }
 
-// writeLog writes licences and n decisions into a new database, as the
-// service records them, in transactions of 10,000 events.
-func writeLog(db string, n int) error {
+// recompute runs oversight report against the server, and says how long
+// it took and how much CPU it and the server used.
+func recompute(srv *serveproc.Server, from, to string, size int64) error {
+	cmd := exec.Command(*binary, "report", "--log", srv.URL, "--key", srv.LogKey, "--from", from, "--to", to)
+	cmd.Stderr = os.Stderr
+	if *profile != "" {
+		cmd.Env = append(os.Environ(), "OVERSIGHT_CPUPROFILE="+*profile)
+	}
+	load := cputime.LoadAvg()
+	server := cputime.Pid(srv.Cmd.Process.Pid)
+	t0 := time.Now()
+	out, err := cmd.Output()
+	elapsed := time.Since(t0)
+	server = cputime.Pid(srv.Cmd.Process.Pid) - server
+	if err != nil {
+		return fmt.Errorf("oversight report: %v\n%s", err, out)
+	}
+	fmt.Print(string(out))
+	ps := cmd.ProcessState
+	fmt.Printf("offline recomputation, oversight report (read %d entries through the tiles, verify, recompute, compare): %s wall; CPU %s in the client (%s user, %s system), %s in the server meanwhile; load before %s, after %s\n",
+		size, elapsed.Round(10*time.Millisecond), (ps.UserTime() + ps.SystemTime()).Round(10*time.Millisecond),
+		ps.UserTime().Round(10*time.Millisecond), ps.SystemTime().Round(10*time.Millisecond), server.Round(10*time.Millisecond), load, cputime.LoadAvg())
+	return nil
+}
+
+// fillLog fills the database db with the world and n decisions, or, if it
+// already holds some, with those it lacks.
+func fillLog(db string, n int) error {
 	ctx := context.Background()
 	st, err := store.Open(ctx, db, store.Options{})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	err = st.Update(ctx, func(tx *store.Tx) error {
-		for _, c := range countries {
-			id := "lic_" + strings.ToLower(c)
-			if _, err := tx.Record(oversight.EventLicenseApplied, "vendor:usr_bench", id, time.Now(), map[string]string{"country": c, "status": "applied"}); err != nil {
-				return err
-			}
-			if _, err := tx.Record(oversight.EventLicenseStatus, "system", id, time.Now(), map[string]string{"from": "applied", "to": "active"}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	svc, err := service.New(ctx, st, service.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
 	}
-	codes := [][]string{{"IL2021-1"}, {"IL2021-4", "IL2021-7"}, {"SCOPE-PROTECTED"}}
-	for done := 0; done < n; {
-		batch := min(10_000, n-done)
-		err := st.Update(ctx, func(tx *store.Tx) error {
-			for i := done; i < done+batch; i++ {
-				d := oversight.OperationDecided{OperationID: fmt.Sprintf("op_%d", i), LicenseID: "lic_" + strings.ToLower(countries[i%len(countries)]),
-					DeploymentID: "dep_bench", Operation: "intercept", Category: "serious_crime", Decision: oversight.Permit,
-					Codes: []string{"IL2021-3"}, PolicyVersion: 1, Commitment: strings.Repeat("0", 64)}
-				if i%3 == 0 {
-					d.Decision, d.Codes = oversight.Deny, codes[i/3%len(codes)]
-				}
-				if _, err := tx.Record(oversight.EventOperationDecided, "dep_bench", d.OperationID, time.Now(), d); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		done += batch
+	deps, err := fill.Deployments(ctx, svc, countries...)
+	if err != nil {
+		return err
 	}
+	state, err := st.StoredState(ctx)
+	if err != nil {
+		return err
+	}
+	have := int(state.Operations) // one operation a decision
+	if have >= n {
+		fmt.Printf("the database holds %d decisions already (log of %d entries); load %s\n", have, st.LogHead().Size, cputime.LoadAvg())
+		return nil
+	}
+	t0 := time.Now()
+	if err := fill.Decide(ctx, svc, deps, n-have, *callers); err != nil {
+		return err
+	}
+	fmt.Printf("filled the log with %d decisions through service.Authorize in %s (log of %d entries); load %s\n",
+		n-have, time.Since(t0).Round(time.Second), st.LogHead().Size, cputime.LoadAvg())
 	return nil
 }

@@ -7,14 +7,13 @@
 #   bench/report/report.sh                      # 1,000,000 decisions, a few minutes
 #   bench/report/report.sh -decisions 100000
 #
-# Last measured (2026-12-05, load average 23-29 on 2 cores shared with other
-# work): report from the server p50 0.27 ms, p99 16 ms; oversight report on
-# 1,000,000 entries 84 s wall and 11.6 s of client CPU (the previous client:
-# 111 s, 17.4 s). Since the server checks its stored state against the log
-# at start, the decisions this benchmark writes straight into the log (with
-# no operations stored) are reported as mismatches and the start takes
-# longer than serveproc's 30 s at 1,000,000: the run above started the
-# server by hand on the database written.
+# The database is filled through the service (a world of four licensed
+# agencies, then the decisions through service.Authorize), so the server's
+# integrity check at start passes; fill it once and reuse it with -dir:
+#
+#   bench/report/report.sh -dir /tmp/report-bench   # the first run fills it
+#
+# Figures: README.md, "Performance".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p bench/out

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -19,8 +20,16 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// OVERSIGHT_CPUPROFILE: where the benchmarks (bench/report) have a
+	// command write its CPU profile, up to its end or SIGTERM's.
+	if f := os.Getenv("OVERSIGHT_CPUPROFILE"); f != "" {
+		if w, err := os.Create(f); err == nil {
+			pprof.StartCPUProfile(w) // os.Exit below closes w
+		}
+	}
 	code := Run(ctx, os.Args[1:], &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
 	stop()
+	pprof.StopCPUProfile() // flushes the profile, if one was started
 	os.Exit(code)
 }
 

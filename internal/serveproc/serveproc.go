@@ -42,6 +42,12 @@ var exportLine = regexp.MustCompile(`^\s*export (\w+)=(\S+)`)
 // waits, up to 30 s, until the banner is complete: the last line is the
 // audit log's key, or with --demo the line naming the OpenAPI document.
 func Start(bin, dir string, args ...string) (*Server, error) {
+	return StartWithin(30*time.Second, bin, dir, args...)
+}
+
+// StartWithin is Start waiting up to wait for the banner: a server on a
+// large database checks it all against the log before it serves.
+func StartWithin(wait time.Duration, bin, dir string, args ...string) (*Server, error) {
 	s := &Server{Tokens: map[string]string{}, Stderr: &Buffer{}}
 	s.Cmd = exec.Command(bin, append([]string{"serve"}, args...)...)
 	s.Cmd.Dir = dir
@@ -92,8 +98,8 @@ func Start(bin, dir string, args ...string) (*Server, error) {
 	}()
 	select {
 	case err = <-ready:
-	case <-time.After(30 * time.Second):
-		err = errors.New("server did not start within 30 s")
+	case <-time.After(wait):
+		err = fmt.Errorf("server did not start within %s", wait)
 	}
 	if err == nil && s.URL == "" {
 		err = errors.New("the banner named no address")
