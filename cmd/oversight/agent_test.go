@@ -42,12 +42,14 @@ type demoServer struct {
 	license string // the demo's active export licence
 }
 
-// startDemo starts the demo server with the given lease lifetime, in a
-// directory of its own, and waits until it serves.
-func startDemo(t *testing.T, ttl time.Duration) *demoServer {
+// startDemo starts the demo server with the given lease lifetime and
+// extra flags of serve, in a directory of its own, and waits until it
+// serves.
+func startDemo(t *testing.T, ttl time.Duration, extra ...string) *demoServer {
 	t.Helper()
 	// "oversight" is this test binary, installed on PATH by testscript.
-	p, err := serveproc.Start("oversight", t.TempDir(), "--demo", "--addr", "127.0.0.1:0", "--lease-ttl", ttl.String(), "--log-level", "warn")
+	args := append([]string{"--demo", "--addr", "127.0.0.1:0", "--lease-ttl", ttl.String(), "--log-level", "warn"}, extra...)
+	p, err := serveproc.Start("oversight", t.TempDir(), args...)
 	if err != nil {
 		t.Fatal(err)
 	}
