@@ -44,6 +44,7 @@ type Index struct {
 	nameN int
 
 	scratch sync.Pool
+	memo    lookupMemo
 }
 
 // keyLens are the lengths of a term's fold and skeleton keys.
@@ -80,6 +81,7 @@ func NewIndex() *Index {
 		grams:  new(gramIndex),
 		sgrams: new(gramIndex),
 		byID:   make(map[string]*entry),
+		memo:   lookupMemo{cap: DefaultLookupMemo},
 	}
 }
 
@@ -251,6 +253,7 @@ func (ix *Index) intern(t term) uint32 {
 		return id
 	}
 	id := uint32(len(ix.terms))
+	ix.memo.forget() // the new token may be like one looked up
 	ix.terms = append(ix.terms, vocabTerm{term: t})
 	ix.lens = append(ix.lens, keyLens{uint8(min(len(t.fold), 255)), uint8(min(len(t.skel), 255))})
 	ix.termID[k] = id
@@ -338,6 +341,21 @@ const (
 // bigrams (searchLoose): it is short, and the typo that hid its neighbour
 // may be in it.
 func (ix *Index) similarTerms(q *term, sc *scratch, cache map[uint32]simEntry, mode search) []uint32 {
+	k := newMemoKey(q, mode)
+	if e := ix.memo.get(k); e != nil {
+		for _, s := range e.sims {
+			cache[s.id] = s.simEntry
+		}
+		sc.found = append(sc.found[:0], e.found...)
+		return sc.found
+	}
+	found := ix.lookUp(q, sc, cache, mode)
+	ix.memo.put(k, found, cache)
+	return found
+}
+
+// lookUp is similarTerms without the memo.
+func (ix *Index) lookUp(q *term, sc *scratch, cache map[uint32]simEntry, mode search) []uint32 {
 	found := sc.found[:0]
 	defer func() { sc.found = found[:0] }()
 	sc.gen++
