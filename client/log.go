@@ -79,11 +79,7 @@ func (c *Client) ConsistencyProof(ctx context.Context, oldSize, newSize int64) (
 // LogTile returns the bytes of a hash tile or entry bundle, per C2SP
 // tlog-tiles, unverified.
 func (c *Client) LogTile(ctx context.Context, t tlog.Tile) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := c.Do(ctx, "GET", "/log/"+t.Path(), nil, &buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return c.readTile(ctx, t)
 }
 
 // VerifiedCheckpoint fetches the latest checkpoint and checks its signature

@@ -1,8 +1,10 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 
 	"filippo.io/torchwood"
@@ -11,117 +13,205 @@ import (
 	"github.com/oversight-dev/oversight/tlog"
 )
 
-// tileConcurrency bounds the tiles fetched at once: each reader
-// (tileReaders) asks torchwood for up to 50 entry bundles in one go.
-const tileConcurrency = 16
-
-// tileReaders is how many ranges of the log are read at once, each by a
-// torchwood client of its own. One client alone fetches 50 bundles and
-// their hash tiles, verifies them, hands their entries over one by one,
-// and only then asks for the next 50: reading ranges side by side keeps
-// the server and the network busy while entries are counted.
-const tileReaders = 4
-
-// rangeEntries is the range one reader reads: the 50 bundles torchwood
-// fetches in one go (it fetches no fewer, whatever the range).
-const rangeEntries = 50 * tlog.TileWidth
+// bundlesAhead bounds the entry bundles fetched and verified at once, ahead
+// of the one whose entries f is given: enough to keep the server and the
+// network busy while entries are counted, few enough (about 100 kB each)
+// to keep the reader small.
+const bundlesAhead = 8
 
 // VerifiedEntries calls f with each entry of the log from start to the size
 // of the checkpoint cp, in order, read through the log's C2SP tiles (entry
-// bundles and hash tiles under /log/tile/) with torchwood's tlog client,
-// which checks every entry's leaf hash against the hash tiles and the hash
-// tiles against cp's root. cp must have been verified (tlog.VerifyCheckpoint
-// or VerifyCosigned): then every entry f sees is the one the log committed
-// to. An entry that does not verify stops the reading with an error naming
-// it, after the entries before it; so does an error from f.
+// bundles and hash tiles under /log/tile/). cp must have been verified
+// (tlog.VerifyCheckpoint or VerifyCosigned): then every entry f sees is the
+// one the log committed to. An entry that does not verify stops the
+// reading with an error naming it, after the entries before it; so does an
+// error from f.
 //
-// Ranges of 12,800 entries are read by tileReaders clients at once, and
-// handed to f in order as each is done.
+// How it verifies, with as few hashes and requests as it can: first the
+// hash of each full bundle's subtree (level 8 of the tree, one hash per
+// 256 entries), read from the level-1 hash tiles and checked against cp's
+// root (golang.org/x/mod/sumdb/tlog, through torchwood's tile fetcher);
+// then each bundle, fetched bundlesAhead at once: every entry's leaf hash,
+// and the subtree of the 256 leaf hashes, which must give the bundle's
+// verified hash. The entries of a trailing partial bundle are each checked
+// against their leaf hash, verified the same way. Only a bundle that does
+// not verify costs more: its level-0 hash tile, checked against the same
+// verified hash, names the first entry that differs.
 func (c *Client) VerifiedEntries(ctx context.Context, cp tlog.Checkpoint, start int64, f func(index int64, entry []byte) error) error {
 	if start < 0 || start > cp.Size {
 		return fmt.Errorf("read log entries: start %d is outside the checkpoint's tree of size %d", start, cp.Size)
 	}
-	hc := c.HTTP
-	if hc == nil {
-		transport := http.DefaultTransport.(*http.Transport).Clone()
-		transport.MaxIdleConnsPerHost = tileConcurrency
-		hc = &http.Client{Transport: transport, Timeout: defaultHTTP.Timeout}
+	if start == cp.Size {
+		return nil
 	}
-	tf, err := torchwood.NewTileFetcher(c.BaseURL+"/log/", torchwood.WithHTTPClient(hc),
-		torchwood.WithUserAgent(c.UserAgent), torchwood.WithConcurrencyLimit(tileConcurrency))
+	tc := *c
+	if c.HTTP == nil {
+		// The default transport keeps two idle connections to a host:
+		// bundles fetched side by side would open new ones all the time.
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.MaxIdleConnsPerHost = 2 * bundlesAhead
+		tc.HTTP = &http.Client{Transport: transport, Timeout: defaultHTTP.Timeout}
+	}
+	tf, err := torchwood.NewTileFetcher(c.BaseURL+"/log/", torchwood.WithHTTPClient(tc.HTTP),
+		torchwood.WithUserAgent(c.UserAgent), torchwood.WithConcurrencyLimit(bundlesAhead))
 	if err != nil {
 		return fmt.Errorf("read log entries: %w", err)
 	}
+	first, full := start/tlog.TileWidth, cp.Size/tlog.TileWidth
+	// The verified hashes: one per full bundle from first, then one per
+	// entry of the trailing partial bundle.
+	var indexes []int64
+	for k := first; k < full; k++ {
+		indexes = append(indexes, sumdb.StoredHashIndex(tlog.TileHeight, k))
+	}
+	for i := full * tlog.TileWidth; i < cp.Size; i++ {
+		indexes = append(indexes, sumdb.StoredHashIndex(0, i))
+	}
 	tree := sumdb.Tree{N: cp.Size, Hash: sumdb.Hash(cp.Root)}
+	hashes, err := torchwood.TileHashReaderWithContext(ctx, tree, tf).ReadHashes(indexes)
+	if err != nil {
+		return fmt.Errorf("read the log's hash tiles from %s against the checkpoint of size %d: %w", c.BaseURL, cp.Size, err)
+	}
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// Each range's result comes through a channel of its own, queued in
-	// order; the queue's capacity bounds the ranges read ahead.
-	queue := make(chan chan entryRange, tileReaders)
+	// Each bundle's result comes through a channel of its own, queued in
+	// order; the queue's capacity bounds the bundles read ahead.
+	queue := make(chan chan bundle, bundlesAhead)
 	go func() {
 		defer close(queue)
-		for lo := start; lo < cp.Size; {
-			hi := min((lo/rangeEntries+1)*rangeEntries, cp.Size)
-			done := make(chan entryRange, 1)
+		for k := first; k*tlog.TileWidth < cp.Size; k++ {
+			done := make(chan bundle, 1)
 			select {
 			case queue <- done:
 			case <-ctx.Done():
 				return
 			}
-			go func(lo int64) { done <- c.readRange(ctx, tf, tree, lo, hi) }(lo)
-			lo = hi
+			b := bundleRead{c: &tc, tile: tlog.Tile{Level: tlog.EntriesLevel, Index: k, Width: int(min(tlog.TileWidth, cp.Size-k*tlog.TileWidth))}}
+			if k < full {
+				b.verified = hashes[k-first : k-first+1]
+			} else {
+				b.verified = hashes[full-first:]
+			}
+			go func() { done <- b.read(ctx) }()
 		}
 	}()
 	for done := range queue {
-		r := <-done
-		for k, entry := range r.entries {
-			if err := f(r.from+int64(k), entry); err != nil {
-				return err
+		b := <-done
+		from := b.tile.Index * tlog.TileWidth
+		for k, entry := range b.entries {
+			if i := from + int64(k); i >= start {
+				if err := f(i, entry); err != nil {
+					return err
+				}
 			}
 		}
-		if r.err != nil {
-			return r.err
+		if b.err != nil {
+			return fmt.Errorf("read log entries from %s against the checkpoint of size %d: %w", c.BaseURL, cp.Size, b.err)
 		}
 	}
 	return ctx.Err()
 }
 
-// entryRange is what a reader read of a range: its entries from from, up
-// to the first that failed, and why.
-type entryRange struct {
-	from    int64
+// bundleRead is one entry bundle to fetch and verify.
+type bundleRead struct {
+	c    *Client
+	tile tlog.Tile
+	// verified holds the bundle's subtree hash if it is full, else the
+	// leaf hash of each of its entries: hashes checked against the
+	// checkpoint's root.
+	verified []sumdb.Hash
+}
+
+// bundle is what was read of an entry bundle: its verified entries, up to
+// the first that failed, and why.
+type bundle struct {
+	tile    tlog.Tile
 	entries [][]byte
 	err     error
 }
 
-// readRange reads and verifies the entries [lo, hi) with a torchwood client
-// of its own.
-func (c *Client) readRange(ctx context.Context, tf *torchwood.TileFetcher, tree sumdb.Tree, lo, hi int64) entryRange {
-	r := entryRange{from: lo, entries: make([][]byte, 0, hi-lo)}
-	tc, err := torchwood.NewClient(tf)
+func (r bundleRead) read(ctx context.Context) bundle {
+	b := bundle{tile: r.tile}
+	data, err := r.c.readTile(ctx, r.tile)
 	if err != nil {
-		r.err = fmt.Errorf("read log entries: %w", err)
-		return r
+		b.err = err
+		return b
 	}
-	// Entries may stop before a trailing partial bundle; asked again from
-	// there, it reads it.
-	for next := lo; next < hi; {
-		for i, entry := range tc.Entries(ctx, tree, next) {
-			if i >= hi {
-				break
-			}
-			r.entries = append(r.entries, entry)
-		}
-		if err := tc.Err(); err != nil {
-			r.err = fmt.Errorf("read log entries from %s against the checkpoint of size %d: %w", c.BaseURL, tree.N, err)
-			return r
-		}
-		if got := lo + int64(len(r.entries)); got > next {
-			next = got
-		} else {
-			r.err = fmt.Errorf("read log entries from %s: no entry after %d, the checkpoint has %d", c.BaseURL, next, tree.N)
-			return r
+	from := r.tile.Index * tlog.TileWidth
+	entries, err := tlog.ParseEntryBundle(data, r.tile.Width)
+	if err != nil {
+		b.err = fmt.Errorf("entry %d on: %s: %w", from, r.tile.Path(), err)
+		return b
+	}
+	var leaves [tlog.TileWidth * tlog.HashSize]byte
+	for i, e := range entries {
+		h := tlog.LeafHash(e)
+		copy(leaves[i*tlog.HashSize:], h[:])
+	}
+	if r.tile.Width < tlog.TileWidth {
+		b.entries, b.err = matching(entries, leaves[:], r.verified, from)
+		return b
+	}
+	root, err := tlog.TileRoot(leaves[:])
+	if err != nil {
+		b.err = err
+		return b
+	}
+	if root == tlog.Hash(r.verified[0]) {
+		b.entries = entries
+		return b
+	}
+	// Some entry differs: the level-0 hash tile, checked against the
+	// bundle's verified hash, says which.
+	ht := tlog.Tile{Level: 0, Index: r.tile.Index, Width: tlog.TileWidth}
+	tile, err := r.c.readTile(ctx, ht)
+	if err == nil {
+		var root tlog.Hash
+		if root, err = tlog.TileRoot(tile); err == nil && root != tlog.Hash(r.verified[0]) {
+			err = fmt.Errorf("neither the entries %d to %d nor the hash tile %s give the checkpoint's tree", from, from+tlog.TileWidth-1, ht.Path())
 		}
 	}
-	return r
+	if err != nil {
+		b.err = err
+		return b
+	}
+	verified := make([]sumdb.Hash, tlog.TileWidth)
+	for i := range verified {
+		verified[i] = sumdb.Hash(tile[i*tlog.HashSize : (i+1)*tlog.HashSize])
+	}
+	b.entries, b.err = matching(entries, leaves[:], verified, from)
+	if b.err == nil {
+		// The entries match their leaf hashes, which give the bundle's hash:
+		// the subtree computed from the entries cannot differ.
+		b.err = fmt.Errorf("entries %d to %d: the bundle's hash differs from the checkpoint's tree", from, from+tlog.TileWidth-1)
+	}
+	return b
+}
+
+// matching returns the entries up to the first whose leaf hash (in leaves,
+// concatenated) is not its verified one, and an error naming that entry.
+func matching(entries [][]byte, leaves []byte, verified []sumdb.Hash, from int64) ([][]byte, error) {
+	for i := range entries {
+		if !bytes.Equal(leaves[i*tlog.HashSize:(i+1)*tlog.HashSize], verified[i][:]) {
+			return entries[:i], fmt.Errorf("hash mismatch for entry %d: it is not the entry the checkpoint's tree holds", from+int64(i))
+		}
+	}
+	return entries, nil
+}
+
+// readTile fetches a hash tile or entry bundle, sized from the answer's
+// Content-Length.
+func (c *Client) readTile(ctx context.Context, t tlog.Tile) ([]byte, error) {
+	path := "/log/" + t.Path()
+	resp, err := c.send(ctx, "GET", path, "", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	buf := bytes.NewBuffer(make([]byte, 0, max(resp.ContentLength, 0)+bytes.MinRead))
+	if _, err := io.Copy(buf, resp.Body); err != nil {
+		return nil, fmt.Errorf("GET %s: %w", path, err)
+	}
+	return buf.Bytes(), nil
 }

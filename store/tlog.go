@@ -470,22 +470,45 @@ func (s *Store) LogTile(ctx context.Context, t tlog.Tile) ([]byte, error) {
 	}
 	start, end := t.EntryRange()
 	var bundle []byte
-	err := s.View(ctx, func(tx *Tx) error {
-		entries, err := tx.Entries(start, end)
-		if err != nil {
-			return err
-		}
-		if int64(len(entries)) != end-start {
-			return fmt.Errorf("entry bundle %s: %d of the events [%d, %d) are stored", t.Path(), len(entries), start, end)
-		}
-		for _, e := range entries {
-			if bundle, err = tlog.AppendBundleEntry(bundle, e); err != nil {
-				return err
-			}
-		}
-		return nil
+	err := s.View(ctx, func(tx *Tx) (err error) {
+		bundle, err = tx.entryBundle(start, end)
+		return err
 	})
-	return bundle, err
+	if err != nil {
+		return nil, fmt.Errorf("entry bundle %s: %w", t.Path(), err)
+	}
+	return bundle, nil
+}
+
+// entryBundle returns the entry bundle of the events [start, end): each
+// row's entry appended to the bundle as the driver hands it over
+// (sql.RawBytes), without a copy of its own.
+func (tx *Tx) entryBundle(start, end int64) ([]byte, error) {
+	rows, err := tx.query(`SELECT entry FROM events WHERE idx >= $1 AND idx < $2 ORDER BY idx`, start, end)
+	if err != nil {
+		return nil, fmt.Errorf("read entries [%d, %d): %w", start, end, err)
+	}
+	defer rows.Close()
+	// An event's entry is about 500 bytes to 1 kB.
+	bundle := make([]byte, 0, (end-start)*1024)
+	var n int64
+	for rows.Next() {
+		var entry sql.RawBytes
+		if err := rows.Scan(&entry); err != nil {
+			return nil, fmt.Errorf("read entries [%d, %d): %w", start, end, err)
+		}
+		if bundle, err = tlog.AppendBundleEntry(bundle, entry); err != nil {
+			return nil, err
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read entries [%d, %d): %w", start, end, err)
+	}
+	if n != end-start {
+		return nil, fmt.Errorf("%d of the events [%d, %d) are stored", n, start, end)
+	}
+	return bundle, nil
 }
 
 // saveCheckpoint stores a signed checkpoint note; a note for the same size

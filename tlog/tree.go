@@ -87,6 +87,17 @@ func Load(ctx context.Context, r TileReader, size int64) (*Tree, error) {
 	return t, nil
 }
 
+// TileRoot returns the Merkle tree hash of a full tile's TileWidth hashes
+// (tile holds them concatenated): the hash the tile one level up holds for
+// it. A reader that hashed an entry bundle's entries checks them all at
+// once against that hash.
+func TileRoot(tile []byte) (Hash, error) {
+	if len(tile) != TileWidth*HashSize {
+		return Hash{}, fmt.Errorf("tile root: %d bytes, a full tile has %d", len(tile), TileWidth*HashSize)
+	}
+	return subtreeRoot(tile, 0, TileWidth), nil
+}
+
 // subtreeRoot returns the Merkle tree hash of the n hashes of tile starting
 // at position start; n is a power of two.
 func subtreeRoot(tile []byte, start, n int) Hash {

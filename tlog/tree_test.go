@@ -358,3 +358,31 @@ func TestLoadRejectsInconsistentTiles(t *testing.T) {
 		t.Error("Load(-1) succeeded")
 	}
 }
+
+// A full tile's root is the hash the tile one level up holds for it: the
+// subtree of 256 leaves as golang.org/x/mod/sumdb/tlog stores it, for the
+// leaf hashes of entries as for the hashes of a level-0 tile. Anything but
+// a full tile is refused.
+func TestTileRoot(t *testing.T) {
+	var ref refLog
+	var leaves []byte
+	for i := range int64(2 * TileWidth) {
+		ref.append(entry(i))
+		h := LeafHash(entry(i))
+		leaves = append(leaves, h[:]...)
+	}
+	for k := range int64(2) {
+		got, err := TileRoot(leaves[k*TileWidth*HashSize : (k+1)*TileWidth*HashSize])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := ref.stored[xtlog.StoredHashIndex(TileHeight, k)]; got != Hash(want) {
+			t.Errorf("tile %d: root %s, want %s", k, got, Hash(want))
+		}
+	}
+	for _, n := range []int{0, TileWidth - 1, TileWidth + 1} {
+		if _, err := TileRoot(make([]byte, n*HashSize)); err == nil {
+			t.Errorf("a tile of %d hashes: no error", n)
+		}
+	}
+}

@@ -52,6 +52,7 @@ var (
 	dirFlag   = flag.String("dir", "", "directory for the database and keys, kept and reused (default: a temporary one, removed)")
 	callers   = flag.Int("callers", 64, "concurrent callers filling the log")
 	runs      = flag.Int("runs", 1, "times to run oversight report")
+	before    = flag.String("before", "", "another oversight binary (an earlier version) to run oversight report with too, alternating with -oversight, against the same server")
 	profile   = flag.String("cpuprofile", "", "have oversight report write a CPU profile to this file (OVERSIGHT_CPUPROFILE)")
 	srvprof   = flag.String("serverprofile", "", "have the server write a CPU profile of its whole run to this file")
 )
@@ -149,7 +150,14 @@ func run() error {
 		cputime.LoadAvg())
 
 	for range *runs {
-		if err := recompute(srv, from, to, r.Checkpoint.Size); err != nil {
+		if *before != "" {
+			fmt.Printf("with %s:\n", *before)
+			if err := recompute(*before, srv, from, to, r.Checkpoint.Size); err != nil {
+				return err
+			}
+			fmt.Printf("with %s:\n", *binary)
+		}
+		if err := recompute(*binary, srv, from, to, r.Checkpoint.Size); err != nil {
 			return err
 		}
 	}
@@ -161,8 +169,8 @@ func run() error {
 
 // recompute runs oversight report against the server, and says how long
 // it took and how much CPU it and the server used.
-func recompute(srv *serveproc.Server, from, to string, size int64) error {
-	cmd := exec.Command(*binary, "report", "--log", srv.URL, "--key", srv.LogKey, "--from", from, "--to", to)
+func recompute(bin string, srv *serveproc.Server, from, to string, size int64) error {
+	cmd := exec.Command(bin, "report", "--log", srv.URL, "--key", srv.LogKey, "--from", from, "--to", to)
 	cmd.Stderr = os.Stderr
 	if *profile != "" {
 		cmd.Env = append(os.Environ(), "OVERSIGHT_CPUPROFILE="+*profile)

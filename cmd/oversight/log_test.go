@@ -367,23 +367,35 @@ func TestVerifiedEntriesThroughTiles(t *testing.T) {
 			t.Fatalf("from %d: read up to %d of %d: %v", start, next, sc.Size, err)
 		}
 	}
-	db, err := sql.Open("sqlite", ls.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`UPDATE events SET entry = CAST(replace(CAST(entry AS TEXT), '"case.updated"', '"case.closed"') AS BLOB) WHERE idx = 300`); err != nil {
-		t.Fatal(err)
-	}
-	var last int64 = -1
-	err = cl.VerifiedEntries(ctx, sc.Checkpoint, 0, func(i int64, entry []byte) error { last = i; return nil })
-	if err == nil || !strings.Contains(err.Error(), "entry 300") {
-		t.Fatalf("after tampering with entry 300: %v", err)
-	}
-	// Each entry is checked on its own against the checkpoint's hashes:
-	// those before the edited one are genuine and were passed on.
-	if last != 299 {
-		t.Errorf("entries up to %d were passed on, want up to 299", last)
+}
+
+// An entry edited behind the server's back stops the reading at that
+// entry, in a full bundle (checked as a whole, then entry by entry against
+// its hash tile) as in the trailing partial one (entry by entry); the
+// entries before it are genuine and are passed on.
+func TestVerifiedEntriesStopAtEditedEntry(t *testing.T) {
+	for _, edited := range []int64{300, 650} {
+		t.Run(fmt.Sprint(edited), func(t *testing.T) {
+			ls := newLogServer(t)
+			ls.appendEvents(700)
+			sc := ls.waitCheckpoint()
+			db, err := sql.Open("sqlite", ls.db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Exec(`UPDATE events SET entry = CAST(replace(CAST(entry AS TEXT), '"case.updated"', '"case.closed"') AS BLOB) WHERE idx = $1`, edited); err != nil {
+				t.Fatal(err)
+			}
+			var last int64 = -1
+			err = client.New(ls.url, "").VerifiedEntries(context.Background(), sc.Checkpoint, 0, func(i int64, entry []byte) error { last = i; return nil })
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("entry %d:", edited)) {
+				t.Fatalf("after tampering with entry %d: %v", edited, err)
+			}
+			if last != edited-1 {
+				t.Errorf("entries up to %d were passed on, want up to %d", last, edited-1)
+			}
+		})
 	}
 }
 
