@@ -290,6 +290,12 @@ type scratch struct {
 	caches  [maxTokens]map[uint32]simEntry
 	found   []uint32
 	terms   []term // listed terms of the names compared, back to back
+	// maps of the search for runs of tokens and for split tokens,
+	// cleared before each use
+	joinCache  map[uint32]simEntry
+	splitCache map[uint32]simEntry
+	splitOut   map[uint32]float32
+	splitParts [2]map[uint32]float32
 }
 
 func (ix *Index) getScratch() *scratch {
@@ -532,13 +538,9 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 	// on the list (حسن نصرالله, Hasan NASRALLAH; عبد الرحمن,
 	// Abdulrahman): look such runs up whole too.
 	qj := joins(qt)
-	var joinCache map[uint32]simEntry
 	for k := range qj {
 		if j := &qj[k]; (joinWorthSearching(qt[j.from:j.from+j.n]) || weak>>j.from&(1<<j.n-1) != 0) && len(qt)+k+1 < 256 {
-			if joinCache == nil {
-				joinCache = make(map[uint32]simEntry)
-			}
-			clear(joinCache)
+			joinCache := clearMap(&sc.joinCache)
 			gather(&j.t, uint8(len(qt)+k+1), float32(j.weight), joinCache)
 		}
 	}
@@ -675,7 +677,7 @@ type scored struct {
 // their similarities in cache) or like the parts of its likeliest splits,
 // the weight of t it matches by the best of these readings.
 func (ix *Index) splitScores(t *term, found []uint32, cache map[uint32]simEntry, w float32, sc *scratch) map[uint32]float32 {
-	out := make(map[uint32]float32)
+	out := clearMap(&sc.splitOut)
 	collect := func(found []uint32, cache map[uint32]simEntry, w float32, dst map[uint32]float32) {
 		for _, id := range found {
 			s := float32(cache[id].score)
@@ -688,12 +690,11 @@ func (ix *Index) splitScores(t *term, found []uint32, cache map[uint32]simEntry,
 	}
 	collect(found, cache, w, out) // before similarTerms reuses found
 	parts := ix.splits(t)
-	pc := make(map[uint32]simEntry)
 	for k := 0; k+1 < len(parts); k += 2 {
-		first, second := make(map[uint32]float32), make(map[uint32]float32)
+		first, second := clearMap(&sc.splitParts[0]), clearMap(&sc.splitParts[1])
 		for n, dst := range []map[uint32]float32{first, second} {
 			p := &parts[k+n]
-			clear(pc)
+			pc := clearMap(&sc.splitCache)
 			mode := searchLoose
 			if ix.known(p.text) {
 				mode = searchFull
@@ -710,6 +711,16 @@ func (ix *Index) splitScores(t *term, found []uint32, cache map[uint32]simEntry,
 		}
 	}
 	return out
+}
+
+// clearMap empties *m, made on first use, and returns it: the maps of a
+// query are kept with its scratch memory, and keep their room.
+func clearMap[V any](m *map[uint32]V) map[uint32]V {
+	if *m == nil {
+		*m = make(map[uint32]V)
+	}
+	clear(*m)
+	return *m
 }
 
 // known reports whether s, or its folded key, is a listed token.
@@ -811,15 +822,17 @@ func (ix *Index) topCandidates(sc *scratch, q Query, at time.Time) []uint32 {
 	limit := max(minCandidates, 4*q.Limit)
 	h := &slotHeap{acc: sc.acc}
 	for _, s := range sc.touched {
-		if sc.acc[s] < top/2 {
-			continue
+		if sc.acc[s] < top/2 || h.Len() == limit && sc.acc[s] <= sc.acc[h.slots[0]] {
+			continue // not kept, whatever its designation
 		}
 		e := ix.names[s].e
 		if e == nil || !q.IncludeDelisted && !e.d.Active(at) || q.Type != "" && partyType(&e.d) != q.Type {
 			continue
 		}
 		if h.Len() < limit {
-			heap.Push(h, s)
+			// heap.Push, without boxing s in an interface
+			h.slots = append(h.slots, s)
+			heap.Fix(h, len(h.slots)-1)
 		} else if sc.acc[s] > sc.acc[h.slots[0]] {
 			h.slots[0] = s
 			heap.Fix(h, 0)
