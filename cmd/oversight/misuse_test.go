@@ -8,6 +8,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -29,16 +31,17 @@ import (
 // startReplicas starts the demo on a fresh database of kind ("sqlite": the
 // demo's own file; "postgres": a schema of its own on the test server) and
 // n-1 more "oversight serve" on the same database and keys directory, as
-// replicas behind a load balancer are run. It returns their URLs, the
-// demo's first.
-func startReplicas(t *testing.T, kind string, n int) (*demoServer, []string) {
+// replicas behind a load balancer are run. It returns the demo, the
+// replicas' URLs (the demo's first) and the database's DSN ("" for the
+// demo's own).
+func startReplicas(t *testing.T, kind string, n int) (*demoServer, []string, string) {
 	t.Helper()
 	if kind == "sqlite" {
 		if n != 1 {
 			t.Fatalf("one SQLite server, not %d", n)
 		}
 		s := startDemo(t, 60*time.Second)
-		return s, []string{s.URL}
+		return s, []string{s.URL}, ""
 	}
 	dsn := storetest.DSN(t, kind) // fails rather than skips under CI=true
 	keys := filepath.Join(t.TempDir(), "keys")
@@ -52,22 +55,23 @@ func startReplicas(t *testing.T, kind string, n int) (*demoServer, []string) {
 		t.Cleanup(p.Kill)
 		urls = append(urls, p.URL)
 	}
-	return s, urls
+	return s, urls, dsn
 }
 
 // balancer is a load balancer in front of replicas: it sends each
-// authorisation request to the next replica in turn, and the rest (leases,
-// the event stream) to the first.
+// authorisation request to the next replica up in turn, and the rest
+// (leases, the event stream, officers' reads) to the first replica up.
 type balancer struct {
 	backends []*url.URL
 	mu       sync.Mutex
 	next     int
+	down     []bool
 	sent     []int // authorisation requests sent to each replica
 }
 
 func newBalancer(t *testing.T, urls []string) (*balancer, string) {
 	t.Helper()
-	b := &balancer{sent: make([]int, len(urls))}
+	b := &balancer{sent: make([]int, len(urls)), down: make([]bool, len(urls))}
 	for _, u := range urls {
 		pu, err := url.Parse(u)
 		if err != nil {
@@ -77,21 +81,40 @@ func newBalancer(t *testing.T, urls []string) (*balancer, string) {
 	}
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
-			i := 0
-			if r.In.Method == "POST" && r.In.URL.Path == "/v1/authorize" {
-				b.mu.Lock()
-				i = b.next
-				b.next = (b.next + 1) % len(b.backends)
-				b.sent[i]++
-				b.mu.Unlock()
-			}
-			r.SetURL(b.backends[i])
+			r.SetURL(b.backends[b.pick(r.In.Method == "POST" && r.In.URL.Path == "/v1/authorize")])
 		},
 		FlushInterval: -1, // the event stream passes as it comes
+		// A killed replica cuts the event stream: the agent reconnects.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	srv := httptest.NewServer(proxy)
 	t.Cleanup(srv.Close)
 	return b, srv.URL
+}
+
+// pick returns the replica a request goes to: the next one up in turn
+// for an authorisation request, else the first one up.
+func (b *balancer) pick(authorize bool) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	first := slices.Index(b.down, false)
+	if !authorize {
+		return first
+	}
+	for b.down[b.next] {
+		b.next = (b.next + 1) % len(b.backends)
+	}
+	i := b.next
+	b.next = (b.next + 1) % len(b.backends)
+	b.sent[i]++
+	return i
+}
+
+// stop takes replica i out of the rotation.
+func (b *balancer) stop(i int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.down[i] = true
 }
 
 // casesOf lists the cases of a rule on a licence.
@@ -104,25 +127,38 @@ func casesOf(t *testing.T, c *client.Client, license, rule string) []oversight.C
 	return l.Items
 }
 
+// rulesCursor reads the misuse rules' cursor row behind the servers'
+// backs: the log index up to which they have read, and the replica
+// holding the right to read.
+func rulesCursor(t *testing.T, dsn string) (idx int64, holder string) {
+	t.Helper()
+	if err := storetest.BehindTheBack(t, dsn).QueryRow(`SELECT idx, holder FROM monitor_cursor WHERE name = 'rules'`).Scan(&idx, &holder); err != nil {
+		t.Fatalf("the rules' cursor: %v", err)
+	}
+	return idx, holder
+}
+
 // A burst of denied requests from one site, through the real agent, opens
 // exactly one MONITOR-DENIALS case on its licence, whose evidence counts
 // every denial once: on SQLite, and on two replicas sharing PostgreSQL
 // with the burst spread over both by a load balancer, each replica
-// running the rules.
+// running the rules. On PostgreSQL the replica reading the decisions is
+// killed half-way, below the threshold: the other takes over, refills its
+// window from the stored decisions, and the count goes on where it was.
 func TestAgentDenialBurstOpensOneCase(t *testing.T) {
-	const burst = 16 // the default threshold is 10
+	const half = 8 // twice this crosses the default threshold, 10
 	for _, tc := range []struct {
 		kind     string
 		replicas int
 	}{{"sqlite", 1}, {"postgres", 2}} {
 		t.Run(tc.kind, func(t *testing.T) {
 			t.Parallel()
-			s, urls := startReplicas(t, tc.kind, tc.replicas)
+			s, urls, dsn := startReplicas(t, tc.kind, tc.replicas)
 			lb, lbURL := newBalancer(t, urls)
 			st := register(t, s)
 			a := startAgent(t, lbURL, st, "--lease-key", s.LeaseKey)
 			a.child(t, 0, 30*time.Second)
-			def := s.as("DEFENSE")
+			def := client.New(lbURL, s.Tokens["DEFENSE"])
 			if c := casesOf(t, def, s.license, monitor.RuleDenials); len(c) != 0 {
 				t.Fatalf("the demo licence has denials cases before the burst: %+v", c)
 			}
@@ -140,7 +176,7 @@ func TestAgentDenialBurstOpensOneCase(t *testing.T) {
 					"case_ref":    "PNAT-2026-0412", "warrant_ref": "JLD-2026-118", "justification": "fictional test request",
 				})
 				var d oversight.Decision
-				if code != 200 || json.Unmarshal(body, &d) != nil || d.OperationID == "" {
+				if code != 200 || json.Unmarshal(body, &d) != nil || d.OperationID == "" || d.LogIndex == nil {
 					t.Fatalf("authorize: %d %s", code, body)
 				}
 				return d
@@ -148,13 +184,41 @@ func TestAgentDenialBurstOpensOneCase(t *testing.T) {
 			// The demo licence allows terrorism investigations only: tax
 			// evasion is denied, again and again.
 			var denied []string
-			for range burst {
-				d := ask("other", "tax evasion")
-				if d.Decision != oversight.Deny {
-					t.Fatalf("tax evasion: %+v", d)
+			deny := func(n int) oversight.Decision {
+				t.Helper()
+				var d oversight.Decision
+				for range n {
+					if d = ask("other", "tax evasion"); d.Decision != oversight.Deny {
+						t.Fatalf("tax evasion: %+v", d)
+					}
+					denied = append(denied, d.OperationID)
 				}
-				denied = append(denied, d.OperationID)
+				return d
 			}
+			last := deny(half)
+			if tc.replicas > 1 {
+				// The reader has read the first half, and holds its count
+				// in memory; it dies (SIGKILL), out of the rotation first.
+				for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+					if idx, _ := rulesCursor(t, dsn); idx >= *last.LogIndex {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatal("the rules did not read the first half within 60 s")
+					}
+				}
+				_, reader := rulesCursor(t, dsn)
+				// The demo's replica started first, so its monitor took
+				// the lease before the second replica existed.
+				lb.stop(0)
+				s.Kill()
+				defer func() {
+					if _, now := rulesCursor(t, dsn); now == reader {
+						t.Errorf("the rules are still read by %s, the killed replica", reader)
+					}
+				}()
+			}
+			deny(half)
 			// Then a request citing criticism of the state: its own rule's
 			// case shows when the rules have read past the burst, since
 			// they read the decisions in log order.
@@ -163,12 +227,11 @@ func TestAgentDenialBurstOpensOneCase(t *testing.T) {
 				denied = append(denied, marker.OperationID)
 			}
 			for i, n := range lb.sent {
-				if n < burst/len(lb.sent) {
+				if n < half/len(lb.sent) {
 					t.Fatalf("replica %d got %d of the authorisation requests: %v", i, n, lb.sent)
 				}
 			}
 
-			// Any replica answers the same; the first is asked.
 			for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 				if slices.ContainsFunc(casesOf(t, def, s.license, monitor.RuleGrounds), func(c oversight.Case) bool {
 					return slices.Contains(c.OperationIDs, marker.OperationID)
