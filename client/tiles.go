@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 
 	"filippo.io/torchwood"
 	sumdb "golang.org/x/mod/sumdb/tlog"
@@ -25,7 +26,8 @@ const bundlesAhead = 8
 // (tlog.VerifyCheckpoint or VerifyCosigned): then every entry f sees is the
 // one the log committed to. An entry that does not verify stops the
 // reading with an error naming it, after the entries before it; so does an
-// error from f.
+// error from f. entry is valid only until f returns: its bytes are those
+// of a bundle read again for the next ones.
 //
 // How it verifies, with as few hashes and requests as it can: first the
 // hash of each full bundle's subtree (level 8 of the tree, one hash per
@@ -102,10 +104,12 @@ func (c *Client) VerifiedEntries(ctx context.Context, cp tlog.Checkpoint, start 
 		for k, entry := range b.entries {
 			if i := from + int64(k); i >= start {
 				if err := f(i, entry); err != nil {
+					b.release()
 					return err
 				}
 			}
 		}
+		b.release()
 		if b.err != nil {
 			return fmt.Errorf("read log entries from %s against the checkpoint of size %d: %w", c.BaseURL, cp.Size, b.err)
 		}
@@ -129,11 +133,33 @@ type bundle struct {
 	tile    tlog.Tile
 	entries [][]byte
 	err     error
+	data    *[]byte // the bundle's bytes, which entries alias
+}
+
+// bundleBuffers holds the buffers of bundles whose entries were all
+// handed over: a million entries are 4,000 bundles of about 140 kB, which
+// would otherwise be allocated (and cleared) one by one.
+var bundleBuffers sync.Pool
+
+// release gives the bundle's buffer back, once its entries are no longer
+// read.
+func (b *bundle) release() {
+	if b.data != nil {
+		*b.data = (*b.data)[:0]
+		bundleBuffers.Put(b.data)
+		b.data, b.entries = nil, nil
+	}
 }
 
 func (r bundleRead) read(ctx context.Context) bundle {
 	b := bundle{tile: r.tile}
-	data, err := r.c.readTile(ctx, r.tile)
+	buf, _ := bundleBuffers.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	data, err := r.c.appendTile(ctx, *buf, r.tile)
+	*buf = data
+	b.data = buf
 	if err != nil {
 		b.err = err
 		return b
@@ -200,18 +226,24 @@ func matching(entries [][]byte, leaves []byte, verified []sumdb.Hash, from int64
 	return entries, nil
 }
 
-// readTile fetches a hash tile or entry bundle, sized from the answer's
-// Content-Length.
+// readTile fetches a hash tile or entry bundle.
 func (c *Client) readTile(ctx context.Context, t tlog.Tile) ([]byte, error) {
+	return c.appendTile(ctx, nil, t)
+}
+
+// appendTile fetches a hash tile or entry bundle into buf, grown to the
+// answer's Content-Length.
+func (c *Client) appendTile(ctx context.Context, buf []byte, t tlog.Tile) ([]byte, error) {
 	path := "/log/" + t.Path()
 	resp, err := c.send(ctx, "GET", path, "", nil, nil)
 	if err != nil {
-		return nil, err
+		return buf, err
 	}
 	defer resp.Body.Close()
-	buf := bytes.NewBuffer(make([]byte, 0, max(resp.ContentLength, 0)+bytes.MinRead))
-	if _, err := io.Copy(buf, resp.Body); err != nil {
-		return nil, fmt.Errorf("GET %s: %w", path, err)
+	b := bytes.NewBuffer(buf[:0])
+	b.Grow(int(max(resp.ContentLength, 0)) + bytes.MinRead)
+	if _, err := io.Copy(b, resp.Body); err != nil {
+		return b.Bytes(), fmt.Errorf("GET %s: %w", path, err)
 	}
-	return buf.Bytes(), nil
+	return b.Bytes(), nil
 }

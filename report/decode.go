@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,10 +24,32 @@ import (
 
 var errSyntax = errors.New("invalid JSON")
 
-// decodeEntry reads the fields of an event that the report reads.
-func decodeEntry(data []byte, e *entry) error {
+// strs keeps one copy of each value that repeats from entry to entry
+// (event types, countries, licence ids, decisions, clauses…), so that
+// reading a million entries does not allocate each of them again; it
+// stops growing at maxStrs values, after which a value new to it is
+// allocated as it comes. A nil strs allocates every value.
+type strs map[string]string
+
+const maxStrs = 1 << 14
+
+// of returns the string of b, the one kept if there is one.
+func (m strs) of(b []byte) string {
+	if s, ok := m[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if m != nil && len(m) < maxStrs {
+		m[s] = s
+	}
+	return s
+}
+
+// decodeEntry reads the fields of an event that the report reads, with
+// the values that repeat (its type) from m.
+func decodeEntry(data []byte, e *entry, m strs) error {
 	var payload []byte
-	err := members(data, func(key string, val []byte) error {
+	err := members(data, func(key, val []byte) error {
 		switch field(key, "index", "type", "subject", "time", "payload") {
 		case "index":
 			n, err := strconv.ParseInt(string(val), 10, 64)
@@ -35,9 +58,9 @@ func decodeEntry(data []byte, e *entry) error {
 			}
 			e.Index = n
 		case "type":
-			return jsonString(val, &e.Type)
+			return jsonString(val, &e.Type, m)
 		case "subject":
-			return jsonString(val, &e.Subject)
+			return jsonString(val, &e.Subject, nil) // unique to the entry, mostly
 		case "time":
 			if string(val) == "null" {
 				return nil
@@ -52,68 +75,82 @@ func decodeEntry(data []byte, e *entry) error {
 	return err
 }
 
-// decodePayload reads the payload fields the report reads.
-func decodePayload(data []byte, p *payload) error {
+// decodePayload reads the payload fields the report reads, with the
+// values that repeat from m.
+func decodePayload(data []byte, p *payload, m strs) error {
 	if data == nil {
 		return fmt.Errorf("no payload")
 	}
 	if string(data) == "null" {
 		return nil
 	}
-	return members(data, func(key string, val []byte) error {
+	return members(data, func(key, val []byte) error {
 		switch field(key, "country", "from", "to", "license_id", "kind", "case_id", "decision", "codes", "source", "status", "designations_linked", "basis") {
 		case "country":
-			return jsonString(val, &p.Country)
+			return jsonString(val, &p.Country, m)
 		case "from":
-			return jsonString(val, &p.From)
+			return jsonString(val, &p.From, m)
 		case "to":
-			return jsonString(val, &p.To)
+			return jsonString(val, &p.To, m)
 		case "license_id":
-			return jsonString(val, &p.LicenseID)
+			return jsonString(val, &p.LicenseID, m)
 		case "kind":
-			return jsonString(val, &p.Kind)
+			return jsonString(val, &p.Kind, m)
 		case "case_id":
-			return jsonString(val, &p.CaseID)
+			return jsonString(val, &p.CaseID, nil)
 		case "decision":
-			return jsonString(val, &p.Decision)
+			return jsonString(val, &p.Decision, m)
 		case "codes":
-			return jsonStrings(val, &p.Codes)
+			return jsonStrings(val, &p.Codes, m)
 		case "source":
-			return jsonString(val, &p.Source)
+			return jsonString(val, &p.Source, m)
 		case "status":
-			return jsonString(val, &p.Status)
+			return jsonString(val, &p.Status, m)
 		case "designations_linked":
-			return jsonStrings(val, &p.Linked)
+			return jsonStrings(val, &p.Linked, nil)
 		case "basis":
-			return jsonString(val, &p.Basis)
+			return jsonString(val, &p.Basis, m)
 		}
 		return nil
 	})
 }
 
 // field returns the name of names that key is, exactly or but for case, or
-// "".
-func field(key string, names ...string) string {
+// "". The names are lower-case ASCII: a key of lower-case ASCII that is
+// none of them exactly is none of them but for case either.
+func field(key []byte, names ...string) string {
 	for _, n := range names {
-		if key == n {
+		if string(key) == n {
 			return n
 		}
 	}
+	if !hasUpperOrNonASCII(key) {
+		return ""
+	}
 	for _, n := range names {
-		if strings.EqualFold(key, n) {
+		if bytes.EqualFold(key, []byte(n)) {
 			return n
 		}
 	}
 	return ""
 }
 
-// jsonString decodes a JSON string; one with escapes, or a value that is
-// not a string, goes through encoding/json.
-func jsonString(val []byte, s *string) error {
+func hasUpperOrNonASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// jsonString decodes a JSON string, from m if it holds it; one with
+// escapes, or a value that is not a string, goes through encoding/json.
+func jsonString(val []byte, s *string, m strs) error {
 	if n := len(val); n >= 2 && val[0] == '"' && val[n-1] == '"' {
 		raw := val[1 : n-1]
 		if !hasEscapeOrControl(raw) {
-			*s = string(raw)
+			*s = m.of(raw)
 			return nil
 		}
 	}
@@ -129,8 +166,8 @@ func hasEscapeOrControl(b []byte) bool {
 	return false
 }
 
-// jsonStrings decodes an array of strings.
-func jsonStrings(val []byte, ss *[]string) error {
+// jsonStrings decodes an array of strings, each from m if it holds it.
+func jsonStrings(val []byte, ss *[]string, m strs) error {
 	if len(val) == 0 || val[0] != '[' {
 		return jsonValue(val, ss)
 	}
@@ -149,7 +186,7 @@ func jsonStrings(val []byte, ss *[]string) error {
 			return err
 		}
 		var s string
-		if err := jsonString(val[i:end], &s); err != nil {
+		if err := jsonString(val[i:end], &s, m); err != nil {
 			return err
 		}
 		out = append(out, s)
@@ -183,7 +220,7 @@ func jsonValue(val []byte, v any) error { return json.Unmarshal(val, v) }
 
 // members calls f with each key of the JSON object data and its value,
 // checking the object's syntax as it goes.
-func members(data []byte, f func(key string, val []byte) error) error {
+func members(data []byte, f func(key, val []byte) error) error {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return errSyntax
@@ -200,9 +237,14 @@ func members(data []byte, f func(key string, val []byte) error) error {
 		if err != nil {
 			return err
 		}
-		var key string
-		if err := jsonString(data[i:end], &key); err != nil {
-			return err
+		// The key as it is written, unless it has escapes.
+		key := data[i+1 : end-1]
+		if hasEscapeOrControl(key) {
+			var k string
+			if err := jsonValue(data[i:end], &k); err != nil {
+				return err
+			}
+			key = []byte(k)
 		}
 		i = skipSpace(data, end)
 		if i >= len(data) || data[i] != ':' {

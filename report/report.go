@@ -129,12 +129,13 @@ type Builder struct {
 	breaks    map[breakdown]int64
 	first     day // the day of the first entry counted
 	any       bool
+	strs      strs // the values that repeat from entry to entry
 }
 
 // NewBuilder returns a Builder of the empty log.
 func NewBuilder() *Builder {
 	return &Builder{countries: map[string]string{}, cases: map[string]*caseInfo{}, actions: map[string]string{},
-		counts: map[countryDay]*[nFigures]int64{}, breaks: map[breakdown]int64{}}
+		counts: map[countryDay]*[nFigures]int64{}, breaks: map[breakdown]int64{}, strs: strs{}}
 }
 
 // Size returns the number of entries added.
@@ -174,7 +175,7 @@ func (b *Builder) Add(index int64, raw []byte) error {
 		return fmt.Errorf("report: entry %d added after %d entries", index, b.size)
 	}
 	var e entry
-	if err := decodeEntry(raw, &e); err != nil {
+	if err := decodeEntry(raw, &e, b.strs); err != nil {
 		return fmt.Errorf("report: entry %d is not an event: %w", index, err)
 	}
 	if e.Index != index {
@@ -185,7 +186,7 @@ func (b *Builder) Add(index int64, raw []byte) error {
 		return nil
 	}
 	var p payload
-	if err := decodePayload(e.Payload, &p); err != nil {
+	if err := decodePayload(e.Payload, &p, b.strs); err != nil {
 		return fmt.Errorf("report: entry %d (%s): payload: %w", index, e.Type, err)
 	}
 	b.size++
