@@ -66,6 +66,18 @@ func (s CaseStatus) CheckMove(next CaseStatus, findings string) error {
 	return nil
 }
 
+// CheckFollowUp returns a conflict unless consequences may follow from the
+// case: an enforcement action ordered from it or designations made from it
+// (what names which). Both follow from a substantiated case only, so that a
+// licence is revoked and people, with their families, are refused visas on
+// findings an officer recorded, not on an allegation still open.
+func (c *Case) CheckFollowUp(what string) error {
+	if c.Status != CaseSubstantiated {
+		return Conflictf(string(c.Status), "case %s is %s; %s follow from a substantiated case (move it to investigating, then to substantiated with its findings)", c.ID, c.Status, what)
+	}
+	return nil
+}
+
 func joinStatuses(ss []CaseStatus) string {
 	out := make([]string, len(ss))
 	for i, s := range ss {

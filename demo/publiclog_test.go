@@ -57,6 +57,12 @@ func TestPublicLogNamesNoOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	findings := "The politician's phone was targeted under the licence."
+	for _, st := range []oversight.CaseStatus{oversight.CaseInvestigating, oversight.CaseSubstantiated} {
+		if _, err := svc.UpdateCase(ctx, defense, c.ID, &oversight.CaseUpdate{Status: st, Findings: &findings}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := svc.DesignateFromCase(ctx, foreign, c.ID, &oversight.CaseDesignationRequest{Persons: []oversight.InvolvedPerson{{
 		Identity:  oversight.Identity{Name: "Amir Rosenthal", Aliases: []string{"A. Rosenthal"}, BirthDate: "1980-02-03", Nationality: "IL"},
 		Relatives: []oversight.Relative{{Identity: oversight.Identity{Name: "Yael Rosenthal", BirthDate: "1982-07-21"}, Relation: oversight.RelationSpouse}},

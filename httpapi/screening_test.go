@@ -154,6 +154,12 @@ func TestDesignateFromCaseAPI(t *testing.T) {
 			}
 		}
 	}
+	// From a case still open: refused, naming the state it must reach.
+	if code, resp := e.call("foreign_affairs", "POST", "/v1/cases/"+c.ID+"/designations", body); code != 409 || !strings.Contains(string(resp), "substantiated") {
+		t.Fatalf("from an open case: %d %s", code, resp)
+	}
+	e.must("defense", "PATCH", "/v1/cases/"+c.ID, map[string]any{"status": "investigating"}, 200, nil)
+	e.must("defense", "PATCH", "/v1/cases/"+c.ID, map[string]any{"status": "substantiated", "findings": "The agency targeted the journalist."}, 200, nil)
 	e.must("foreign_affairs", "POST", "/v1/cases/"+c.ID+"/designations", body, 200, &out)
 	// The world's vendor has one owner, Yoav Ben-Ami, and no relatives on record.
 	if out.Added != 3 || len(out.Items) != 3 || out.Items[0].Designation.Name != "Yoav Ben-Ami" || out.Items[0].Designation.Basis != "financial_gain" ||

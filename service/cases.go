@@ -351,8 +351,8 @@ func (s *Service) ProposeCaseAction(ctx context.Context, p *oversight.Principal,
 	if err != nil {
 		return nil, err
 	}
-	if c.Status != oversight.CaseSubstantiated {
-		return nil, oversight.Conflictf(string(c.Status), "case %s is %s; enforcement follows from a substantiated case", c.ID, c.Status)
+	if err := c.CheckFollowUp("enforcement actions"); err != nil {
+		return nil, err
 	}
 	return s.RequestAction(ctx, p, c.LicenseID, &oversight.ActionRequest{Kind: r.Kind, Reason: r.Reason, CaseID: c.ID, Restriction: r.Restriction})
 }

@@ -466,7 +466,8 @@ func sameDesignation(a, b *oversight.Designation) bool {
 }
 
 // DesignateFromCase designates, in one step and one transaction, the
-// people a misuse case reaches (POST /v1/cases/{id}/designations): the
+// people a substantiated misuse case reaches (POST
+// /v1/cases/{id}/designations; a case not substantiated is a conflict): the
 // owners and executives of the vendor of the case's licence, for financial
 // gain; the persons the investigation found involved in the misuse, given
 // in r, for misuse; and the immediate family members on record of each,
@@ -495,6 +496,9 @@ func (vs *VisaScreening) DesignateFromCase(ctx context.Context, p *oversight.Pri
 		ib := s.indexAfter(tx)
 		c, err := tx.Case(caseID)
 		if err != nil {
+			return err
+		}
+		if err := c.CheckFollowUp("designations"); err != nil {
 			return err
 		}
 		lic, err := tx.License(c.LicenseID)

@@ -220,8 +220,9 @@ func (w *screenWorld) caseWithVendor() (*oversight.Case, *oversight.Vendor) {
 	p := w.world.ExportReady(w.vendor, &oversight.Product{Name: "Shrike", Capabilities: []string{"zero_click"}, ControlEntries: []string{"4.A.5"}})
 	w.check(w.world.Err())
 	lic, _, _ := w.licensed(p, "FR", "Service of Inquiry", w.lic.Scope)
-	c, err := w.svc.OpenCase(w.ctx, w.defense, &oversight.CaseRequest{Source: oversight.SourceForensicReport, LicenseID: lic.ID, Title: "Spyware on an opposition MP's phone"})
-	w.check(err)
+	c := w.world.SubstantiatedCase(&oversight.CaseRequest{Source: oversight.SourceForensicReport, LicenseID: lic.ID, Title: "Spyware on an opposition MP's phone"},
+		"The implant on the MP's phone was served from the licensee's infrastructure.")
+	w.check(w.world.Err())
 	return c, v
 }
 
@@ -238,6 +239,22 @@ func TestDesignateFromCase(t *testing.T) {
 				t.Errorf("%s designating from a case: %v", p.Role, err)
 			}
 		}
+		// Not on an allegation: a case still open or under investigation
+		// designates nobody.
+		open, err := w.svc.OpenCase(w.ctx, w.defense, &oversight.CaseRequest{Source: oversight.SourceComplaint, LicenseID: c.LicenseID, Title: "An allegation"})
+		w.check(err)
+		for _, st := range []oversight.CaseStatus{"", oversight.CaseInvestigating} {
+			if st != "" {
+				_, err := w.svc.UpdateCase(w.ctx, w.defense, open.ID, &oversight.CaseUpdate{Status: st})
+				w.check(err)
+			}
+			before := w.logSize()
+			_, err := w.svc.DesignateFromCase(w.ctx, w.foreign, open.ID, req)
+			if oversight.ErrorCode(err) != oversight.ECONFLICT || !strings.Contains(err.Error(), "substantiated") || w.logSize() != before {
+				t.Errorf("designating from a case %q: %v, %d events", st, err, w.logSize()-before)
+			}
+		}
+
 		out, err := w.svc.DesignateFromCase(w.ctx, w.foreign, c.ID, req)
 		w.check(err)
 		type want struct {

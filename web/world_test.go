@@ -87,6 +87,13 @@ func newWorld(t testing.TB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Substantiated, so that its page offers what follows from it.
+	findings := "The journalist's phone was targeted under the licence."
+	for _, st := range []oversight.CaseStatus{oversight.CaseInvestigating, oversight.CaseSubstantiated} {
+		if _, err := e.svc.UpdateCase(e.ctx, def, c.ID, &oversight.CaseUpdate{Status: st, Findings: &findings}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	w.ids["case"] = c.ID
 	rc, _, err := e.svc.FileComplaint(e.ctx, &oversight.ComplaintRequest{Text: "A complaint of the world", LicenseID: w.lic.ID})
 	if err != nil {

@@ -177,6 +177,21 @@ func (b *Builder) RegisterDeployment(vendor *oversight.Principal, licenseID, lab
 	return &d.Deployment, key
 }
 
+// SubstantiatedCase has the world's defense officer open a misuse case and
+// carry it through investigation to substantiated on the findings given:
+// the state enforcement actions and designations follow from.
+func (b *Builder) SubstantiatedCase(r *oversight.CaseRequest, findings string) *oversight.Case {
+	var c *oversight.Case
+	b.do(func() (err error) { c, err = b.svc.OpenCase(b.ctx, b.Defense, r); return err })
+	for _, st := range []oversight.CaseStatus{oversight.CaseInvestigating, oversight.CaseSubstantiated} {
+		b.do(func() (err error) {
+			c, err = b.svc.UpdateCase(b.ctx, b.Defense, c.ID, &oversight.CaseUpdate{Status: st, Findings: &findings})
+			return err
+		})
+	}
+	return c
+}
+
 // Scope is the scope the world's licences have unless told otherwise:
 // terrorism and serious crime, every operation, +1 blocked, at most
 // maxActive operations at once, valid for a year from now (to the second).
