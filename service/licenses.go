@@ -9,11 +9,20 @@ import (
 	"github.com/oversight-dev/oversight/store"
 )
 
+// Licensing is the service's aggregate of licensing: licence applications
+// and decisions with their expiry, the end-user agencies and the
+// eligibility of their countries, the end users' declarations and their
+// templates, and the screening of a licence's parties against the
+// designations. Service embeds it, so its methods are the Service's; it
+// shares the Service's store, clock and screening index.
+type Licensing struct{ s *Service }
+
 // ApplyLicense files a licence application. The product must be approved
 // at export_ready, the end user's country licensable, an export licence
 // needs the end user's signed declaration and an active marketing licence
 // for the same product and end user.
-func (s *Service) ApplyLicense(ctx context.Context, p *oversight.Principal, a *oversight.LicenseApplication) (*oversight.License, error) {
+func (lg *Licensing) ApplyLicense(ctx context.Context, p *oversight.Principal, a *oversight.LicenseApplication) (*oversight.License, error) {
+	s := lg.s
 	if err := allow(p, oversight.TaskLicenseApply); err != nil {
 		return nil, err
 	}
@@ -119,7 +128,8 @@ func (s *Service) ApplyLicense(ctx context.Context, p *oversight.Principal, a *o
 // screens the licence's parties again (the matches found are recorded
 // whatever the decision) and is refused while a match of one of them is
 // open or confirmed: a conflict naming the match.
-func (s *Service) DecideLicense(ctx context.Context, p *oversight.Principal, id string, r *oversight.ApprovalRequest) (*oversight.License, error) {
+func (lg *Licensing) DecideLicense(ctx context.Context, p *oversight.Principal, id string, r *oversight.ApprovalRequest) (*oversight.License, error) {
+	s := lg.s
 	if err := allow(p, oversight.TaskLicenseDecide); err != nil {
 		return nil, err
 	}
@@ -171,7 +181,7 @@ func (s *Service) DecideLicense(ctx context.Context, p *oversight.Principal, id 
 
 // recordStatus records a licence's change of status, at the time of the
 // change (l.UpdatedAt).
-func (s *Service) recordStatus(tx *store.Tx, actor string, l *oversight.License, from oversight.LicenseStatus, reason string) (int64, error) {
+func (lg *Licensing) recordStatus(tx *store.Tx, actor string, l *oversight.License, from oversight.LicenseStatus, reason string) (int64, error) {
 	return tx.Record(oversight.EventLicenseStatus, actor, l.ID, l.UpdatedAt, struct {
 		From          oversight.LicenseStatus `json:"from"`
 		To            oversight.LicenseStatus `json:"to"`
@@ -182,7 +192,8 @@ func (s *Service) recordStatus(tx *store.Tx, actor string, l *oversight.License,
 
 // License returns a licence with its history. A vendor sees only its own
 // licences, an agency only those naming it.
-func (s *Service) License(ctx context.Context, p *oversight.Principal, id string) (*oversight.LicenseView, error) {
+func (lg *Licensing) License(ctx context.Context, p *oversight.Principal, id string) (*oversight.LicenseView, error) {
+	s := lg.s
 	if err := allow(p, oversight.TaskLicenseRead); err != nil {
 		return nil, err
 	}
@@ -208,7 +219,8 @@ func (s *Service) License(ctx context.Context, p *oversight.Principal, id string
 
 // Licenses lists licences matching f; a vendor sees only its own, an
 // agency only those naming it.
-func (s *Service) Licenses(ctx context.Context, p *oversight.Principal, f oversight.LicenseFilter, page oversight.Page) (*oversight.List[oversight.License], error) {
+func (lg *Licensing) Licenses(ctx context.Context, p *oversight.Principal, f oversight.LicenseFilter, page oversight.Page) (*oversight.List[oversight.License], error) {
+	s := lg.s
 	if err := allow(p, oversight.TaskLicenseRead); err != nil {
 		return nil, err
 	}
@@ -253,7 +265,8 @@ func (s *Service) Licenses(ctx context.Context, p *oversight.Principal, f oversi
 // as expired, each with its event, and returns how many it expired. The
 // server runs it periodically; decisions do not wait for it, because the
 // policy checks validity itself.
-func (s *Service) ExpireLicenses(ctx context.Context) (int, error) {
+func (lg *Licensing) ExpireLicenses(ctx context.Context) (int, error) {
+	s := lg.s
 	now := s.clock()
 	var due []string
 	err := s.view(ctx, func(tx *store.Tx) error {

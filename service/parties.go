@@ -10,7 +10,8 @@ import (
 )
 
 // Countries lists countries, only those of tier if set.
-func (s *Service) Countries(ctx context.Context, p *oversight.Principal, tier oversight.Tier) ([]oversight.Country, error) {
+func (lg *Licensing) Countries(ctx context.Context, p *oversight.Principal, tier oversight.Tier) ([]oversight.Country, error) {
+	s := lg.s
 	if err := allow(p, oversight.TaskCountryRead); err != nil {
 		return nil, err
 	}
@@ -24,7 +25,8 @@ func (s *Service) Countries(ctx context.Context, p *oversight.Principal, tier ov
 
 // SetCountry sets a country's eligibility tier; only an export-control
 // officer decides it.
-func (s *Service) SetCountry(ctx context.Context, p *oversight.Principal, iso2 string, u *oversight.CountryUpdate) (*oversight.Country, error) {
+func (lg *Licensing) SetCountry(ctx context.Context, p *oversight.Principal, iso2 string, u *oversight.CountryUpdate) (*oversight.Country, error) {
+	s := lg.s
 	if err := allow(p, oversight.TaskCountrySet); err != nil {
 		return nil, err
 	}
@@ -56,7 +58,8 @@ func (s *Service) SetCountry(ctx context.Context, p *oversight.Principal, iso2 s
 
 // CreateEndUser registers a purchasing agency with its state's declaration
 // signing key.
-func (s *Service) CreateEndUser(ctx context.Context, p *oversight.Principal, e *oversight.EndUser) (*oversight.EndUser, error) {
+func (lg *Licensing) CreateEndUser(ctx context.Context, p *oversight.Principal, e *oversight.EndUser) (*oversight.EndUser, error) {
+	s := lg.s
 	if err := allow(p, oversight.TaskEndUserCreate); err != nil {
 		return nil, err
 	}
@@ -89,7 +92,8 @@ func (s *Service) CreateEndUser(ctx context.Context, p *oversight.Principal, e *
 }
 
 // EndUser returns an end user; an agency sees only itself.
-func (s *Service) EndUser(ctx context.Context, p *oversight.Principal, id string) (*oversight.EndUser, error) {
+func (lg *Licensing) EndUser(ctx context.Context, p *oversight.Principal, id string) (*oversight.EndUser, error) {
+	s := lg.s
 	if err := allow(p, oversight.TaskEndUserRead); err != nil {
 		return nil, err
 	}
@@ -103,7 +107,8 @@ func (s *Service) EndUser(ctx context.Context, p *oversight.Principal, id string
 
 // EndUsers lists end users, of one country if set; an agency sees only
 // itself. Vendors see every agency, to name one in an application.
-func (s *Service) EndUsers(ctx context.Context, p *oversight.Principal, country string, page oversight.Page) (*oversight.List[oversight.EndUser], error) {
+func (lg *Licensing) EndUsers(ctx context.Context, p *oversight.Principal, country string, page oversight.Page) (*oversight.List[oversight.EndUser], error) {
+	s := lg.s
 	if err := allow(p, oversight.TaskEndUserRead); err != nil {
 		return nil, err
 	}
@@ -126,7 +131,8 @@ func (s *Service) EndUsers(ctx context.Context, p *oversight.Principal, country 
 }
 
 // Templates lists the declaration templates, by id.
-func (s *Service) Templates(ctx context.Context, p *oversight.Principal) ([]*oversight.DeclarationTemplate, error) {
+func (lg *Licensing) Templates(ctx context.Context, p *oversight.Principal) ([]*oversight.DeclarationTemplate, error) {
+	s := lg.s
 	if err := allow(p, oversight.TaskTemplateRead); err != nil {
 		return nil, err
 	}
@@ -134,14 +140,16 @@ func (s *Service) Templates(ctx context.Context, p *oversight.Principal) ([]*ove
 }
 
 // Template returns the template with id.
-func (s *Service) Template(id string) (*oversight.DeclarationTemplate, bool) {
+func (lg *Licensing) Template(id string) (*oversight.DeclarationTemplate, bool) {
+	s := lg.s
 	return s.authz.engine.Template(id)
 }
 
 // DeclarationText returns the canonical text a purchasing state signs for
 // the submission's template, end user, signatory and date: what
 // "oversight declaration sign" signs and what RecordDeclaration checks.
-func (s *Service) DeclarationText(ctx context.Context, p *oversight.Principal, sub *oversight.DeclarationSubmission) ([]byte, error) {
+func (lg *Licensing) DeclarationText(ctx context.Context, p *oversight.Principal, sub *oversight.DeclarationSubmission) ([]byte, error) {
+	s := lg.s
 	if err := allow(p, oversight.TaskDeclarationRead); err != nil {
 		return nil, err
 	}
@@ -158,7 +166,8 @@ func (s *Service) DeclarationText(ctx context.Context, p *oversight.Principal, s
 
 // checkSignedOn refuses a signing date after today (UTC, with a day of
 // slack for the signer's time zone): a declaration is not signed ahead.
-func (s *Service) checkSignedOn(signedOn string) error {
+func (lg *Licensing) checkSignedOn(signedOn string) error {
+	s := lg.s
 	d, err := time.Parse(time.DateOnly, signedOn)
 	if err == nil && d.After(s.clock().AddDate(0, 0, 1)) {
 		return oversight.Invalid("invalid declaration", "signed_on", "must not be in the future: today is %s", s.clock().Format(time.DateOnly))
@@ -166,7 +175,8 @@ func (s *Service) checkSignedOn(signedOn string) error {
 	return nil
 }
 
-func (s *Service) declarationText(tx *store.Tx, sub *oversight.DeclarationSubmission) ([]byte, *oversight.EndUser, error) {
+func (lg *Licensing) declarationText(tx *store.Tx, sub *oversight.DeclarationSubmission) ([]byte, *oversight.EndUser, error) {
+	s := lg.s
 	t, ok := s.authz.engine.Template(sub.Template)
 	if !ok {
 		return nil, nil, oversight.Invalid("invalid declaration", "template", "unknown declaration template %s", sub.Template)
@@ -185,7 +195,8 @@ func (s *Service) declarationText(tx *store.Tx, sub *oversight.DeclarationSubmis
 // RecordDeclaration records a declaration signed by a purchasing state,
 // after checking its Ed25519 signature over the canonical text against the
 // agency's registered signing key.
-func (s *Service) RecordDeclaration(ctx context.Context, p *oversight.Principal, sub *oversight.DeclarationSubmission) (*oversight.Declaration, error) {
+func (lg *Licensing) RecordDeclaration(ctx context.Context, p *oversight.Principal, sub *oversight.DeclarationSubmission) (*oversight.Declaration, error) {
+	s := lg.s
 	if err := allow(p, oversight.TaskDeclarationRecord); err != nil {
 		return nil, err
 	}
@@ -240,7 +251,8 @@ func (s *Service) RecordDeclaration(ctx context.Context, p *oversight.Principal,
 
 // Declaration returns a declaration; an agency sees only its own, and a
 // vendor only those its licences are under.
-func (s *Service) Declaration(ctx context.Context, p *oversight.Principal, id string) (*oversight.Declaration, error) {
+func (lg *Licensing) Declaration(ctx context.Context, p *oversight.Principal, id string) (*oversight.Declaration, error) {
+	s := lg.s
 	if err := allow(p, oversight.TaskDeclarationRead); err != nil {
 		return nil, err
 	}
@@ -269,7 +281,8 @@ func (s *Service) Declaration(ctx context.Context, p *oversight.Principal, id st
 
 // Declarations lists declarations, of one end user if set; an agency sees
 // only its own, and a vendor only those its licences are under.
-func (s *Service) Declarations(ctx context.Context, p *oversight.Principal, endUserID string, page oversight.Page) (*oversight.List[oversight.Declaration], error) {
+func (lg *Licensing) Declarations(ctx context.Context, p *oversight.Principal, endUserID string, page oversight.Page) (*oversight.List[oversight.Declaration], error) {
+	s := lg.s
 	if err := allow(p, oversight.TaskDeclarationRead); err != nil {
 		return nil, err
 	}

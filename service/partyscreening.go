@@ -102,7 +102,8 @@ func licenseParties(tx *store.Tx, l *oversight.License) ([]oversight.Party, erro
 // matches at or above the review band: organisations against entities,
 // people against individuals, qualified by country, birth date and
 // nationality where the registry has them.
-func (s *Service) screenParty(p *oversight.Party, at time.Time) []oversight.Match {
+func (lg *Licensing) screenParty(p *oversight.Party, at time.Time) []oversight.Match {
+	s := lg.s
 	ms, err := s.scr.ix.Screen(screen.Query{Name: p.Name, BirthDate: p.BirthDate, Nationality: p.Nationality,
 		Country: p.Country, Type: p.Type(), MinScore: screen.ReviewScore, At: at})
 	if err != nil {
@@ -126,7 +127,8 @@ type partyQuery struct {
 // Parties screened by the same query are screened once: a minister signs
 // every declaration of their state, and one person may own several
 // vendors.
-func (s *Service) screenAll(parties []oversight.Party, at time.Time) [][]oversight.Match {
+func (lg *Licensing) screenAll(parties []oversight.Party, at time.Time) [][]oversight.Match {
+	s := lg.s
 	first := make(map[partyQuery]int, len(parties)) // query → its index in uniq
 	var uniq []int                                  // a party of each query
 	of := make([]int, len(parties))
@@ -171,7 +173,7 @@ func newPartyMatches(parties []oversight.Party, found [][]oversight.Match, known
 
 // recordPartyMatches records ms, new matches, with a party.matched event
 // each, in tx.
-func (s *Service) recordPartyMatches(tx *store.Tx, actor string, ms []oversight.PartyMatch) error {
+func (lg *Licensing) recordPartyMatches(tx *store.Tx, actor string, ms []oversight.PartyMatch) error {
 	for i := range ms {
 		m := &ms[i]
 		m.LogIndex = tx.NextIndex()
@@ -208,14 +210,16 @@ func knownMatches(tx *store.Tx, parties []oversight.Party) (map[[2]string]bool, 
 
 // screenPartiesIn screens parties against the index, brought up to date
 // before, and records in tx the matches not recorded before.
-func (s *Service) screenPartiesIn(tx *store.Tx, actor, on string, parties []oversight.Party, at time.Time) error {
+func (lg *Licensing) screenPartiesIn(tx *store.Tx, actor, on string, parties []oversight.Party, at time.Time) error {
+	s := lg.s
 	return s.recordScreened(tx, actor, on, parties, s.screenAll(parties, at), at)
 }
 
 // prescreen screens the parties of a record about to be registered, before
 // its write transaction: the screening, a few milliseconds of CPU, does
 // not hold the store's single writer, which decisions share.
-func (s *Service) prescreen(ctx context.Context, parties []oversight.Party, at time.Time) ([][]oversight.Match, error) {
+func (lg *Licensing) prescreen(ctx context.Context, parties []oversight.Party, at time.Time) ([][]oversight.Match, error) {
+	s := lg.s
 	if err := s.catchUp(ctx, s.scr); err != nil {
 		return nil, err
 	}
@@ -224,7 +228,8 @@ func (s *Service) prescreen(ctx context.Context, parties []oversight.Party, at t
 
 // recordScreened records in tx the matches of parties found (parties[i]'s
 // in found[i]) that were not recorded before.
-func (s *Service) recordScreened(tx *store.Tx, actor, on string, parties []oversight.Party, found [][]oversight.Match, at time.Time) error {
+func (lg *Licensing) recordScreened(tx *store.Tx, actor, on string, parties []oversight.Party, found [][]oversight.Match, at time.Time) error {
+	s := lg.s
 	known, err := knownMatches(tx, parties)
 	if err != nil {
 		return err
@@ -235,7 +240,8 @@ func (s *Service) recordScreened(tx *store.Tx, actor, on string, parties []overs
 // screenLicense screens the parties of licence id against the designations
 // in force now and records what is new, in a transaction of its own: the
 // matches stay recorded whatever becomes of the request that screened.
-func (s *Service) screenLicense(ctx context.Context, actor, on, id string) error {
+func (lg *Licensing) screenLicense(ctx context.Context, actor, on, id string) error {
+	s := lg.s
 	if err := s.catchUp(ctx, s.scr); err != nil {
 		return err
 	}
@@ -276,7 +282,8 @@ func blockingMatch(tx *store.Tx, l *oversight.License) error {
 // LicenseScreening returns the matches of a licence's parties
 // (GET /v1/licenses/{id}/party-matches), oldest first, and whether one
 // blocks its approval.
-func (s *Service) LicenseScreening(ctx context.Context, p *oversight.Principal, id string) (*oversight.LicenseScreening, error) {
+func (lg *Licensing) LicenseScreening(ctx context.Context, p *oversight.Principal, id string) (*oversight.LicenseScreening, error) {
+	s := lg.s
 	if err := allow(p, oversight.TaskPartyMatchRead); err != nil {
 		return nil, err
 	}
@@ -304,7 +311,8 @@ func (s *Service) LicenseScreening(ctx context.Context, p *oversight.Principal, 
 // designated one (POST /v1/licenses/{id}/party-matches/{match}/clear):
 // the match no longer blocks any licence naming the party. The reason is
 // kept, withheld from the public log behind a commitment.
-func (s *Service) ClearPartyMatch(ctx context.Context, p *oversight.Principal, licenseID, matchID string, r *oversight.PartyMatchDecision) (*oversight.PartyMatch, error) {
+func (lg *Licensing) ClearPartyMatch(ctx context.Context, p *oversight.Principal, licenseID, matchID string, r *oversight.PartyMatchDecision) (*oversight.PartyMatch, error) {
+	s := lg.s
 	return s.decidePartyMatch(ctx, p, licenseID, matchID, r, oversight.PartyMatchCleared)
 }
 
@@ -313,11 +321,13 @@ func (s *Service) ClearPartyMatch(ctx context.Context, p *oversight.Principal, l
 // an applied licence is denied with it, and the match keeps blocking every
 // licence naming the party. A licence in force is not changed here: the
 // enforcement actions, with their two-person rule, act on it.
-func (s *Service) ConfirmPartyMatch(ctx context.Context, p *oversight.Principal, licenseID, matchID string, r *oversight.PartyMatchDecision) (*oversight.PartyMatch, error) {
+func (lg *Licensing) ConfirmPartyMatch(ctx context.Context, p *oversight.Principal, licenseID, matchID string, r *oversight.PartyMatchDecision) (*oversight.PartyMatch, error) {
+	s := lg.s
 	return s.decidePartyMatch(ctx, p, licenseID, matchID, r, oversight.PartyMatchConfirmed)
 }
 
-func (s *Service) decidePartyMatch(ctx context.Context, p *oversight.Principal, licenseID, matchID string, r *oversight.PartyMatchDecision, to oversight.PartyMatchStatus) (*oversight.PartyMatch, error) {
+func (lg *Licensing) decidePartyMatch(ctx context.Context, p *oversight.Principal, licenseID, matchID string, r *oversight.PartyMatchDecision, to oversight.PartyMatchStatus) (*oversight.PartyMatch, error) {
+	s := lg.s
 	if err := allow(p, oversight.TaskPartyMatchDecide); err != nil {
 		return nil, err
 	}
@@ -384,7 +394,8 @@ type rescreener struct {
 // designation change committed, unless a re-screening that started after
 // the change has finished. A failure is logged, not returned: the change
 // itself stands, and the next re-screening catches up.
-func (s *Service) rescreenAfterChange(ctx context.Context) {
+func (lg *Licensing) rescreenAfterChange(ctx context.Context) {
+	s := lg.s
 	want := s.rs.changes.Add(1)
 	s.rs.mu.Lock()
 	defer s.rs.mu.Unlock()
@@ -404,7 +415,8 @@ func (s *Service) rescreenAfterChange(ctx context.Context) {
 // matches; each opens or joins the PARTY-LISTED case of every such licence
 // naming the party. The service runs it after a designation is made or a
 // list imported; it is exported for the benchmark and for operators.
-func (s *Service) RescreenParties(ctx context.Context) (*oversight.RescreenResult, error) {
+func (lg *Licensing) RescreenParties(ctx context.Context) (*oversight.RescreenResult, error) {
+	s := lg.s
 	s.rs.mu.Lock()
 	defer s.rs.mu.Unlock()
 	upTo := s.rs.changes.Load()
@@ -418,7 +430,8 @@ func (s *Service) RescreenParties(ctx context.Context) (*oversight.RescreenResul
 // rescreen is RescreenParties under the rescreener's lock: one read of the
 // live licences and their parties, the screening in parallel, and one
 // transaction recording the new matches, their events and the cases.
-func (s *Service) rescreen(ctx context.Context, actor string) (*oversight.RescreenResult, error) {
+func (lg *Licensing) rescreen(ctx context.Context, actor string) (*oversight.RescreenResult, error) {
+	s := lg.s
 	if err := s.catchUp(ctx, s.scr); err != nil {
 		return nil, err
 	}
