@@ -48,7 +48,13 @@ func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
-	sqltx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	return s.view(ctx, s.rdb, fn)
+}
+
+// view runs fn in a read-only transaction on db, the store's readers or
+// its scans.
+func (s *Store) view(ctx context.Context, db *sql.DB, fn func(*Tx) error) error {
+	sqltx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}

@@ -48,8 +48,12 @@ type Store struct {
 	dialect dialect
 	wdb     *sql.DB // writes: one connection on SQLite, the committer's pool on PostgreSQL
 	rdb     *sql.DB // reads
-	c       *committer
-	dsn     string
+	// scans reads entry bundles, sequential scans of the events table
+	// (LogTile): on SQLite, connections of their own with a small page
+	// cache (see Open).
+	scans *sql.DB
+	c     *committer
+	dsn   string
 
 	licenseDocs sync.Map // licence id → *decodedLicense (operations.go)
 }
@@ -121,7 +125,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		s.wdb.SetMaxOpenConns(opts.ReadConns + 2)
-		s.rdb = s.wdb
+		s.rdb, s.scans = s.wdb, s.wdb
 	} else {
 		s.dialect = sqliteDialect
 		if err := os.MkdirAll(filepath.Dir(dsn), 0o750); err != nil {
@@ -151,6 +155,20 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
 		}
 		s.rdb.SetMaxOpenConns(opts.ReadConns)
+		// SQLite empties a connection's page cache when its transaction
+		// begins if the database changed since the last one, which on a
+		// server taking decisions is always; every page read then takes
+		// an allocation of its own (with modernc's allocator, page faults
+		// and madvise calls as it is freed). An entry bundle is a scan of
+		// about 40 pages read once: with a cache of 20 pages, those SQLite
+		// allocates at once when a connection opens, pages are recycled
+		// instead. Measured with 8 readers beside a writer: 2.0 ms of CPU
+		// a bundle before, 1.1 ms after.
+		if s.scans, err = sql.Open("sqlite", "file:"+dsn+"?"+pragmas+"&_pragma=query_only(1)&_pragma=cache_size(20)"); err != nil {
+			s.closeDBs()
+			return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+		}
+		s.scans.SetMaxOpenConns(opts.ReadConns)
 	}
 	s.wdb.SetConnMaxIdleTime(5 * time.Minute)
 	if err := s.wdb.PingContext(ctx); err != nil {
@@ -248,6 +266,9 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var errs []error
+	if s.scans != nil && s.scans != s.wdb {
+		errs = append(errs, s.scans.Close())
+	}
 	if s.rdb != nil && s.rdb != s.wdb {
 		errs = append(errs, s.rdb.Close())
 	}

@@ -470,7 +470,7 @@ func (s *Store) LogTile(ctx context.Context, t tlog.Tile) ([]byte, error) {
 	}
 	start, end := t.EntryRange()
 	var bundle []byte
-	err := s.View(ctx, func(tx *Tx) (err error) {
+	err := s.view(ctx, s.scans, func(tx *Tx) (err error) {
 		bundle, err = tx.entryBundle(start, end)
 		return err
 	})
