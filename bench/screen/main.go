@@ -668,7 +668,7 @@ func speed(ix *screen.Index, qs []query) {
 	workers := runtime.GOMAXPROCS(0)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	t := time.Now()
+	t, pcpu := time.Now(), cputime.Process()
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -684,7 +684,8 @@ func speed(ix *screen.Index, qs []query) {
 	}
 	wg.Wait()
 	el := time.Since(t)
-	fmt.Printf("batch of %d queries on %d workers: %v, %.0f queries/s\n", len(qs), workers, el.Round(time.Millisecond), float64(len(qs))/el.Seconds())
+	fmt.Printf("batch of %d queries on %d workers: %v, %.0f queries/s; %v of CPU, load average %s\n", len(qs), workers, el.Round(time.Millisecond),
+		float64(len(qs))/el.Seconds(), (cputime.Process() - pcpu).Round(time.Millisecond), loadavg())
 	debug.FreeOSMemory()
 }
 
