@@ -282,17 +282,26 @@ func skipSpace(data []byte, i int) int {
 	return i
 }
 
-// skipString returns the end of the string that begins at data[i].
+// skipString returns the end of the string that begins at data[i]: the
+// first quote after it that an odd number of backslashes does not escape,
+// found with bytes.IndexByte (long values, such as commitments, are most
+// of an entry's bytes).
 func skipString(data []byte, i int) (int, error) {
-	for i++; i < len(data); i++ {
-		switch data[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1, nil
+	for i++; ; {
+		j := bytes.IndexByte(data[i:], '"')
+		if j < 0 {
+			return 0, errSyntax
 		}
+		q := i + j
+		k := q
+		for k > i && data[k-1] == '\\' {
+			k--
+		}
+		if (q-k)%2 == 0 {
+			return q + 1, nil
+		}
+		i = q + 1
 	}
-	return 0, errSyntax
 }
 
 // skipValue returns the end of the JSON value that begins at data[i].

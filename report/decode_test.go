@@ -16,6 +16,7 @@ var decodeCases = []string{
 	`{"index":8,"type":"operation.decided","payload":{"codes":[],"decision":"permit","extra":[true,false,null,-1.5e3]}}`,
 	`{"index":9,"type":"action.executed","time":null,"payload":null}`,
 	`{"index":10,"type":"x.unknown","payload":{"kind":"restrict","country":"Ünï"}}`,
+	`{"index":11,"type":"case.opened","subject":"a\\","payload":{"source":"b\\\"c\\\\","x":"\\\\\"","status":"\"\\"}}`,
 	`{}`,
 }
 
