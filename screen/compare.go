@@ -217,6 +217,9 @@ var theophoricPrefixes = []string{"abdul", "abdel", "abdol", "abdal", "abdil", "
 
 // theophoric returns the length of the prefix s begins with, or 0.
 func theophoric(s string) int {
+	if len(s) < 3 || s[0] != 'a' || s[1] != 'b' {
+		return 0 // every prefix begins ab: most tokens are answered here
+	}
 	for _, p := range theophoricPrefixes {
 		if strings.HasPrefix(s, p) {
 			return len(p)

@@ -179,3 +179,13 @@ func FuzzCompare(f *testing.F) {
 		}
 	})
 }
+
+// theophoric answers most tokens by their first two letters: every prefix
+// must begin with them.
+func TestTheophoricPrefixesBeginAb(t *testing.T) {
+	for _, p := range theophoricPrefixes {
+		if len(p) < 3 || p[:2] != "ab" {
+			t.Errorf("prefix %q: theophoric looks only at tokens of three letters or more beginning ab", p)
+		}
+	}
+}
