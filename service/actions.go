@@ -9,6 +9,14 @@ import (
 	"github.com/oversight-dev/oversight/store"
 )
 
+// Enforcement is the service's aggregate of enforcement: the deployments
+// of export licences and their lifecycle, the enforcement actions ordered on
+// a licence (restriction, suspension, reinstatement, revocation), the
+// operating leases issued to deployments, and the push of licence changes
+// to them, across replicas too. Service embeds it, so its methods are the
+// Service's; it shares the Service's store, clock and lease issuer.
+type Enforcement struct{ s *Service }
+
 // LicenseChange tells subscribers that what a licence allows has changed:
 // its status or its restrictions. The enforcement layer pushes it to the
 // licence's deployments.
@@ -25,7 +33,8 @@ type LicenseChange struct {
 
 // Subscribe registers f to be called after every committed licence change,
 // in commit order. f must not block.
-func (s *Service) Subscribe(f func(LicenseChange)) {
+func (en *Enforcement) Subscribe(f func(LicenseChange)) {
+	s := en.s
 	s.subsMu.Lock()
 	defer s.subsMu.Unlock()
 	s.subs = append(s.subs, f)
@@ -33,7 +42,8 @@ func (s *Service) Subscribe(f func(LicenseChange)) {
 
 // changed schedules subscribers for after the transaction commits. retired
 // is the deployment a retirement is about, nil for a licence change.
-func (s *Service) changed(tx *store.Tx, l *oversight.License, a *oversight.Action, retired *oversight.Deployment) {
+func (en *Enforcement) changed(tx *store.Tx, l *oversight.License, a *oversight.Action, retired *oversight.Deployment) {
+	s := en.s
 	c := LicenseChange{LicenseID: l.ID, Status: l.Status, PolicyVersion: l.PolicyVersion, Action: a, Retired: retired}
 	tx.OnCommit(func() {
 		s.subsMu.RLock()
@@ -48,7 +58,8 @@ func (s *Service) changed(tx *store.Tx, l *oversight.License, a *oversight.Actio
 // or a suspension takes effect at once on a defense officer's word. A
 // reinstatement or a revocation is pending until an officer of the other
 // ministry, a different person, approves it (ApproveAction).
-func (s *Service) RequestAction(ctx context.Context, p *oversight.Principal, licenseID string, r *oversight.ActionRequest) (*oversight.Action, error) {
+func (en *Enforcement) RequestAction(ctx context.Context, p *oversight.Principal, licenseID string, r *oversight.ActionRequest) (*oversight.Action, error) {
+	s := en.s
 	if err := allow(p, oversight.TaskActionOrder); err != nil {
 		return nil, err
 	}
@@ -94,7 +105,8 @@ func (s *Service) RequestAction(ctx context.Context, p *oversight.Principal, lic
 }
 
 // execute puts an approved action into force, with its events.
-func (s *Service) execute(tx *store.Tx, actor string, l *oversight.License, a *oversight.Action, now time.Time) error {
+func (en *Enforcement) execute(tx *store.Tx, actor string, l *oversight.License, a *oversight.Action, now time.Time) error {
+	s := en.s
 	if err := a.Kind.CheckApplicable(l); err != nil {
 		return err
 	}
@@ -122,7 +134,8 @@ func (s *Service) execute(tx *store.Tx, actor string, l *oversight.License, a *o
 // ApproveAction records the second ministry's decision on a pending
 // action: with its approval the action takes effect (action.approved);
 // with its rejection it never does (action.rejected).
-func (s *Service) ApproveAction(ctx context.Context, p *oversight.Principal, id string, r *oversight.ActionApprovalRequest) (*oversight.Action, error) {
+func (en *Enforcement) ApproveAction(ctx context.Context, p *oversight.Principal, id string, r *oversight.ActionApprovalRequest) (*oversight.Action, error) {
+	s := en.s
 	if err := allow(p, oversight.TaskActionApprove); err != nil {
 		return nil, err
 	}
@@ -165,7 +178,8 @@ func (s *Service) ApproveAction(ctx context.Context, p *oversight.Principal, id 
 
 // Action returns an action; vendors and agencies see the actions on their
 // own licences.
-func (s *Service) Action(ctx context.Context, p *oversight.Principal, id string) (*oversight.Action, error) {
+func (en *Enforcement) Action(ctx context.Context, p *oversight.Principal, id string) (*oversight.Action, error) {
+	s := en.s
 	if err := allow(p, oversight.TaskActionRead); err != nil {
 		return nil, err
 	}
@@ -188,7 +202,8 @@ func (s *Service) Action(ctx context.Context, p *oversight.Principal, id string)
 }
 
 // Actions lists the actions on a licence.
-func (s *Service) Actions(ctx context.Context, p *oversight.Principal, licenseID string, page oversight.Page) (*oversight.List[oversight.Action], error) {
+func (en *Enforcement) Actions(ctx context.Context, p *oversight.Principal, licenseID string, page oversight.Page) (*oversight.List[oversight.Action], error) {
+	s := en.s
 	if _, err := s.License(ctx, p, licenseID); err != nil {
 		return nil, err
 	}
@@ -202,7 +217,8 @@ func (s *Service) Actions(ctx context.Context, p *oversight.Principal, licenseID
 
 // ActionsByStatus lists enforcement actions on every licence, of one
 // status when status is not empty: the enforcement desk of officials.
-func (s *Service) ActionsByStatus(ctx context.Context, p *oversight.Principal, status oversight.ActionStatus, page oversight.Page) (*oversight.List[oversight.Action], error) {
+func (en *Enforcement) ActionsByStatus(ctx context.Context, p *oversight.Principal, status oversight.ActionStatus, page oversight.Page) (*oversight.List[oversight.Action], error) {
+	s := en.s
 	if err := allow(p, oversight.TaskActionList); err != nil {
 		return nil, err
 	}

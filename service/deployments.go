@@ -14,7 +14,8 @@ import (
 // Ed25519 public key, for an active export licence. The vendor installing
 // it, the end user operating it, or a defense officer may register it. The
 // answer carries the site pepper, given only here.
-func (s *Service) RegisterDeployment(ctx context.Context, p *oversight.Principal, r *oversight.DeploymentRegistration) (*oversight.RegisteredDeployment, error) {
+func (en *Enforcement) RegisterDeployment(ctx context.Context, p *oversight.Principal, r *oversight.DeploymentRegistration) (*oversight.RegisteredDeployment, error) {
+	s := en.s
 	if err := allow(p, oversight.TaskDeploymentRegister); err != nil {
 		return nil, err
 	}
@@ -77,7 +78,8 @@ type infrastructureDeclared struct {
 
 // declareInfrastructure records in (normalised; nil is nothing to declare)
 // as d's infrastructure, with its event.
-func (s *Service) declareInfrastructure(tx *store.Tx, p *oversight.Principal, d *oversight.Deployment, in *oversight.Infrastructure) error {
+func (en *Enforcement) declareInfrastructure(tx *store.Tx, p *oversight.Principal, d *oversight.Deployment, in *oversight.Infrastructure) error {
+	s := en.s
 	if in == nil {
 		return nil
 	}
@@ -92,7 +94,8 @@ func (s *Service) declareInfrastructure(tx *store.Tx, p *oversight.Principal, d 
 // UpdateDeployment declares a deployment's infrastructure, replacing what
 // it declared before (PATCH /v1/deployments/{id}). Those who may register
 // the deployment may declare it; only officials read it back.
-func (s *Service) UpdateDeployment(ctx context.Context, p *oversight.Principal, id string, u *oversight.DeploymentUpdate) (*oversight.Deployment, error) {
+func (en *Enforcement) UpdateDeployment(ctx context.Context, p *oversight.Principal, id string, u *oversight.DeploymentUpdate) (*oversight.Deployment, error) {
+	s := en.s
 	if err := allow(p, oversight.TaskDeploymentDeclare); err != nil {
 		return nil, err
 	}
@@ -120,7 +123,8 @@ func (s *Service) UpdateDeployment(ctx context.Context, p *oversight.Principal, 
 
 // Deployment returns a deployment; vendors and agencies see those of their
 // own licences.
-func (s *Service) Deployment(ctx context.Context, p *oversight.Principal, id string) (*oversight.Deployment, error) {
+func (en *Enforcement) Deployment(ctx context.Context, p *oversight.Principal, id string) (*oversight.Deployment, error) {
+	s := en.s
 	if err := allow(p, oversight.TaskDeploymentRead); err != nil {
 		return nil, err
 	}
@@ -143,7 +147,8 @@ func (s *Service) Deployment(ctx context.Context, p *oversight.Principal, id str
 // reads its status in its own transaction), its open event streams get a
 // shutdown, and it never gets a lease again. A defense officer, or the
 // vendor or agency whose licence it runs under, may retire it.
-func (s *Service) RetireDeployment(ctx context.Context, p *oversight.Principal, id string, r *oversight.RetireRequest) (*oversight.Deployment, error) {
+func (en *Enforcement) RetireDeployment(ctx context.Context, p *oversight.Principal, id string, r *oversight.RetireRequest) (*oversight.Deployment, error) {
+	s := en.s
 	if err := allow(p, oversight.TaskDeploymentRetire); err != nil {
 		return nil, err
 	}
@@ -194,7 +199,8 @@ func ownDeployment(tx *store.Tx, p *oversight.Principal, id string) (*oversight.
 }
 
 // Deployments lists the deployments of a licence.
-func (s *Service) Deployments(ctx context.Context, p *oversight.Principal, licenseID string, page oversight.Page) (*oversight.List[oversight.Deployment], error) {
+func (en *Enforcement) Deployments(ctx context.Context, p *oversight.Principal, licenseID string, page oversight.Page) (*oversight.List[oversight.Deployment], error) {
+	s := en.s
 	if licenseID == "" {
 		if err := allow(p, oversight.TaskDeploymentListAll); err != nil {
 			return nil, err
@@ -233,7 +239,8 @@ type cachedDeployment struct {
 // moment ago) is decided by each operation in its own transaction
 // (Authorize, IssueLease, WatchDeployment), so that no replica answers
 // from a stale status.
-func (s *Service) DeploymentKey(ctx context.Context, id string) (*oversight.Deployment, *reqsign.Key, error) {
+func (en *Enforcement) DeploymentKey(ctx context.Context, id string) (*oversight.Deployment, *reqsign.Key, error) {
+	s := en.s
 	if c, ok := s.deployments.Load(id); ok {
 		c := c.(*cachedDeployment)
 		return &c.d, c.key, nil
@@ -267,7 +274,8 @@ func retiredDeployment(id string, st oversight.DeploymentStatus) error {
 // PruneNonces forgets the digests of signed requests whose time has left
 // the window: such a request is refused for its time already. The server
 // runs it periodically.
-func (s *Service) PruneNonces(ctx context.Context) (int64, error) {
+func (en *Enforcement) PruneNonces(ctx context.Context) (int64, error) {
+	s := en.s
 	var n int64
 	err := s.update(ctx, func(tx *store.Tx) (err error) {
 		n, err = tx.PruneNonces(s.clock())

@@ -58,12 +58,13 @@ func newEnforcement(s *Service, opts Options) (*enforcement, error) {
 
 // LeaseKey returns the public key that verifies the leases this service
 // issues, as GET /v1/lease/key gives it.
-func (s *Service) LeaseKey() oversight.LeaseKey {
+func (en *Enforcement) LeaseKey() oversight.LeaseKey {
+	s := en.s
 	return oversight.LeaseKey{Algorithm: "v4.public", PublicKey: oversight.EncodeKey(s.enf.signer.PublicKey())}
 }
 
 // LeaseTTL returns the lifetime of a lease.
-func (s *Service) LeaseTTL() time.Duration { return s.enf.ttl }
+func (en *Enforcement) LeaseTTL() time.Duration { return en.s.enf.ttl }
 
 // IssueLease issues an operating lease to the deployment that signed the
 // request sig. A second request with the same digest is refused as a
@@ -73,7 +74,8 @@ func (s *Service) LeaseTTL() time.Duration { return s.enf.ttl }
 // There is no lease for a retired deployment or for a licence that is not
 // active (ECONFLICT naming the state). A lease never outlives the licence's
 // validity. Every lease is an event of the audit log.
-func (s *Service) IssueLease(ctx context.Context, sig *oversight.SignedRequest) (*oversight.Lease, error) {
+func (en *Enforcement) IssueLease(ctx context.Context, sig *oversight.SignedRequest) (*oversight.Lease, error) {
+	s := en.s
 	if sig == nil {
 		return nil, fmt.Errorf("issue lease: a signed request is required")
 	}
@@ -86,7 +88,8 @@ func (s *Service) IssueLease(ctx context.Context, sig *oversight.SignedRequest) 
 
 // issueLease issues a lease; nonce is nil for the leases the server pushes
 // on its own (after a reinstatement, on connecting).
-func (s *Service) issueLease(ctx context.Context, deploymentID string, nonce []byte) (*oversight.Lease, error) {
+func (en *Enforcement) issueLease(ctx context.Context, deploymentID string, nonce []byte) (*oversight.Lease, error) {
+	s := en.s
 	now := s.clock()
 	var c lease.Claims
 	out := &oversight.Lease{}
@@ -169,7 +172,8 @@ type DeploymentLease struct {
 
 // DeploymentLease returns a deployment's lease state, for whoever may read
 // the deployment.
-func (s *Service) DeploymentLease(ctx context.Context, p *oversight.Principal, id string) (*DeploymentLease, error) {
+func (en *Enforcement) DeploymentLease(ctx context.Context, p *oversight.Principal, id string) (*DeploymentLease, error) {
+	s := en.s
 	d, err := s.Deployment(ctx, p, id)
 	if err != nil {
 		return nil, err

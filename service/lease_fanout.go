@@ -39,7 +39,8 @@ const fanoutQueue = 1024
 // deployment that misses one still stops within a lease lifetime, since
 // renewals are refused, and gets what it missed when its stream
 // reconnects.
-func (s *Service) RunFanout(ctx context.Context) {
+func (en *Enforcement) RunFanout(ctx context.Context) {
+	s := en.s
 	if !s.store.Fanout() {
 		return
 	}

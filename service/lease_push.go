@@ -100,7 +100,7 @@ func (h *hub) watchers(license string) int {
 
 // Watchers returns how many event streams are open for a licence's
 // deployments on this replica.
-func (s *Service) Watchers(licenseID string) int { return s.enf.hub.watchers(licenseID) }
+func (en *Enforcement) Watchers(licenseID string) int { return en.s.enf.hub.watchers(licenseID) }
 
 // Watch is a deployment's stream of enforcement events. It is not safe for
 // concurrent use.
@@ -117,7 +117,8 @@ type Watch struct {
 // lastEventID (the restrictions put in force since; -1 for a first
 // connection: every restriction in force), then its licence's state now: a fresh lease if it is
 // active, a shutdown if not. Then each enforcement action as it commits.
-func (s *Service) WatchDeployment(ctx context.Context, sig *oversight.SignedRequest, lastEventID int64) (*Watch, error) {
+func (en *Enforcement) WatchDeployment(ctx context.Context, sig *oversight.SignedRequest, lastEventID int64) (*Watch, error) {
+	s := en.s
 	if sig == nil {
 		return nil, fmt.Errorf("watch deployment: a signed request is required")
 	}
