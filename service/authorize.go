@@ -14,6 +14,14 @@ import (
 	"github.com/oversight-dev/oversight/store"
 )
 
+// Authorization is the service's aggregate of per-use authorisation: the
+// decisions on operations a deployment asks for before it acts (POST
+// /v1/authorize), with their permits, the record of operations, and the
+// protected-persons register those decisions are checked against. Service
+// embeds it, so its methods are the Service's; it shares the Service's
+// store, clock and policy engine.
+type Authorization struct{ s *Service }
+
 // authorizer decides operation requests with the policy engine, which
 // caches each licence's compiled policy per policy version, and runs the
 // misuse rules' part that belongs to the decision (monitor.Marker).
@@ -86,7 +94,8 @@ func newAuthorizer(opts Options) (*authorizer, error) {
 // the same transaction, so that a deployment retired on another replica a
 // moment ago gets no decision here. A request that is not well-formed is
 // EINVALID naming the field, and nothing is stored. Any decision, permit or deny, is a nil error.
-func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *oversight.SignedRequest, r *oversight.OperationRequest) (*oversight.Decision, error) {
+func (az *Authorization) Authorize(ctx context.Context, d *oversight.Deployment, sig *oversight.SignedRequest, r *oversight.OperationRequest) (*oversight.Decision, error) {
+	s := az.s
 	if sig == nil || sig.Deployment != d.ID {
 		return nil, fmt.Errorf("authorize: the request's signature by %s is required", d.ID)
 	}
@@ -192,7 +201,8 @@ func (s *Service) Authorize(ctx context.Context, d *oversight.Deployment, sig *o
 // evaluate decides r for licence l before the writer's transaction, with
 // active unexpired permits and the target off the register; false if the
 // policy cannot decide (the transaction then evaluates, and says why).
-func (s *Service) evaluate(l *oversight.License, r *oversight.OperationRequest, now time.Time, active int) (oversight.Decision, bool) {
+func (az *Authorization) evaluate(l *oversight.License, r *oversight.OperationRequest, now time.Time, active int) (oversight.Decision, bool) {
+	s := az.s
 	dec, err := s.authz.engine.Evaluate(policy.FromLicense(l), r, policy.Facts{
 		Now: now, ActivePermits: active, DeploymentRegistered: true})
 	return dec, err == nil
@@ -200,7 +210,8 @@ func (s *Service) evaluate(l *oversight.License, r *oversight.OperationRequest, 
 
 // sameQuota reports whether a decision of l's policy taken with a
 // unexpired permits stands with b (policy.Policy.SameQuota).
-func (s *Service) sameQuota(l *oversight.License, a, b int) bool {
+func (az *Authorization) sameQuota(l *oversight.License, a, b int) bool {
+	s := az.s
 	p, err := s.authz.engine.Policy(policy.FromLicense(l))
 	return err == nil && p.SameQuota(a, b)
 }
@@ -245,7 +256,8 @@ func newOperation(id, deploymentID string, hash oversight.TargetHash, r *oversig
 
 // Operation returns a decided operation. Officials see every one; the
 // vendor and the end user of its licence see those of their licences.
-func (s *Service) Operation(ctx context.Context, p *oversight.Principal, id string) (*oversight.OperationRecord, error) {
+func (az *Authorization) Operation(ctx context.Context, p *oversight.Principal, id string) (*oversight.OperationRecord, error) {
+	s := az.s
 	if err := allow(p, oversight.TaskOperationRead); err != nil {
 		return nil, err
 	}
@@ -262,7 +274,8 @@ func (s *Service) Operation(ctx context.Context, p *oversight.Principal, id stri
 // Operations lists decided operations, newest first. Officials may list
 // every operation; the vendor and the end user of a licence must name it
 // and see its operations only.
-func (s *Service) Operations(ctx context.Context, p *oversight.Principal, f oversight.OperationFilter, page oversight.Page) (*oversight.List[oversight.OperationRecord], error) {
+func (az *Authorization) Operations(ctx context.Context, p *oversight.Principal, f oversight.OperationFilter, page oversight.Page) (*oversight.List[oversight.OperationRecord], error) {
+	s := az.s
 	if err := allow(p, oversight.TaskOperationRead); err != nil {
 		return nil, err
 	}

@@ -23,7 +23,8 @@ type protectedAdded struct {
 // AddProtected puts a target hash on the protected-persons register
 // (POST /v1/protected). Adding is idempotent: a hash already there is left
 // with its first category and added reports false.
-func (s *Service) AddProtected(ctx context.Context, p *oversight.Principal, r *oversight.ProtectedRegistration) (pp *oversight.ProtectedPerson, added bool, err error) {
+func (az *Authorization) AddProtected(ctx context.Context, p *oversight.Principal, r *oversight.ProtectedRegistration) (pp *oversight.ProtectedPerson, added bool, err error) {
+	s := az.s
 	if err := allow(p, oversight.TaskProtectedAdd); err != nil {
 		return nil, false, err
 	}
@@ -100,7 +101,8 @@ func ParseProtectedList(data []byte) ([]string, error) {
 // with a malformed line is refused whole (ParseProtectedList), and
 // importing the same list again adds nothing. One protected.added event
 // records the import's category and count.
-func (s *Service) ImportProtected(ctx context.Context, p *oversight.Principal, category oversight.ProtectedCategory, data []byte) (*oversight.ProtectedImport, error) {
+func (az *Authorization) ImportProtected(ctx context.Context, p *oversight.Principal, category oversight.ProtectedCategory, data []byte) (*oversight.ProtectedImport, error) {
+	s := az.s
 	if err := allow(p, oversight.TaskProtectedImport); err != nil {
 		return nil, err
 	}
