@@ -13,6 +13,15 @@ import (
 	"github.com/oversight-dev/oversight/store"
 )
 
+// Casework is the service's aggregate of misuse casework: the cases that
+// officials open or the misuse rules and forensic reports open (the rule
+// monitor, imported evidence), their lifecycle and timeline and the actions
+// proposed from them, and the complaints that the public files and
+// officials triage into cases. Service embeds it, so its methods are the
+// Service's; it shares the Service's store and clock. It is not named
+// Cases, after the method that lists them, which its field would hide.
+type Casework struct{ s *Service }
+
 // caseOpened is the payload of a case.opened event.
 type caseOpened struct {
 	Source       oversight.CaseSource `json:"source"`
@@ -32,7 +41,7 @@ type caseUpdated struct {
 }
 
 // openCase records a new case and its event in tx.
-func (s *Service) openCase(tx *store.Tx, actor string, c *oversight.Case) error {
+func (cw *Casework) openCase(tx *store.Tx, actor string, c *oversight.Case) error {
 	c.LogIndex = tx.NextIndex()
 	if _, err := tx.Record(oversight.EventCaseOpened, actor, c.ID, c.CreatedAt, caseOpened{
 		Source: c.Source, Rule: c.Rule, LicenseID: c.LicenseID, OperationIDs: c.OperationIDs, Evidence: len(c.Evidence),
@@ -68,7 +77,8 @@ const maxGathered = 500
 // when there is none (or the last one was closed), with its case.opened or
 // case.updated event: one open case per rule and licence gathers the
 // repeats instead of one case per firing.
-func (s *Service) gather(tx *store.Tx, actor string, g gathering, now time.Time) (*oversight.Case, error) {
+func (cw *Casework) gather(tx *store.Tx, actor string, g gathering, now time.Time) (*oversight.Case, error) {
+	s := cw.s
 	c, err := tx.OpenCaseOf(g.LicenseID, g.Rule)
 	if err != nil {
 		return nil, err
@@ -78,7 +88,8 @@ func (s *Service) gather(tx *store.Tx, actor string, g gathering, now time.Time)
 
 // gatherInto is gather into c, the open case of g's rule on its licence
 // that the caller read in tx, or nil to open one.
-func (s *Service) gatherInto(tx *store.Tx, c *oversight.Case, actor string, g gathering, now time.Time) (*oversight.Case, error) {
+func (cw *Casework) gatherInto(tx *store.Tx, c *oversight.Case, actor string, g gathering, now time.Time) (*oversight.Case, error) {
+	s := cw.s
 	if c == nil {
 		id := g.CaseID
 		if id == "" {
@@ -119,7 +130,8 @@ func addGathered(c *oversight.Case, g gathering) (ops []string, evidence int) {
 
 // OpenCase opens a misuse case from a forensic report or a complaint
 // (POST /v1/cases). The operations it names must be of its licence.
-func (s *Service) OpenCase(ctx context.Context, p *oversight.Principal, r *oversight.CaseRequest) (*oversight.Case, error) {
+func (cw *Casework) OpenCase(ctx context.Context, p *oversight.Principal, r *oversight.CaseRequest) (*oversight.Case, error) {
+	s := cw.s
 	if err := allow(p, oversight.TaskCaseOpen); err != nil {
 		return nil, err
 	}
@@ -156,7 +168,8 @@ func (s *Service) OpenCase(ctx context.Context, p *oversight.Principal, r *overs
 
 // UpdateCase records findings, evidence, linked operations and
 // designations, or closes or reopens a case (PATCH /v1/cases/{id}).
-func (s *Service) UpdateCase(ctx context.Context, p *oversight.Principal, id string, u *oversight.CaseUpdate) (*oversight.Case, error) {
+func (cw *Casework) UpdateCase(ctx context.Context, p *oversight.Principal, id string, u *oversight.CaseUpdate) (*oversight.Case, error) {
+	s := cw.s
 	if err := allow(p, oversight.TaskCaseUpdate); err != nil {
 		return nil, err
 	}
@@ -227,7 +240,8 @@ func (s *Service) UpdateCase(ctx context.Context, p *oversight.Principal, id str
 }
 
 // Case returns a misuse case with the enforcement actions that name it.
-func (s *Service) Case(ctx context.Context, p *oversight.Principal, id string) (*oversight.Case, error) {
+func (cw *Casework) Case(ctx context.Context, p *oversight.Principal, id string) (*oversight.Case, error) {
+	s := cw.s
 	if err := allow(p, oversight.TaskCaseRead); err != nil {
 		return nil, err
 	}
@@ -242,7 +256,8 @@ func (s *Service) Case(ctx context.Context, p *oversight.Principal, id string) (
 }
 
 // Cases lists misuse cases, newest first.
-func (s *Service) Cases(ctx context.Context, p *oversight.Principal, f oversight.CaseFilter, page oversight.Page) (*oversight.List[oversight.Case], error) {
+func (cw *Casework) Cases(ctx context.Context, p *oversight.Principal, f oversight.CaseFilter, page oversight.Page) (*oversight.List[oversight.Case], error) {
+	s := cw.s
 	if err := allow(p, oversight.TaskCaseRead); err != nil {
 		return nil, err
 	}
@@ -343,7 +358,8 @@ func dedupe(ids []string) []string {
 // enforcement action on its licence that names the case: the action has
 // the quorum of its kind (a suspension takes effect at once, a revocation
 // waits for the other ministry).
-func (s *Service) ProposeCaseAction(ctx context.Context, p *oversight.Principal, id string, r *oversight.CaseActionRequest) (*oversight.Action, error) {
+func (cw *Casework) ProposeCaseAction(ctx context.Context, p *oversight.Principal, id string, r *oversight.CaseActionRequest) (*oversight.Action, error) {
+	s := cw.s
 	if err := allow(p, oversight.TaskActionOrder); err != nil {
 		return nil, err
 	}
@@ -361,7 +377,8 @@ func (s *Service) ProposeCaseAction(ctx context.Context, p *oversight.Principal,
 // those of the enforcement actions that name it and of the designations
 // linked to it; and the interval from its first evidence to the tool's
 // stop, when a suspension or revocation naming it took effect.
-func (s *Service) CaseTimeline(ctx context.Context, p *oversight.Principal, id string) (*oversight.CaseTimeline, error) {
+func (cw *Casework) CaseTimeline(ctx context.Context, p *oversight.Principal, id string) (*oversight.CaseTimeline, error) {
+	s := cw.s
 	c, err := s.Case(ctx, p, id)
 	if err != nil {
 		return nil, err

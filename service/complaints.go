@@ -29,7 +29,8 @@ type complaintTriaged struct {
 // FileComplaint records a complaint (POST /v1/complaints) and returns it
 // with the secret that reads it, given this once: only its digest is
 // kept. A licence or vendor it names must exist.
-func (s *Service) FileComplaint(ctx context.Context, r *oversight.ComplaintRequest) (*oversight.Complaint, string, error) {
+func (cw *Casework) FileComplaint(ctx context.Context, r *oversight.ComplaintRequest) (*oversight.Complaint, string, error) {
+	s := cw.s
 	if err := r.Validate(); err != nil {
 		return nil, "", err
 	}
@@ -86,7 +87,8 @@ func complaintOf(tx *store.Tx, id, secret string) (*oversight.Complaint, error) 
 
 // ComplaintStatus returns what the complainant reads of complaint id,
 // given its secret (GET /v1/complaints/{receipt}).
-func (s *Service) ComplaintStatus(ctx context.Context, id, secret string) (*oversight.ComplaintStatusView, error) {
+func (cw *Casework) ComplaintStatus(ctx context.Context, id, secret string) (*oversight.ComplaintStatusView, error) {
+	s := cw.s
 	var c *oversight.Complaint
 	err := s.view(ctx, func(tx *store.Tx) (err error) {
 		c, err = complaintOf(tx, id, secret)
@@ -102,7 +104,8 @@ func (s *Service) ComplaintStatus(ctx context.Context, id, secret string) (*over
 // given its secret (POST /v1/complaints/{receipt}). A complaint already
 // in a case adds it to the case's evidence too, so that the investigators
 // see it there.
-func (s *Service) AddToComplaint(ctx context.Context, id, secret string, a *oversight.ComplaintAdditionRequest) (*oversight.ComplaintStatusView, error) {
+func (cw *Casework) AddToComplaint(ctx context.Context, id, secret string, a *oversight.ComplaintAdditionRequest) (*oversight.ComplaintStatusView, error) {
+	s := cw.s
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
@@ -140,7 +143,7 @@ func (s *Service) AddToComplaint(ctx context.Context, id, secret string, a *over
 }
 
 // addComplaintEvidence adds e to case cs with its case.updated event.
-func (s *Service) addComplaintEvidence(tx *store.Tx, cs *oversight.Case, actor string, e oversight.Evidence, now time.Time) error {
+func (cw *Casework) addComplaintEvidence(tx *store.Tx, cs *oversight.Case, actor string, e oversight.Evidence, now time.Time) error {
 	cs.Evidence = append(cs.Evidence, e)
 	cs.UpdatedAt = now
 	if _, err := tx.Record(oversight.EventCaseUpdated, actor, cs.ID, now, caseUpdated{Status: cs.Status, EvidenceAdded: 1}); err != nil {
@@ -151,7 +154,8 @@ func (s *Service) addComplaintEvidence(tx *store.Tx, cs *oversight.Case, actor s
 
 // Complaints lists complaints, newest first, for the case investigators
 // and the other officials.
-func (s *Service) Complaints(ctx context.Context, p *oversight.Principal, f oversight.ComplaintFilter, page oversight.Page) (*oversight.List[oversight.Complaint], error) {
+func (cw *Casework) Complaints(ctx context.Context, p *oversight.Principal, f oversight.ComplaintFilter, page oversight.Page) (*oversight.List[oversight.Complaint], error) {
+	s := cw.s
 	if err := allow(p, oversight.TaskComplaintRead); err != nil {
 		return nil, err
 	}
@@ -174,7 +178,8 @@ func (s *Service) Complaints(ctx context.Context, p *oversight.Principal, f over
 }
 
 // Complaint returns one complaint as officials read it.
-func (s *Service) Complaint(ctx context.Context, p *oversight.Principal, id string) (*oversight.Complaint, error) {
+func (cw *Casework) Complaint(ctx context.Context, p *oversight.Principal, id string) (*oversight.Complaint, error) {
+	s := cw.s
 	if err := allow(p, oversight.TaskComplaintRead); err != nil {
 		return nil, err
 	}
@@ -191,7 +196,8 @@ func (s *Service) Complaint(ctx context.Context, p *oversight.Principal, id stri
 // statement in its evidence; or dismisses it with a note the complainant
 // reads (POST /v1/complaints/{receipt}/triage). It returns the complaint
 // and the case, nil for a dismissal.
-func (s *Service) TriageComplaint(ctx context.Context, p *oversight.Principal, id string, t *oversight.ComplaintTriage) (*oversight.Complaint, *oversight.Case, error) {
+func (cw *Casework) TriageComplaint(ctx context.Context, p *oversight.Principal, id string, t *oversight.ComplaintTriage) (*oversight.Complaint, *oversight.Case, error) {
+	s := cw.s
 	if err := allow(p, oversight.TaskComplaintTriage); err != nil {
 		return nil, nil, err
 	}

@@ -29,7 +29,8 @@ const RuleEvidence = "EVIDENCE-INDICATOR"
 //
 // The index of declarations is built in a read
 // transaction, so that the writer only records the matches.
-func (s *Service) ImportEvidence(ctx context.Context, p *oversight.Principal, b *stix.Bundle) (rep *oversight.EvidenceReport, created bool, err error) {
+func (cw *Casework) ImportEvidence(ctx context.Context, p *oversight.Principal, b *stix.Bundle) (rep *oversight.EvidenceReport, created bool, err error) {
+	s := cw.s
 	if err := allow(p, oversight.TaskEvidenceImport); err != nil {
 		return nil, false, err
 	}
@@ -148,7 +149,8 @@ func matchDescription(r *oversight.EvidenceReport, m *oversight.EvidenceMatch) s
 }
 
 // EvidenceReports lists imported forensic reports, newest first.
-func (s *Service) EvidenceReports(ctx context.Context, p *oversight.Principal, page oversight.Page) (*oversight.List[oversight.EvidenceReport], error) {
+func (cw *Casework) EvidenceReports(ctx context.Context, p *oversight.Principal, page oversight.Page) (*oversight.List[oversight.EvidenceReport], error) {
+	s := cw.s
 	if err := allow(p, oversight.TaskEvidenceRead); err != nil {
 		return nil, err
 	}
@@ -161,7 +163,8 @@ func (s *Service) EvidenceReports(ctx context.Context, p *oversight.Principal, p
 }
 
 // EvidenceReport returns an imported forensic report.
-func (s *Service) EvidenceReport(ctx context.Context, p *oversight.Principal, id string) (*oversight.EvidenceReport, error) {
+func (cw *Casework) EvidenceReport(ctx context.Context, p *oversight.Principal, id string) (*oversight.EvidenceReport, error) {
+	s := cw.s
 	if err := allow(p, oversight.TaskEvidenceRead); err != nil {
 		return nil, err
 	}

@@ -46,7 +46,8 @@ type RuleMonitor struct {
 }
 
 // NewRuleMonitor returns a monitor of s's decisions.
-func (s *Service) NewRuleMonitor(o MonitorOptions) *RuleMonitor {
+func (cw *Casework) NewRuleMonitor(o MonitorOptions) *RuleMonitor {
+	s := cw.s
 	if o.Holder == "" {
 		var b [6]byte
 		rand.Read(b[:])
@@ -239,7 +240,8 @@ func decision(d *store.Decided) monitor.Decision {
 
 // gathering returns what hit, a firing on op, adds to its case; caseID
 // names the case it opens if none is open.
-func (s *Service) gathering(hit monitor.Hit, op *oversight.OperationRecord, now time.Time, caseID string) gathering {
+func (cw *Casework) gathering(hit monitor.Hit, op *oversight.OperationRecord, now time.Time, caseID string) gathering {
+	s := cw.s
 	return gathering{CaseID: caseID, LicenseID: hit.LicenseID, Rule: hit.Rule, Source: oversight.SourceRule, Title: hit.Title,
 		Operations: []string{op.ID}, Hits: 1, Evidence: []oversight.Evidence{{Kind: "operation", Ref: op.ID,
 			Description: s.authz.marker.Describe(hit, op), AddedBy: "system", AddedAt: now}}}
