@@ -9,10 +9,12 @@ import (
 )
 
 // Registry is the service's aggregate of the registry of vendors and
-// products: vendors with their persons, products, and the development
-// reviews that take a product stage by stage to export-ready. Service
-// embeds it, so its methods are the Service's; it shares the Service's
-// store and clock.
+// products: vendors with their persons, products, the development
+// reviews that take a product stage by stage to export-ready, and the
+// safeguards reports those reviews cite as evidence, countersigned for the
+// deployment whose run produced them (safeguards.go). Service embeds it,
+// so its methods are the Service's; it shares the Service's store and
+// clock.
 type Registry struct{ s *Service }
 
 // CreateVendor registers a vendor and its owners and executives.

@@ -27,7 +27,8 @@ func evidenceField(err error) error {
 // productID: signed by the kit and unchanged since, countersigned
 // correctly if at all, about this product. It returns what the review
 // keeps of it.
-func (s *Service) verifyEvidence(productID string, r *oversight.SafeguardReport) (*oversight.SafeguardEvidence, error) {
+func (g *Registry) verifyEvidence(productID string, r *oversight.SafeguardReport) (*oversight.SafeguardEvidence, error) {
+	s := g.s
 	if err := reportsign.Verify(r); err != nil {
 		return nil, evidenceField(err)
 	}
@@ -84,7 +85,8 @@ const countersignSlack = time.Minute
 // and each enforcement action (on the deployment's licence, during the
 // run), then signs the report with its lease key. A report that cites what
 // the regulator did not see is refused, naming the step.
-func (s *Service) CountersignReport(ctx context.Context, sig *oversight.SignedRequest, r *oversight.SafeguardReport) (*oversight.SafeguardReport, error) {
+func (g *Registry) CountersignReport(ctx context.Context, sig *oversight.SignedRequest, r *oversight.SafeguardReport) (*oversight.SafeguardReport, error) {
+	s := g.s
 	if sig == nil {
 		return nil, fmt.Errorf("countersign report: a signed request is required")
 	}
