@@ -169,13 +169,26 @@ func spellingSim(a, b *term, foldSim float64) (float64, oversight.MatchMethod) {
 	if a.text == b.text {
 		return 1, oversight.MethodExact
 	}
-	s, m := similarity(a.text, b.text), oversight.MethodFuzzy
+	// Most tokens are their own folded keys (Petrov, Hassan): their
+	// spellings compare as their keys do, computed once.
+	asKeys := a.text == a.fold && b.text == b.fold
+	var s float64
+	if asKeys && foldSim >= 0 {
+		s = foldSim
+	} else {
+		s = similarity(a.text, b.text)
+	}
+	m := oversight.MethodFuzzy
 	if a.fold == b.fold {
 		if fs := min(0.95, 0.85+0.03*float64(len(a.fold))); s < fs {
 			s, m = fs, oversight.MethodTransliteration
 		}
 	} else {
-		if foldSim < 0 {
+		switch {
+		case foldSim >= 0:
+		case asKeys:
+			foldSim = s
+		default:
 			foldSim = similarity(a.fold, b.fold)
 		}
 		if fs := 0.96 * foldSim; fs > s {
