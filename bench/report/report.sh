@@ -12,8 +12,10 @@
 # integrity check at start passes; fill it once and reuse it with -dir:
 #
 #   bench/report/report.sh -dir /tmp/report-bench   # the first run fills it
+#   bench/report/report.sh -dir /tmp/report-bench -runs 2 -before /tmp/oversight-old
 #
-# Figures: README.md, "Performance".
+# -before runs an earlier binary's "oversight report" against the same
+# server, alternating with this one. Figures: README.md, "Performance".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p bench/out
