@@ -145,9 +145,23 @@ func startSupervisor(t *testing.T, mech string) *supervisor {
 	s.kind = f[1]
 	// The tool, its two workers and the double fork's worker, once the
 	// middle process has exited.
+	// Four processes, two outside the group, are not enough: while the
+	// setsid worker is still starting, the middle process and its child
+	// are four and two too, and the child's parent is then the middle
+	// one. Settled means no worker outside the group is the child of
+	// another of the tool's processes but the tool.
 	ready := func() bool {
 		m := marked(t, s.marker)
+		mine := map[int]bool{}
+		for _, p := range m {
+			mine[p.PID] = true
+		}
 		out := slices.DeleteFunc(slices.Clone(m), func(p proc.Process) bool { return p.PGID == s.tool })
+		for _, p := range out {
+			if p.PPID != s.tool && mine[p.PPID] {
+				return false
+			}
+		}
 		return len(m) == 4 && len(out) == 2
 	}
 	for deadline := time.Now().Add(10 * time.Second); !ready(); time.Sleep(10 * time.Millisecond) {
