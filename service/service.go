@@ -79,6 +79,7 @@ func (o *Options) validate() error {
 
 // Service implements the use cases over a store.
 type Service struct {
+	*Accounts
 	*Casework
 	*Authorization
 	*Enforcement
@@ -115,6 +116,7 @@ func New(ctx context.Context, s *store.Store, opts Options) (*Service, error) {
 		return nil, fmt.Errorf("service options: %w", err)
 	}
 	svc := &Service{store: s, now: opts.Now, log: opts.Logger, integ: newIntegrity()}
+	svc.Accounts = &Accounts{svc}
 	svc.Casework = &Casework{svc}
 	svc.Authorization = &Authorization{svc}
 	svc.Enforcement = &Enforcement{svc}

@@ -38,7 +38,8 @@ const LinkSecretPrefix = "ovl_"
 // InviteUser creates a user and a one-time enrolment link: whoever opens
 // it registers the user's passkey and is signed in. It is for
 // administrators and the Operator; the link's secret is returned once.
-func (s *Service) InviteUser(ctx context.Context, p *oversight.Principal, u *oversight.User) (*oversight.Link, string, error) {
+func (ac *Accounts) InviteUser(ctx context.Context, p *oversight.Principal, u *oversight.User) (*oversight.Link, string, error) {
+	s := ac.s
 	if err := s.prepareUser(p, u); err != nil {
 		return nil, "", err
 	}
@@ -58,7 +59,8 @@ func (s *Service) InviteUser(ctx context.Context, p *oversight.Principal, u *ove
 // CreateLink makes a new one-time link for an existing user: a new
 // invitation (LinkEnrol), or a sign-in without passkey (LinkSignIn), which
 // only the Operator may make, for the demo.
-func (s *Service) CreateLink(ctx context.Context, p *oversight.Principal, userID string, kind oversight.LinkKind, ttl time.Duration) (*oversight.Link, string, error) {
+func (ac *Accounts) CreateLink(ctx context.Context, p *oversight.Principal, userID string, kind oversight.LinkKind, ttl time.Duration) (*oversight.Link, string, error) {
+	s := ac.s
 	if err := allow(p, oversight.TaskUserInvite); err != nil {
 		return nil, "", err
 	}
@@ -90,7 +92,8 @@ func (s *Service) CreateLink(ctx context.Context, p *oversight.Principal, userID
 	return l, secret, nil
 }
 
-func (s *Service) newLink(userID string, kind oversight.LinkKind, ttl time.Duration) (*oversight.Link, string) {
+func (ac *Accounts) newLink(userID string, kind oversight.LinkKind, ttl time.Duration) (*oversight.Link, string) {
+	s := ac.s
 	secret, hash := newSecret(LinkSecretPrefix)
 	now := s.clock()
 	return &oversight.Link{ID: oversight.NewID(oversight.PrefixLink), UserID: userID, Kind: kind, Hash: hash,
@@ -99,7 +102,8 @@ func (s *Service) newLink(userID string, kind oversight.LinkKind, ttl time.Durat
 
 // OpenLink returns the usable link with secret and its user, without using
 // it up.
-func (s *Service) OpenLink(ctx context.Context, secret string) (*oversight.Link, *oversight.User, error) {
+func (ac *Accounts) OpenLink(ctx context.Context, secret string) (*oversight.Link, *oversight.User, error) {
+	s := ac.s
 	var (
 		l *oversight.Link
 		u *oversight.User
@@ -134,7 +138,8 @@ const SessionSecretPrefix = "ovs_"
 
 // SignInWithLink uses up a sign-in link and opens a session for its user,
 // which has proved no passkey (AssertedAt is zero).
-func (s *Service) SignInWithLink(ctx context.Context, secret string) (*oversight.Session, string, error) {
+func (ac *Accounts) SignInWithLink(ctx context.Context, secret string) (*oversight.Session, string, error) {
+	s := ac.s
 	var (
 		ses    *oversight.Session
 		cookie string
@@ -158,7 +163,8 @@ func (s *Service) SignInWithLink(ctx context.Context, secret string) (*oversight
 
 // EnrolPasskey uses up an enrolment link: it registers the passkey for the
 // link's user and opens a session for them, asserted now.
-func (s *Service) EnrolPasskey(ctx context.Context, secret string, k *oversight.Passkey) (*oversight.Session, string, error) {
+func (ac *Accounts) EnrolPasskey(ctx context.Context, secret string, k *oversight.Passkey) (*oversight.Session, string, error) {
+	s := ac.s
 	var (
 		ses    *oversight.Session
 		cookie string
@@ -186,7 +192,8 @@ func (s *Service) EnrolPasskey(ctx context.Context, secret string, k *oversight.
 
 // AddPasskey registers another passkey for the signed-in user, or a first
 // one for a user signed in by a demo link.
-func (s *Service) AddPasskey(ctx context.Context, p *oversight.Principal, k *oversight.Passkey) error {
+func (ac *Accounts) AddPasskey(ctx context.Context, p *oversight.Principal, k *oversight.Passkey) error {
+	s := ac.s
 	if err := allow(p, oversight.TaskPasskeyAdd); err != nil {
 		return err
 	}
@@ -216,7 +223,8 @@ func addPasskey(tx *store.Tx, u *oversight.User, k *oversight.Passkey, now time.
 
 // Passkeys returns the passkeys of a user (for signing in: the caller has
 // not authenticated yet, so no principal).
-func (s *Service) Passkeys(ctx context.Context, userID string) (*oversight.User, []oversight.Passkey, error) {
+func (ac *Accounts) Passkeys(ctx context.Context, userID string) (*oversight.User, []oversight.Passkey, error) {
+	s := ac.s
 	var (
 		u  *oversight.User
 		ks []oversight.Passkey
@@ -236,7 +244,8 @@ func (s *Service) Passkeys(ctx context.Context, userID string) (*oversight.User,
 
 // SignInWithPasskey records the use of a verified passkey (its updated
 // record, with the new signature counter) and opens a session asserted now.
-func (s *Service) SignInWithPasskey(ctx context.Context, k *oversight.Passkey) (*oversight.Session, string, error) {
+func (ac *Accounts) SignInWithPasskey(ctx context.Context, k *oversight.Passkey) (*oversight.Session, string, error) {
+	s := ac.s
 	var (
 		ses    *oversight.Session
 		cookie string
@@ -255,7 +264,8 @@ func (s *Service) SignInWithPasskey(ctx context.Context, k *oversight.Passkey) (
 
 // Asserted records a step-up: the signed-in user proved presence with a
 // verified passkey now, for an approval.
-func (s *Service) Asserted(ctx context.Context, ses *oversight.Session, k *oversight.Passkey) error {
+func (ac *Accounts) Asserted(ctx context.Context, ses *oversight.Session, k *oversight.Passkey) error {
+	s := ac.s
 	return s.update(ctx, func(tx *store.Tx) error {
 		now := s.clock()
 		if k.UserID != ses.UserID {
@@ -269,7 +279,7 @@ func (s *Service) Asserted(ctx context.Context, ses *oversight.Session, k *overs
 	})
 }
 
-func (s *Service) usePasskey(tx *store.Tx, k *oversight.Passkey, now time.Time) error {
+func (ac *Accounts) usePasskey(tx *store.Tx, k *oversight.Passkey, now time.Time) error {
 	old, err := tx.Passkey(k.ID)
 	if err != nil {
 		return err
@@ -284,7 +294,8 @@ func (s *Service) usePasskey(tx *store.Tx, k *oversight.Passkey, now time.Time) 
 // DefaultIdleTimeout ends a console session unused for that long.
 const DefaultIdleTimeout = 30 * time.Minute
 
-func (s *Service) openSession(tx *store.Tx, userID string, asserted time.Time) (*oversight.Session, string, error) {
+func (ac *Accounts) openSession(tx *store.Tx, userID string, asserted time.Time) (*oversight.Session, string, error) {
+	s := ac.s
 	secret, hash := newSecret(SessionSecretPrefix)
 	now := s.clock()
 	ses := &oversight.Session{ID: oversight.NewID(oversight.PrefixSession), UserID: userID, Hash: hash,
@@ -300,7 +311,8 @@ const sessionTouchEvery = time.Minute
 // the principal of its user, refusing a session idle for idle or more (0
 // means DefaultIdleTimeout), and a disabled user. It reads the session's
 // row on every request, so that a sign-out holds on every replica.
-func (s *Service) SessionPrincipal(ctx context.Context, secret string, idle time.Duration) (*oversight.Session, *oversight.Principal, error) {
+func (ac *Accounts) SessionPrincipal(ctx context.Context, secret string, idle time.Duration) (*oversight.Session, *oversight.Principal, error) {
+	s := ac.s
 	if idle <= 0 {
 		idle = DefaultIdleTimeout
 	}
@@ -336,13 +348,15 @@ func (s *Service) SessionPrincipal(ctx context.Context, secret string, idle time
 }
 
 // EndSession signs out.
-func (s *Service) EndSession(ctx context.Context, ses *oversight.Session) error {
+func (ac *Accounts) EndSession(ctx context.Context, ses *oversight.Session) error {
+	s := ac.s
 	return s.update(ctx, func(tx *store.Tx) error { return tx.DeleteSession(ses.ID) })
 }
 
 // PruneSessions deletes sessions idle for longer than idle (0 means
 // DefaultIdleTimeout).
-func (s *Service) PruneSessions(ctx context.Context, idle time.Duration) (int64, error) {
+func (ac *Accounts) PruneSessions(ctx context.Context, idle time.Duration) (int64, error) {
+	s := ac.s
 	if idle <= 0 {
 		idle = DefaultIdleTimeout
 	}
@@ -360,7 +374,8 @@ const ceremonyTTL = 5 * time.Minute
 // BeginCeremony stores the state of a WebAuthn ceremony (its challenge),
 // bound to what started it (a session id, or a link's id), and returns its
 // id for the browser to send back with its answer.
-func (s *Service) BeginCeremony(ctx context.Context, binding string, data []byte) (string, error) {
+func (ac *Accounts) BeginCeremony(ctx context.Context, binding string, data []byte) (string, error) {
+	s := ac.s
 	id := oversight.NewID(oversight.PrefixCeremony)
 	err := s.update(ctx, func(tx *store.Tx) error {
 		return tx.PutCeremony(id, binding, data, s.clock().Add(ceremonyTTL))
@@ -370,7 +385,8 @@ func (s *Service) BeginCeremony(ctx context.Context, binding string, data []byte
 
 // FinishCeremony returns and forgets a ceremony's state: a challenge is
 // answered once.
-func (s *Service) FinishCeremony(ctx context.Context, id, binding string) ([]byte, error) {
+func (ac *Accounts) FinishCeremony(ctx context.Context, id, binding string) ([]byte, error) {
+	s := ac.s
 	if !oversight.ValidID(oversight.PrefixCeremony, id) {
 		return nil, oversight.Errorf(oversight.EUNAUTHORIZED, "the passkey request expired or was already answered; try again")
 	}

@@ -12,6 +12,13 @@ import (
 	"github.com/oversight-dev/oversight/store"
 )
 
+// Accounts is the service's aggregate of accounts and access: the users
+// and their API tokens, and the console's sign-in (one-time links,
+// passkeys, sessions and WebAuthn ceremonies, signin.go). Service embeds
+// it, so its methods are the Service's; it shares the Service's store and
+// clock.
+type Accounts struct{ s *Service }
+
 // Operator is the principal of whoever runs the oversight command on the
 // server's database directly (oversight user and token commands, the demo
 // loader): it may manage users and tokens, and the log records it as
@@ -39,7 +46,8 @@ type userCreated struct {
 // CreateUser creates a user: a person, one role, and the vendor or agency
 // the role binds to. It is for administrators and the Operator. A second
 // user whose name differs only in case or spacing is refused.
-func (s *Service) CreateUser(ctx context.Context, p *oversight.Principal, u *oversight.User) (*oversight.User, error) {
+func (ac *Accounts) CreateUser(ctx context.Context, p *oversight.Principal, u *oversight.User) (*oversight.User, error) {
+	s := ac.s
 	if err := s.prepareUser(p, u); err != nil {
 		return nil, err
 	}
@@ -52,7 +60,8 @@ func (s *Service) CreateUser(ctx context.Context, p *oversight.Principal, u *ove
 // CreateUserWithToken creates a user and a first API token for them in one
 // transaction: how an operator creates the first administrator, or a
 // machine user, and how the demo creates its people.
-func (s *Service) CreateUserWithToken(ctx context.Context, p *oversight.Principal, u *oversight.User, r *oversight.TokenRequest) (*oversight.Token, string, error) {
+func (ac *Accounts) CreateUserWithToken(ctx context.Context, p *oversight.Principal, u *oversight.User, r *oversight.TokenRequest) (*oversight.Token, string, error) {
+	s := ac.s
 	if err := s.prepareUser(p, u); err != nil {
 		return nil, "", err
 	}
@@ -75,7 +84,8 @@ func (s *Service) CreateUserWithToken(ctx context.Context, p *oversight.Principa
 
 // prepareUser checks the caller and the user and fills in what the server
 // decides.
-func (s *Service) prepareUser(p *oversight.Principal, u *oversight.User) error {
+func (ac *Accounts) prepareUser(p *oversight.Principal, u *oversight.User) error {
+	s := ac.s
 	if err := allow(p, oversight.TaskUserCreate); err != nil {
 		return err
 	}
@@ -110,7 +120,8 @@ func createUser(tx *store.Tx, p *oversight.Principal, u *oversight.User) error {
 
 // User returns a user; administrators see every user, anyone else only
 // themselves.
-func (s *Service) User(ctx context.Context, p *oversight.Principal, id string) (*oversight.User, error) {
+func (ac *Accounts) User(ctx context.Context, p *oversight.Principal, id string) (*oversight.User, error) {
+	s := ac.s
 	if err := allow(p, oversight.TaskUserRead); err != nil {
 		return nil, err
 	}
@@ -132,7 +143,8 @@ const maxUserNames = 200
 // reading a record that names users only by id (the audit log's actors
 // role:usr_…). Officials see every user's name; anyone else only their
 // own. Ids of no user, or that p may not see, are left out.
-func (s *Service) UserNames(ctx context.Context, p *oversight.Principal, ids []string) (map[string]string, error) {
+func (ac *Accounts) UserNames(ctx context.Context, p *oversight.Principal, ids []string) (map[string]string, error) {
+	s := ac.s
 	if err := allow(p, oversight.TaskUserNames); err != nil {
 		return nil, err
 	}
@@ -160,7 +172,8 @@ func (s *Service) UserNames(ctx context.Context, p *oversight.Principal, ids []s
 }
 
 // Users lists users, of one role when role is not empty.
-func (s *Service) Users(ctx context.Context, p *oversight.Principal, role oversight.Role, page oversight.Page) (*oversight.List[oversight.User], error) {
+func (ac *Accounts) Users(ctx context.Context, p *oversight.Principal, role oversight.Role, page oversight.Page) (*oversight.List[oversight.User], error) {
+	s := ac.s
 	if err := allow(p, oversight.TaskUserList); err != nil {
 		return nil, err
 	}
@@ -189,7 +202,8 @@ type tokenCreated struct {
 // secret. The secret is shown once; only its hash is stored. The token acts
 // as the user, with the user's role and bindings, until it expires or is
 // revoked. It is for administrators and the Operator.
-func (s *Service) CreateToken(ctx context.Context, p *oversight.Principal, r *oversight.TokenRequest) (*oversight.Token, string, error) {
+func (ac *Accounts) CreateToken(ctx context.Context, p *oversight.Principal, r *oversight.TokenRequest) (*oversight.Token, string, error) {
+	s := ac.s
 	tok, secret, err := s.prepareToken(p, r)
 	if err != nil {
 		return nil, "", err
@@ -202,7 +216,8 @@ func (s *Service) CreateToken(ctx context.Context, p *oversight.Principal, r *ov
 
 // prepareToken checks the caller and the request and makes the token and
 // its secret.
-func (s *Service) prepareToken(p *oversight.Principal, r *oversight.TokenRequest) (*oversight.Token, string, error) {
+func (ac *Accounts) prepareToken(p *oversight.Principal, r *oversight.TokenRequest) (*oversight.Token, string, error) {
+	s := ac.s
 	if err := allow(p, oversight.TaskTokenCreate); err != nil {
 		return nil, "", err
 	}
@@ -247,7 +262,8 @@ const timeFormat = "2006-01-02T15:04:05.999999Z07:00"
 // Tokens lists tokens, of one user when userID is not empty, revoked and
 // expired ones included. Administrators see every token, anyone else only
 // their own.
-func (s *Service) Tokens(ctx context.Context, p *oversight.Principal, userID string, page oversight.Page) (*oversight.List[oversight.Token], error) {
+func (ac *Accounts) Tokens(ctx context.Context, p *oversight.Principal, userID string, page oversight.Page) (*oversight.List[oversight.Token], error) {
+	s := ac.s
 	if err := allow(p, oversight.TaskTokenList); err != nil {
 		return nil, err
 	}
@@ -268,7 +284,8 @@ func (s *Service) Tokens(ctx context.Context, p *oversight.Principal, userID str
 // RevokeToken revokes a token at once. The token is refused by every
 // replica from the commit on: Authenticate reads the token's row on every
 // request. Administrators revoke any token, anyone else their own.
-func (s *Service) RevokeToken(ctx context.Context, p *oversight.Principal, id string) (*oversight.Token, error) {
+func (ac *Accounts) RevokeToken(ctx context.Context, p *oversight.Principal, id string) (*oversight.Token, error) {
+	s := ac.s
 	if err := allow(p, oversight.TaskTokenRevoke); err != nil {
 		return nil, err
 	}
@@ -307,7 +324,8 @@ func (s *Service) RevokeToken(ctx context.Context, p *oversight.Principal, id st
 // reads the token's row on every call, with no cache, so that a revocation
 // committed by any replica is refused by every other one at the next
 // request; the read is one lookup by a unique index.
-func (s *Service) Authenticate(ctx context.Context, secret string) (*oversight.Principal, error) {
+func (ac *Accounts) Authenticate(ctx context.Context, secret string) (*oversight.Principal, error) {
+	s := ac.s
 	if !strings.HasPrefix(secret, TokenSecretPrefix) || len(secret) > 128 {
 		return nil, oversight.Errorf(oversight.EUNAUTHORIZED, "malformed token")
 	}
