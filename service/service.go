@@ -77,7 +77,12 @@ func (o *Options) validate() error {
 	return errors.Join(errs...)
 }
 
-// Service implements the use cases over a store.
+// Service implements the use cases over a store. Its use cases are the
+// methods of the aggregates it embeds (Registry, Licensing, Enforcement,
+// Authorization, Casework, VisaScreening, AuditLog, Accounts), which share
+// this value's store, clock and engines through a pointer to it; Service
+// itself keeps that shared core and the integrity check, which spans them
+// all.
 type Service struct {
 	*Accounts
 	*Casework
