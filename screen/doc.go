@@ -42,7 +42,9 @@
 // skeletons and character bigrams of both. A query looks up tokens similar
 // to each of its own, gathers the names holding them, and compares in full
 // only the few dozen names that share most of the query: it never scans
-// every entry. Index is safe for concurrent use and is updated in place
+// every entry. The tokens found like a query token are remembered for the
+// next query giving it (SetLookupMemo), until a put adds a token to the
+// vocabulary. Index is safe for concurrent use and is updated in place
 // with Put, PutAll and Remove as designations change; delisted designations
 // stay indexed and are skipped unless a query asks for them.
 //
