@@ -2,6 +2,8 @@ package screen
 
 import (
 	"math"
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/oversight-dev/oversight"
@@ -186,6 +188,32 @@ func TestTheophoricPrefixesBeginAb(t *testing.T) {
 	for _, p := range theophoricPrefixes {
 		if len(p) < 3 || p[:2] != "ab" {
 			t.Errorf("prefix %q: theophoric looks only at tokens of three letters or more beginning ab", p)
+		}
+	}
+}
+
+// The bound must never be below the similarity it stands for, or the
+// comparisons it spares would change answers.
+func TestSimilarityBound(t *testing.T) {
+	pairs := [][2]string{
+		{"petrov", "petrova"}, {"hassan", "husain"}, {"ali", "alibaba"}, {"kim", "mik"},
+		{"abdulrahman", "abdelrahman"}, {"a", "b"}, {"x", "x"}, {"zavadski", "savadsky"},
+		{strings.Repeat("ab", 40), strings.Repeat("ba", 41)},
+	}
+	r := rand.New(rand.NewPCG(16, 5))
+	word := func(letters int) string {
+		b := make([]byte, 1+r.IntN(14))
+		for i := range b {
+			b[i] = byte('a' + r.IntN(letters))
+		}
+		return string(b)
+	}
+	for i := range 20000 {
+		pairs = append(pairs, [2]string{word(2 + i%24), word(2 + i%24)})
+	}
+	for _, p := range pairs {
+		if s, b := similarity(p[0], p[1]), similarityBound(p[0], p[1]); s > b {
+			t.Fatalf("similarity(%q, %q) = %v above its bound %v", p[0], p[1], s, b)
 		}
 	}
 }

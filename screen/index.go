@@ -378,6 +378,12 @@ func (ix *Index) lookUp(q *term, sc *scratch, cache map[uint32]simEntry, mode se
 		fs := -1.0
 		if len(q.alts) > 0 {
 		} else if !q.abjad && !t.abjad {
+			// The bound first: it costs no Jaro, and (a hair above
+			// the bar, for rounding) leaves out only tokens the
+			// comparison would.
+			if similarityBound(q.fold, t.fold) < candFloor-0.1-1e-9 {
+				return
+			}
 			if fs = similarity(q.fold, t.fold); fs < candFloor-0.1 {
 				return
 			}
@@ -563,6 +569,12 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 			id := ns.terms[j]
 			if c, ok := caches[i][id]; ok {
 				return c.score, c.method
+			}
+			// Most pairs left are unlike tokens, which compareNames
+			// drops below pairFloor: told cheaply, and not remembered,
+			// so that the cache holds only true scores.
+			if tokenSimBelow(&qt[i], &lt[j], pairFloor) {
+				return 0, oversight.MethodUnmatched
 			}
 			s, m := tokenSim(&qt[i], &lt[j])
 			caches[i][id] = simEntry{s, m}
