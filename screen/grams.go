@@ -155,11 +155,12 @@ func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64
 		}
 		return int(needs[m])
 	}
+	lens := ix.lens
 	lenOf := func(id uint32) int {
 		if skel {
-			return int(ix.lens[id].skel)
+			return int(lens[id].skel)
 		}
-		return int(ix.lens[id].fold)
+		return int(lens[id].fold)
 	}
 	gs := &sc.gram
 	gs.order = gs.order[:0]
@@ -179,20 +180,23 @@ func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64
 		}
 		i = k
 	}
-	sc.gtouch = sc.gtouch[:0]
+	// The counts and the tokens touched, in locals: through sc, every
+	// step of the loop below would load them again.
+	gcount, touch := sc.gcount, sc.gtouch[:0]
 	count := func(ids []uint32, q int) {
 		for _, id := range ids {
-			if sc.gcount[id] == 0 {
-				sc.gtouch = append(sc.gtouch, id)
+			c := &gcount[id]
+			if *c == 0 {
+				touch = append(touch, id)
 			}
-			sc.gcount[id] += uint16(q)
+			*c += uint16(q)
 		}
 	}
 	// Tokens that repeat a bigram are counted in full.
 	for _, g := range gs.grams {
 		count(g.l.reps, g.q)
 	}
-	whole := len(sc.gtouch)
+	whole := len(touch)
 	// The others, length by length.
 	for b := range lenBuckets {
 		gs.probes[b], gs.left[b] = gs.probes[b][:0], 0
@@ -225,10 +229,11 @@ func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64
 			count(g.l.byLen[b], g.q)
 		}
 	}
+	sc.gtouch = touch
 	gs.found = gs.found[:0]
-	for k, id := range sc.gtouch {
-		c, m := int(sc.gcount[id]), lenOf(id)
-		sc.gcount[id] = 0
+	for k, id := range touch {
+		c, m := int(gcount[id]), lenOf(id)
+		gcount[id] = 0
 		need := need(m)
 		if k >= whole && c < need {
 			b := lenBucket(m)
