@@ -117,17 +117,36 @@ func tokenSimFold(a, b *term, foldSim float64) (float64, oversight.MatchMethod) 
 
 // tokenSimBelow reports, without a Jaro-Winkler comparison, that
 // tokenSim(a, b) is surely below bar; false when it cannot tell. It knows
-// two regular tokens of one kind of script with one reading each, told
-// apart by their folded keys: such tokens score the better of their
-// spellings' similarity and 0.96 times their keys' (a common prefix only
-// lowers that), and similarityBound bounds both.
+// regular tokens whose readings (tokenSimFold compares each reading of one
+// with the other) are of one kind of script and told apart by their folded
+// keys: such readings score the better of their spellings' similarity and
+// 0.96 times their keys' (a common prefix only lowers that), and
+// similarityBound bounds both.
 func tokenSimBelow(a, b *term, bar float64) bool {
-	if a.kind != Regular || b.kind != Regular || len(a.alts) > 0 || len(b.alts) > 0 || a.abjad != b.abjad || a.fold == b.fold || a.text == b.text {
-		return false
-	}
 	// A hair under the bar, so that rounding never leaves out a pair the
 	// comparison would keep.
 	bar -= 1e-9
+	if !readingBelow(a, b, bar) {
+		return false
+	}
+	for i := range a.alts {
+		if !readingBelow(&a.alts[i], b, bar) {
+			return false
+		}
+	}
+	for i := range b.alts {
+		if !readingBelow(a, &b.alts[i], bar) {
+			return false
+		}
+	}
+	return true
+}
+
+// readingBelow is tokenSimBelow for tokenSim1, one reading of each.
+func readingBelow(a, b *term, bar float64) bool {
+	if a.kind != Regular || b.kind != Regular || a.abjad != b.abjad || a.fold == b.fold || a.text == b.text {
+		return false
+	}
 	return similarityBound(a.text, b.text) < bar && 0.96*similarityBound(a.fold, b.fold) < bar
 }
 

@@ -377,6 +377,12 @@ func (ix *Index) lookUp(q *term, sc *scratch, cache map[uint32]simEntry, mode se
 		// is compared in full: one of them may be close.
 		fs := -1.0
 		if len(q.alts) > 0 {
+			// Every reading is compared: proved unlike, the token
+			// is left out (and not remembered, as the memo keeps
+			// no score below pairFloor either).
+			if tokenSimBelow(q, t, pairFloor) {
+				return
+			}
 		} else if !q.abjad && !t.abjad {
 			// The bound first: it costs no Jaro, and (a hair above
 			// the bar, for rounding) leaves out only tokens the
