@@ -225,6 +225,14 @@ func watchExit(t *testing.T, pid int) *exitWatch {
 }
 
 // wait returns when the process exits, or fails the test after within.
+// stopBound is how long a test waits for a tool to stop after a
+// suspension or revocation: a bound on liveness on a loaded machine, not
+// the figure, which bench/revoke measures (p99 in milliseconds). It is
+// shorter than the tests' 60 s leases, and each test also finds in the
+// agent's log that the regulator's event stopped the tool, not a lease
+// running out.
+const stopBound = 15 * time.Second
+
 func (w *exitWatch) wait(t *testing.T, within time.Duration) time.Time {
 	t.Helper()
 	deadline := time.Now().Add(within)
@@ -247,7 +255,8 @@ func (w *exitWatch) wait(t *testing.T, within time.Duration) time.Time {
 }
 
 // Revoking the licence (the second ministry's approval puts it in force)
-// stops the tool within 2 s; the agent then exits, saying why.
+// stops the tool at once (the agent's log says the regulator ordered it);
+// the agent then exits, saying why.
 func TestAgentRevoke(t *testing.T) {
 	t.Parallel()
 	s := startDemo(t, 60*time.Second)
@@ -257,7 +266,7 @@ func TestAgentRevoke(t *testing.T) {
 	w := watchExit(t, pid)
 
 	_, at := s.action(t, &oversight.ActionRequest{Kind: oversight.ActionRevoke, Reason: "Use against a journalist confirmed"})
-	stopped := w.wait(t, 2*time.Second)
+	stopped := w.wait(t, stopBound)
 	t.Logf("revoke → tool stopped in %s", stopped.Sub(at).Round(time.Millisecond))
 
 	select {
@@ -289,7 +298,8 @@ func TestAgentSuspendReinstate(t *testing.T) {
 	w := watchExit(t, pid)
 
 	_, at := s.action(t, &oversight.ActionRequest{Kind: oversight.ActionSuspend, Reason: "Forensic report under review", CaseID: "case_01demo"})
-	t.Logf("suspend → tool stopped in %s", w.wait(t, 2*time.Second).Sub(at).Round(time.Millisecond))
+	t.Logf("suspend → tool stopped in %s", w.wait(t, stopBound).Sub(at).Round(time.Millisecond))
+	a.waitLog(t, "shutdown ordered by the regulator")
 
 	// Suspended: no lease, no tool; the agent waits.
 	time.Sleep(500 * time.Millisecond)
@@ -574,8 +584,9 @@ func TestAgentCaseRevoke(t *testing.T) {
 	if _, err := s.as("FOREIGN").ApproveAction(ctx, act.ID, &oversight.ActionApprovalRequest{Decision: "approve"}); err != nil {
 		t.Fatal(err)
 	}
-	stopped := w.wait(t, 2*time.Second)
+	stopped := w.wait(t, stopBound)
 	t.Logf("revoke approved → tool stopped in %s", stopped.Sub(at).Round(time.Millisecond))
+	a.waitLog(t, "shutdown ordered by the regulator")
 	tl, err := def.CaseTimeline(ctx, c.ID)
 	if err != nil {
 		t.Fatal(err)
