@@ -393,7 +393,11 @@ func (ix *Index) lookUp(q *term, sc *scratch, cache map[uint32]simEntry, mode se
 			if fs = similarity(q.fold, t.fold); fs < candFloor-0.1 {
 				return
 			}
-		} else if similarity(q.skel, t.skel) < candFloor/0.92 {
+		} else if similarityBound(q.skel, t.skel) < candFloor/0.92-1e-9 || similarity(q.skel, t.skel) < candFloor/0.92 {
+			// The bounds first, as above.
+			if similarityBound(q.fold, t.fold) < candFloor/0.96-1e-9 {
+				return
+			}
 			if fs = similarity(q.fold, t.fold); fs < candFloor/0.96 {
 				return
 			}
