@@ -235,18 +235,18 @@ func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64
 		c, m := int(gcount[id]), lenOf(id)
 		gcount[id] = 0
 		need := need(m)
-		if k >= whole && c < need {
-			b := lenBucket(m)
-			left := gs.left[b]
+		if b := lenBucket(m); k >= whole && c < need && c+gs.left[b] >= need {
+			// Every probed list, without stopping early: whether a
+			// token is in a list is a coin toss to the processor,
+			// and adding the bit costs less than mispredicting the
+			// branches that would stop.
 			for _, g := range gs.probes[b] {
-				if c+left < need {
-					break
-				}
-				left -= g.q
-				if g.l.has(id, b) {
-					if c += g.q; c >= need {
-						break
+				if set := g.l.set; set != nil {
+					if w := int(id / 64); w < len(set) {
+						c += g.q & -int(set[w]>>(id%64)&1)
 					}
+				} else if g.l.has(id, b) {
+					c += g.q
 				}
 			}
 		}
