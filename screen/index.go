@@ -378,12 +378,14 @@ func (ix *Index) lookUp(q *term, sc *scratch, cache map[uint32]simEntry, mode se
 		fs := -1.0
 		// (similarityBound would spare no comparison here: the
 		// tokens found by shared bigrams are within it, all but 2%.)
-		if len(q.alts) > 0 {
-		} else if !q.abjad && !t.abjad {
+		switch {
+		case len(q.alts) > 0:
+			// compared in full below
+		case !q.abjad && !t.abjad:
 			if fs = similarity(q.fold, t.fold); fs < candFloor-0.1 {
 				return
 			}
-		} else if similarity(q.skel, t.skel) < candFloor/0.92 {
+		case similarity(q.skel, t.skel) < candFloor/0.92:
 			if fs = similarity(q.fold, t.fold); fs < candFloor/0.96 {
 				return
 			}

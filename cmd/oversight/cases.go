@@ -190,11 +190,5 @@ func (c *CaseActCmd) Run(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	return c.print(env, out, one(out.ID), func(w io.Writer) {
-		row(w, "action", out.ID)
-		row(w, "kind", out.Kind)
-		row(w, "status", out.Status)
-		row(w, "licence", out.LicenseID)
-		row(w, "case", out.CaseID)
-	})
+	return c.print(env, out, one(out.ID), func(w io.Writer) { actionTable(w, out) })
 }

@@ -412,6 +412,9 @@ func actionTable(w io.Writer, a *oversight.Action) {
 	row(w, "kind", a.Kind)
 	row(w, "status", a.Status)
 	row(w, "reason", a.Reason)
+	if a.CaseID != "" {
+		row(w, "case", a.CaseID)
+	}
 	if a.Restriction != nil {
 		row(w, "rule", "RESTRICT-"+a.ID+": "+describeRestriction(a.Restriction))
 	}
