@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -156,4 +157,91 @@ func Countries() ([]Country, error) {
 		}
 		out = append(out, Country{ISO2: rec[0], Name: rec[1], CallingCode: rec[2], Tier: TierUnassessed})
 	}
+}
+
+// EndUserUpdate is the body of PATCH /v1/end-users/{id}: each field that
+// is set changes the agency. Its state is not among them: an agency is an
+// organ of its state, and the declarations and licences naming it were
+// signed and decided for that state; another state's agency is registered
+// anew.
+type EndUserUpdate struct {
+	// LogIndex, when set, is the agency's log_index as the caller read
+	// it: the change is refused (409, current_state changed) if the
+	// agency was changed since.
+	LogIndex *int64       `json:"log_index,omitempty"`
+	Agency   *string      `json:"agency,omitempty"`
+	Kind     *EndUserKind `json:"kind,omitempty"`
+	// SigningKey replaces the key the state signs its declarations for
+	// the agency with (a key rotated or compromised); the declarations
+	// recorded before were checked against the old key and stand.
+	SigningKey *string `json:"signing_key,omitempty"`
+	// Country may be given only as the agency's own state.
+	Country *string `json:"country,omitempty"`
+}
+
+// Tidy trims the update's text.
+func (u *EndUserUpdate) Tidy() {
+	trimPtr(u.Agency)
+	trimPtr(u.SigningKey)
+	if u.Country != nil {
+		*u.Country = strings.ToUpper(strings.TrimSpace(*u.Country))
+	}
+}
+
+// Validate checks the update's fields on their own, by the rules of
+// registration.
+func (u *EndUserUpdate) Validate() error {
+	var p Problems
+	if u.Agency != nil && p.Required("agency", *u.Agency) && len(*u.Agency) > 200 {
+		p.Add("agency", "at most 200 characters")
+	}
+	if u.Kind != nil {
+		switch *u.Kind {
+		case KindLawEnforcement, KindIntelligence, KindMilitary:
+		default:
+			p.Add("kind", "must be law_enforcement, intelligence or military")
+		}
+	}
+	if u.SigningKey != nil {
+		if _, err := ParsePublicKey(*u.SigningKey); err != nil {
+			p.Add("signing_key", "%v", err)
+		}
+	}
+	if u.Country != nil && !validISO2(*u.Country) {
+		p.Add("country", "must be an ISO 3166-1 alpha-2 code such as FR")
+	}
+	if u.LogIndex != nil && *u.LogIndex < 0 {
+		p.Add("log_index", "must be the log_index the agency was read with")
+	}
+	if u.Agency == nil && u.Kind == nil && u.SigningKey == nil && u.Country == nil {
+		p.Add("body", "nothing to change: give agency, kind or signing_key")
+	}
+	return p.Err("invalid end user update")
+}
+
+// Apply returns a copy of e with u's changes and what changed; another
+// state is refused, naming country, and a stale LogIndex is a conflict.
+func (u *EndUserUpdate) Apply(e *EndUser) (*EndUser, *RecordChange, error) {
+	if u.LogIndex != nil && *u.LogIndex != e.LogIndex {
+		return nil, nil, staleRecord("end user", e.ID, *u.LogIndex, e.LogIndex)
+	}
+	if u.Country != nil && *u.Country != e.Country {
+		return nil, nil, Invalid("invalid end user update", "country",
+			"an agency stays with its state (%s): register the agency of %s anew", e.Country, *u.Country)
+	}
+	out := *e
+	ch := &RecordChange{Fields: []string{}}
+	if u.Agency != nil && *u.Agency != out.Agency {
+		out.Agency = *u.Agency
+		ch.Fields = append(ch.Fields, "agency")
+	}
+	if u.Kind != nil && *u.Kind != out.Kind {
+		out.Kind = *u.Kind
+		ch.Fields = append(ch.Fields, "kind")
+	}
+	if u.SigningKey != nil && *u.SigningKey != out.SigningKey {
+		out.SigningKey = *u.SigningKey
+		ch.Fields = append(ch.Fields, "signing_key")
+	}
+	return &out, ch, nil
 }

@@ -20,7 +20,12 @@ type Event struct {
 
 // Event types. They are part of the public record: auditors filter on them.
 const (
-	EventVendorRegistered     = "vendor.registered"
+	EventVendorRegistered = "vendor.registered"
+	// EventVendorUpdated and EventEndUserUpdated record a change of a
+	// vendor or an agency: the record as it now is (a vendor's persons
+	// withheld, as at registration) and which fields and persons changed.
+	EventVendorUpdated        = "vendor.updated"
+	EventEndUserUpdated       = "end_user.updated"
 	EventProductRegistered    = "product.registered"
 	EventReviewSubmitted      = "review.submitted"
 	EventReviewDecided        = "review.decided"

@@ -69,6 +69,7 @@ const (
 	ScreenedApplied    = "applied"    // a licence naming it was applied for
 	ScreenedApproval   = "approval"   // a ministry approved a licence naming it
 	ScreenedRescreen   = "rescreen"   // a list was imported or a designation made
+	ScreenedChanged    = "changed"    // the vendor or agency was changed (PATCH)
 )
 
 // PartyMatch is a licensing party's name found at or above the review band

@@ -30,6 +30,7 @@ const (
 	TaskUserNames          Task = "user.names"
 	TaskUserList           Task = "user.list"
 	TaskVendorCreate       Task = "vendor.create"
+	TaskVendorUpdate       Task = "vendor.update"
 	TaskVendorRead         Task = "vendor.read"
 	TaskProductCreate      Task = "product.create"
 	TaskProductRead        Task = "product.read"
@@ -40,6 +41,7 @@ const (
 	TaskCountryRead        Task = "country.read"
 	TaskCountrySet         Task = "country.set"
 	TaskEndUserCreate      Task = "end.user.create"
+	TaskEndUserUpdate      Task = "end.user.update"
 	TaskEndUserRead        Task = "end.user.read"
 	TaskTemplateRead       Task = "template.read"
 	TaskDeclarationRead    Task = "declaration.read"
@@ -88,21 +90,24 @@ var permissions = map[Task]Permission{
 	// A licence's party matches are read and decided by the officers of
 	// the two licensing ministries. The vendor and the agency do not see
 	// them, as they do not see misuse cases: a match is a suspicion.
-	TaskPartyMatchRead:     {"reading a licence's party matches", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs}},
-	TaskPartyMatchDecide:   {"deciding on a party match", []Role{RoleDefense, RoleForeignAffairs}},
-	TaskActionOrder:        {"ordering an enforcement action", []Role{RoleDefense, RoleForeignAffairs}},
-	TaskActionApprove:      {"approving an enforcement action", []Role{RoleDefense, RoleForeignAffairs}},
-	TaskActionRead:         {"reading enforcement actions", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs, RoleVendor, RoleEndUser}},
-	TaskActionList:         {"listing enforcement actions", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs}},
-	TaskTokenCreate:        {"creating tokens", []Role{RoleAdmin}},
-	TaskTokenList:          {"listing tokens", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs, RoleVendor, RoleEndUser, RoleConsular}},
-	TaskTokenRevoke:        {"revoking tokens", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs, RoleVendor, RoleEndUser, RoleConsular}},
-	TaskUserCreate:         {"creating users", []Role{RoleAdmin}},
-	TaskUserInvite:         {"inviting users", []Role{RoleAdmin}},
-	TaskUserRead:           {"reading users", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs, RoleVendor, RoleEndUser, RoleConsular}},
-	TaskUserNames:          {"reading users' names", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs, RoleVendor, RoleEndUser, RoleConsular}},
-	TaskUserList:           {"listing users", []Role{RoleAdmin}},
-	TaskVendorCreate:       {"registering a vendor", []Role{RoleAdmin, RoleDefense}},
+	TaskPartyMatchRead:   {"reading a licence's party matches", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs}},
+	TaskPartyMatchDecide: {"deciding on a party match", []Role{RoleDefense, RoleForeignAffairs}},
+	TaskActionOrder:      {"ordering an enforcement action", []Role{RoleDefense, RoleForeignAffairs}},
+	TaskActionApprove:    {"approving an enforcement action", []Role{RoleDefense, RoleForeignAffairs}},
+	TaskActionRead:       {"reading enforcement actions", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs, RoleVendor, RoleEndUser}},
+	TaskActionList:       {"listing enforcement actions", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs}},
+	TaskTokenCreate:      {"creating tokens", []Role{RoleAdmin}},
+	TaskTokenList:        {"listing tokens", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs, RoleVendor, RoleEndUser, RoleConsular}},
+	TaskTokenRevoke:      {"revoking tokens", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs, RoleVendor, RoleEndUser, RoleConsular}},
+	TaskUserCreate:       {"creating users", []Role{RoleAdmin}},
+	TaskUserInvite:       {"inviting users", []Role{RoleAdmin}},
+	TaskUserRead:         {"reading users", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs, RoleVendor, RoleEndUser, RoleConsular}},
+	TaskUserNames:        {"reading users' names", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs, RoleVendor, RoleEndUser, RoleConsular}},
+	TaskUserList:         {"listing users", []Role{RoleAdmin}},
+	TaskVendorCreate:     {"registering a vendor", []Role{RoleAdmin, RoleDefense}},
+	// Who registers a vendor or an agency changes it: a vendor does not
+	// rewrite its own ownership record, as it does not register itself.
+	TaskVendorUpdate:       {"changing a vendor", []Role{RoleAdmin, RoleDefense}},
 	TaskVendorRead:         {"reading vendors", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs, RoleVendor}},
 	TaskProductCreate:      {"registering a product", []Role{RoleAdmin, RoleDefense, RoleVendor}},
 	TaskProductRead:        {"reading products", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs, RoleVendor}},
@@ -113,6 +118,7 @@ var permissions = map[Task]Permission{
 	TaskCountryRead:        {"reading countries", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs, RoleVendor, RoleEndUser, RoleConsular}},
 	TaskCountrySet:         {"setting a country's eligibility", []Role{RoleDefense}},
 	TaskEndUserCreate:      {"registering an end user", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs}},
+	TaskEndUserUpdate:      {"changing an end user", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs}},
 	TaskEndUserRead:        {"reading end users", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs, RoleVendor, RoleEndUser}},
 	TaskTemplateRead:       {"reading declaration templates", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs, RoleVendor, RoleEndUser, RoleConsular}},
 	TaskDeclarationRead:    {"reading declarations", []Role{RoleAdmin, RoleDefense, RoleForeignAffairs, RoleEndUser, RoleVendor}},

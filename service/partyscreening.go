@@ -442,7 +442,7 @@ func (lg *Licensing) rescreen(ctx context.Context, actor string) (*oversight.Res
 		res      = &oversight.RescreenResult{}
 	)
 	err := s.view(ctx, func(tx *store.Tx) error {
-		err := tx.LiveLicenses(func(l store.LiveLicense) {
+		err := tx.LiveLicenses("", func(l store.LiveLicense) {
 			res.Licenses++
 			for _, rec := range []string{l.VendorID, l.EndUserID, l.DeclarationID} {
 				if rec != "" {
@@ -472,37 +472,80 @@ func (lg *Licensing) rescreen(ctx context.Context, actor string) (*oversight.Res
 	if len(fresh) == 0 {
 		return res, nil
 	}
-	err = s.update(ctx, func(tx *store.Tx) error {
-		res.Cases = 0
+	err = s.update(ctx, func(tx *store.Tx) (err error) {
 		if err := s.recordPartyMatches(tx, actor, fresh); err != nil {
 			return err
 		}
-		byLicense := map[string][]*oversight.PartyMatch{}
-		for i := range fresh {
-			for _, lic := range licenses[fresh[i].Party.RecordID] {
-				byLicense[lic] = append(byLicense[lic], &fresh[i])
-			}
-		}
-		for _, lic := range slices.Sorted(maps.Keys(byLicense)) {
-			g := gathering{LicenseID: lic, Rule: RulePartyListed, Source: oversight.SourceRule,
-				Title: fmt.Sprintf("A party of licence %s matches a designation", lic)}
-			for _, m := range byLicense[lic] {
-				// The evidence names ids, the list and the score, not the
-				// party's name: a case's evidence is read by officials,
-				// and the match record holds the rest.
-				g.Evidence = append(g.Evidence, oversight.Evidence{Kind: "other", Ref: m.ID, AddedBy: actor, AddedAt: now,
-					Description: fmt.Sprintf("%s %s matches designation %s (%s) at %.2f; found on re-screening", m.Party.Kind, m.Party.ID,
-						m.Match.DesignationID, m.Match.Provenance, m.Match.Score)})
-			}
-			if _, err := s.gather(tx, actor, g, now); err != nil {
-				return err
-			}
-			res.Cases++
-		}
-		return nil
+		res.Cases, err = s.openPartyCases(tx, actor, fresh, licenses, now)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("re-screen licensing parties: record: %w", err)
 	}
 	return res, nil
+}
+
+// openPartyCases opens, or joins, the PARTY-LISTED case of every licence
+// naming a party of fresh, new matches (licenses: record id → the live
+// licences naming it), with an item of evidence per match, and returns
+// how many licences' cases it opened or joined. A re-screening and a
+// change of a vendor or agency both report their new matches through it.
+func (lg *Licensing) openPartyCases(tx *store.Tx, actor string, fresh []oversight.PartyMatch, licenses map[string][]string, now time.Time) (int, error) {
+	s := lg.s
+	byLicense := map[string][]*oversight.PartyMatch{}
+	for i := range fresh {
+		for _, lic := range licenses[fresh[i].Party.RecordID] {
+			byLicense[lic] = append(byLicense[lic], &fresh[i])
+		}
+	}
+	for _, lic := range slices.Sorted(maps.Keys(byLicense)) {
+		g := gathering{LicenseID: lic, Rule: RulePartyListed, Source: oversight.SourceRule,
+			Title: fmt.Sprintf("A party of licence %s matches a designation", lic)}
+		for _, m := range byLicense[lic] {
+			// The evidence names ids, the list and the score, not the
+			// party's name: a case's evidence is read by officials,
+			// and the match record holds the rest.
+			g.Evidence = append(g.Evidence, oversight.Evidence{Kind: "other", Ref: m.ID, AddedBy: actor, AddedAt: now,
+				Description: fmt.Sprintf("%s %s matches designation %s (%s) at %.2f; found on %s", m.Party.Kind, m.Party.ID,
+					m.Match.DesignationID, m.Match.Provenance, m.Match.Score, occasionWords[m.FoundOn])})
+		}
+		if _, err := s.gather(tx, actor, g, now); err != nil {
+			return 0, err
+		}
+	}
+	return len(byLicense), nil
+}
+
+// occasionWords says in words the occasions a case's evidence is found
+// on.
+var occasionWords = map[string]string{
+	oversight.ScreenedRescreen: "re-screening",
+	oversight.ScreenedChanged:  "a change of the record",
+}
+
+// recordChanged records in tx the new matches of parties, the parties of
+// registry record recordID that a change made new or renamed (found by
+// prescreen, parties[i]'s in found[i]), as found on a change; each opens
+// or joins the PARTY-LISTED case of every applied, active or suspended
+// licence naming the record, as a re-screening's do, and holds the
+// approval of the applied ones (blockingMatch).
+func (lg *Licensing) recordChanged(tx *store.Tx, actor, recordID string, parties []oversight.Party, found [][]oversight.Match, at time.Time) error {
+	s := lg.s
+	known, err := knownMatches(tx, parties)
+	if err != nil {
+		return err
+	}
+	fresh := newPartyMatches(parties, found, known, oversight.ScreenedChanged, at)
+	if len(fresh) == 0 {
+		return nil
+	}
+	if err := s.recordPartyMatches(tx, actor, fresh); err != nil {
+		return err
+	}
+	licenses := map[string][]string{}
+	if err := tx.LiveLicenses(recordID, func(l store.LiveLicense) { licenses[recordID] = append(licenses[recordID], l.ID) }); err != nil {
+		return err
+	}
+	_, err = s.openPartyCases(tx, actor, fresh, licenses, at)
+	return err
 }

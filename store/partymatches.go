@@ -98,9 +98,17 @@ type LiveLicense struct {
 // pending (applied) and in force (active, suspended).
 const liveStatuses = `('applied', 'active', 'suspended')`
 
-// LiveLicenses calls f with every applied, active or suspended licence.
-func (tx *Tx) LiveLicenses(f func(LiveLicense)) error {
-	rows, err := tx.query(`SELECT id, vendor_id, end_user_id, COALESCE(declaration_id, '') FROM licenses WHERE status IN ` + liveStatuses)
+// LiveLicenses calls f with every applied, active or suspended licence,
+// or, if recordID is set, with those naming that vendor, agency or
+// declaration.
+func (tx *Tx) LiveLicenses(recordID string, f func(LiveLicense)) error {
+	q := `SELECT id, vendor_id, end_user_id, COALESCE(declaration_id, '') FROM licenses WHERE status IN ` + liveStatuses
+	var args []any
+	if recordID != "" {
+		q += ` AND (vendor_id = $1 OR end_user_id = $1 OR declaration_id = $1) ORDER BY id`
+		args = append(args, recordID)
+	}
+	rows, err := tx.query(q, args...)
 	if err != nil {
 		return fmt.Errorf("live licences: %w", err)
 	}

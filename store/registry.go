@@ -11,6 +11,11 @@ func (tx *Tx) CreateVendor(v *oversight.Vendor) error {
 	return wrap(err, "create vendor %s", v.ID)
 }
 
+// UpdateVendor writes v, its name column with its document.
+func (tx *Tx) UpdateVendor(v *oversight.Vendor) error {
+	return tx.updateDoc("vendor", `UPDATE vendors SET name = $2, doc = $3 WHERE id = $1`, v.ID, v.Name, mustJSON(v))
+}
+
 // Vendor returns the vendor with id.
 func (tx *Tx) Vendor(id string) (*oversight.Vendor, error) {
 	var v oversight.Vendor
@@ -117,6 +122,12 @@ func (tx *Tx) UpdateCountry(c *oversight.Country) error {
 func (tx *Tx) CreateEndUser(e *oversight.EndUser) error {
 	_, err := tx.exec(`INSERT INTO end_users (id, country, doc) VALUES ($1, $2, $3)`, e.ID, e.Country, mustJSON(e))
 	return wrap(err, "create end user %s", e.ID)
+}
+
+// UpdateEndUser writes e's document (its country, a column, does not
+// change).
+func (tx *Tx) UpdateEndUser(e *oversight.EndUser) error {
+	return tx.updateDoc("end user", `UPDATE end_users SET doc = $2 WHERE id = $1`, e.ID, mustJSON(e))
 }
 
 // EndUser returns the end user with id.
