@@ -40,6 +40,8 @@ func bodies(ids map[string]string) map[string]any {
 	type m = map[string]any
 	return map[string]any{
 		"POST /v1/vendors":                                     m{"name": "V", "country": "IL", "address": "a", "persons": []any{person}},
+		"PATCH /v1/vendors/{id}":                               m{"name": "V", "country": "IL", "address": "a", "add_persons": []any{person}, "remove_persons": []string{"per_x"}},
+		"PATCH /v1/end-users/{id}":                             m{"agency": "A", "kind": "military", "country": "FR", "signing_key": oversight.EncodeKey(make([]byte, 32))},
 		"POST /v1/products":                                    m{"vendor_id": ids["vendor"], "name": "P", "description": "d", "capabilities": []string{"locate"}, "control_entries": []string{"4.A.5"}},
 		"POST /v1/products/{id}/reviews":                       m{"stage": "concept", "dossier": "d", "safeguards": []string{"audit_hook"}, "conditions_met": []string{"c"}},
 		"POST /v1/reviews/{id}/decision":                       m{"decision": "approve", "conditions": []string{"c"}, "notes": "n"},

@@ -12,6 +12,7 @@ func (s *Server) routesRegistry() {
 	s.handle("POST", "/v1/vendors", s.handleCreateVendor)
 	s.handle("GET", "/v1/vendors", s.handleVendors)
 	s.handle("GET", "/v1/vendors/{id}", s.handleVendor)
+	s.handle("PATCH", "/v1/vendors/{id}", s.handleUpdateVendor)
 	s.handle("POST", "/v1/products", s.handleCreateProduct)
 	s.handle("GET", "/v1/products", s.handleProducts)
 	s.handle("GET", "/v1/products/{id}", s.handleProduct)
@@ -24,6 +25,7 @@ func (s *Server) routesRegistry() {
 	s.handle("POST", "/v1/end-users", s.handleCreateEndUser)
 	s.handle("GET", "/v1/end-users", s.handleEndUsers)
 	s.handle("GET", "/v1/end-users/{id}", s.handleEndUser)
+	s.handle("PATCH", "/v1/end-users/{id}", s.handleUpdateEndUser)
 	s.handle("GET", "/v1/declaration-templates", s.handleTemplates)
 	s.handle("POST", "/v1/declarations:text", s.handleDeclarationText)
 	s.handle("POST", "/v1/declarations", s.handleRecordDeclaration)
@@ -60,6 +62,19 @@ func (s *Server) handleVendors(w http.ResponseWriter, r *http.Request, p *oversi
 // handleVendor serves GET /v1/vendors/{id}.
 func (s *Server) handleVendor(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
 	out, err := s.svc.Vendor(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleUpdateVendor serves PATCH /v1/vendors/{id}.
+func (s *Server) handleUpdateVendor(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	var u oversight.VendorUpdate
+	if err := decode(r, &u); err != nil {
+		return err
+	}
+	out, err := s.svc.UpdateVendor(r.Context(), p, r.PathValue("id"), &u)
 	if err != nil {
 		return err
 	}
@@ -201,6 +216,19 @@ func (s *Server) handleEndUsers(w http.ResponseWriter, r *http.Request, p *overs
 // handleEndUser serves GET /v1/end-users/{id}.
 func (s *Server) handleEndUser(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
 	out, err := s.svc.EndUser(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// handleUpdateEndUser serves PATCH /v1/end-users/{id}.
+func (s *Server) handleUpdateEndUser(w http.ResponseWriter, r *http.Request, p *oversight.Principal) error {
+	var u oversight.EndUserUpdate
+	if err := decode(r, &u); err != nil {
+		return err
+	}
+	out, err := s.svc.UpdateEndUser(r.Context(), p, r.PathValue("id"), &u)
 	if err != nil {
 		return err
 	}

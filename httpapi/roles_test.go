@@ -31,6 +31,7 @@ func TestRoleMatrix(t *testing.T) {
 		{"POST", "/v1/vendors", func() any { return map[string]any{"name": "New Vendor", "country": "IL"} }, may(oversight.TaskVendorCreate)},
 		{"GET", "/v1/vendors", none, may(oversight.TaskVendorRead)},
 		{"GET", "/v1/vendors/" + ids["vendor"], none, may(oversight.TaskVendorRead)},
+		{"PATCH", "/v1/vendors/" + ids["vendor"], func() any { return map[string]any{"address": "2 Harbour Road, Haifa"} }, may(oversight.TaskVendorUpdate)},
 		{"POST", "/v1/products", func() any {
 			return map[string]any{"vendor_id": ids["vendor"], "name": "P", "capabilities": []string{"locate"}, "control_entries": []string{"4.A.5"}}
 		}, may(oversight.TaskProductCreate)},
@@ -47,6 +48,7 @@ func TestRoleMatrix(t *testing.T) {
 		}, may(oversight.TaskEndUserCreate)},
 		{"GET", "/v1/end-users", none, may(oversight.TaskEndUserRead)},
 		{"GET", "/v1/end-users/" + ids["end_user"], none, may(oversight.TaskEndUserRead)},
+		{"PATCH", "/v1/end-users/" + ids["end_user"], func() any { return map[string]any{"kind": "intelligence"} }, may(oversight.TaskEndUserUpdate)},
 		{"GET", "/v1/declaration-templates", none, may(oversight.TaskTemplateRead)},
 		{"POST", "/v1/declarations:text", func() any {
 			return map[string]any{"template": "IL-2021", "end_user_id": ids["end_user"], "signatory": map[string]string{"name": "n", "title": "t"}, "signed_on": "2026-01-01"}
