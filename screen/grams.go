@@ -218,10 +218,20 @@ func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64
 			}
 		}
 		// Probe the longest lists, so many that a token missing
-		// from all the others would share fewer than need bigrams.
+		// from all the others would share fewer than need bigrams,
+		// less slack. A token touched is probed in every probed list
+		// unless the counted ones leave it short by more than they
+		// hold, so counting one list more, when a token must share
+		// four bigrams or more, lets the count drop the many tokens
+		// found in one counted list only: on the slowest queries a
+		// fifth fewer instructions in all (bench/screen -tailprofile).
+		slack := 0
+		if need >= 4 {
+			slack = 1
+		}
 		slices.SortFunc(gs.bucket, func(x, y queryGram) int { return cmp.Compare(len(y.l.byLen[b]), len(x.l.byLen[b])) })
 		for _, g := range gs.bucket {
-			if gs.left[b]+g.q < need {
+			if gs.left[b]+g.q < need-slack {
 				gs.probes[b] = append(gs.probes[b], g)
 				gs.left[b] += g.q
 				continue

@@ -5,7 +5,6 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -294,8 +293,48 @@ type scratch struct {
 	// cleared before each use
 	joinCache  map[uint32]simEntry
 	splitCache map[uint32]simEntry
-	splitOut   map[uint32]float32
-	splitParts [2]map[uint32]float32
+	splitOut   slotScores
+	splitParts [2]slotScores
+}
+
+// slotScores maps name slots to scores. A split token's search touches the
+// names of thousands of tokens, and a map spends most of that time
+// hashing: the scores are kept in arrays indexed by slot, and the slots
+// set in a list, which is what clearing them walks.
+type slotScores struct {
+	val   []float32
+	has   []bool
+	slots []uint32 // the slots set, in the order first set
+}
+
+// reset empties s and makes room for n slots.
+func (s *slotScores) reset(n int) *slotScores {
+	for _, k := range s.slots {
+		s.val[k], s.has[k] = 0, false
+	}
+	s.slots = s.slots[:0]
+	if len(s.val) < n {
+		s.val = make([]float32, n+n/4)
+		s.has = make([]bool, n+n/4)
+	}
+	return s
+}
+
+// setOnce sets slot k to v unless it is set.
+func (s *slotScores) setOnce(k uint32, v float32) {
+	if !s.has[k] {
+		s.has[k], s.val[k] = true, v
+		s.slots = append(s.slots, k)
+	}
+}
+
+// raise sets slot k to v if v is greater than its score (0 when unset).
+func (s *slotScores) raise(k uint32, v float32) {
+	if !s.has[k] {
+		s.has[k] = true
+		s.slots = append(s.slots, k)
+	}
+	s.val[k] = max(s.val[k], v)
 }
 
 func (ix *Index) getScratch() *scratch {
@@ -529,8 +568,9 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 		// equals depend on it, and a query must always get the same
 		// answer.
 		best2 := ix.splitScores(&qt[i], found, caches[i], w, sc)
-		for _, slot := range slices.Sorted(maps.Keys(best2)) {
-			v := best2[slot]
+		slices.Sort(best2.slots)
+		for _, slot := range best2.slots {
+			v := best2.val[slot]
 			if sc.mark[slot] == 0 {
 				sc.touched = append(sc.touched, slot)
 			}
@@ -687,23 +727,22 @@ type scored struct {
 // splitScores returns, for each name holding a token like t (found, with
 // their similarities in cache) or like the parts of its likeliest splits,
 // the weight of t it matches by the best of these readings.
-func (ix *Index) splitScores(t *term, found []uint32, cache map[uint32]simEntry, w float32, sc *scratch) map[uint32]float32 {
-	out := clearMap(&sc.splitOut)
-	collect := func(found []uint32, cache map[uint32]simEntry, w float32, dst map[uint32]float32) {
+func (ix *Index) splitScores(t *term, found []uint32, cache map[uint32]simEntry, w float32, sc *scratch) *slotScores {
+	n := len(ix.names)
+	out := sc.splitOut.reset(n)
+	collect := func(found []uint32, cache map[uint32]simEntry, w float32, dst *slotScores) {
 		for _, id := range found {
 			s := float32(cache[id].score)
 			for _, slot := range ix.terms[id].postings {
-				if _, ok := dst[slot]; !ok {
-					dst[slot] = w * s
-				}
+				dst.setOnce(slot, w*s)
 			}
 		}
 	}
 	collect(found, cache, w, out) // before similarTerms reuses found
 	parts := ix.splits(t)
 	for k := 0; k+1 < len(parts); k += 2 {
-		first, second := clearMap(&sc.splitParts[0]), clearMap(&sc.splitParts[1])
-		for n, dst := range []map[uint32]float32{first, second} {
+		first, second := sc.splitParts[0].reset(n), sc.splitParts[1].reset(n)
+		for n, dst := range []*slotScores{first, second} {
 			p := &parts[k+n]
 			pc := clearMap(&sc.splitCache)
 			mode := searchLoose
@@ -712,12 +751,12 @@ func (ix *Index) splitScores(t *term, found []uint32, cache map[uint32]simEntry,
 			}
 			collect(ix.similarTerms(p, sc, pc, mode), pc, w*float32(len(p.text))/float32(len(t.text)), dst)
 		}
-		for slot, v := range first {
-			out[slot] = max(out[slot], v+second[slot])
+		for _, slot := range first.slots {
+			out.raise(slot, first.val[slot]+second.val[slot])
 		}
-		for slot, v := range second {
-			if _, ok := first[slot]; !ok {
-				out[slot] = max(out[slot], v)
+		for _, slot := range second.slots {
+			if !first.has[slot] {
+				out.raise(slot, second.val[slot])
 			}
 		}
 	}

@@ -15,6 +15,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"flag"
 	"fmt"
 	"log"
@@ -50,6 +51,9 @@ var (
 	synthetic = flag.Int("synthetic", 0, "then add synthetic persons up to this many designations and measure again (0: skip)")
 	verbose   = flag.Int("show", 0, "print this many failed listed queries and false positives")
 	cpuprof   = flag.String("cpuprofile", "", "write a CPU profile of the speed runs to this file")
+	tailprof  = flag.String("tailprofile", "", "run the slowest 1% of the queries again, 20 times each without the memo, and write a CPU profile of that to this file")
+	tailOut   = flag.String("tailqueries", "", "write the slowest 2% of the queries to this file, one a line, for -replay")
+	replay    = flag.String("replay", "", "only screen each name of this file once, without the memo, and exit: for counting instructions (bench/screen/callgrind.sh)")
 	only      = flag.String("only", "", "time only the queries of this perturbation (typo, arabic…)")
 	dump      = flag.String("dump", "", "write every quality query's matches (id, score, explanation) to this file, to compare two builds of the matcher")
 	memo      = flag.Int("memo", screen.DefaultLookupMemo, "query tokens' lookups the index remembers (0: none); forgotten before each speed run, which starts cold")
@@ -71,6 +75,10 @@ func main() {
 		log.Fatal(err)
 	}
 	build := time.Since(start)
+	if *replay != "" {
+		replayFile(ix, *replay)
+		return
+	}
 	st := ix.Stats()
 	fmt.Printf("index: %d designations, %d names, %d distinct tokens, built in %v\n", st.Designations, st.Names, st.Tokens, build.Round(time.Millisecond))
 	printMemory()
@@ -630,6 +638,9 @@ func speed(ix *screen.Index, qs []query) {
 		cpu[i] = cputime.Thread() - c
 	}
 	runtime.UnlockOSThread()
+	if *tailprof != "" || *tailOut != "" {
+		profileTail(ix, qs, cpu)
+	}
 	if *verbose > 0 {
 		byKind := map[string][]time.Duration{}
 		for i, q := range qs {
@@ -687,6 +698,76 @@ func speed(ix *screen.Index, qs []query) {
 	fmt.Printf("batch of %d queries on %d workers: %v, %.0f queries/s; %v of CPU, load average %s\n", len(qs), workers, el.Round(time.Millisecond),
 		float64(len(qs))/el.Seconds(), (cputime.Process() - pcpu).Round(time.Millisecond), loadavg())
 	debug.FreeOSMemory()
+}
+
+// profileTail writes the slowest 2% of the queries by CPU time to
+// -tailqueries, and runs the slowest 1% 20 times each with no memo (each
+// is a first query of its tokens, as in the timed run) under a CPU
+// profile written to -tailprofile, and prints their mean CPU time: the
+// figure a change for the tail must lower.
+func profileTail(ix *screen.Index, qs []query, cpu []time.Duration) {
+	idx := make([]int, len(qs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(cpu[b], cpu[a]) })
+	if *tailOut != "" {
+		var b strings.Builder
+		for _, i := range idx[:max(1, len(idx)/50)] {
+			b.WriteString(qs[i].name + "\n")
+		}
+		if err := os.WriteFile(*tailOut, []byte(b.String()), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if *tailprof == "" {
+		return
+	}
+	idx = idx[:max(1, len(idx)/100)]
+	f, err := os.Create(*tailprof)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	ix.SetLookupMemo(0)
+	defer ix.SetLookupMemo(*memo)
+	const rounds = 20
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		log.Fatal(err)
+	}
+	c := cputime.Thread()
+	for range rounds {
+		for _, i := range idx {
+			ix.Screen(screen.Query{Name: qs[i].name})
+		}
+	}
+	used := cputime.Thread() - c
+	pprof.StopCPUProfile()
+	fmt.Printf("slowest 1%% (%d queries) again, %d times each without the memo: mean CPU %v a query\n",
+		len(idx), rounds, (used / time.Duration(rounds*len(idx))).Round(time.Microsecond))
+}
+
+// replayFile screens each line of file once, with no memo, through
+// screenOnce: callgrind counts the instructions of that function alone.
+func replayFile(ix *screen.Index, file string) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ix.SetLookupMemo(0)
+	for _, name := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if err := screenOnce(ix, name); err != nil {
+			log.Fatalf("%q: %v", name, err)
+		}
+	}
+}
+
+//go:noinline
+func screenOnce(ix *screen.Index, name string) error {
+	_, err := ix.Screen(screen.Query{Name: name})
+	return err
 }
 
 func loadavg() string {
