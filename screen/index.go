@@ -293,8 +293,15 @@ type scratch struct {
 	// cleared before each use
 	joinCache  map[uint32]simEntry
 	splitCache map[uint32]simEntry
+	byScore    []scoredID
 	splitOut   slotScores
 	splitParts [2]slotScores
+}
+
+// scoredID is a vocabulary token and its similarity to a query token.
+type scoredID struct {
+	score float64
+	id    uint32
 }
 
 // slotScores maps name slots to scores. A split token's search touches the
@@ -326,6 +333,23 @@ func (s *slotScores) setOnce(k uint32, v float32) {
 		s.has[k], s.val[k] = true, v
 		s.slots = append(s.slots, k)
 	}
+}
+
+// ascending returns the slots set in ascending order, of n in all: read
+// off the flags when they are many (a split token's search often touches
+// half the names of a list's size), sorted when they are few.
+func (s *slotScores) ascending(n int) []uint32 {
+	if len(s.slots) < n/16 {
+		slices.Sort(s.slots)
+		return s.slots
+	}
+	s.slots = s.slots[:0]
+	for k, set := range s.has[:n] {
+		if set {
+			s.slots = append(s.slots, uint32(k))
+		}
+	}
+	return s.slots
 }
 
 // raise sets slot k to v if v is greater than its score (0 when unset).
@@ -452,7 +476,7 @@ func (ix *Index) lookUp(q *term, sc *scratch, cache map[uint32]simEntry, mode se
 		}
 	}
 	if mode == searchExact {
-		return ix.sortFound(found, cache)
+		return ix.sortFound(found, cache, sc)
 	}
 	for i := range q.alts {
 		if a := q.alts[i].fold; a != q.fold && (i == 0 || a != q.alts[0].fold) {
@@ -475,7 +499,7 @@ func (ix *Index) lookUp(q *term, sc *scratch, cache map[uint32]simEntry, mode se
 		}
 		ix.gramSearch(q.skel, ix.sgrams, sc, 3.5, true, add)
 	}
-	return ix.sortFound(found, cache)
+	return ix.sortFound(found, cache, sc)
 }
 
 // search says how similarTerms looks for tokens.
@@ -488,8 +512,19 @@ const (
 )
 
 // sortFound puts found best first and keeps the best maxTermsPerQ.
-func (ix *Index) sortFound(found []uint32, cache map[uint32]simEntry) []uint32 {
-	slices.SortFunc(found, func(a, b uint32) int { return cmp.Compare(cache[b].score, cache[a].score) })
+// Each token's score is read from cache once, not at every comparison;
+// the order is the one sorting the ids by their scores would give, since
+// the sort sees the same comparisons.
+func (ix *Index) sortFound(found []uint32, cache map[uint32]simEntry, sc *scratch) []uint32 {
+	byScore := sc.byScore[:0]
+	for _, id := range found {
+		byScore = append(byScore, scoredID{cache[id].score, id})
+	}
+	slices.SortFunc(byScore, func(a, b scoredID) int { return cmp.Compare(b.score, a.score) })
+	for i := range byScore {
+		found[i] = byScore[i].id
+	}
+	sc.byScore = byScore
 	if len(found) > maxTermsPerQ {
 		found = found[:maxTermsPerQ]
 	}
@@ -568,8 +603,7 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 		// equals depend on it, and a query must always get the same
 		// answer.
 		best2 := ix.splitScores(&qt[i], found, caches[i], w, sc)
-		slices.Sort(best2.slots)
-		for _, slot := range best2.slots {
+		for _, slot := range best2.ascending(len(ix.names)) {
 			v := best2.val[slot]
 			if sc.mark[slot] == 0 {
 				sc.touched = append(sc.touched, slot)
