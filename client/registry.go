@@ -19,6 +19,12 @@ func (c *Client) Vendor(ctx context.Context, id string) (*oversight.Vendor, erro
 	return &out, c.Do(ctx, "GET", "/v1/vendors/"+url.PathEscape(id), nil, &out)
 }
 
+// UpdateVendor changes a vendor.
+func (c *Client) UpdateVendor(ctx context.Context, id string, u *oversight.VendorUpdate) (*oversight.Vendor, error) {
+	var out oversight.Vendor
+	return &out, c.Do(ctx, "PATCH", "/v1/vendors/"+url.PathEscape(id), u, &out)
+}
+
 // Vendors lists vendors.
 func (c *Client) Vendors(ctx context.Context, o oversight.Page) (*oversight.List[oversight.Vendor], error) {
 	var out oversight.List[oversight.Vendor]
@@ -89,6 +95,12 @@ func (c *Client) CreateEndUser(ctx context.Context, e *oversight.EndUser) (*over
 func (c *Client) EndUser(ctx context.Context, id string) (*oversight.EndUser, error) {
 	var out oversight.EndUser
 	return &out, c.Do(ctx, "GET", "/v1/end-users/"+url.PathEscape(id), nil, &out)
+}
+
+// UpdateEndUser changes an end-user agency.
+func (c *Client) UpdateEndUser(ctx context.Context, id string, u *oversight.EndUserUpdate) (*oversight.EndUser, error) {
+	var out oversight.EndUser
+	return &out, c.Do(ctx, "PATCH", "/v1/end-users/"+url.PathEscape(id), u, &out)
 }
 
 // EndUsers lists end users, of one country if set.

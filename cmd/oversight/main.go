@@ -49,12 +49,12 @@ type CLI struct {
 	User  UserCmd  `cmd:"" help:"Manage users (people and their roles) directly in the database."`
 	Token TokenCmd `cmd:"" help:"Manage API tokens of users directly in the database."`
 
-	Vendor      VendorCmd      `cmd:"" help:"Register and list vendors."`
+	Vendor      VendorCmd      `cmd:"" help:"Register, list and change vendors."`
 	Product     ProductCmd     `cmd:"" help:"Register and list products."`
 	Review      ReviewCmd      `cmd:"" help:"Submit and decide development-stage reviews."`
 	Safeguards  SafeguardsCmd  `cmd:"" help:"Prove a product's safeguards with the kit: runs it behind the agent, writes a signed report."`
 	Country     CountryCmd     `cmd:"" help:"List countries and set their eligibility."`
-	EndUser     EndUserCmd     `cmd:"" name:"end-user" help:"Register and list end-user agencies."`
+	EndUser     EndUserCmd     `cmd:"" name:"end-user" help:"Register, list and change end-user agencies."`
 	Declaration DeclarationCmd `cmd:"" help:"Sign and record end-user declarations."`
 	License     LicenseCmd     `cmd:"" help:"Apply for, approve, deny and inspect licences."`
 	Deployment  DeploymentCmd  `cmd:"" help:"Register deployments of a licensed tool and list them."`
