@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ func (s *Server) routesRegistry() {
 	s.handle("GET", "/vendors/new", s.vendorNewPage, oversight.RoleAdmin, oversight.RoleDefense)
 	s.handle("POST", "/vendors", s.vendorCreate, oversight.RoleAdmin, oversight.RoleDefense)
 	s.handle("GET", "/vendors/{id}", s.vendorPage, vendorReaders...)
+	s.handle("POST", "/vendors/{id}", s.vendorUpdate, oversight.RoleAdmin, oversight.RoleDefense)
 
 	s.handle("GET", "/countries", s.countriesPage)
 	s.handle("POST", "/countries/{iso2}", s.countrySet, oversight.RoleDefense)
@@ -31,6 +33,7 @@ func (s *Server) routesRegistry() {
 	s.handle("GET", "/end-users", s.endUsersPage, euReaders...)
 	s.handle("POST", "/end-users", s.endUserCreate, officials...)
 	s.handle("GET", "/end-users/{id}", s.endUserPage, euReaders...)
+	s.handle("POST", "/end-users/{id}", s.endUserUpdate, officials...)
 
 	s.handle("GET", "/declarations", s.declarationsPage, euReaders...)
 	s.handle("GET", "/declarations/new", s.declarationNewPage, oversight.RoleAdmin, oversight.RoleForeignAffairs, oversight.RoleEndUser)
@@ -57,9 +60,19 @@ type vendorData struct {
 	V        *oversight.Vendor
 	Products []oversight.Product
 	More     bool
+	// Roles and Relations are the choices of the change form's person
+	// (parties.go).
+	Roles     []oversight.PersonRole
+	Relations []oversight.Relation
 }
 
 func (s *Server) vendorPage(w http.ResponseWriter, r *request) error {
+	return s.renderVendor(w, r, &page{}, http.StatusOK)
+}
+
+// renderVendor renders the vendor's page, its change form filled with the
+// vendor as it is unless pg holds what the user sent.
+func (s *Server) renderVendor(w http.ResponseWriter, r *request, pg *page, status int) error {
 	v, err := s.svc.Vendor(r.Context(), r.p, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -68,7 +81,13 @@ func (s *Server) vendorPage(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r.Request, r.p, "vendor", &page{Title: v.Name, Data: vendorData{V: v, Products: prs.Items, More: prs.Next != ""}})
+	if pg.Form == nil {
+		pg.Form = url.Values{"name": {v.Name}, "country": {v.Country}, "address": {v.Address}, "log_index": {strconv.FormatInt(v.LogIndex, 10)}}
+	}
+	pg.Title = v.Name
+	f := newVendorForm(1)
+	pg.Data = vendorData{V: v, Products: prs.Items, More: prs.Next != "", Roles: f.Roles, Relations: f.Relations}
+	return s.renderStatus(w, r.Request, r.p, status, "vendor", pg)
 }
 
 // vendorForm is the registration form: the vendor and its persons, one
@@ -114,27 +133,9 @@ func (s *Server) vendorCreate(w http.ResponseWriter, r *request) error {
 	v := &oversight.Vendor{Name: strings.TrimSpace(r.PostFormValue("name")), Country: strings.ToUpper(strings.TrimSpace(r.PostFormValue("country"))),
 		Address: strings.TrimSpace(r.PostFormValue("address"))}
 	for i := range n {
-		f := func(k string) string { return strings.TrimSpace(r.PostFormValue(fmt.Sprintf("persons[%d].%s", i, k))) }
-		if f("name") == "" && f("title") == "" && f("share") == "" && f("relatives") == "" {
-			continue // a block left empty
+		if per, ok := formPerson(r, fmt.Sprintf("persons[%d]", i), &pr); ok {
+			v.Persons = append(v.Persons, per)
 		}
-		per := oversight.Person{Identity: oversight.Identity{Name: f("name"), Aliases: lines(r.PostFormValue(fmt.Sprintf("persons[%d].aliases", i))),
-			BirthDate: f("birth_date"), Nationality: f("nationality")}, Role: oversight.PersonRole(f("role")), Title: f("title")}
-		if sh := f("share"); sh != "" {
-			x, err := strconv.ParseFloat(sh, 64)
-			if err != nil {
-				pr.Add(fmt.Sprintf("persons[%d].share", i), "must be a number from 0 to 100")
-			}
-			per.Share = x
-		}
-		for j, l := range lines(r.PostFormValue(fmt.Sprintf("persons[%d].relatives", i))) {
-			rel, err := parseRelative(l)
-			if err != nil {
-				pr.Add(fmt.Sprintf("persons[%d].relatives", i), "line %d: %v", j+1, err)
-			}
-			per.Relatives = append(per.Relatives, rel)
-		}
-		v.Persons = append(v.Persons, per)
 	}
 	err := pr.Err("invalid vendor")
 	if err == nil {
@@ -148,6 +149,33 @@ func (s *Server) vendorCreate(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	return redirect(w, r.Request, "/vendors/"+v.ID, "Vendor registered.")
+}
+
+// formPerson reads the block of the form whose fields are named
+// prefix.name, prefix.role…, recording in pr what cannot be read; false
+// when the block was left empty.
+func formPerson(r *request, prefix string, pr *oversight.Problems) (oversight.Person, bool) {
+	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(prefix + "." + k)) }
+	if f("name") == "" && f("title") == "" && f("share") == "" && f("relatives") == "" {
+		return oversight.Person{}, false
+	}
+	per := oversight.Person{Identity: oversight.Identity{Name: f("name"), Aliases: lines(r.PostFormValue(prefix + ".aliases")),
+		BirthDate: f("birth_date"), Nationality: f("nationality")}, Role: oversight.PersonRole(f("role")), Title: f("title")}
+	if sh := f("share"); sh != "" {
+		x, err := strconv.ParseFloat(sh, 64)
+		if err != nil {
+			pr.Add(prefix+".share", "must be a number from 0 to 100")
+		}
+		per.Share = x
+	}
+	for j, l := range lines(r.PostFormValue(prefix + ".relatives")) {
+		rel, err := parseRelative(l)
+		if err != nil {
+			pr.Add(prefix+".relatives", "line %d: %v", j+1, err)
+		}
+		per.Relatives = append(per.Relatives, rel)
+	}
+	return per, true
 }
 
 // parseRelative reads a relative written "Name, relation[, birth date]".
@@ -303,9 +331,16 @@ type endUserData struct {
 	E            *oversight.EndUser
 	Declarations []oversight.Declaration
 	Licenses     []oversight.License
+	Kinds        []oversight.EndUserKind // of the change form (parties.go)
 }
 
 func (s *Server) endUserPage(w http.ResponseWriter, r *request) error {
+	return s.renderEndUser(w, r, &page{}, http.StatusOK)
+}
+
+// renderEndUser renders the agency's page, its change form filled with
+// the agency as it is unless pg holds what the user sent.
+func (s *Server) renderEndUser(w http.ResponseWriter, r *request, pg *page, status int) error {
 	e, err := s.svc.EndUser(r.Context(), r.p, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -322,7 +357,12 @@ func (s *Server) endUserPage(w http.ResponseWriter, r *request) error {
 	for _, l := range ls.Items {
 		ids = append(ids, l.ProductID)
 	}
-	return s.render(w, r.Request, r.p, "end_user", &page{Title: e.Agency, Data: endUserData{e, ds.Items, ls.Items}, Names: s.resolve(r.Context(), r.p, nil, ids...)})
+	if pg.Form == nil {
+		pg.Form = url.Values{"agency": {e.Agency}, "kind": {string(e.Kind)}, "signing_key": {e.SigningKey}, "log_index": {strconv.FormatInt(e.LogIndex, 10)}}
+	}
+	pg.Title, pg.Names = e.Agency, s.resolve(r.Context(), r.p, nil, ids...)
+	pg.Data = endUserData{e, ds.Items, ls.Items, endUserKinds}
+	return s.renderStatus(w, r.Request, r.p, status, "end_user", pg)
 }
 
 // Declarations.

@@ -209,6 +209,8 @@ func (w *world) badForms() map[string]badForm {
 		"POST /products/{id}/reviews":               {form: v("stage", "moonshot", "dossier", "dossier kept"), field: "stage", keep: "dossier kept"},
 		"POST /reviews/{id}/decision":               {form: v("decision", "shrug")},
 		"POST /vendors":                             {form: v("name", "Vendor kept", "country", "Israel", "persons", "1", "persons[0].name", "A", "persons[0].share", "lots"), field: "persons[0].share", keep: "lots"},
+		"POST /vendors/{id}":                        {form: v("name", "Vendor kept", "country", "Israel", "add.name", "A", "add.share", "lots"), field: "add.share", keep: "lots"},
+		"POST /end-users/{id}":                      {form: v("agency", "Agency kept", "kind", "police", "signing_key", "abc"), field: "signing_key", keep: "Agency kept"},
 		"POST /countries/{iso2}":                    {form: v("tier", "friendly", "notes", "n"), field: "tier"},
 		"POST /end-users":                           {form: v("country", "FR", "agency", "Agency kept", "kind", "police", "signing_key", "abc"), field: "signing_key", keep: "Agency kept"},
 		"POST /declarations":                        {form: v("template", "IL-2021", "end_user_id", w.lic.EndUserID, "signatory_name", "Claire", "signed_on", "31/12/2026", "step", "text"), field: "signed_on", keep: "31/12/2026"},
