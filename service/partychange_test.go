@@ -168,6 +168,40 @@ func TestRenameVendorToListedOpensCase(t *testing.T) {
 		if v := f.ok2(f.svc.License(f.ctx, f.def, l.ID)).(*oversight.LicenseView); v.Status != oversight.LicenseActive {
 			t.Fatalf("licence %s", v.Status)
 		}
+
+		// A clearance holds for the name it was made on: renamed again to
+		// another name that matches, the match is open again; renamed
+		// back to the name cleared, it stays cleared.
+		rename := func(name string) *oversight.PartyMatch {
+			t.Helper()
+			f.ok2(f.svc.UpdateVendor(f.ctx, f.def, f.vendor.VendorID, &oversight.VendorUpdate{Name: ptr(name)}))
+			ls := f.ok2(f.svc.LicenseScreening(f.ctx, f.def, l.ID)).(*oversight.LicenseScreening)
+			if len(ls.Matches) != 1 {
+				t.Fatalf("after renaming to %s: %+v", name, ls.Matches)
+			}
+			return &ls.Matches[0]
+		}
+		clearMatch := func(m *oversight.PartyMatch) {
+			t.Helper()
+			f.ok2(f.svc.ClearPartyMatch(f.ctx, f.fa, l.ID, m.ID, &oversight.PartyMatchDecision{Reason: "a different company, registered in IL since 2001"}))
+		}
+		first := ls.Matches[0]
+		clearMatch(&first)
+		m := rename("Nightjar Intrusion Systems Ltd")
+		if m.ID != first.ID || m.Status != oversight.PartyMatchOpen || m.Party.Name != "Nightjar Intrusion Systems Ltd" || m.FoundOn != oversight.ScreenedChanged || m.LogIndex <= first.LogIndex {
+			t.Fatalf("renamed after the clearance: %+v", m)
+		}
+		noNameIn(t, f, m.LogIndex, oversight.EventPartyMatched, "Nightjar")
+		if cs := cases(); len(cs) != 1 || len(cs[0].Evidence) != 2 {
+			t.Fatalf("cases after the match opened again = %+v", cs)
+		}
+		clearMatch(m)
+		if m := rename("Kestrel"); m.Status != oversight.PartyMatchCleared {
+			t.Fatalf("renamed to a name that does not match: %+v", m)
+		}
+		if m := rename("Nightjar Intrusion Systems Ltd"); m.Status != oversight.PartyMatchCleared {
+			t.Fatalf("renamed back to the name cleared: %+v", m)
+		}
 	})
 }
 

@@ -122,6 +122,13 @@ type partyQuery struct {
 	typ                                   oversight.PartyType
 }
 
+func queryOf(p *oversight.Party) partyQuery {
+	return partyQuery{p.Name, p.BirthDate, p.Nationality, p.Country, p.Type()}
+}
+
+// samePartyQuery reports whether a and b are screened alike.
+func samePartyQuery(a, b *oversight.Party) bool { return queryOf(a) == queryOf(b) }
+
 // screenAll screens parties on as many goroutines as there are
 // processors and returns each one's matches, in the order of parties.
 // Parties screened by the same query are screened once: a minister signs
@@ -134,7 +141,7 @@ func (lg *Licensing) screenAll(parties []oversight.Party, at time.Time) [][]over
 	of := make([]int, len(parties))
 	for i := range parties {
 		p := &parties[i]
-		k := partyQuery{p.Name, p.BirthDate, p.Nationality, p.Country, p.Type()}
+		k := queryOf(p)
 		j, ok := first[k]
 		if !ok {
 			j = len(uniq)
@@ -174,6 +181,15 @@ func newPartyMatches(parties []oversight.Party, found [][]oversight.Match, known
 // recordPartyMatches records ms, new matches, with a party.matched event
 // each, in tx.
 func (lg *Licensing) recordPartyMatches(tx *store.Tx, actor string, ms []oversight.PartyMatch) error {
+	if err := lg.logPartyMatches(tx, actor, ms); err != nil {
+		return err
+	}
+	return tx.CreatePartyMatches(ms)
+}
+
+// logPartyMatches appends a party.matched event for each of ms, found (or
+// found again) now, and sets their log index.
+func (lg *Licensing) logPartyMatches(tx *store.Tx, actor string, ms []oversight.PartyMatch) error {
 	for i := range ms {
 		m := &ms[i]
 		m.LogIndex = tx.NextIndex()
@@ -185,7 +201,7 @@ func (lg *Licensing) recordPartyMatches(tx *store.Tx, actor string, ms []oversig
 			return err
 		}
 	}
-	return tx.CreatePartyMatches(ms)
+	return nil
 }
 
 // knownMatches returns the party and designation of the matches recorded
@@ -529,18 +545,55 @@ var occasionWords = map[string]string{
 // or joins the PARTY-LISTED case of every applied, active or suspended
 // licence naming the record, as a re-screening's do, and holds the
 // approval of the applied ones (blockingMatch).
+//
+// A match an officer cleared for the party as it was is opened again if
+// the changed party still matches the designation: the clearance found
+// that the party under its old name, country or birth date was not the
+// one listed, which says nothing of it under the new ones. A party
+// changed back to what was cleared stays cleared.
 func (lg *Licensing) recordChanged(tx *store.Tx, actor, recordID string, parties []oversight.Party, found [][]oversight.Match, at time.Time) error {
 	s := lg.s
-	known, err := knownMatches(tx, parties)
+	recorded, err := tx.PartyMatchesOf(recordID)
 	if err != nil {
 		return err
 	}
-	fresh := newPartyMatches(parties, found, known, oversight.ScreenedChanged, at)
-	if len(fresh) == 0 {
-		return nil
+	known := make(map[[2]string]bool, len(recorded))
+	cleared := map[[2]string]*oversight.PartyMatch{}
+	for i := range recorded {
+		m := &recorded[i]
+		k := [2]string{m.Party.ID, m.Match.DesignationID}
+		known[k] = true
+		if m.Status == oversight.PartyMatchCleared {
+			cleared[k] = m
+		}
 	}
+	var reopened []oversight.PartyMatch
+	for i, ms := range found {
+		for _, m := range ms {
+			old := cleared[[2]string{parties[i].ID, m.DesignationID}]
+			if old == nil || samePartyQuery(&old.Party, &parties[i]) {
+				continue
+			}
+			old.Party, old.Match, old.Status, old.FoundOn, old.FoundAt = parties[i], m, oversight.PartyMatchOpen, oversight.ScreenedChanged, at
+			old.Reason, old.DecidedBy, old.DecidedAt, old.LicenseID = "", "", nil, ""
+			reopened = append(reopened, *old)
+		}
+	}
+	if err := s.logPartyMatches(tx, actor, reopened); err != nil {
+		return err
+	}
+	for i := range reopened {
+		if err := tx.UpdatePartyMatch(&reopened[i]); err != nil {
+			return err
+		}
+	}
+	fresh := newPartyMatches(parties, found, known, oversight.ScreenedChanged, at)
 	if err := s.recordPartyMatches(tx, actor, fresh); err != nil {
 		return err
+	}
+	fresh = append(fresh, reopened...)
+	if len(fresh) == 0 {
+		return nil
 	}
 	licenses := map[string][]string{}
 	if err := tx.LiveLicenses(recordID, func(l store.LiveLicense) { licenses[recordID] = append(licenses[recordID], l.ID) }); err != nil {
