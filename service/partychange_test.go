@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -232,6 +233,34 @@ func TestAddListedOwnerBlocksApproval(t *testing.T) {
 		f.ok2(f.svc.ClearPartyMatch(f.ctx, f.fa, l.ID, m.ID, &oversight.PartyMatchDecision{Reason: "a namesake: another birth year, checked with the registry"}))
 		if l = f.ok2(f.decide(f.fa, l.ID, "approve")).(*oversight.License); l.Status != oversight.LicenseActive {
 			t.Fatalf("after clearing: %s", l.Status)
+		}
+	})
+}
+
+// Changes made at once without a pinned version are each applied to the
+// version the other left: none is lost, each is its own event.
+func TestConcurrentVendorChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		names := []string{"Adi Golan", "Ben Mor", "Carmel Yogev", "Dor Eshel"}
+		errs := make(chan error, len(names))
+		for _, n := range names {
+			go func() {
+				_, err := f.svc.UpdateVendor(f.ctx, f.def, f.vendor.VendorID, &oversight.VendorUpdate{
+					AddPersons: []oversight.Person{{Identity: oversight.Identity{Name: n}, Role: oversight.PersonDirector}}})
+				errs <- err
+			}()
+		}
+		for range names {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		v := f.ok2(f.svc.Vendor(f.ctx, f.def, f.vendor.VendorID)).(*oversight.Vendor)
+		for _, n := range names {
+			if !slices.ContainsFunc(v.Persons, func(p oversight.Person) bool { return p.Name == n }) {
+				t.Errorf("%s was lost: %+v", n, v.Persons)
+			}
 		}
 	})
 }
