@@ -586,7 +586,7 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 			best = caches[i][found[0]].score
 		}
 		w := float32(qt[i].weight())
-		if best >= strongMatch || qt[i].kind != Regular {
+		if best >= sureStrong(&qt[i]) || qt[i].kind != Regular {
 			add(found, caches[i], uint8(i+1), w)
 			continue
 		}
@@ -729,6 +729,19 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 		ms = append(ms, out[i].m)
 	}
 	return ms, nil
+}
+
+// sureStrong is the similarity at which query token t's best listed token
+// is taken for it, without looking for it as two name parts written
+// together: strongMatch, and a near-exact one for a token that begins with
+// the Arabic article, which lists write apart as often as not (Almajid,
+// AL-MAJID): that such a token is like another written together
+// (Alrahhal, Alrahmah) says little.
+func sureStrong(t *term) float64 {
+	if len(t.text) >= 6 && (strings.HasPrefix(t.text, "al") || strings.HasPrefix(t.text, "el")) {
+		return 0.98
+	}
+	return strongMatch
 }
 
 // compareBool orders false before true.
@@ -906,7 +919,7 @@ func (ix *Index) topCandidates(sc *scratch, q Query, at time.Time) []uint32 {
 	limit := max(minCandidates, 4*q.Limit)
 	h := &slotHeap{acc: sc.acc}
 	for _, s := range sc.touched {
-		if sc.acc[s] < top/2 || h.Len() == limit && sc.acc[s] <= sc.acc[h.slots[0]] {
+		if sc.acc[s] < top/3 || h.Len() == limit && sc.acc[s] <= sc.acc[h.slots[0]] {
 			continue // not kept, whatever its designation
 		}
 		e := ix.names[s].e

@@ -353,7 +353,11 @@ func letterReadings(w []rune, script Script, std string) []string {
 					continue
 				}
 			}
-			if s, ok := alt[w[i]]; ok {
+			if alt != nil && script == Greek && i == 0 && w[i] == 'ι' && len(w) > 1 && strings.ContainsRune("αεηιουω", w[1]) {
+				// Greek has no j: a name beginning with one (Joseph,
+				// Juan) is written with an iota before its vowel.
+				b.WriteString("j")
+			} else if s, ok := alt[w[i]]; ok {
 				b.WriteString(s)
 			} else if s, ok := one[w[i]]; ok {
 				b.WriteString(s)
