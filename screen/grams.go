@@ -1,7 +1,6 @@
 package screen
 
 import (
-	"cmp"
 	"slices"
 )
 
@@ -119,18 +118,13 @@ type gramScratch struct {
 	probes [lenBuckets][]queryGram // per length: the lists probed
 	left   [lenBuckets]int         // per length: the occurrences of the probed bigrams
 	needs  [256]uint16
-	found  []foundTerm
+	found  []uint64 // tokens found: where they were met in touch (then the first bigram they hold) << 32 | id
 }
 
 // queryGram is a distinct bigram of a query key.
 type queryGram struct {
 	l *gramList
 	q int // occurrences in the query
-}
-
-type foundTerm struct {
-	id    uint32
-	first int // the first bigram of the query the token holds
 }
 
 // gramSearch calls add with each vocabulary token whose key shares enough
@@ -217,6 +211,13 @@ func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64
 				gs.bucket = append(gs.bucket, g)
 			}
 		}
+		// Longest first. Insertion: a query has a dozen bigrams or
+		// so, and a sort's call per comparison cost more than this.
+		for i := 1; i < len(gs.bucket); i++ {
+			for j := i; j > 0 && len(gs.bucket[j].l.byLen[b]) > len(gs.bucket[j-1].l.byLen[b]); j-- {
+				gs.bucket[j], gs.bucket[j-1] = gs.bucket[j-1], gs.bucket[j]
+			}
+		}
 		// Probe the longest lists, so many that a token missing
 		// from all the others would share fewer than need bigrams,
 		// less slack. A token touched is probed in every probed list
@@ -229,7 +230,6 @@ func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64
 		if need >= 4 {
 			slack = 1
 		}
-		slices.SortFunc(gs.bucket, func(x, y queryGram) int { return cmp.Compare(len(y.l.byLen[b]), len(x.l.byLen[b])) })
 		for _, g := range gs.bucket {
 			if gs.left[b]+g.q < need-slack {
 				gs.probes[b] = append(gs.probes[b], g)
@@ -261,30 +261,34 @@ func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64
 			}
 		}
 		if c >= need {
-			gs.found = append(gs.found, foundTerm{id: id, first: k})
+			gs.found = append(gs.found, uint64(k)<<32|uint64(id))
 		}
 	}
 	// In the order of the first bigram they hold, then of their ids:
-	// reading the lists in the query's order would give that.
-	for i := range gs.found {
-		f := &gs.found[i]
-		rep, b := f.first < whole, lenBucket(lenOf(f.id))
-		for f.first = 0; f.first < len(gs.order); f.first++ {
-			l := gi.list(gs.order[f.first])
+	// reading the lists in the query's order would give that. Each is
+	// sorted as first<<32 | id, which orders the same, without a call
+	// per comparison.
+	for i, f := range gs.found {
+		id := uint32(f)
+		rep, b := int(f>>32) < whole, lenBucket(lenOf(id))
+		first := 0
+		for ; first < len(gs.order); first++ {
+			l := gi.list(gs.order[first])
 			if l == nil {
 				continue
 			}
 			if rep {
-				if _, ok := slices.BinarySearch(l.reps, f.id); ok {
+				if _, ok := slices.BinarySearch(l.reps, id); ok {
 					break
 				}
-			} else if l.has(f.id, b) {
+			} else if l.has(id, b) {
 				break
 			}
 		}
+		gs.found[i] = uint64(first)<<32 | uint64(id)
 	}
-	slices.SortFunc(gs.found, func(a, b foundTerm) int { return cmp.Or(cmp.Compare(a.first, b.first), cmp.Compare(a.id, b.id)) })
+	slices.Sort(gs.found)
 	for _, f := range gs.found {
-		add(f.id)
+		add(uint32(f))
 	}
 }
