@@ -299,6 +299,10 @@ func registerIntegrity(reg *prometheus.Registry, svc *service.Service) {
 		Name: "oversight_integrity_checked_entries",
 		Help: "Audit log entries hashed again and checked against the log's tree since start.",
 	}, func() float64 { return float64(svc.IntegrityChecked()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "oversight_integrity_pending_entries",
+		Help: "Audit log entries before the verified checkpoint the check at start resumed from, not yet hashed again (checked in the background after start).",
+	}, func() float64 { return float64(svc.IntegrityPending()) }))
 }
 
 // instrument logs and measures every request. It logs the route pattern,

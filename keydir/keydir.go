@@ -1,6 +1,7 @@
 // Package keydir keeps a server's secrets in its keys directory ("oversight
 // serve --keys"): the audit log's signing key, the lease signing key, the
-// site pepper and the screening key, each made on first start.
+// site pepper, the screening key and the integrity check's key, each made
+// on first start.
 //
 // Replicas of one server share the directory. Started together on a fresh
 // directory they agree on every key: each file is created whole by one of
@@ -46,6 +47,16 @@ const (
 	// ScreeningKeyFile holds the key of the hashes of screened names, 32
 	// random bytes in hex.
 	ScreeningKeyFile = "screening-key"
+	// IntegrityKeyFile holds the key that authenticates the integrity
+	// check's verified checkpoint (HMAC-SHA256), 32 random bytes in hex:
+	// kept out of the database, so that someone with the database cannot
+	// forge a checkpoint the server would take on its word.
+	IntegrityKeyFile = "integrity-key"
+	// IntegrityCheckpointFile holds the integrity check's last verified
+	// checkpoint (service.Options.Checkpoints): the log's size and root
+	// and the licence and deployment state its entries give, under
+	// IntegrityKeyFile's MAC. It is not secret.
+	IntegrityCheckpointFile = "integrity.checkpoint"
 )
 
 // secretSize is the size of the random secrets, in bytes.
@@ -82,6 +93,9 @@ type Keys struct {
 	SitePepper []byte
 	// ScreeningKey keys the hashes of screened names.
 	ScreeningKey []byte
+	// IntegrityKey authenticates the integrity check's verified
+	// checkpoints.
+	IntegrityKey []byte
 	// Created names the files this call created: empty after the first
 	// start.
 	Created []string
@@ -112,6 +126,9 @@ func (d *Dir) Load(o Options) (*Keys, error) {
 	}
 	if k.ScreeningKey, err = d.secret(ScreeningKeyFile, &k.Created); err != nil {
 		return nil, fmt.Errorf("screening key: %w", err)
+	}
+	if k.IntegrityKey, err = d.secret(IntegrityKeyFile, &k.Created); err != nil {
+		return nil, fmt.Errorf("integrity key: %w", err)
 	}
 	return &k, nil
 }
@@ -188,8 +205,11 @@ func (d *Dir) secret(name string, created *[]string) ([]byte, error) {
 
 // Checkpoint returns the last checkpoint note the log key signed, or nil
 // if it has signed none yet.
-func (d *Dir) Checkpoint() ([]byte, error) {
-	b, err := keyfile.ReadFile(d.file(CheckpointFile))
+func (d *Dir) Checkpoint() ([]byte, error) { return d.optional(CheckpointFile) }
+
+// optional reads the file name of the directory, nil if there is none.
+func (d *Dir) optional(name string) ([]byte, error) {
+	b, err := keyfile.ReadFile(d.file(name))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -200,6 +220,17 @@ func (d *Dir) Checkpoint() ([]byte, error) {
 // leaves the old note or the new one, never a torn one.
 func (d *Dir) SaveCheckpoint(note []byte) error {
 	return keyfile.Replace(d.file(CheckpointFile), note)
+}
+
+// IntegrityCheckpoint returns the integrity check's last verified
+// checkpoint, or nil if none was recorded.
+func (d *Dir) IntegrityCheckpoint() ([]byte, error) { return d.optional(IntegrityCheckpointFile) }
+
+// SaveIntegrityCheckpoint replaces the integrity check's verified
+// checkpoint, durably and whole (replicas sharing the directory each
+// write theirs; any of them is a true statement about the log).
+func (d *Dir) SaveIntegrityCheckpoint(b []byte) error {
+	return keyfile.Replace(d.file(IntegrityCheckpointFile), b)
 }
 
 // VerifierKey returns the audit log's verifier key, derived from the

@@ -47,12 +47,13 @@ func TestConcurrentLoadersAgree(t *testing.T) {
 			created += len(keys[i].Created)
 			a, b := keys[0], keys[i]
 			if a.LogKey != b.LogKey || !a.LeaseKey.Equal(b.LeaseKey) ||
-				!bytes.Equal(a.SitePepper, b.SitePepper) || !bytes.Equal(a.ScreeningKey, b.ScreeningKey) {
+				!bytes.Equal(a.SitePepper, b.SitePepper) || !bytes.Equal(a.ScreeningKey, b.ScreeningKey) ||
+				!bytes.Equal(a.IntegrityKey, b.IntegrityKey) {
 				t.Fatalf("round %d: loaders 0 and %d disagree on the keys", round, i)
 			}
 		}
-		if created != 4 {
-			t.Fatalf("round %d: %d files reported created, want 4 (one per secret)", round, created)
+		if created != 5 {
+			t.Fatalf("round %d: %d files reported created, want 5 (one per secret)", round, created)
 		}
 	}
 }
@@ -69,7 +70,7 @@ func TestLoadIsStable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{keydir.LogKeyFile, keydir.LeaseKeyFile, keydir.PepperFile, keydir.ScreeningKeyFile}
+	want := []string{keydir.LogKeyFile, keydir.LeaseKeyFile, keydir.PepperFile, keydir.ScreeningKeyFile, keydir.IntegrityKeyFile}
 	for i, f := range want {
 		want[i] = filepath.Join(dir, f)
 	}
@@ -81,7 +82,8 @@ func TestLoadIsStable(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(again.Created) != 0 || again.LogKey != first.LogKey || !again.LeaseKey.Equal(first.LeaseKey) ||
-		!bytes.Equal(again.SitePepper, first.SitePepper) || !bytes.Equal(again.ScreeningKey, first.ScreeningKey) {
+		!bytes.Equal(again.SitePepper, first.SitePepper) || !bytes.Equal(again.ScreeningKey, first.ScreeningKey) ||
+		!bytes.Equal(again.IntegrityKey, first.IntegrityKey) {
 		t.Error("a second load differs from the first")
 	}
 	fi, _ := os.Stat(dir)

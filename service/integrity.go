@@ -27,35 +27,101 @@ const DefaultIntegrityInterval = time.Minute
 // log entry records. A licence whose state, or whose deployment's or
 // operation's state, disagrees with the log is tainted: no lease and no
 // decision for it on this replica until the server restarts on a database
-// that passes the check. Only the checking goroutine writes; the hot path
+// that passes the check. Only the checking goroutines write; the hot path
 // reads tainted with one atomic load and one map lookup.
+//
+// After a check of the log's head that found every entry it read to be
+// the log's, the state those entries give is recorded, with the log's size
+// and root, in a verified checkpoint kept outside the database under a MAC
+// (checkpoint.go). The first check of a later start resumes from it: the
+// stored tree must have the recorded root at the recorded size, and only
+// the entries after it are read before serving, while the entries before
+// it are checked again in the background (CheckCheckpointed).
 type integrity struct {
-	mu    sync.Mutex // one check at a time
-	audit *store.LogAudit
-	// What the log records, from the entries checked so far.
-	licenses    map[string]*loggedLicense
-	deployments map[string]*loggedDeployment
-	operations  int64 // operation.decided entries checked
+	mu    sync.Mutex      // one check of the log's head at a time; guards the fields down to resumed
+	audit *store.LogAudit // nil before the first check
+	// state is what the log records, from the checkpoint resumed from and
+	// the entries checked since.
+	state *loggedState
+	// sound: every entry state was read from is the log's own (no check
+	// of the head found an entry or tile that disagrees, none stopped
+	// half way), so that state may be recorded in a checkpoint.
+	sound    bool
+	recorded int64 // the size of the last checkpoint resumed from or recorded
+	resumed  int64 // the size of the checkpoint the first check resumed from; 0 if none
 
+	keeper CheckpointKeeper // nil: no checkpoints
+	key    []byte           // their MAC key
+
+	emu     sync.Mutex    // one check of the entries before the checkpoint at a time; guards earlier
+	earlier *earlierCheck // nil when none is left to do
+	pending atomic.Int64  // entries before the checkpoint not checked again yet, for metrics
+
+	rmu        sync.Mutex                        // guards found and reported
 	tainted    atomic.Pointer[map[string]string] // licence id → why
 	found      []IntegrityMismatch               // every mismatch found since start, in order
 	mismatches atomic.Int64                      // len(found), for metrics
-	checked    atomic.Int64                      // audit.Checked(), for metrics
+	checked    atomic.Int64                      // entries hashed again since start, for metrics
 	reported   map[string]bool                   // mismatches already found, by Key
+}
+
+// earlierCheck is the check, in the background, of the entries before the
+// checkpoint the check at start resumed from: they are hashed again
+// against the log's tree, the operations they decided are compared with
+// their rows, and the state they give must be the checkpoint's.
+type earlierCheck struct {
+	size   int64           // the checkpoint's size
+	want   *loggedState    // the checkpoint's state
+	audit  *store.LogAudit // from 0 up to size
+	state  *loggedState    // what the entries read so far give
+	edited bool            // an entry or tile disagreed: state is not the log's
+}
+
+// loggedState is what the log records of the licences and deployments,
+// and how many decisions, after the entries read so far. A verified
+// checkpoint records it as JSON (checkpointVersion names its form).
+type loggedState struct {
+	Licenses    map[string]*loggedLicense    `json:"licenses"`
+	Deployments map[string]*loggedDeployment `json:"deployments"`
+	Operations  int64                        `json:"operations"` // operation.decided entries
+}
+
+func newLoggedState() *loggedState {
+	return &loggedState{Licenses: map[string]*loggedLicense{}, Deployments: map[string]*loggedDeployment{}}
+}
+
+// clone returns a deep copy of ls.
+func (ls *loggedState) clone() *loggedState {
+	c := &loggedState{Licenses: make(map[string]*loggedLicense, len(ls.Licenses)),
+		Deployments: make(map[string]*loggedDeployment, len(ls.Deployments)), Operations: ls.Operations}
+	for id, l := range ls.Licenses {
+		l := *l
+		l.Restrictions = slices.Clone(l.Restrictions)
+		c.Licenses[id] = &l
+	}
+	for id, d := range ls.Deployments {
+		d := *d
+		c.Deployments[id] = &d
+	}
+	return c
 }
 
 // loggedLicense is a licence's state as its log entries record it.
 type loggedLicense struct {
-	status        oversight.LicenseStatus
-	policyVersion int
-	restrictions  []string // the ids of its restrictions, in order
+	Status        oversight.LicenseStatus `json:"status"`
+	PolicyVersion int                     `json:"policy_version"`
+	Restrictions  []string                `json:"restrictions,omitempty"` // the ids of its restrictions, in order
+}
+
+func (l *loggedLicense) equal(o *loggedLicense) bool {
+	return l.Status == o.Status && l.PolicyVersion == o.PolicyVersion && slices.Equal(l.Restrictions, o.Restrictions)
 }
 
 // loggedDeployment is a deployment's state as its log entries record it.
 type loggedDeployment struct {
-	licenseID string
-	status    oversight.DeploymentStatus
-	publicKey string
+	LicenseID string                     `json:"license_id"`
+	Status    oversight.DeploymentStatus `json:"status"`
+	PublicKey string                     `json:"public_key"`
 }
 
 // IntegrityMismatch is one disagreement between the stored state and the
@@ -85,22 +151,24 @@ func (m IntegrityMismatch) String() string {
 	return s
 }
 
-func newIntegrity() *integrity {
-	in := &integrity{
-		audit:       store.NewLogAudit(),
-		licenses:    map[string]*loggedLicense{},
-		deployments: map[string]*loggedDeployment{},
-		reported:    map[string]bool{},
-	}
+func newIntegrity(opts Options) *integrity {
+	in := &integrity{keeper: opts.Checkpoints, key: opts.IntegrityKey, reported: map[string]bool{}}
 	in.tainted.Store(&map[string]string{})
 	return in
 }
 
 // IntegrityReport is the outcome of one check.
 type IntegrityReport struct {
-	// Checked is the number of log entries checked so far, Read those this
-	// check read.
+	// Checked is the number of log entries checked so far (by a check of
+	// the head, those before the checkpoint it resumed from included),
+	// Read those this check read.
 	Checked, Read int64
+	// FromCheckpoint is the size of the verified checkpoint the first
+	// check resumed from, 0 if it read the whole log.
+	FromCheckpoint int64
+	// Pending is the number of entries before that checkpoint not yet
+	// checked again by CheckCheckpointed.
+	Pending int64
 	// New lists the mismatches this check found that no earlier one had.
 	New []IntegrityMismatch
 	// Tainted lists the licences refused for a mismatch, sorted.
@@ -108,54 +176,186 @@ type IntegrityReport struct {
 }
 
 // CheckIntegrity checks the stored state against the audit log once: the
-// entries appended since the last check (all of them the first time) are
-// hashed again and checked against the log's tree, and every licence and
-// deployment, and the operations of the entries read, against the state
-// their latest log entries record. Each new mismatch is logged as an
-// error and taints its licence: leases and decisions for it are refused
-// (EINTEGRITY), Ready fails, and IntegrityMismatches counts it. An error
-// means the check could not run (the database did not answer), not that
-// something disagrees.
+// entries appended since the last check are hashed again and checked
+// against the log's tree, and every licence and deployment, and the
+// operations of the entries read, against the state their latest log
+// entries record. Each new mismatch is logged as an error and taints its
+// licence: leases and decisions for it are refused (EINTEGRITY), Ready
+// fails, and IntegrityMismatches counts it. An error means the check could
+// not run (the database did not answer), not that something disagrees.
+//
+// The first check reads the whole log, unless Options.Checkpoints holds a
+// verified checkpoint whose MAC is right and whose root is the stored
+// tree's at its size: it then resumes from the state recorded there and
+// reads only the entries after it, and CheckCheckpointed checks those
+// before it. A checkpoint that is missing, forged or does not match the
+// tree is logged and the whole log read, as without one. Each check that
+// finds every entry it read to be the log's records a new checkpoint at
+// the size it reached.
 func (s *Service) CheckIntegrity(ctx context.Context) (*IntegrityReport, error) {
 	in := s.integ
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	if in.audit == nil {
+		s.resumeIntegrity(ctx)
+	}
 	st, err := s.store.StoredState(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("check integrity: %w", err)
 	}
-	var found []IntegrityMismatch
 	from := in.audit.Checked()
-	entries, err := s.store.Audit(ctx, in.audit, st.LogSize, func(tx *store.Tx, first int64, entries [][]byte) error {
-		ms, err := in.read(tx, first, entries)
-		found = append(found, ms...)
-		return err
-	})
-	for _, m := range entries {
-		found = append(found, in.entryMismatch(ctx, s.store, m))
+	found, edited, err := s.audit(ctx, in.audit, in.state, st.LogSize)
+	if edited || err != nil {
+		// The state was read from an edited entry, or from a chunk
+		// whose check did not finish and that is read again.
+		in.sound = false
 	}
 	if err == nil {
-		found = append(found, in.compare(st)...)
-		if st.Operations > in.operations {
+		found = append(found, in.state.compare(st)...)
+		if st.Operations > in.state.Operations {
 			var ms []IntegrityMismatch
-			ms, err = in.unloggedOperations(ctx, s.store, st.Operations)
+			ms, err = in.state.unloggedOperations(ctx, s.store, st.Operations)
 			found = append(found, ms...)
 		}
 	}
+	read := in.audit.Checked() - from
+	in.checked.Add(read)
 	// What was found is kept even if the check stopped half way: the
 	// entries read are not read again.
-	rep := &IntegrityReport{Checked: in.audit.Checked(), Read: in.audit.Checked() - from, New: s.found(found)}
+	rep := &IntegrityReport{Checked: in.audit.Checked(), Read: read, FromCheckpoint: in.resumed, Pending: in.pending.Load(), New: s.found(found)}
 	rep.Tainted = slices.Sorted(maps.Keys(*in.tainted.Load()))
 	if err != nil {
 		return rep, fmt.Errorf("check integrity: %w", err)
 	}
+	if in.sound {
+		s.recordCheckpoint()
+	}
 	return rep, nil
 }
 
+// audit checks the entries from a.Checked() up to size against the log's
+// tree, taking the state they record into ls and comparing the
+// operations they decided with their rows. edited says whether an entry
+// or tile disagreed with the tree (ls then holds what an edited entry
+// says).
+func (s *Service) audit(ctx context.Context, a *store.LogAudit, ls *loggedState, size int64) (found []IntegrityMismatch, edited bool, err error) {
+	entries, err := s.store.Audit(ctx, a, size, func(tx *store.Tx, first int64, entries [][]byte) error {
+		ms, err := ls.read(tx, first, entries)
+		found = append(found, ms...)
+		return err
+	})
+	for _, m := range entries {
+		found = append(found, ls.entryMismatch(ctx, s.store, m))
+	}
+	return found, len(entries) > 0, err
+}
+
+// resumeIntegrity prepares the first check: from the verified checkpoint
+// if there is a valid one, else from the log's first entry. in.mu is held.
+func (s *Service) resumeIntegrity(ctx context.Context) {
+	in := s.integ
+	in.audit, in.state, in.sound = store.NewLogAudit(), newLoggedState(), true
+	if in.keeper == nil {
+		return
+	}
+	whole := "the whole log is checked before anything is served"
+	b, err := in.keeper.IntegrityCheckpoint()
+	if err != nil {
+		s.log.Warn("cannot read the integrity check's verified checkpoint: "+whole, "err", err)
+		return
+	}
+	if b == nil {
+		s.log.Info("no verified integrity checkpoint yet: " + whole)
+		return
+	}
+	rec, err := openCheckpoint(in.key, b)
+	if err != nil {
+		s.log.Warn("integrity checkpoint refused: "+whole, "err", err)
+		return
+	}
+	a, err := s.store.ResumeLogAudit(ctx, rec.Size, rec.Root)
+	if err != nil {
+		s.log.Warn("integrity checkpoint refused: "+whole, "err", err)
+		return
+	}
+	in.audit, in.state, in.resumed, in.recorded = a, rec.State, rec.Size, rec.Size
+	in.emu.Lock()
+	in.earlier = &earlierCheck{size: rec.Size, want: rec.State.clone(), audit: store.NewLogAudit(), state: newLoggedState()}
+	in.emu.Unlock()
+	in.pending.Store(rec.Size)
+}
+
+// CheckCheckpointed checks the entries before the verified checkpoint the
+// first CheckIntegrity resumed from, which it took on the checkpoint's
+// word: each is hashed again against the log's tree, the operations they
+// decided are compared with their rows, and the licence and deployment
+// state they give must be the one the checkpoint records. Mismatches are
+// reported and taint their licences as CheckIntegrity's do. It does
+// nothing when the first check read the whole log, or once it has
+// succeeded; after an error, the next call starts again.
+func (s *Service) CheckCheckpointed(ctx context.Context) (*IntegrityReport, error) {
+	in := s.integ
+	in.emu.Lock()
+	defer in.emu.Unlock()
+	e := in.earlier
+	if e == nil {
+		return &IntegrityReport{Tainted: slices.Sorted(maps.Keys(*in.tainted.Load()))}, nil
+	}
+	found, edited, err := s.audit(ctx, e.audit, e.state, e.size)
+	e.edited = e.edited || edited
+	read := e.audit.Checked()
+	in.checked.Add(read)
+	rep := &IntegrityReport{Checked: e.audit.Checked(), Read: read, FromCheckpoint: e.size}
+	if err == nil {
+		if !e.edited {
+			// The checkpoint was made by a check that read these
+			// entries: only a forged one gives another state.
+			found = append(found, e.want.diff(e.state, e.size)...)
+		}
+		in.earlier = nil
+		in.pending.Store(0)
+	} else {
+		// Start again: the state of a chunk whose check failed would
+		// be read twice.
+		in.earlier = &earlierCheck{size: e.size, want: e.want, audit: store.NewLogAudit(), state: newLoggedState(), edited: e.edited}
+		in.pending.Store(e.size)
+	}
+	rep.Pending = in.pending.Load()
+	rep.New = s.found(found)
+	rep.Tainted = slices.Sorted(maps.Keys(*in.tainted.Load()))
+	if err != nil {
+		return rep, fmt.Errorf("check the entries before the verified integrity checkpoint: %w", err)
+	}
+	return rep, nil
+}
+
+// recordCheckpoint records the state checked so far in a verified
+// checkpoint, if the log grew since the last one. in.mu is held, and
+// in.sound is true. A checkpoint that cannot be saved is logged: the next
+// start then checks more.
+func (s *Service) recordCheckpoint() {
+	in := s.integ
+	if in.keeper == nil || in.audit.Checked() <= in.recorded {
+		return
+	}
+	rec := &checkpointRecord{Version: checkpointVersion, Size: in.audit.Checked(), Root: in.audit.Root(), State: in.state}
+	b, err := sealCheckpoint(in.key, rec)
+	if err == nil {
+		err = in.keeper.SaveIntegrityCheckpoint(b)
+	}
+	if err != nil {
+		s.log.Warn("cannot record the integrity check's verified checkpoint", "size", rec.Size, "err", err)
+		return
+	}
+	in.recorded = rec.Size
+}
+
 // found records the mismatches not found before, logs them, taints their
-// licences, and returns them. in.mu is held.
+// licences, and returns them.
 func (s *Service) found(found []IntegrityMismatch) []IntegrityMismatch {
 	in := s.integ
+	in.rmu.Lock()
+	defer in.rmu.Unlock()
 	var fresh []IntegrityMismatch
 	tainted := maps.Clone(*in.tainted.Load())
 	for _, m := range found {
@@ -174,14 +374,18 @@ func (s *Service) found(found []IntegrityMismatch) []IntegrityMismatch {
 	}
 	in.tainted.Store(&tainted)
 	in.mismatches.Store(int64(len(in.found)))
-	in.checked.Store(in.audit.Checked())
 	return fresh
 }
 
 // RunIntegrityChecks checks the stored state against the log every
-// interval until ctx ends. A check that cannot run is logged and tried
-// again at the next tick.
+// interval until ctx ends, and meanwhile, once, the entries before the
+// verified checkpoint the first check resumed from (CheckCheckpointed).
+// Call it after the first CheckIntegrity. A check that cannot run is
+// logged and tried again at the next tick.
 func (s *Service) RunIntegrityChecks(ctx context.Context, interval time.Duration) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { s.runEarlierCheck(ctx, interval) })
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -196,12 +400,42 @@ func (s *Service) RunIntegrityChecks(ctx context.Context, interval time.Duration
 	}
 }
 
+// runEarlierCheck runs CheckCheckpointed until it succeeds, waiting
+// interval after a failure.
+func (s *Service) runEarlierCheck(ctx context.Context, interval time.Duration) {
+	for {
+		began := time.Now()
+		rep, err := s.CheckCheckpointed(ctx)
+		if err == nil {
+			if rep.Read > 0 {
+				s.log.Info("entries before the verified integrity checkpoint checked against the audit log", "entries", rep.Read,
+					"mismatches", len(rep.New), "tainted_licenses", len(rep.Tainted), "took", time.Since(began).Round(time.Millisecond))
+			}
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Error("integrity check of the entries before the verified checkpoint", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
+}
+
 // IntegrityMismatches returns the number of mismatches found since the
 // service started.
 func (s *Service) IntegrityMismatches() int64 { return s.integ.mismatches.Load() }
 
-// IntegrityChecked returns the number of log entries checked so far.
+// IntegrityChecked returns the number of log entries hashed again and
+// checked against the log's tree since the service started.
 func (s *Service) IntegrityChecked() int64 { return s.integ.checked.Load() }
+
+// IntegrityPending returns the number of entries before the verified
+// checkpoint the first check resumed from that are not checked again yet.
+func (s *Service) IntegrityPending() int64 { return s.integ.pending.Load() }
 
 // integrityError reports, as a problem a client can read, why the
 // service is not ready: the mismatches found, the first ones named.
@@ -210,7 +444,7 @@ func (s *Service) integrityError() error {
 	if n == 0 {
 		return nil
 	}
-	s.integ.mu.Lock()
+	s.integ.rmu.Lock()
 	found := s.integ.found[:min(len(s.integ.found), 3)]
 	var b bytes.Buffer
 	for i, m := range found {
@@ -219,7 +453,7 @@ func (s *Service) integrityError() error {
 		}
 		b.WriteString(m.String())
 	}
-	s.integ.mu.Unlock()
+	s.integ.rmu.Unlock()
 	more := ""
 	if n > int64(len(found)) {
 		more = fmt.Sprintf("; and %d more", n-int64(len(found)))
@@ -241,7 +475,10 @@ func (s *Service) checkTainted(licenseID string) error {
 
 // read takes the state the entries record, and checks the operations they
 // decided against their stored rows, in the chunk's transaction.
-func (in *integrity) read(tx *store.Tx, first int64, entries [][]byte) ([]IntegrityMismatch, error) {
+//
+// What it takes from the entries is what a verified checkpoint records:
+// a change here changes checkpointVersion.
+func (ls *loggedState) read(tx *store.Tx, first int64, entries [][]byte) ([]IntegrityMismatch, error) {
 	var ops map[string]loggedOperation
 	for k, e := range entries {
 		if e == nil {
@@ -265,19 +502,19 @@ func (in *integrity) read(tx *store.Tx, first int64, entries [][]byte) ([]Integr
 				} `json:"restrictions"`
 			}
 			if json.Unmarshal(payload, &p) == nil {
-				l := &loggedLicense{status: p.Status, policyVersion: p.PolicyVersion}
+				l := &loggedLicense{Status: p.Status, PolicyVersion: p.PolicyVersion}
 				for _, r := range p.Restrictions {
-					l.restrictions = append(l.restrictions, r.ID)
+					l.Restrictions = append(l.Restrictions, r.ID)
 				}
-				in.licenses[subject] = l
+				ls.Licenses[subject] = l
 			}
 		case oversight.EventLicenseStatus:
 			var p struct {
 				To            oversight.LicenseStatus `json:"to"`
 				PolicyVersion int                     `json:"policy_version"`
 			}
-			if l := in.licenses[subject]; l != nil && json.Unmarshal(payload, &p) == nil {
-				l.status, l.policyVersion = p.To, p.PolicyVersion
+			if l := ls.Licenses[subject]; l != nil && json.Unmarshal(payload, &p) == nil {
+				l.Status, l.PolicyVersion = p.To, p.PolicyVersion
 			}
 		case oversight.EventActionExecuted:
 			var p struct {
@@ -289,10 +526,10 @@ func (in *integrity) read(tx *store.Tx, first int64, entries [][]byte) ([]Integr
 				PolicyVersion int `json:"policy_version"`
 			}
 			if json.Unmarshal(payload, &p) == nil {
-				if l := in.licenses[p.LicenseID]; l != nil {
-					l.policyVersion = p.PolicyVersion
+				if l := ls.Licenses[p.LicenseID]; l != nil {
+					l.PolicyVersion = p.PolicyVersion
 					if p.Kind == oversight.ActionRestrict && p.Restriction != nil {
-						l.restrictions = append(l.restrictions, p.Restriction.ID)
+						l.Restrictions = append(l.Restrictions, p.Restriction.ID)
 					}
 				}
 			}
@@ -303,11 +540,11 @@ func (in *integrity) read(tx *store.Tx, first int64, entries [][]byte) ([]Integr
 				PublicKey string                     `json:"public_key"`
 			}
 			if json.Unmarshal(payload, &p) == nil {
-				in.deployments[subject] = &loggedDeployment{licenseID: p.LicenseID, status: p.Status, publicKey: p.PublicKey}
+				ls.Deployments[subject] = &loggedDeployment{LicenseID: p.LicenseID, Status: p.Status, PublicKey: p.PublicKey}
 			}
 		case oversight.EventDeploymentRetired:
-			if d := in.deployments[subject]; d != nil {
-				d.status = oversight.DeploymentRetired
+			if d := ls.Deployments[subject]; d != nil {
+				d.Status = oversight.DeploymentRetired
 			}
 		case oversight.EventOperationDecided:
 			if p, ok := decidedColumns(payload); ok {
@@ -316,7 +553,7 @@ func (in *integrity) read(tx *store.Tx, first int64, entries [][]byte) ([]Integr
 				}
 				p.index = first + int64(k)
 				ops[subject] = p
-				in.operations++
+				ls.Operations++
 			}
 		}
 	}
@@ -402,13 +639,13 @@ type loggedOperation struct {
 
 // compare checks every licence and deployment row against the state the
 // log records.
-func (in *integrity) compare(st *store.StoredState) []IntegrityMismatch {
+func (ls *loggedState) compare(st *store.StoredState) []IntegrityMismatch {
 	var out []IntegrityMismatch
 	stored := make(map[string]bool, len(st.Licenses))
 	for _, r := range st.Licenses {
 		stored[r.ID] = true
 		m := IntegrityMismatch{Kind: "licence", ID: r.ID, LicenseID: r.ID}
-		want := in.licenses[r.ID]
+		want := ls.Licenses[r.ID]
 		var ids []string
 		for _, x := range r.Doc.Restrictions {
 			ids = append(ids, x.ID)
@@ -418,20 +655,20 @@ func (in *integrity) compare(st *store.StoredState) []IntegrityMismatch {
 			m.Detail = "stored, but no log entry records its application"
 		case r.DocErr != nil:
 			m.Detail = "its stored document is not a licence"
-		case r.Status != want.status:
-			m.Detail = fmt.Sprintf("stored status %s; the log says %s", r.Status, want.status)
-		case r.Doc.ID != r.ID || r.Doc.Status != want.status:
-			m.Detail = fmt.Sprintf("its document says status %s; the log says %s", r.Doc.Status, want.status)
-		case r.Doc.PolicyVersion != want.policyVersion:
-			m.Detail = fmt.Sprintf("stored policy version %d; the log says %d", r.Doc.PolicyVersion, want.policyVersion)
-		case !slices.Equal(ids, want.restrictions):
-			m.Detail = fmt.Sprintf("stored restrictions %v; the log records %v", ids, want.restrictions)
+		case r.Status != want.Status:
+			m.Detail = fmt.Sprintf("stored status %s; the log says %s", r.Status, want.Status)
+		case r.Doc.ID != r.ID || r.Doc.Status != want.Status:
+			m.Detail = fmt.Sprintf("its document says status %s; the log says %s", r.Doc.Status, want.Status)
+		case r.Doc.PolicyVersion != want.PolicyVersion:
+			m.Detail = fmt.Sprintf("stored policy version %d; the log says %d", r.Doc.PolicyVersion, want.PolicyVersion)
+		case !slices.Equal(ids, want.Restrictions):
+			m.Detail = fmt.Sprintf("stored restrictions %v; the log records %v", ids, want.Restrictions)
 		default:
 			continue
 		}
 		out = append(out, m)
 	}
-	for _, id := range slices.Sorted(maps.Keys(in.licenses)) {
+	for _, id := range slices.Sorted(maps.Keys(ls.Licenses)) {
 		if !stored[id] {
 			out = append(out, IntegrityMismatch{Kind: "licence", ID: id, LicenseID: id, Detail: "the log records it, but the database has no such licence"})
 		}
@@ -439,21 +676,21 @@ func (in *integrity) compare(st *store.StoredState) []IntegrityMismatch {
 	clear(stored)
 	for _, r := range st.Deployments {
 		stored[r.ID] = true
-		want := in.deployments[r.ID]
+		want := ls.Deployments[r.ID]
 		m := IntegrityMismatch{Kind: "deployment", ID: r.ID, LicenseID: r.LicenseID}
 		if want != nil {
-			m.LicenseID = want.licenseID
+			m.LicenseID = want.LicenseID
 		}
 		switch {
 		case want == nil:
 			m.Detail = "stored, but no log entry records its registration"
 		case r.DocErr != nil:
 			m.Detail = "its stored document is not a deployment"
-		case r.LicenseID != want.licenseID || r.Doc.LicenseID != want.licenseID:
-			m.Detail = fmt.Sprintf("stored under licence %s; the log says %s", r.LicenseID, want.licenseID)
-		case r.Status != want.status || r.Doc.Status != want.status:
-			m.Detail = fmt.Sprintf("stored status %s (document %s); the log says %s", r.Status, r.Doc.Status, want.status)
-		case r.PublicKey != want.publicKey || r.Doc.PublicKey != want.publicKey:
+		case r.LicenseID != want.LicenseID || r.Doc.LicenseID != want.LicenseID:
+			m.Detail = fmt.Sprintf("stored under licence %s; the log says %s", r.LicenseID, want.LicenseID)
+		case r.Status != want.Status || r.Doc.Status != want.Status:
+			m.Detail = fmt.Sprintf("stored status %s (document %s); the log says %s", r.Status, r.Doc.Status, want.Status)
+		case r.PublicKey != want.PublicKey || r.Doc.PublicKey != want.PublicKey:
 			m.Detail = "its stored public key is not the one its registration's log entry records"
 		default:
 			continue
@@ -465,9 +702,9 @@ func (in *integrity) compare(st *store.StoredState) []IntegrityMismatch {
 			out = append(out, m)
 		}
 	}
-	for _, id := range slices.Sorted(maps.Keys(in.deployments)) {
+	for _, id := range slices.Sorted(maps.Keys(ls.Deployments)) {
 		if !stored[id] {
-			out = append(out, IntegrityMismatch{Kind: "deployment", ID: id, LicenseID: in.deployments[id].licenseID, Detail: "the log records it, but the database has no such deployment"})
+			out = append(out, IntegrityMismatch{Kind: "deployment", ID: id, LicenseID: ls.Deployments[id].LicenseID, Detail: "the log records it, but the database has no such deployment"})
 		}
 	}
 	return out
@@ -476,7 +713,7 @@ func (in *integrity) compare(st *store.StoredState) []IntegrityMismatch {
 // entryMismatch describes an entry or tile that disagrees with the log's
 // tree, and taints the licence the stored entry is about, whose recorded
 // state cannot be trusted.
-func (in *integrity) entryMismatch(ctx context.Context, st *store.Store, lm store.LogMismatch) IntegrityMismatch {
+func (ls *loggedState) entryMismatch(ctx context.Context, st *store.Store, lm store.LogMismatch) IntegrityMismatch {
 	if lm.Index < 0 {
 		return IntegrityMismatch{Kind: "tile", ID: lm.Tile.String(), Detail: lm.Detail}
 	}
@@ -488,10 +725,10 @@ func (in *integrity) entryMismatch(ctx context.Context, st *store.Store, lm stor
 		return m
 	}
 	switch {
-	case in.licenses[ev.Subject] != nil:
+	case ls.Licenses[ev.Subject] != nil:
 		m.LicenseID = ev.Subject
-	case in.deployments[ev.Subject] != nil:
-		m.LicenseID = in.deployments[ev.Subject].licenseID
+	case ls.Deployments[ev.Subject] != nil:
+		m.LicenseID = ls.Deployments[ev.Subject].LicenseID
 	default:
 		var p struct {
 			LicenseID string `json:"license_id"`
@@ -505,7 +742,7 @@ func (in *integrity) entryMismatch(ctx context.Context, st *store.Store, lm stor
 // unloggedOperations names the stored operations that no log entry
 // records, when there are more operations than operation.decided
 // entries.
-func (in *integrity) unloggedOperations(ctx context.Context, st *store.Store, stored int64) ([]IntegrityMismatch, error) {
+func (ls *loggedState) unloggedOperations(ctx context.Context, st *store.Store, stored int64) ([]IntegrityMismatch, error) {
 	var out []IntegrityMismatch
 	err := st.View(ctx, func(tx *store.Tx) error {
 		ops, err := tx.UnloggedOperations(100)
@@ -516,7 +753,7 @@ func (in *integrity) unloggedOperations(ctx context.Context, st *store.Store, st
 	})
 	if len(out) == 0 && err == nil {
 		out = append(out, IntegrityMismatch{Kind: "operation", ID: "*", Detail: fmt.Sprintf(
-			"%d operations are stored, the log records %d decisions", stored, in.operations)})
+			"%d operations are stored, the log records %d decisions", stored, ls.Operations)})
 	}
 	slices.SortFunc(out, func(a, b IntegrityMismatch) int { return strings.Compare(a.ID, b.ID) })
 	return out, err

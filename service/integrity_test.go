@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"bytes"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -134,18 +133,7 @@ func TestIntegrityEditedBehindTheBack(t *testing.T) {
 			// An entry edited: the licence's revocation made into a
 			// suspension, in the log's bytes only.
 			setDocField(t, db, "licenses", w.lic2.ID, "status", "revoked")
-			var idx int64
-			var entry []byte
-			if err := db.QueryRow(`SELECT idx, entry FROM events WHERE subject = $1 AND type = $2 ORDER BY idx DESC LIMIT 1`, w.lic2.ID, oversight.EventLicenseStatus).Scan(&idx, &entry); err != nil {
-				t.Fatal(err)
-			}
-			edited := bytes.Replace(entry, []byte(`"to":"revoked"`), []byte(`"to":"suspended"`), 1)
-			if bytes.Equal(edited, entry) {
-				t.Fatalf("entry %d: %s", idx, entry)
-			}
-			if _, err := db.Exec(`UPDATE events SET entry = $2 WHERE idx = $1`, idx, edited); err != nil {
-				t.Fatal(err)
-			}
+			idx := editEntry(t, db, w.lic2.ID, oversight.EventLicenseStatus, `"to":"revoked"`, `"to":"suspended"`)
 			// An operation's deny made a permit, and a deployment's key
 			// swapped for one its attacker holds.
 			var opID string

@@ -50,6 +50,13 @@ type Options struct {
 	// run with each decision, the others in a RuleMonitor; nil means
 	// monitor.Defaults().
 	Rules *monitor.Rules
+	// Checkpoints keeps the integrity check's verified checkpoint out of
+	// the database, and IntegrityKey (32 bytes, out of the database too)
+	// authenticates it: with both, the check at start resumes from the
+	// last state a check verified (CheckIntegrity). Nil means none: each
+	// start checks the whole log.
+	Checkpoints  CheckpointKeeper
+	IntegrityKey []byte
 }
 
 // validate checks every option at once, before New uses any of them: a
@@ -70,6 +77,9 @@ func (o *Options) validate() error {
 	}
 	if o.PermitLifetime < 0 {
 		errs = append(errs, fmt.Errorf("permit lifetime %s: want 0 (the default) or more", o.PermitLifetime))
+	}
+	if o.Checkpoints != nil && len(o.IntegrityKey) < 16 {
+		errs = append(errs, fmt.Errorf("integrity key: %d bytes is too short for checkpoints; want 32", len(o.IntegrityKey)))
 	}
 	if o.MaxBatchRows < 0 {
 		errs = append(errs, fmt.Errorf("batch rows %d: want 0 (the default, %d) or more", o.MaxBatchRows, DefaultMaxBatchRows))
@@ -120,7 +130,7 @@ func New(ctx context.Context, s *store.Store, opts Options) (*Service, error) {
 	if err := opts.validate(); err != nil {
 		return nil, fmt.Errorf("service options: %w", err)
 	}
-	svc := &Service{store: s, now: opts.Now, log: opts.Logger, integ: newIntegrity()}
+	svc := &Service{store: s, now: opts.Now, log: opts.Logger, integ: newIntegrity(opts)}
 	svc.Accounts = &Accounts{svc}
 	svc.Casework = &Casework{svc}
 	svc.Authorization = &Authorization{svc}

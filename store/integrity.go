@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -40,6 +41,62 @@ func NewLogAudit() *LogAudit { return &LogAudit{tree: tlog.NewTree()} }
 
 // Checked returns the number of entries checked so far.
 func (a *LogAudit) Checked() int64 { return a.tree.Size() }
+
+// Root returns the root hash of the tree rebuilt from the entries checked:
+// the log's root at Checked() when no entry or tile disagreed.
+func (a *LogAudit) Root() tlog.Hash { return a.tree.Root() }
+
+// ErrAuditRoot reports that the stored tree of a size does not have the
+// root a verified checkpoint of the integrity check recorded for it: the
+// tiles were edited (or the database is another log's), and the audit
+// cannot resume from that checkpoint.
+var ErrAuditRoot = errors.New("the stored tree does not have the recorded root")
+
+// ResumeLogAudit returns an audit that takes the entries [0, size) as
+// checked: its first Audit reads from size on. It is for a check that
+// resumes from a checkpoint it verified earlier, whose size and root are
+// given, and which checks the entries before it separately. The tree of
+// that size is loaded from its right-edge tiles as stored now, cut to the
+// width they had at size (a hash, once written, never changes; a row
+// shorter than that, in a log that holds fewer entries, is refused), and
+// its root must be root: otherwise the error wraps ErrAuditRoot. Stored tiles
+// are what the signed checkpoints cover, so a tree whose root is the
+// recorded one is the tree the recorded check verified.
+func (s *Store) ResumeLogAudit(ctx context.Context, size int64, root tlog.Hash) (*LogAudit, error) {
+	if size < 0 {
+		return nil, fmt.Errorf("resume the log audit at %d: %w: a negative size", size, ErrAuditRoot)
+	}
+	t, err := tlog.Load(ctx, tilesAt{s, size}, size)
+	if err != nil {
+		return nil, fmt.Errorf("resume the log audit at %d: %w (%w)", size, ErrAuditRoot, err)
+	}
+	if got := t.Root(); got != root {
+		return nil, fmt.Errorf("resume the log audit at %d: %w: the stored tiles give %s, the checkpoint records %s", size, ErrAuditRoot, got, root)
+	}
+	return &LogAudit{tree: t}, nil
+}
+
+// tilesAt reads the stored tiles as they were when the tree had size
+// leaves: each row cut to the width it had then. A row shorter than that
+// is returned as stored, and tlog.Load refuses it.
+type tilesAt struct {
+	s    *Store
+	size int64
+}
+
+func (t tilesAt) ReadTiles(ctx context.Context, ids []tlog.TileID) ([][]byte, error) {
+	rows, err := t.s.ReadTiles(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i, id := range ids {
+		w := int(t.size>>(tlog.TileHeight*id.Level)) & (tlog.TileWidth - 1)
+		if len(rows[i]) > w*tlog.HashSize {
+			rows[i] = rows[i][:w*tlog.HashSize]
+		}
+	}
+	return rows, nil
+}
 
 // A LogMismatch is a stored entry or tile that disagrees with the log.
 type LogMismatch struct {

@@ -3,11 +3,13 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/oversight-dev/oversight/store"
 	"github.com/oversight-dev/oversight/store/storetest"
+	"github.com/oversight-dev/oversight/tlog"
 )
 
 // LogAudit hashes every stored entry again and checks it, and every tile
@@ -84,6 +86,58 @@ func TestLogAudit(t *testing.T) {
 			for i := range want {
 				if !strings.HasPrefix(got[i], want[i]) {
 					t.Errorf("mismatch %d: %s, want %s…", i, got[i], want[i])
+				}
+			}
+		})
+	}
+}
+
+// An audit resumes from a size and root checked earlier, after the log
+// grew past it: the stored tiles cut to that size give that root, and the
+// audit reads on from there and passes; a root that is not the stored
+// tree's, or a size the log never reached, is refused (ErrAuditRoot).
+func TestResumeLogAudit(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			s := storetest.Open(t, kind)
+			record(t, s, 450) // 300 entries: a full level-0 tile and a partial one
+			first := store.NewLogAudit()
+			if ms, err := s.Audit(ctx, first, 299, nil); err != nil || len(ms) != 0 {
+				t.Fatalf("first 299: %v %v", ms, err)
+			}
+			record(t, s, 300) // the tiles of size 299 grow, at both levels
+			size := s.LogHead().Size
+			var wrong tlog.Hash
+			wrong[0] = 1
+			for _, tc := range []struct {
+				name string
+				size int64
+				root tlog.Hash
+				ok   bool
+			}{
+				{"checked earlier", 299, first.Root(), true},
+				{"the empty log", 0, tlog.EmptyRoot, true},
+				{"another root", 299, wrong, false},
+				{"beyond the log", size + 1, first.Root(), false},
+			} {
+				a, err := s.ResumeLogAudit(ctx, tc.size, tc.root)
+				if !tc.ok {
+					if !errors.Is(err, store.ErrAuditRoot) {
+						t.Errorf("%s: %v, want ErrAuditRoot", tc.name, err)
+					}
+					continue
+				}
+				if err != nil || a.Checked() != tc.size {
+					t.Fatalf("%s: %v, checked %d", tc.name, err, a.Checked())
+				}
+				var read int64
+				ms, err := s.Audit(ctx, a, size, func(tx *store.Tx, first int64, entries [][]byte) error {
+					read += int64(len(entries))
+					return nil
+				})
+				if err != nil || len(ms) != 0 || read != size-tc.size {
+					t.Errorf("%s: the rest: %v %v, read %d of %d", tc.name, ms, err, read, size-tc.size)
 				}
 			}
 		})

@@ -61,9 +61,10 @@ type ServeCmd struct {
 	IdleTimeout     time.Duration `name:"idle-timeout" default:"30m" help:"A console session unused for this long ends."`
 	Rules           string        `type:"existingfile" env:"OVERSIGHT_RULES" help:"JSON file of the misuse rules' thresholds and windows, over the defaults (docs/design/MONITORING.md)."`
 	MonitorInterval time.Duration `name:"monitor-interval" default:"1s" help:"How often the misuse rules read the new decisions."`
-	// IntegrityInterval: the check at start reads the whole log; later
+	// IntegrityInterval: the check at start reads the log from the keys
+	// directory's verified checkpoint (the whole log without one); later
 	// ones only what it grew, and every licence and deployment.
-	IntegrityInterval time.Duration `name:"integrity-interval" default:"1m" help:"How often the stored state is checked against the audit log, after the full check at start: new entries rehashed against the log's tree, every licence and deployment against its latest entry. A mismatch refuses the licence's leases and decisions and makes /readyz fail."`
+	IntegrityInterval time.Duration `name:"integrity-interval" default:"1m" help:"How often the stored state is checked against the audit log, after the check at start: new entries rehashed against the log's tree, every licence and deployment against its latest entry. A mismatch refuses the licence's leases and decisions and makes /readyz fail."`
 }
 
 // Help is shown by "oversight serve --help".
@@ -175,7 +176,8 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		return err
 	}
 	svc, err := service.New(ctx, st, service.Options{Logger: logger, Templates: templates, SitePepper: secrets.SitePepper,
-		LeaseKey: secrets.LeaseKey, LeaseTTL: c.LeaseTTL, ScreeningKey: secrets.ScreeningKey, PermitLifetime: c.PermitLifetime, Rules: &rules})
+		LeaseKey: secrets.LeaseKey, LeaseTTL: c.LeaseTTL, ScreeningKey: secrets.ScreeningKey, PermitLifetime: c.PermitLifetime, Rules: &rules,
+		Checkpoints: keys, IntegrityKey: secrets.IntegrityKey})
 	if err != nil {
 		return err
 	}
@@ -209,14 +211,17 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	}
 
 	// Nothing is served before the stored state is checked against the
-	// log: a licence edited behind the server's back gets no lease.
+	// log: a licence edited behind the server's back gets no lease. From
+	// the keys directory's verified checkpoint, only the entries after it
+	// are read now, and RunIntegrityChecks reads those before it.
 	began := time.Now()
 	rep, err := svc.CheckIntegrity(ctx)
 	if err != nil {
 		return err
 	}
-	logger.Info("stored state checked against the audit log", "entries", rep.Checked, "mismatches", len(rep.New),
-		"tainted_licenses", len(rep.Tainted), "took", time.Since(began).Round(time.Millisecond))
+	logger.Info("stored state checked against the audit log", "entries", rep.Checked, "read", rep.Read,
+		"from_checkpoint", rep.FromCheckpoint, "mismatches", len(rep.New), "tainted_licenses", len(rep.Tainted),
+		"took", time.Since(began).Round(time.Millisecond))
 
 	srv := newHTTPServer(ctx, console.WithAPI(api), logger)
 	errc := make(chan error, 2)
