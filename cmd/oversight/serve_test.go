@@ -187,7 +187,9 @@ func TestServeMetricsAddr(t *testing.T) {
 // the SQLite file and restart. The demo's revoked licence, set back to
 // active in its database, is found by the check serve runs at start:
 // /readyz is 503 and names it, the error is logged, and the metric counts
-// it.
+// it. The demo's check recorded a verified checkpoint in its keys
+// directory, and the restart resumes from it: the row is caught all the
+// same.
 func TestServeNoticesAnEditedLicence(t *testing.T) {
 	dir := t.TempDir()
 	demo, err := serveproc.Start("oversight", dir, "--demo", "--addr", "127.0.0.1:0", "--log-level", "warn")
@@ -200,6 +202,9 @@ func TestServeNoticesAnEditedLicence(t *testing.T) {
 	}
 	if err := demo.Cmd.Wait(); err != nil {
 		t.Fatalf("demo after SIGTERM: %v\n%s", err, demo.Stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "demo-keys", "integrity.checkpoint")); err != nil {
+		t.Fatalf("the demo recorded no verified checkpoint: %v", err)
 	}
 	dbFile := filepath.Join(dir, "data", "demo.db")
 	db, err := sql.Open("sqlite", dbFile)
@@ -217,7 +222,7 @@ func TestServeNoticesAnEditedLicence(t *testing.T) {
 	}
 	db.Close()
 
-	p, err := serveproc.Start("oversight", dir, "--addr", "127.0.0.1:0", "--db", dbFile, "--keys", filepath.Join(dir, "data", "demo-keys"), "--log-level", "warn")
+	p, err := serveproc.Start("oversight", dir, "--addr", "127.0.0.1:0", "--db", dbFile, "--keys", filepath.Join(dir, "data", "demo-keys"), "--log-level", "info")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,5 +245,8 @@ func TestServeNoticesAnEditedLicence(t *testing.T) {
 	}
 	if !strings.Contains(p.Stderr.String(), "level=ERROR msg=\"stored state disagrees with the audit log\" kind=licence id="+id) {
 		t.Errorf("no error logged:\n%s", p.Stderr)
+	}
+	if log := p.Stderr.String(); !strings.Contains(log, " from_checkpoint=") || strings.Contains(log, " from_checkpoint=0 ") {
+		t.Errorf("the restart did not resume from the demo's checkpoint:\n%s", log)
 	}
 }
