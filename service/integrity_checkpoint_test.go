@@ -263,3 +263,55 @@ func editEntry(t *testing.T, db *sql.DB, subject, typ, old, new string) int64 {
 	}
 	return idx
 }
+
+// The background check of the entries before the checkpoint runs beside
+// decisions, scheduled checks and readiness probes, as in serve: nothing
+// disagrees, nothing waits for it, and it shares no state unguarded (run
+// with -race).
+func TestIntegrityCheckpointBesideTheService(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			dsn := storetest.DSN(t, kind)
+			w := newUseWorld(t, storetest.OpenDSN(t, dsn), useOptions{maxActive: 1000})
+			keys, err := keydir.Open(filepath.Join(t.TempDir(), "keys"))
+			w.check(err)
+			c := &checkpointWorld{useWorld: w, dsn: dsn, keys: keys}
+			for range 20 {
+				w.authorize(w.dep, request(w.dep))
+			}
+			c.restart(t, keys, &serveproc.Buffer{})
+			var log serveproc.Buffer
+			svc, rep := c.restart(t, keys, &log)
+			if rep.FromCheckpoint == 0 {
+				t.Fatalf("did not resume:\n%s", log.String())
+			}
+			done := make(chan *service.IntegrityReport, 1)
+			go func() {
+				bg, err := svc.CheckCheckpointed(w.ctx)
+				if err != nil {
+					t.Error(err)
+				}
+				done <- bg
+			}()
+			for i := 0; ; i++ {
+				if _, err := svc.Authorize(w.ctx, w.dep, w.nonce(w.dep), request(w.dep)); err != nil {
+					t.Fatal(err)
+				}
+				if rep, err := svc.CheckIntegrity(w.ctx); err != nil || len(rep.New) != 0 {
+					t.Fatalf("scheduled check %d: %+v %v", i, rep, err)
+				}
+				if err := svc.Ready(w.ctx); err != nil {
+					t.Fatal(err)
+				}
+				select {
+				case bg := <-done:
+					if bg == nil || bg.Read != rep.FromCheckpoint || len(bg.New) != 0 {
+						t.Fatalf("background check: %+v", bg)
+					}
+					return
+				default:
+				}
+			}
+		})
+	}
+}
