@@ -301,7 +301,7 @@ func registerIntegrity(reg *prometheus.Registry, svc *service.Service) {
 	}, func() float64 { return float64(svc.IntegrityChecked()) }))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "oversight_integrity_pending_entries",
-		Help: "Audit log entries before the verified checkpoint the check at start resumed from, not yet hashed again (checked in the background after start).",
+		Help: "Audit log entries before the verified checkpoint the check at start resumed from, until the background check has hashed them all again (then 0; 0 without a checkpoint).",
 	}, func() float64 { return float64(svc.IntegrityPending()) }))
 }
 

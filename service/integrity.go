@@ -55,7 +55,7 @@ type integrity struct {
 
 	emu     sync.Mutex    // one check of the entries before the checkpoint at a time; guards earlier
 	earlier *earlierCheck // nil when none is left to do
-	pending atomic.Int64  // entries before the checkpoint not checked again yet, for metrics
+	pending atomic.Int64  // entries before the checkpoint, until CheckCheckpointed has checked them all; for metrics
 
 	rmu        sync.Mutex                        // guards found and reported
 	tainted    atomic.Pointer[map[string]string] // licence id → why
@@ -166,8 +166,8 @@ type IntegrityReport struct {
 	// FromCheckpoint is the size of the verified checkpoint the first
 	// check resumed from, 0 if it read the whole log.
 	FromCheckpoint int64
-	// Pending is the number of entries before that checkpoint not yet
-	// checked again by CheckCheckpointed.
+	// Pending is the number of entries before that checkpoint, until
+	// CheckCheckpointed has checked them all (then 0).
 	Pending int64
 	// New lists the mismatches this check found that no earlier one had.
 	New []IntegrityMismatch
@@ -434,7 +434,8 @@ func (s *Service) IntegrityMismatches() int64 { return s.integ.mismatches.Load()
 func (s *Service) IntegrityChecked() int64 { return s.integ.checked.Load() }
 
 // IntegrityPending returns the number of entries before the verified
-// checkpoint the first check resumed from that are not checked again yet.
+// checkpoint the first check resumed from, until CheckCheckpointed has
+// checked them all (then 0).
 func (s *Service) IntegrityPending() int64 { return s.integ.pending.Load() }
 
 // integrityError reports, as a problem a client can read, why the
