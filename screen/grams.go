@@ -220,23 +220,44 @@ func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64
 		}
 		// Probe the longest lists, so many that a token missing
 		// from all the others would share fewer than need bigrams,
-		// less slack. A token touched is probed in every probed list
-		// unless the counted ones leave it short by more than they
-		// hold, so counting one list more, when a token must share
-		// four bigrams or more, lets the count drop the many tokens
-		// found in one counted list only: on the slowest queries a
-		// fifth fewer instructions in all (bench/screen -tailprofile).
-		slack := 0
-		if need >= 4 {
-			slack = 1
-		}
+		// less a slack of about half of need. The fewer lists are
+		// probed, the more bigrams a token must share with the
+		// counted ones to be probed at all, which drops most of the
+		// tokens touched; counting costs less than probing, a list
+		// read in order against a bit looked up per token and list.
+		// On the slowest queries (bench/screen/callgrind.sh) the
+		// slack of (need-1)/2 did best of those tried: 0, 1 from 4,
+		// need/2 and 2(need-1)/3 spent 2% to 20% more.
+		slack := (need - 1) / 2
+		probed := 0
 		for _, g := range gs.bucket {
-			if gs.left[b]+g.q < need-slack {
-				gs.probes[b] = append(gs.probes[b], g)
-				gs.left[b] += g.q
-				continue
+			if gs.left[b]+g.q >= need-slack {
+				break
 			}
-			count(g.l.byLen[b], g.q)
+			gs.left[b] += g.q
+			probed++
+		}
+		gs.probes[b] = append(gs.probes[b], gs.bucket[:probed]...)
+		// The other lists are counted, shortest first. A token met
+		// first in a list after which the lists left, and the probed
+		// ones, could not give it need bigrams is not worth following:
+		// those lists only add to the tokens already met.
+		counted, rest := gs.bucket[probed:], 0
+		for _, g := range counted {
+			rest += g.q
+		}
+		for i := len(counted) - 1; i >= 0; i-- {
+			g := counted[i]
+			if rest+gs.left[b] >= need {
+				count(g.l.byLen[b], g.q)
+			} else {
+				for _, id := range g.l.byLen[b] {
+					if c := &gcount[id]; *c != 0 {
+						*c += uint16(g.q)
+					}
+				}
+			}
+			rest -= g.q
 		}
 	}
 	sc.gtouch = touch

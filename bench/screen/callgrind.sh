@@ -12,14 +12,13 @@
 #	bench/screen/callgrind.sh /tmp/after /tmp/tail.txt
 #
 # The Go runtime's RDTSCP and preemption signals are turned off: valgrind
-# does not run the one and mishandles the other. The count includes the
-# garbage collector's work done on the screening thread, which varies a
-# little from run to run.
+# does not run the one and mishandles the other. The collector is off,
+# whose share of the count would vary from run to run.
 set -eu
 bin=$1 file=$2
 data=${DATA:-../shared/data/sanctions}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off GOMAXPROCS=1 valgrind --tool=callgrind \
+GOGC=off GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off GOMAXPROCS=1 valgrind --tool=callgrind \
 	--callgrind-out-file="$out" --toggle-collect='main.screenOnce' \
 	"$bin" -data "$data" -replay "$file" 2>&1 | sed -n 's/.*Collected : //p'
