@@ -411,6 +411,9 @@ func joinOptions(q, t []term, qj []joined) []pair {
 					j.t.text[0] != t[i].text[0] && !j.t.abjad && !t[i].abjad {
 					continue
 				}
+				if tokenSimBelow(&j.t, &t[i], joinFloor) {
+					continue // told cheaply, as most are
+				}
 				if s, _ := tokenSim(&j.t, &t[i]); s >= joinFloor {
 					out = append(out, pair{q: j.from, qn: j.n, t: i, tn: 1, score: s, method: oversight.MethodJoined, weight: max(j.weight, t[i].weight()) * t[i].rarity()})
 				}
@@ -439,6 +442,9 @@ func joinOptions(q, t []term, qj []joined) []pair {
 			j := joinRun(t, from, n)
 			for i := range q {
 				if q[i].kind != Regular || !closeLength(len(q[i].text), size) {
+					continue
+				}
+				if tokenSimBelow(&q[i], &j.t, joinFloor) {
 					continue
 				}
 				if s, _ := tokenSim(&q[i], &j.t); s >= joinFloor {
