@@ -2,6 +2,7 @@ package screen
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/oversight-dev/oversight"
@@ -188,5 +189,46 @@ func TestScreenIotaAndArticle(t *testing.T) {
 		if m := ms[0]; m.DesignationID != tt.want || (m.Score >= ReviewScore) != tt.band {
 			t.Errorf("%q found %s %.3f first (%s), want %s (in the band: %v)", tt.query, m.DesignationID, m.Score, m.Explanation.Summary, tt.want, tt.band)
 		}
+	}
+}
+
+// A title at the start of a name, with a typo, is a title still (lists
+// drop titles, so left in it would be a name part nothing listed has), but
+// a name or a word a letter or two from one is not: only a letter doubled
+// or not, or two swapped, make a slip.
+func TestTitleWithTypo(t *testing.T) {
+	tests := []struct {
+		name string
+		want string // the name's tokens, space-separated
+	}{
+		{"Mulah Abdul HAKEEM", "abdul hakeem"},
+		{"Shiekh Ali MUSA", "ali musa"},
+		{"Sheiky Abdulqadir MUMIN", "sheiky abdulqadir mumin"}, // a letter changed
+		{"Gener GARCIA MOLINA", "gener garcia molina"},         // a given name
+		{"Brigade of the Emigrants", "brigade of the emigrants"},
+		{"Mullan PATRICK", "mullan patrick"}, // a surname first
+		{"Ivan MULAH", "ivan mulah"},         // a title only begins a name
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, tm := range analyze(tt.name) {
+			got = append(got, tm.text)
+		}
+		if g := strings.Join(got, " "); g != tt.want {
+			t.Errorf("analyze(%q) = %q, want %q", tt.name, g, tt.want)
+		}
+	}
+}
+
+// Of a designation's names that match equally, the primary name is the one
+// shown, whatever order the candidates came in.
+func TestScreenPrimaryNameOnTies(t *testing.T) {
+	ix := NewIndex()
+	if err := ix.Put(oversight.Designation{ID: "des_p1", Identity: oversight.Identity{Name: "Juan PEREZ", Aliases: []string{"Juan PERES"}}, Basis: oversight.BasisMisuse, ListedAt: now.AddDate(-1, 0, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	ms := screenAt(t, ix, Query{Name: "Juan Pereq"})
+	if len(ms) != 1 || ms[0].MatchedAlias != "Juan PEREZ" {
+		t.Fatalf("Juan Pereq: %+v; want des_p1 by its name Juan PEREZ", ms)
 	}
 }

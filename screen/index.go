@@ -653,7 +653,10 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 			caches[i][id] = simEntry{s, m}
 			return s, m
 		})
-		if b, ok := best[ns.e]; !ok || r.score > b.r.score {
+		// A designation's best name, the first of equals (its
+		// primary name before its aliases), whatever the order the
+		// candidates came in.
+		if b, ok := best[ns.e]; !ok || r.score > b.r.score || r.score == b.r.score && nameOrder(ns.e, slot) < nameOrder(ns.e, b.slot) {
 			best[ns.e] = scored{slot: slot, r: r, terms: lt}
 		}
 	}
@@ -742,6 +745,12 @@ func sureStrong(t *term) float64 {
 		return 0.98
 	}
 	return strongMatch
+}
+
+// nameOrder is the place of the name in slot among e's names: 0 for its
+// primary name, then its aliases in the order listed.
+func nameOrder(e *entry, slot uint32) int {
+	return slices.Index(e.slots, slot)
 }
 
 // compareBool orders false before true.

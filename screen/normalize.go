@@ -104,6 +104,35 @@ var sunParticles = map[string]string{
 // "Ben Smith" is a given name, "David Ben Gurion" a particle.
 var particlesNotFirst = setOf("ben", "la", "le", "da", "di", "de", "del", "du")
 
+// longTitles are the titles of five letters or more, which a typo does not
+// stop being recognised at the start of a name.
+var longTitles = []string{"colonel", "general", "captain", "lieutenant", "commander", "brigadier", "sergeant", "admiral",
+	"mullah", "sheikh", "shaykh", "maulana", "mawlana", "ayatollah", "doctor", "professor"}
+
+// slipOf reports whether s is word w with one letter doubled or undoubled,
+// or two neighbouring letters swapped.
+func slipOf(s, w string) bool {
+	if len(s) < len(w) {
+		s, w = w, s
+	}
+	switch len(s) - len(w) {
+	case 1:
+		// s has one letter more, which doubles its neighbour.
+		i := 0
+		for i < len(w) && s[i] == w[i] {
+			i++
+		}
+		return s[i+1:] == w[i:] && (i > 0 && s[i] == s[i-1] || i+1 < len(s) && s[i] == s[i+1])
+	case 0:
+		i := 0
+		for i < len(s) && s[i] == w[i] {
+			i++
+		}
+		return i+1 < len(s) && s[i] == w[i+1] && s[i+1] == w[i] && s[i+2:] == w[i+2:]
+	}
+	return false
+}
+
 // longForms are the legal forms written as words, which a typo does not
 // stop being recognised: Compnay, Limted, Corporatoin.
 var longForms = []string{"company", "limited", "corporation", "incorporated", "establishment", "limitada", "berhad"}
@@ -126,6 +155,19 @@ func functionWord(t *Token, notFirst bool) string {
 		}
 	}
 	if !notFirst {
+		// A title begins a name, and is written with a slip as often
+		// as the rest of it (Mulah, Shiekh): lists drop titles, so a
+		// query's that is not recognised is a name part nothing
+		// listed has. Only a letter doubled or not, or two letters
+		// swapped: a letter changed makes names (Mullan, Gener).
+		if len(t.Text) >= 5 {
+			for _, f := range longTitles {
+				if slipOf(t.Text, f) {
+					t.Alts = nil
+					return f
+				}
+			}
+		}
 		return t.Text
 	}
 	for _, r := range append([]string{t.Text}, t.Alts...) {
@@ -343,7 +385,7 @@ func asciiLetters(s string) string {
 func classify(toks []Token) []Token {
 	for i := range toks {
 		t := &toks[i]
-		if i > 0 || len(t.Alts) > 0 {
+		if i > 0 || len(t.Alts) > 0 || len(toks) > 1 {
 			t.Text = functionWord(t, i > 0)
 		}
 		switch {
