@@ -928,7 +928,7 @@ func (ix *Index) topCandidates(sc *scratch, q Query, at time.Time) []uint32 {
 	limit := max(minCandidates, 4*q.Limit)
 	h := &slotHeap{acc: sc.acc}
 	for _, s := range sc.touched {
-		if sc.acc[s] < top/3 || h.Len() == limit && sc.acc[s] <= sc.acc[h.slots[0]] {
+		if sc.acc[s] < top/2 || h.Len() == limit && sc.acc[s] <= sc.acc[h.slots[0]] {
 			continue // not kept, whatever its designation
 		}
 		e := ix.names[s].e
