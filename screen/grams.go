@@ -117,8 +117,9 @@ type gramScratch struct {
 	bucket []queryGram
 	probes [lenBuckets][]queryGram // per length: the lists probed
 	left   [lenBuckets]int         // per length: the occurrences of the probed bigrams
+	ends   [lenBuckets]int         // per length: where its tokens end in the tokens touched
 	needs  [256]uint16
-	found  []uint64 // tokens found: where they were met in touch (then the first bigram they hold) << 32 | id
+	found  []uint64 // tokens found: 1<<63 if it repeats a bigram (then the first bigram it holds <<32) | id
 }
 
 // queryGram is a distinct bigram of a query key.
@@ -191,9 +192,10 @@ func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64
 		count(g.l.reps, g.q)
 	}
 	whole := len(touch)
-	// The others, length by length.
+	// The others, length by length: those of bucket b are touch[ends[b-1]:ends[b]].
 	for b := range lenBuckets {
 		gs.probes[b], gs.left[b] = gs.probes[b][:0], 0
+		gs.ends[b] = len(touch)
 		// A token of key length m holds m+1 bigrams, and shares at
 		// most maxQ times as many with the query (the last bucket's
 		// keys are longer, which only makes them harder to pass).
@@ -259,30 +261,51 @@ func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64
 			}
 			rest -= g.q
 		}
+		gs.ends[b] = len(touch)
 	}
 	sc.gtouch = touch
 	gs.found = gs.found[:0]
-	for k, id := range touch {
-		c, m := int(gcount[id]), lenOf(id)
+	// Tokens that repeat a bigram: their count is whole.
+	for _, id := range touch[:whole] {
+		c := int(gcount[id])
 		gcount[id] = 0
-		need := need(m)
-		if b := lenBucket(m); k >= whole && c < need && c+gs.left[b] >= need {
-			// Every probed list, without stopping early: whether a
-			// token is in a list is a coin toss to the processor,
-			// and adding the bit costs less than mispredicting the
-			// branches that would stop.
-			for _, g := range gs.probes[b] {
-				if set := g.l.set; set != nil {
-					if w := int(id / 64); w < len(set) {
-						c += g.q & -int(set[w]>>(id%64)&1)
+		if c >= need(lenOf(id)) {
+			gs.found = append(gs.found, 1<<63|uint64(id))
+		}
+	}
+	// The others, bucket by bucket: but in the last, a token's key is
+	// of the bucket's length, and so is what it needs.
+	from := whole
+	for b := range lenBuckets {
+		ids := touch[from:gs.ends[b]]
+		from = gs.ends[b]
+		needB := need(b)
+		for _, id := range ids {
+			c := int(gcount[id])
+			gcount[id] = 0
+			nd := needB
+			if b == lenBuckets-1 {
+				nd = need(lenOf(id))
+			}
+			if c < nd && c+gs.left[b] >= nd {
+				// Every probed list, without stopping early:
+				// whether a token is in a list is a coin toss
+				// to the processor, and adding the bit costs
+				// less than mispredicting the branches that
+				// would stop.
+				for _, g := range gs.probes[b] {
+					if set := g.l.set; set != nil {
+						if w := int(id / 64); w < len(set) {
+							c += g.q & -int(set[w]>>(id%64)&1)
+						}
+					} else if g.l.has(id, b) {
+						c += g.q
 					}
-				} else if g.l.has(id, b) {
-					c += g.q
 				}
 			}
-		}
-		if c >= need {
-			gs.found = append(gs.found, uint64(k)<<32|uint64(id))
+			if c >= nd {
+				gs.found = append(gs.found, uint64(id))
+			}
 		}
 	}
 	// In the order of the first bigram they hold, then of their ids:
@@ -291,7 +314,7 @@ func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64
 	// per comparison.
 	for i, f := range gs.found {
 		id := uint32(f)
-		rep, b := int(f>>32) < whole, lenBucket(lenOf(id))
+		rep, b := f>>63 != 0, lenBucket(lenOf(id))
 		first := 0
 		for ; first < len(gs.order); first++ {
 			l := gi.list(gs.order[first])
