@@ -12,9 +12,12 @@
 // Normalize and Tokenize apply Unicode NFKC and case folding, remove
 // diacritics, transliterate Cyrillic, Greek, Arabic and Hebrew with tables
 // written for personal names (and every other script through unidecode),
-// split the name into tokens, drop honorifics (Mr, Dr, Sheikh, Gen.…) and
-// write name particles (al-, el-, bin, ibn, van, von, de…) in one form, with
-// little weight.
+// split the name into tokens, drop honorifics (Mr, Dr, Sheikh, Gen.…, and at
+// the start of a name a long title with a letter doubled or swapped, Mulah,
+// Shiekh) and write name particles (al-, el-, bin, ibn, van, von, de…) in one
+// form, with little weight. A Cyrillic or Greek word also gets its readings
+// as a Latin name written letter by letter (Смитх, Smith; a Greek iota
+// before a vowel at the start read as j, Ιουλιαν, Julian).
 //
 // # Comparison
 //
@@ -42,7 +45,10 @@
 // skeletons and character bigrams of both. A query looks up tokens similar
 // to each of its own, gathers the names holding them, and compares in full
 // only the few dozen names that share most of the query: it never scans
-// every entry. The tokens found like a query token are remembered for the
+// every entry. A query token nothing listed is nearly like, or one that
+// begins with the Arabic article and is not nearly exact, is looked up as
+// two name parts run together too (Petergrifin, Alrahhal), and runs of
+// short or weak tokens as one word. The tokens found like a query token are remembered for the
 // next query giving it (SetLookupMemo), until a put adds a token to the
 // vocabulary. Index is safe for concurrent use and is updated in place
 // with Put, PutAll and Remove as designations change; delisted designations
