@@ -57,6 +57,34 @@ func BenchmarkScreen(b *testing.B) {
 	}
 }
 
+// hardQueries are the kinds that make the slowest queries: tokens never
+// seen, which cost bigram searches of their own (run together with a typo,
+// Latin names letter by letter in Cyrillic and Greek, a title with a slip).
+var hardQueries = []string{
+	"Radomirfeliksovich ZAVADSKJ",
+	"Ραντομιρ Ζαβαντσκι",
+	"Радомир Фелиховицх Завадскы",
+	"Abdulrahmanbakri",
+	"Mulah Yusuf Alharazi",
+	"Μαρια Γκονζαλες",
+}
+
+// BenchmarkScreenHard times the hard queries with nothing remembered, each
+// as if first seen: what bench/screen's p99 is made of.
+func BenchmarkScreenHard(b *testing.B) {
+	ix := benchIndex(b, 10_000)
+	ix.SetLookupMemo(0)
+	defer ix.SetLookupMemo(DefaultLookupMemo)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := ix.Screen(Query{Name: hardQueries[i%len(hardQueries)]}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
 func BenchmarkScreenParallel(b *testing.B) {
 	ix := benchIndex(b, 10_000)
 	b.ReportAllocs()
