@@ -26,7 +26,7 @@ type CheckpointKeeper interface {
 // loggedState.read takes from the entries: a checkpoint of another version
 // is refused (and the whole log checked), so that a server whose reading
 // of the log changed never resumes from a state read the old way.
-const checkpointVersion = 1
+const checkpointVersion = 2 // 2: each licence's permits and latest decision
 
 // checkpointMACLabel separates the checkpoint's MAC from any other use of
 // the key.

@@ -111,10 +111,17 @@ type loggedLicense struct {
 	Status        oversight.LicenseStatus `json:"status"`
 	PolicyVersion int                     `json:"policy_version"`
 	Restrictions  []string                `json:"restrictions,omitempty"` // the ids of its restrictions, in order
+	// Permits counts its operation.decided entries that permit, which its
+	// row of permit_counts must have issued; Decided is the latest time
+	// of any of its decisions (Unix microseconds), which that row's
+	// swept_to cannot pass: a sweep commits only with a decision.
+	Permits int64 `json:"permits,omitempty"`
+	Decided int64 `json:"decided,omitempty"`
 }
 
 func (l *loggedLicense) equal(o *loggedLicense) bool {
-	return l.Status == o.Status && l.PolicyVersion == o.PolicyVersion && slices.Equal(l.Restrictions, o.Restrictions)
+	return l.Status == o.Status && l.PolicyVersion == o.PolicyVersion && slices.Equal(l.Restrictions, o.Restrictions) &&
+		l.Permits == o.Permits && l.Decided == o.Decided
 }
 
 // loggedDeployment is a deployment's state as its log entries record it.
@@ -127,8 +134,9 @@ type loggedDeployment struct {
 // IntegrityMismatch is one disagreement between the stored state and the
 // audit log. It names resources by id and states, never personal data.
 type IntegrityMismatch struct {
-	// Kind is what disagrees: "entry", "tile", "licence", "deployment" or
-	// "operation".
+	// Kind is what disagrees: "entry", "tile", "licence", "deployment",
+	// "operation", "permits" (a licence's count of permits) or
+	// "checkpoint".
 	Kind string `json:"kind"`
 	// ID is the resource's id, or the entry's index.
 	ID string `json:"id"`
@@ -212,6 +220,7 @@ func (s *Service) CheckIntegrity(ctx context.Context) (*IntegrityReport, error) 
 	}
 	if err == nil {
 		found = append(found, in.state.compare(st)...)
+		found = append(found, in.state.comparePermits(st)...)
 		if st.Operations > in.state.Operations {
 			var ms []IntegrityMismatch
 			ms, err = in.state.unloggedOperations(ctx, s.store, st.Operations)
@@ -486,12 +495,13 @@ func (ls *loggedState) read(tx *store.Tx, first int64, entries [][]byte) ([]Inte
 			continue
 		}
 		typ, subject, payload, ok := eventHead(e)
+		var at time.Time
 		if !ok {
 			var ev oversight.Event
 			if json.Unmarshal(e, &ev) != nil {
 				continue // the hash check reports it if it was edited
 			}
-			typ, subject, payload = ev.Type, ev.Subject, ev.Payload
+			typ, subject, payload, at = ev.Type, ev.Subject, ev.Payload, ev.Time
 		}
 		switch typ {
 		case oversight.EventLicenseApplied:
@@ -506,6 +516,9 @@ func (ls *loggedState) read(tx *store.Tx, first int64, entries [][]byte) ([]Inte
 				l := &loggedLicense{Status: p.Status, PolicyVersion: p.PolicyVersion}
 				for _, r := range p.Restrictions {
 					l.Restrictions = append(l.Restrictions, r.ID)
+				}
+				if old := ls.Licenses[subject]; old != nil {
+					l.Permits, l.Decided = old.Permits, old.Decided // its decisions stand
 				}
 				ls.Licenses[subject] = l
 			}
@@ -555,6 +568,15 @@ func (ls *loggedState) read(tx *store.Tx, first int64, entries [][]byte) ([]Inte
 				p.index = first + int64(k)
 				ops[subject] = p
 				ls.Operations++
+				if l := ls.Licenses[p.LicenseID]; l != nil {
+					if at.IsZero() {
+						at = eventTime(e)
+					}
+					l.Decided = max(l.Decided, at.UnixMicro())
+					if p.Decision == oversight.Permit {
+						l.Permits++
+					}
+				}
 			}
 		}
 	}
@@ -711,6 +733,49 @@ func (ls *loggedState) compare(st *store.StoredState) []IntegrityMismatch {
 	return out
 }
 
+// comparePermits checks each licence's row of permit_counts, which its
+// decisions read their quota from, against its permits: the row must have
+// issued every permit its log entries record, counted as expired every
+// permit that expired at or before its swept_to and no other, and hold as
+// next_expiry the earliest expiry after swept_to, exactly as
+// store.Tx.CreateOperation and ActivePermits keep it; and swept_to cannot
+// be later than the licence's latest logged decision, since a sweep is
+// committed only with one (a later one would count unexpired permits as
+// expired). Which permits expire after swept_to is read from the permit
+// rows, each of which the check compares with its operation.decided
+// entry. A row lowered, raised or deleted taints its licence.
+func (ls *loggedState) comparePermits(st *store.StoredState) []IntegrityMismatch {
+	var out []IntegrityMismatch
+	stored := make(map[string]bool, len(st.PermitCounts))
+	for _, c := range st.PermitCounts {
+		stored[c.LicenseID] = true
+		m := IntegrityMismatch{Kind: "permits", ID: c.LicenseID, LicenseID: c.LicenseID}
+		want := ls.Licenses[c.LicenseID]
+		switch {
+		case want == nil:
+			m.Detail = "a count of permits is stored, but no log entry records the licence's application"
+		case c.Issued != want.Permits:
+			m.Detail = fmt.Sprintf("stored count of %d permits issued; the log records %d", c.Issued, want.Permits)
+		case c.SweptTo > want.Decided:
+			m.Detail = "stored as swept to a time after the licence's latest logged decision"
+		case c.Expired != want.Permits-c.Unexpired:
+			m.Detail = fmt.Sprintf("stored count of %d permits expired; its permits give %d", c.Expired, want.Permits-c.Unexpired)
+		case (c.NextExpiry == nil) != (c.FirstUnexpired == nil) || c.NextExpiry != nil && *c.NextExpiry != *c.FirstUnexpired:
+			m.Detail = "stored next expiry is not its earliest unexpired permit's"
+		default:
+			continue
+		}
+		out = append(out, m)
+	}
+	for _, id := range slices.Sorted(maps.Keys(ls.Licenses)) {
+		if n := ls.Licenses[id].Permits; n > 0 && !stored[id] {
+			out = append(out, IntegrityMismatch{Kind: "permits", ID: id, LicenseID: id, Detail: fmt.Sprintf(
+				"the log records %d permits, but the database has no count of them", n)})
+		}
+	}
+	return out
+}
+
 // entryMismatch describes an entry or tile that disagrees with the log's
 // tree, and taints the licence the stored entry is about, whose recorded
 // state cannot be trusted.
@@ -758,6 +823,21 @@ func (ls *loggedState) unloggedOperations(ctx context.Context, st *store.Store, 
 	}
 	slices.SortFunc(out, func(a, b IntegrityMismatch) int { return strings.Compare(a.ID, b.ID) })
 	return out, err
+}
+
+// eventTime reads the time of an entry in eventHead's form, which is
+// between its subject and its type; the zero time if it cannot.
+func eventTime(e []byte) time.Time {
+	ti := bytes.LastIndex(e, []byte(`","type":"`))
+	if ti < 0 {
+		return time.Time{}
+	}
+	mi := bytes.LastIndex(e[:ti], []byte(`","time":"`))
+	if mi < 0 {
+		return time.Time{}
+	}
+	t, _ := time.Parse(time.RFC3339Nano, string(e[mi+len(`","time":"`):ti]))
+	return t
 }
 
 // eventHead reads an entry's type, subject and payload from the ends of

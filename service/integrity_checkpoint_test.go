@@ -96,6 +96,24 @@ func TestIntegrityCheckpoint(t *testing.T) {
 				"licence " + c.lic.ID + ": stored status active; the log says suspended",
 			}, tainted: []string{c.lic.ID, c.lic2.ID}}
 		}},
+		{"permit count lowered, its permits before the checkpoint", func(t *testing.T, c *checkpointWorld, db *sql.DB, size int64) outcome {
+			// lic's 3 permits are before the checkpoint; lic2's decision
+			// after it, a deny (revoked), counts none.
+			if _, err := db.Exec(`UPDATE permit_counts SET issued = issued - 2 WHERE license_id = $1`, c.lic.ID); err != nil {
+				t.Fatal(err)
+			}
+			return outcome{fromCheckpoint: true, atStart: []string{
+				"permits " + c.lic.ID + ": stored count of 1 permits issued; the log records 3",
+			}, tainted: []string{c.lic.ID}}
+		}},
+		{"permit count deleted", func(t *testing.T, c *checkpointWorld, db *sql.DB, size int64) outcome {
+			if _, err := db.Exec(`DELETE FROM permit_counts WHERE license_id = $1`, c.lic.ID); err != nil {
+				t.Fatal(err)
+			}
+			return outcome{fromCheckpoint: true, atStart: []string{
+				"permits " + c.lic.ID + ": the log records 3 permits, but the database has no count of them",
+			}, tainted: []string{c.lic.ID}}
+		}},
 		{"entry edited before the checkpoint", func(t *testing.T, c *checkpointWorld, db *sql.DB, size int64) outcome {
 			idx := editEntry(t, db, c.lic2.ID, oversight.EventLicenseStatus, `"to":"revoked"`, `"to":"suspended"`)
 			if idx >= size {

@@ -227,3 +227,77 @@ func TestIntegrityUnderConcurrentChanges(t *testing.T) {
 		})
 	}
 }
+
+// A licence's count of permits, which its decisions read their quota
+// from, is compared with its permits in the log: a count edited so that
+// the licence could exceed its quota, or deleted, is caught at start and
+// taints the licence; an untouched world passes. Each edit is undone
+// before the next.
+func TestIntegrityPermitCounts(t *testing.T) {
+	cases := []struct {
+		name, edit, want string
+	}{
+		{"issued lowered", `UPDATE permit_counts SET issued = issued - 2 WHERE license_id = $1`,
+			"stored count of 1 permits issued; the log records 3"},
+		{"expired raised", `UPDATE permit_counts SET expired = expired + 2 WHERE license_id = $1`,
+			"stored count of 2 permits expired; its permits give 0"},
+		{"swept into the future", `UPDATE permit_counts SET swept_to = 9000000000000000, expired = issued, next_expiry = NULL WHERE license_id = $1`,
+			"stored as swept to a time after the licence's latest logged decision"},
+		{"next expiry moved", `UPDATE permit_counts SET next_expiry = NULL WHERE license_id = $1`,
+			"stored next expiry is not its earliest unexpired permit's"},
+		{"row deleted", `DELETE FROM permit_counts WHERE license_id = $1`,
+			"the log records 3 permits, but the database has no count of them"},
+	}
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			dsn := storetest.DSN(t, kind)
+			w := newUseWorld(t, storetest.OpenDSN(t, dsn), useOptions{})
+			for range 3 {
+				if d := w.authorize(w.dep, request(w.dep)); d.Decision != oversight.Permit {
+					t.Fatalf("want a permit: %+v", d)
+				}
+			}
+			r := request(w.dep)
+			r.Target.CountryCode = "+1" // blocked by the licence: a deny, which counts no permit
+			w.authorize(w.dep, r)
+			if _, rep := restart(t, w, dsn); len(rep.New) != 0 || len(rep.Tainted) != 0 {
+				t.Fatalf("an untouched world disagrees with its log: %+v", rep.New)
+			}
+			db := storetest.BehindTheBack(t, dsn)
+			var issued, expired, swept int64
+			var next sql.NullInt64
+			if err := db.QueryRow(`SELECT issued, expired, swept_to, next_expiry FROM permit_counts WHERE license_id = $1`, w.lic.ID).
+				Scan(&issued, &expired, &swept, &next); err != nil {
+				t.Fatal(err)
+			}
+			for _, tc := range cases {
+				if _, err := db.Exec(tc.edit, w.lic.ID); err != nil {
+					t.Fatal(err)
+				}
+				svc, rep := restart(t, w, dsn)
+				if len(rep.New) != 1 || rep.New[0].Kind != "permits" || rep.New[0].LicenseID != w.lic.ID || !strings.Contains(rep.New[0].Detail, tc.want) {
+					t.Errorf("%s: mismatches at start %+v, want one naming %s: %q", tc.name, rep.New, w.lic.ID, tc.want)
+				}
+				_, err := svc.Authorize(w.ctx, w.dep, w.nonce(w.dep), request(w.dep))
+				wantIntegrity(t, err, w.lic.ID)
+				if err := svc.Ready(w.ctx); oversight.ErrorCode(err) != oversight.EINTEGRITY || svc.IntegrityMismatches() != 1 {
+					t.Errorf("%s: ready %v, %d mismatches", tc.name, err, svc.IntegrityMismatches())
+				}
+				if _, err := svc.Authorize(w.ctx, w.dep2, w.nonce(w.dep2), request(w.dep2)); err != nil {
+					t.Errorf("%s: the other licence gets no decision: %v", tc.name, err)
+				}
+				// Undone: the count as the server kept it.
+				if _, err := db.Exec(`DELETE FROM permit_counts WHERE license_id = $1`, w.lic.ID); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.Exec(`INSERT INTO permit_counts (license_id, issued, expired, swept_to, next_expiry) VALUES ($1, $2, $3, $4, $5)`,
+					w.lic.ID, issued, expired, swept, next); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, rep := restart(t, w, dsn); len(rep.New) != 0 {
+				t.Fatalf("the count restored still disagrees: %+v", rep.New)
+			}
+		})
+	}
+}

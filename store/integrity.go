@@ -260,12 +260,31 @@ func (tx *Tx) indexedEntries(start, end int64) ([][]byte, error) {
 
 // StoredState is what the integrity check compares with the log, read in
 // one snapshot: the log's size, and each licence's and deployment's
-// stored state, columns and document, and how many operations are stored.
+// stored state, columns and document, how many operations are stored,
+// and each licence's count of permits.
 type StoredState struct {
-	LogSize     int64
-	Licenses    []StoredLicense
-	Deployments []StoredDeployment
-	Operations  int64
+	LogSize      int64
+	Licenses     []StoredLicense
+	Deployments  []StoredDeployment
+	Operations   int64
+	PermitCounts []StoredPermitCount
+}
+
+// StoredPermitCount is a licence's row of permit_counts, which decisions
+// read their quota from (ActivePermits), with what the licence's permit
+// rows give for it: a row is right when issued counts every permit,
+// expired those that expired at or before swept_to, and next_expiry is
+// the earliest expiry after swept_to. Unexpired and FirstUnexpired are
+// read from the operation rows, which the integrity check compares one by
+// one with their operation.decided entries.
+type StoredPermitCount struct {
+	LicenseID                string
+	Issued, Expired, SweptTo int64
+	NextExpiry               *int64 // Unix microseconds; nil when none
+	// Unexpired is the number of permit rows of the licence that expire
+	// after SweptTo, FirstUnexpired the earliest of their expiries.
+	Unexpired      int64
+	FirstUnexpired *int64
 }
 
 // StoredLicense is a licence row: its status column and its document.
@@ -332,6 +351,22 @@ func (s *Store) StoredState(ctx context.Context) (*StoredState, error) {
 		})
 		if err != nil {
 			return fmt.Errorf("read deployments: %w", err)
+		}
+		// Both subqueries read only the permits after swept_to, by the
+		// operations_permits index: about those the quota counts.
+		err = scanRows(tx, `SELECT c.license_id, c.issued, c.expired, c.swept_to, c.next_expiry,
+				(SELECT count(*) FROM operations o WHERE o.license_id = c.license_id AND o.decision = 'permit' AND o.expires_at > c.swept_to),
+				(SELECT min(o.expires_at) FROM operations o WHERE o.license_id = c.license_id AND o.decision = 'permit' AND o.expires_at > c.swept_to)
+			FROM permit_counts c ORDER BY c.license_id`, func(rows *sql.Rows) error {
+			var c StoredPermitCount
+			if err := rows.Scan(&c.LicenseID, &c.Issued, &c.Expired, &c.SweptTo, &c.NextExpiry, &c.Unexpired, &c.FirstUnexpired); err != nil {
+				return err
+			}
+			st.PermitCounts = append(st.PermitCounts, c)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("read the counts of permits: %w", err)
 		}
 		return nil
 	}(&Tx{s: s, ctx: ctx, tx: sqltx})
