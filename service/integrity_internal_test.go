@@ -9,7 +9,7 @@ import (
 )
 
 // The integrity check's shortcuts read what json.Unmarshal reads: an
-// entry's type, subject and payload from its ends, and a decision's
+// entry's type, subject, payload and time from its ends, and a decision's
 // columns from its payload, for every form they take, and they fall back
 // to parsing when the entry is not canonical.
 func TestIntegrityShortcuts(t *testing.T) {
@@ -35,6 +35,9 @@ func TestIntegrityShortcuts(t *testing.T) {
 		typ, subject, p, ok := eventHead(entry)
 		if !ok || typ != ev.Type || subject != ev.Subject || string(p) != string(payload) {
 			t.Errorf("eventHead(%s) = %q %q %s %v", entry, typ, subject, p, ok)
+		}
+		if at := eventTime(entry); !at.Equal(ev.Time) {
+			t.Errorf("eventTime(%s) = %v, want %v", entry, at, ev.Time)
 		}
 	}
 	for _, entry := range []string{
