@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -204,5 +205,46 @@ func TestComplaintRateLimit(t *testing.T) {
 	// The request log names routes, never the receipt or the secret.
 	if strings.Contains(logs.String(), rc.Receipt) || strings.Contains(logs.String(), rc.Secret) || strings.Contains(logs.String(), "127.0.0.1") {
 		t.Errorf("the request log carries the receipt, the secret or the address:\n%s", logs.String())
+	}
+}
+
+// Behind a trusted reverse proxy (serve --trusted-proxy), each client the
+// proxy names has a limit of its own; a client that is not the proxy
+// cannot pick its bucket by writing the header itself.
+func TestComplaintRateLimitBehindProxy(t *testing.T) {
+	e := newEnv(t)
+	loopback := netip.MustParsePrefix("127.0.0.0/8")
+	api := httpapi.New(e.svc, httpapi.Options{Logger: slog.New(slog.DiscardHandler), TokenLimit: noLimit,
+		ComplaintLimit: httpapi.RateLimit{Rate: 0.001, Burst: 1}, TrustedProxies: []netip.Prefix{loopback}})
+	srv := httptest.NewServer(validating(t, api))
+	defer srv.Close()
+	complain := func(srv *httptest.Server, client string) int {
+		req, _ := http.NewRequest("POST", srv.URL+"/v1/complaints", strings.NewReader(`{"text": "a complaint"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if client != "" {
+			req.Header.Set("X-Forwarded-For", client)
+		}
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for _, c := range []struct {
+		client string
+		want   int
+	}{{"203.0.113.9", 201}, {"203.0.113.9", 429}, {"203.0.113.10", 201}, {"198.51.100.1, 203.0.113.10", 429}} {
+		if got := complain(srv, c.client); got != c.want {
+			t.Errorf("complaint from %s through the proxy: %d, want %d", c.client, got, c.want)
+		}
+	}
+	// Without the proxy trusted, the header is the caller's word and
+	// every request counts against the peer.
+	plain := httptest.NewServer(validating(t, httpapi.New(e.svc, httpapi.Options{Logger: slog.New(slog.DiscardHandler), TokenLimit: noLimit,
+		ComplaintLimit: httpapi.RateLimit{Rate: 0.001, Burst: 1}})))
+	defer plain.Close()
+	if a, b := complain(plain, "203.0.113.9"), complain(plain, "203.0.113.10"); a != 201 || b != 429 {
+		t.Errorf("untrusted header: %d then %d, want 201 then 429", a, b)
 	}
 }

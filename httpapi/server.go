@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,9 @@ type Options struct {
 	// ComplaintLimit bounds the requests of one client address to the
 	// complaints' public routes; zero means DefaultComplaintLimit.
 	ComplaintLimit RateLimit
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client a per-address limit counts (ratelimit.Addresses.Client).
+	TrustedProxies []netip.Prefix
 	// BatchTimeout bounds a whole screening batch; 0 means
 	// DefaultBatchTimeout.
 	BatchTimeout time.Duration
@@ -93,7 +97,7 @@ func New(svc *service.Service, opts Options) *Server {
 	s.tokenLimits = ratelimit.New(opts.TokenLimit.OrDefault(DefaultTokenLimit), "token")
 	s.deploymentLimits = ratelimit.New(opts.DeploymentLimit.OrDefault(DefaultDeploymentLimit), "deployment")
 	s.complaintLimits = ratelimit.New(opts.ComplaintLimit.OrDefault(DefaultComplaintLimit), "address")
-	s.addresses = ratelimit.NewAddresses()
+	s.addresses = ratelimit.NewAddresses(opts.TrustedProxies...)
 	s.metrics = newMetrics(s.reg)
 	registerIntegrity(s.reg, svc)
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

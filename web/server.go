@@ -24,6 +24,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -67,6 +68,9 @@ type Options struct {
 	// ComplaintLimit bounds the complaint forms a client address may
 	// send (ratelimit.Complaints when zero), as the API does.
 	ComplaintLimit ratelimit.Limit
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client a per-address limit counts (ratelimit.Addresses.Client).
+	TrustedProxies []netip.Prefix
 }
 
 // DemoPerson is a person of the demonstration: who, and their user id.
@@ -132,7 +136,7 @@ func New(svc *service.Service, opts Options) (*Server, error) {
 	s := &Server{svc: svc, log: opts.Logger, origin: origin, secure: origin.Scheme == "https", idle: opts.IdleTimeout,
 		demo: opts.Demo, report: opts.DemoReport, people: opts.DemoPeople, demoIn: opts.DemoSignIn, wa: wa, views: v, mux: http.NewServeMux(), changes: newChanges()}
 	s.complaintLimits = ratelimit.New(opts.ComplaintLimit.OrDefault(ratelimit.Complaints), "address")
-	s.addresses = ratelimit.NewAddresses()
+	s.addresses = ratelimit.NewAddresses(opts.TrustedProxies...)
 	svc.Subscribe(func(service.LicenseChange) { s.changes.notify() })
 	static, _ := fs.Sub(staticFS, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheForever(http.FileServerFS(static))))

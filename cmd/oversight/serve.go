@@ -16,6 +16,7 @@ import (
 	"github.com/oversight-dev/oversight"
 	"github.com/oversight-dev/oversight/demo"
 	"github.com/oversight-dev/oversight/httpapi"
+	"github.com/oversight-dev/oversight/internal/ratelimit"
 	"github.com/oversight-dev/oversight/keydir"
 	"github.com/oversight-dev/oversight/keyfile"
 	"github.com/oversight-dev/oversight/monitor"
@@ -57,6 +58,7 @@ type ServeCmd struct {
 	TokenRate       float64       `name:"token-rate" default:"50" help:"Requests a second one API token may make on average on this replica, in bursts of twice as many; beyond, 429 with Retry-After (--token-rate=-1: no limit)."`
 	DeploymentRate  float64       `name:"deployment-rate" default:"200" help:"Requests a second one deployment may make on average on this replica, in bursts of twice as many (--deployment-rate=-1: no limit)."`
 	ShutdownTimeout time.Duration `default:"15s" help:"How long to wait for requests in flight on SIGTERM."`
+	TrustedProxy    []string      `name:"trusted-proxy" placeholder:"CIDR" env:"OVERSIGHT_TRUSTED_PROXIES" help:"A reverse proxy in front of this server (an address or a CIDR prefix, repeatable): the public complaint forms' per-address limit counts the client its X-Forwarded-For names, not the proxy. Never a network clients can send from."`
 	Origin          string        `env:"OVERSIGHT_ORIGIN" help:"Public origin of the web console, such as https://oversight.example: passkeys are bound to its host name (default http://localhost:PORT on a loopback address)."`
 	IdleTimeout     time.Duration `name:"idle-timeout" default:"30m" help:"A console session unused for this long ends."`
 	Rules           string        `type:"existingfile" env:"OVERSIGHT_RULES" help:"JSON file of the misuse rules' thresholds and windows, over the defaults (docs/design/MONITORING.md)."`
@@ -86,6 +88,10 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 	}
 	if c.TokenRate == 0 || c.DeploymentRate == 0 {
 		return &exitError{code: exitUsage, msg: "--token-rate and --deployment-rate must not be 0: a positive rate, or negative for no limit"}
+	}
+	proxies, err := ratelimit.ParsePrefixes(c.TrustedProxy)
+	if err != nil {
+		return &exitError{code: exitUsage, msg: "--trusted-proxy: " + err.Error()}
 	}
 	logger := newLogger(env, c.LogLevel, c.LogFormat)
 	var templates []*oversight.DeclarationTemplate
@@ -182,9 +188,10 @@ func (c *ServeCmd) Run(ctx context.Context, env *Env) error {
 		return err
 	}
 	api := httpapi.New(svc, httpapi.Options{Logger: logger, MaxBody: c.MaxBody, SeparateMetrics: c.MetricsAddr != "",
-		TokenLimit: httpapi.RateLimit{Rate: c.TokenRate}, DeploymentLimit: httpapi.RateLimit{Rate: c.DeploymentRate}})
+		TokenLimit: httpapi.RateLimit{Rate: c.TokenRate}, DeploymentLimit: httpapi.RateLimit{Rate: c.DeploymentRate},
+		TrustedProxies: proxies})
 	origin := c.consoleOrigin(ln.Addr().(*net.TCPAddr))
-	opts := web.Options{Origin: origin, Logger: logger, Demo: c.Demo, IdleTimeout: c.IdleTimeout}
+	opts := web.Options{Origin: origin, Logger: logger, Demo: c.Demo, IdleTimeout: c.IdleTimeout, TrustedProxies: proxies}
 	var (
 		tokens []demo.Token
 		links  []demo.Link

@@ -9,10 +9,13 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -114,22 +117,86 @@ func (ls *Limiters) Allow(w http.ResponseWriter, caller string) error {
 // Addresses turns client addresses into the keys of their buckets: an
 // HMAC of the address under a key of the process, so that a limiter of
 // anonymous callers holds no address either.
-type Addresses struct{ key [32]byte }
+type Addresses struct {
+	key     [32]byte
+	trusted []netip.Prefix
+}
 
-// NewAddresses returns Addresses with a fresh random key.
-func NewAddresses() *Addresses {
-	a := &Addresses{}
+// NewAddresses returns Addresses with a fresh random key. Requests from
+// the trusted proxies are counted against the client the proxies name in
+// X-Forwarded-For (see Client); with none, against the peer's address.
+func NewAddresses(trusted ...netip.Prefix) *Addresses {
+	a := &Addresses{trusted: trusted}
 	rand.Read(a.key[:])
 	return a
 }
 
 // Key returns the bucket key of r's client address.
 func (a *Addresses) Key(r *http.Request) string {
+	m := hmac.New(sha256.New, a.key[:])
+	m.Write([]byte(a.Client(r)))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// Client returns the address of r's client. Behind a reverse proxy every
+// request comes from the proxy, and one bucket would hold every client: a
+// request from a trusted proxy is the client's its X-Forwarded-For names,
+// read from the right, the nearest address that is not itself a trusted
+// proxy. The header is the client's word wherever no trusted proxy wrote
+// it, so it is never read for a request from elsewhere, and a value that
+// does not parse stops the reading at the last address known.
+func (a *Addresses) Client(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	m := hmac.New(sha256.New, a.key[:])
-	m.Write([]byte(host))
-	return hex.EncodeToString(m.Sum(nil)[:16])
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !a.isTrusted(peer) {
+		return host
+	}
+	hops := r.Header.Values("X-Forwarded-For")
+	for i := len(hops) - 1; i >= 0; i-- {
+		parts := strings.Split(hops[i], ",")
+		for k := len(parts) - 1; k >= 0; k-- {
+			addr, err := netip.ParseAddr(strings.TrimSpace(parts[k]))
+			if err != nil {
+				return peer.String()
+			}
+			addr = addr.Unmap()
+			if !a.isTrusted(addr) {
+				return addr.String()
+			}
+			peer = addr
+		}
+	}
+	return peer.String()
+}
+
+func (a *Addresses) isTrusted(addr netip.Addr) bool {
+	addr = addr.Unmap()
+	for _, p := range a.trusted {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParsePrefixes reads proxies' addresses, each a CIDR prefix (10.0.0.0/8)
+// or one address (10.0.0.7), for NewAddresses; the error names the first
+// that does not parse.
+func ParsePrefixes(ss []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(ss))
+	for _, s := range ss {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		addr, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR prefix (10.0.0.0/8)", s)
+		}
+		out = append(out, netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen()))
+	}
+	return out, nil
 }
