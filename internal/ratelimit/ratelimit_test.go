@@ -1,7 +1,10 @@
 package ratelimit
 
 import (
+	"net"
 	"net/http/httptest"
+	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -79,4 +82,51 @@ func TestKeyBehindProxy(t *testing.T) {
 	if first != again {
 		t.Error("one client's key varies")
 	}
+}
+
+// FuzzClient reads X-Forwarded-For as a trusted proxy sends it, and as
+// anyone may forge it: never a panic, and the client is the peer or an
+// address the header holds, and the peer whenever the peer is not trusted.
+func FuzzClient(f *testing.F) {
+	f.Add("10.1.2.3:443", "203.0.113.9")
+	f.Add("10.1.2.3:443", "1.2.3.4, 203.0.113.9, 10.9.9.9")
+	f.Add("198.51.100.4:5000", "203.0.113.9")
+	f.Add("[2001:db8::1]:443", "2001:db8:ffff::2, 2a00:1450::5")
+	f.Add("[::ffff:10.1.2.3]:443", "::ffff:203.0.113.9,")
+	f.Add("10.1.2.3", " , ,,")
+	trusted, _ := ParsePrefixes([]string{"10.0.0.0/8", "2001:db8::/32"})
+	a := NewAddresses(trusted...)
+	f.Fuzz(func(t *testing.T, remote, xff string) {
+		r := httptest.NewRequest("POST", "/v1/complaints", nil)
+		r.RemoteAddr = remote
+		r.Header.Set("X-Forwarded-For", xff)
+		got := a.Client(r)
+		host, _, err := net.SplitHostPort(remote)
+		if err != nil {
+			host = remote
+		}
+		peer, err := netip.ParseAddr(host)
+		if err != nil || !a.isTrusted(peer) {
+			if got != host {
+				t.Fatalf("untrusted peer %q: client %q", remote, got)
+			}
+			return
+		}
+		if got == peer.String() {
+			return
+		}
+		addr, err := netip.ParseAddr(got)
+		if err != nil {
+			t.Fatalf("client %q is no address", got)
+		}
+		found := false
+		for _, p := range strings.Split(xff, ",") {
+			if h, err := netip.ParseAddr(strings.TrimSpace(p)); err == nil && h.Unmap() == addr {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("client %q is neither the peer %q nor in the header %q", got, remote, xff)
+		}
+	})
 }
