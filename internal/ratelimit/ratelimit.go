@@ -183,20 +183,16 @@ func (a *Addresses) isTrusted(addr netip.Addr) bool {
 }
 
 // ParsePrefixes reads proxies' addresses, each a CIDR prefix (10.0.0.0/8)
-// or one address (10.0.0.7), for NewAddresses; the error names the first
-// that does not parse.
+// or one address (10.0.0.7), as oversight.ParsePrefix reads them, for
+// NewAddresses; the error names the first that does not parse.
 func ParsePrefixes(ss []string) ([]netip.Prefix, error) {
 	out := make([]netip.Prefix, 0, len(ss))
 	for _, s := range ss {
-		if p, err := netip.ParsePrefix(s); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		addr, err := netip.ParseAddr(s)
-		if err != nil {
+		p, ok := oversight.ParsePrefix(s)
+		if !ok {
 			return nil, fmt.Errorf("%q is neither an address nor a CIDR prefix (10.0.0.0/8)", s)
 		}
-		out = append(out, netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen()))
+		out = append(out, p)
 	}
 	return out, nil
 }
