@@ -81,6 +81,7 @@ const (
 	strongMatch = 0.90 // at or above this a pair counts in full
 	sureMatch   = 0.80 // a pair at or above this counts as a matched name part
 	joinFloor   = 0.85 // tokens written together must match at least this well
+	joinWhole   = 0.80 // and as one word, at least this well
 )
 
 // tokenSim compares two tokens and says by which method they matched best:
@@ -444,16 +445,106 @@ func joinOptions(q, t []term, qj []joined) []pair {
 				if q[i].kind != Regular || !closeLength(len(q[i].text), size) {
 					continue
 				}
-				if tokenSimBelow(&q[i], &j.t, joinFloor) {
-					continue
-				}
-				if s, _ := tokenSim(&q[i], &j.t); s >= joinFloor {
+				if s := joinedSim(&q[i], t[from:from+n], &j.t); s >= joinFloor {
 					out = append(out, pair{q: i, qn: 1, t: from, tn: n, score: s, method: oversight.MethodJoined, weight: max(j.weight, q[i].weight()) * j.t.rarity()})
 				}
 			}
 		}
 	}
 	return out
+}
+
+// joinedSim compares query token q with the listed tokens parts written
+// as one word, joined, as the tokens written apart would compare: q read
+// with the spaces put back, each within two letters of where the listed
+// name has them (a letter or two dropped or added about the join), each
+// part paired (pairFloor) with the listed token it stands for, scoring the parts' mean weighted by their listed length. A token
+// of three letters or fewer (Abd, al, bin) is compared together with the
+// next (the one before, at the end): applicants and lists attach these
+// either way (Abdulrahman, ABD AL-RAHMAN). A run that makes one group is
+// compared whole.
+//
+// Whole, a long word's common beginning counts for much (Jaro-Winkler
+// weighs agreement at the start): Faisalyazdni is like FAISAL NADIM
+// written together, but not once read as Faisal Yazdni; and a typo in
+// each part (Ydollahbadon, YADOLLAH BADIN) puts differences at both ends,
+// which counts for more than the same typos in two words.
+func joinedSim(q *term, parts []term, joined *term) float64 {
+	// Parts that read as the listed ones leave the words alike as a
+	// whole too: told cheaply, this spares reading most pairs in parts.
+	if tokenSimBelow(q, joined, joinWhole) {
+		return 0
+	}
+	var groups [3]term
+	gs := groups[:0]
+	for i := 0; i < len(parts); {
+		k := i + 1
+		for k < len(parts) && len(parts[k-1].text) <= 3 {
+			k++
+		}
+		if k == len(parts)-1 && len(parts[k].text) <= 3 {
+			k++
+		}
+		if k-i == 1 {
+			gs = append(gs, parts[i])
+		} else {
+			gs = append(gs, joinRun(parts, i, k-i).t)
+		}
+		i = k
+	}
+	if len(gs) == 1 || len(q.alts) > 0 {
+		if s, _ := tokenSim(q, joined); s >= joinFloor {
+			return s
+		}
+		return 0
+	}
+	size := 0
+	for i := range gs {
+		size += len(gs[i].text)
+	}
+	return partsSim(q, q.text, gs, joinFloor*float64(size), size) / float64(size)
+}
+
+// partsSim is joinedSim's reading of text, the rest of query token q, as
+// the groups of listed tokens parts, of size letters in all: the sum of
+// the parts' similarities weighted by their listed length, or 0 if a part
+// is not paired or the sum falls short of need. Each part is held to what
+// it must reach with the rest matching in full, which the cheap bound
+// mostly tells.
+func partsSim(q *term, text string, parts []term, need float64, size int) float64 {
+	p := &parts[0]
+	n := len(p.text)
+	bar := max(pairFloor, (need-float64(size-n))/float64(n))
+	if len(parts) == 1 {
+		return float64(n) * partSim(q, text, p, bar)
+	}
+	best := 0.0
+	for k := max(2, n-2); k <= min(len(text)-2, n+2); k++ {
+		s := partSim(q, text[:k], p, bar)
+		if s == 0 {
+			continue
+		}
+		if rest := partsSim(q, text[k:], parts[1:], need-float64(n)*s, size-n); rest > 0 {
+			best = max(best, float64(n)*s+rest)
+		}
+	}
+	return best
+}
+
+// partSim is the similarity of text, part of query token q, to listed
+// token p, or 0 if below bar.
+func partSim(q *term, text string, p *term, bar float64) float64 {
+	t := term{text: text, fold: foldKey(text), kind: Regular, abjad: q.abjad}
+	if t.abjad || p.abjad {
+		t.skel = skeletonKey(text) // compared only across scripts
+	}
+	if tokenSimBelow(&t, p, bar) {
+		return 0
+	}
+	if s, _ := tokenSim(&t, p); s >= bar {
+		return s
+	}
+	return 0
 }
 
 // minor reports whether p pairs a particle or a legal form on its own.

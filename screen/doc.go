@@ -28,7 +28,12 @@
 // Arabic or Hebrew script, whether it is the Latin token with short vowels
 // left out (محمد and Mohammed, but not محمود and Mohammed), or failing that
 // its consonants; initials; and tokens written together on one side and
-// apart on the other (Abdulrahman, Abd al-Rahman). The score is a weighted
+// apart on the other (Abdulrahman, Abd al-Rahman). A query word matched
+// with listed tokens written together is read with the spaces put back,
+// each part paired with its listed token, as the words written apart would
+// be (Ydollahbadon, Yadollah BADIN; and Faisalyazdni is not Faisal NADIM,
+// however long the beginning they share); short tokens (Abd, al) stay with
+// their neighbour. The score is a weighted
 // mean of the pairs, where a query token without a partner counts fully
 // against the match, a listed middle name the query leaves out counts a
 // tenth, and a token common among the indexed names weighs less than a rare
@@ -47,8 +52,11 @@
 // only the few dozen names that share most of the query: it never scans
 // every entry. A query token nothing listed is nearly like, or one that
 // begins with the Arabic article and is not nearly exact, is looked up as
-// two name parts run together too (Petergrifin, Alrahhal), and runs of
-// short or weak tokens as one word. The tokens found like a query token are remembered for the
+// two name parts run together too (Petergrifin, Alrahhal): split where a
+// part is a listed token, and, for a long word, by the listed tokens most
+// of whose bigrams it holds, which finds the parts when each has a typo
+// (Dragnzelenocic). Runs of short or weak query tokens are looked up as one
+// word. The tokens found like a query token are remembered for the
 // next query giving it (SetLookupMemo), until a put adds a token to the
 // vocabulary. Index is safe for concurrent use and is updated in place
 // with Put, PutAll and Remove as designations change; delisted designations

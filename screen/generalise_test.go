@@ -238,3 +238,47 @@ func TestScreenPrimaryNameOnTies(t *testing.T) {
 		t.Fatalf("Pereq Juan: %+v; want des_p1 by its name Juan PEREZ", ms)
 	}
 }
+
+// Two name parts run together with a typo in each: no part is a listed
+// token to split at, and the word as a whole is only somewhat like the
+// listed parts written together, so before runTogether and joinedSim the
+// right person was no candidate at all. Read as the parts written apart,
+// a name whose second part is another's is no match: Faisal NADIM is
+// not Faisalyazdni, however long the part they share.
+func TestScreenRunTogetherWithTypos(t *testing.T) {
+	ix := NewIndex()
+	listed := now.AddDate(-1, 0, 0)
+	ds := []oversight.Designation{
+		{ID: "des_j1", Identity: oversight.Identity{Name: "Dragan ZELENOVIC"}},
+		{ID: "des_j2", Identity: oversight.Identity{Name: "Yadollah BADIN"}},
+		{ID: "des_j3", Identity: oversight.Identity{Name: "Faisal NADIM"}},
+		{ID: "des_j4", Identity: oversight.Identity{Name: "Branislav KOVACEVIC"}},
+	}
+	// Others sharing a part, so that a part found alone says little.
+	for i, n := range []string{"Milan ZELENOVIC", "Dragan PETROVIC", "Yadollah KARIMI", "Reza BADINI", "Faisal QASIMI", "Branislav KOVAC", "Milos KOVACEVIC", "Goran ZELENOVICH", "Dragana ZELENKA"} {
+		ds = append(ds, oversight.Designation{ID: fmt.Sprintf("des_k%d", i), Identity: oversight.Identity{Name: n}})
+	}
+	for i := range ds {
+		ds[i].Basis, ds[i].ListedAt = oversight.BasisMisuse, listed
+	}
+	if err := ix.PutAll(ds); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ query, want string }{
+		{"Dragnzelenocic", "des_j1"},
+		{"Ydollahbadon", "des_j2"},
+		{"Branjslavkovacevjc", "des_j4"},
+	} {
+		ms := screenAt(t, ix, Query{Name: tt.query})
+		if len(ms) == 0 || ms[0].DesignationID != tt.want {
+			t.Errorf("%q: %+v; want %s first", tt.query, ms, tt.want)
+		}
+	}
+	for _, q := range []string{"Faisalyazdni", "Branislavpetrovic"} {
+		for _, m := range screenAt(t, ix, Query{Name: q}) {
+			if m.Score >= ReviewScore {
+				t.Errorf("%q: %s in the band (%s); want none", q, m.DesignationID, m.Explanation.Summary)
+			}
+		}
+	}
+}

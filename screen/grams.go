@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"math"
 	"slices"
 )
 
@@ -119,7 +120,7 @@ type gramScratch struct {
 	left   [lenBuckets]int         // per length: the occurrences of the probed bigrams
 	ends   [lenBuckets]int         // per length: where its tokens end in the tokens touched
 	needs  [256]uint16
-	found  []uint64 // tokens found: 1<<63 if it repeats a bigram (then the first bigram it holds <<32) | id
+	found  []uint64 // tokens found: 1<<63 if it repeats a bigram | bigrams shared<<32 | id; then sorted as the first bigram it holds<<48 | id<<16 | shared
 }
 
 // queryGram is a distinct bigram of a query key.
@@ -128,25 +129,63 @@ type queryGram struct {
 	q int // occurrences in the query
 }
 
+// gramBar is how many bigrams a vocabulary token's key must share with a
+// query key for gramSearch to find it.
+type gramBar struct {
+	// dice, when set: a Dice coefficient of at least dice/10, counting a
+	// bigram the query holds twice twice. The token is like the query.
+	dice float64
+	// contain, when dice is not set: this share of the token's key
+	// length, for keys of partMin letters or more and at least two
+	// fewer than the query's. The token may be one part of the query,
+	// a word run together from two: a part's key of m letters has m+1
+	// bigrams, of which the joined word holds all but the one at the
+	// join.
+	contain float64
+}
+
+// noneShares is more bigrams than any query holds: need's answer when no
+// key of a length can pass.
+const noneShares = math.MaxUint16
+
+// partMin is the shortest key gramBar.contain finds. The shorter ones
+// (Ali, Omar, Hazem) are parts of too many words, and finding them cost
+// most of the search: on the slowest 2% of bench/screen's queries, 4 and
+// 5 cost 8% and 4% more instructions than 6, for about one held-out
+// query in 2,000 more found.
+const partMin = 6
+
+// need returns the fewest bigrams a key of length m shares with a query
+// key of n bigrams to pass, or noneShares when none passes.
+func (b gramBar) need(n, m int) int {
+	if b.dice == 0 {
+		if m < partMin || m > n-3 {
+			return noneShares
+		}
+		return max(3, int(math.Ceil(b.contain*float64(m))))
+	}
+	pass := func(shared int) bool { return shared >= 2 && 10*float64(shared) >= b.dice*float64(n+m+1) }
+	s := max(2, int(b.dice*float64(n+m+1)/10)-1)
+	for !pass(s) {
+		s++
+	}
+	return s
+}
+
 // gramSearch calls add with each vocabulary token whose key shares enough
-// bigrams with key: a Dice coefficient of at least dice/10, counting a
-// bigram the query holds twice twice. Tokens come in the order of the first
-// bigram of key they hold, then of their ids. The keys are the tokens'
-// skeletons if skel is set, else their folded spellings.
-func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64, skel bool, add func(uint32)) {
+// bigrams with key (bar), and how many: exactly for a search for parts
+// (bar.contain), at least enough to pass for the others. Tokens come in the order of the
+// first bigram of key they hold, then of their ids. The keys are the
+// tokens' skeletons if skel is set, else their folded spellings.
+func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, bar gramBar, skel bool, add func(id uint32, shared int)) {
 	n := len(key) + 1
-	pass := func(shared, m int) bool { return shared >= 2 && 10*float64(shared) >= dice*float64(n+m+1) }
 	// needs[m] is the fewest bigrams a key of length m must share, worked
 	// out when first asked (0: not yet).
 	needs := &sc.gram.needs
 	clear(needs[:])
 	need := func(m int) int {
 		if needs[m] == 0 {
-			s := max(2, int(dice*float64(n+m+1)/10)-1)
-			for !pass(s, m) {
-				s++
-			}
-			needs[m] = uint16(s)
+			needs[m] = uint16(bar.need(n, m))
 		}
 		return int(needs[m])
 	}
@@ -270,9 +309,13 @@ func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64
 		c := int(gcount[id])
 		gcount[id] = 0
 		if c >= need(lenOf(id)) {
-			gs.found = append(gs.found, 1<<63|uint64(id))
+			gs.found = append(gs.found, 1<<63|uint64(c)<<32|uint64(id))
 		}
 	}
+	// A search for parts tells how many bigrams each shares, which
+	// tokens that pass already must be probed for; the others only
+	// tell whether they pass.
+	exact := bar.dice == 0
 	// The others, bucket by bucket: but in the last, a token's key is
 	// of the bucket's length, and so is what it needs.
 	from := whole
@@ -287,7 +330,7 @@ func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64
 			if b == lenBuckets-1 {
 				nd = need(lenOf(id))
 			}
-			if c < nd && c+gs.left[b] >= nd {
+			if (c < nd || exact) && c+gs.left[b] >= nd {
 				// Every probed list, without stopping early:
 				// whether a token is in a list is a coin toss
 				// to the processor, and adding the bit costs
@@ -304,16 +347,16 @@ func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64
 				}
 			}
 			if c >= nd {
-				gs.found = append(gs.found, uint64(id))
+				gs.found = append(gs.found, uint64(c)<<32|uint64(id))
 			}
 		}
 	}
 	// In the order of the first bigram they hold, then of their ids:
 	// reading the lists in the query's order would give that. Each is
-	// sorted as first<<32 | id, which orders the same, without a call
-	// per comparison.
+	// sorted as first<<48 | id<<16 | shared, which orders the same,
+	// without a call per comparison.
 	for i, f := range gs.found {
-		id := uint32(f)
+		id, shared := uint32(f), f>>32&math.MaxUint16
 		rep, b := f>>63 != 0, lenBucket(lenOf(id))
 		first := 0
 		for ; first < len(gs.order); first++ {
@@ -329,10 +372,10 @@ func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, dice float64
 				break
 			}
 		}
-		gs.found[i] = uint64(first)<<32 | uint64(id)
+		gs.found[i] = uint64(first)<<48 | uint64(id)<<16 | shared
 	}
 	slices.Sort(gs.found)
 	for _, f := range gs.found {
-		add(uint32(f))
+		add(uint32(f>>16), int(f&math.MaxUint16))
 	}
 }

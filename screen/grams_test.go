@@ -6,8 +6,9 @@ import (
 )
 
 // readEveryList is the search gramSearch must equal: every posting list of
-// the key's bigrams read, tokens in the order they are first met.
-func readEveryList(ix *Index, key string, skel bool, dice float64) []uint32 {
+// the key's bigrams read, tokens in the order they are first met, with the
+// bigrams each shares.
+func readEveryList(ix *Index, key string, skel bool, bar gramBar) [][2]int {
 	n := len(key) + 1
 	shared := map[uint32]int{}
 	var order []uint32
@@ -31,14 +32,16 @@ func readEveryList(ix *Index, key string, skel bool, dice float64) []uint32 {
 			})
 		}
 	})
-	var out []uint32
+	var out [][2]int
 	for _, id := range order {
 		m := int(ix.lens[id].fold)
 		if skel {
 			m = int(ix.lens[id].skel)
 		}
-		if s := shared[id]; s >= 2 && 10*float64(s) >= dice*float64(n+m+1) {
-			out = append(out, id)
+		s := shared[id]
+		if bar.dice != 0 && s >= 2 && 10*float64(s) >= bar.dice*float64(n+m+1) ||
+			bar.dice == 0 && m >= partMin && m+3 <= n && s >= 3 && float64(s) >= bar.contain*float64(m) {
+			out = append(out, [2]int{int(id), s})
 		}
 	}
 	return out
@@ -60,14 +63,22 @@ func TestGramSearchReadsEnough(t *testing.T) {
 				if skel {
 					key, gi = tm.skel, ix.sgrams
 				}
-				for _, dice := range []float64{2.4, 3, 3.5} {
-					want := readEveryList(ix, key, skel, dice)
+				for _, bar := range []gramBar{{dice: 2.4}, {dice: 3}, {dice: 3.5}, {contain: 0.6}, {contain: 0.75}} {
+					want := readEveryList(ix, key, skel, bar)
 					sc := ix.getScratch()
-					var got []uint32
-					ix.gramSearch(key, gi, sc, dice, skel, func(id uint32) { got = append(got, id) })
+					var got [][2]int
+					ix.gramSearch(key, gi, sc, bar, skel, func(id uint32, shared int) { got = append(got, [2]int{int(id), shared}) })
 					ix.putScratch(sc)
+					if bar.dice != 0 {
+						// Only a search for parts is told exact counts.
+						for i := range min(len(got), len(want)) {
+							if got[i][0] == want[i][0] && got[i][1] <= want[i][1] {
+								got[i][1] = want[i][1]
+							}
+						}
+					}
 					if !slices.Equal(got, want) {
-						t.Errorf("%q (skeleton %v, dice %v): found %v, reading every list finds %v", key, skel, dice, got, want)
+						t.Errorf("%q (skeleton %v, %+v): found %v, reading every list finds %v", key, skel, bar, got, want)
 					}
 				}
 			}
