@@ -53,6 +53,7 @@ var (
 	cpuprof   = flag.String("cpuprofile", "", "write a CPU profile of the speed runs to this file")
 	tailprof  = flag.String("tailprofile", "", "run the slowest 1% of the queries again, 20 times each without the memo, and write a CPU profile of that to this file")
 	tailOut   = flag.String("tailqueries", "", "write the slowest 2% of the queries to this file, one a line, for -replay")
+	explain   = flag.String("explain", "", "only print the three best matches of each name of this file, with their explanations, and exit: for seeing why a query missed")
 	replay    = flag.String("replay", "", "only screen each name of this file once, without the memo, and exit: for counting instructions (bench/screen/callgrind.sh)")
 	only      = flag.String("only", "", "time only the queries of this perturbation (typo, arabic…)")
 	dump      = flag.String("dump", "", "write every quality query's matches (id, score, explanation) to this file, to compare two builds of the matcher")
@@ -77,6 +78,10 @@ func main() {
 	build := time.Since(start)
 	if *replay != "" {
 		replayFile(ix, *replay)
+		return
+	}
+	if *explain != "" {
+		explainFile(ix, *explain)
 		return
 	}
 	st := ix.Stats()
@@ -760,6 +765,25 @@ func replayFile(ix *screen.Index, file string) {
 	for _, name := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		if err := screenOnce(ix, name); err != nil {
 			log.Fatalf("%q: %v", name, err)
+		}
+	}
+}
+
+// explainFile prints the three best matches of each line of file, down
+// to a score of 0.5.
+func explainFile(ix *screen.Index, file string) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, name := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		ms, err := ix.Screen(screen.Query{Name: name, Limit: 3, MinScore: 0.5})
+		if err != nil {
+			log.Fatalf("%q: %v", name, err)
+		}
+		fmt.Printf("%s\n", name)
+		for _, m := range ms {
+			fmt.Printf("  %s %.3f %s\n", m.DesignationID, m.Score, m.Explanation.Summary)
 		}
 	}
 }
