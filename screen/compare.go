@@ -21,6 +21,9 @@ type term struct {
 	// alts are the other readings of a token written in Cyrillic or
 	// Greek (see Token.Alts); a comparison takes the best.
 	alts []term
+	// units are such a token's letters, each with the Latin letters it
+	// may stand for (letterUnits).
+	units []letterUnit
 }
 
 // readings returns t and its other readings.
@@ -43,6 +46,9 @@ func newTerm(t Token) term {
 	out := term{text: t.Text, fold: foldKey(t.Text), skel: skeletonKey(t.Text), kind: t.Kind, abjad: t.Script.abjad()}
 	for _, a := range t.Alts {
 		out.alts = append(out.alts, term{text: a, fold: foldKey(a), skel: skeletonKey(a), kind: t.Kind})
+	}
+	if len(t.letters) > 0 && t.Kind == Regular {
+		out.units = letterUnits(t.letters, t.Script)
 	}
 	return out
 }
@@ -113,6 +119,25 @@ func tokenSimFold(a, b *term, foldSim float64) (float64, oversight.MatchMethod) 
 		as, am := tokenSim1(a, &b.alts[i], -1)
 		other(as, am, a.text)
 	}
+	// A word written letter by letter, read toward the Latin token.
+	// Only where the word's own readings pair with it (pairFloor): the
+	// reading toward it changes a few letters, which does not make an
+	// unlike word alike, and tokenSimBelow counts on that.
+	toward := func(units []letterUnit, l *term) {
+		if len(units) == 0 || len(l.units) > 0 || l.kind != Regular || s >= 0.95 || s < pairFloor {
+			return
+		}
+		if r, ok := readsNear(units, l.text); ok {
+			rt := term{text: r, fold: foldKey(r), kind: Regular}
+			if l.abjad {
+				rt.skel = skeletonKey(r) // compared only across scripts
+			}
+			as, am := tokenSim1(&rt, l, -1)
+			other(as, am, l.text)
+		}
+	}
+	toward(a.units, b)
+	toward(b.units, a)
 	return s, m
 }
 
@@ -124,6 +149,11 @@ func tokenSimFold(a, b *term, foldSim float64) (float64, oversight.MatchMethod) 
 // 0.96 times their keys' (a common prefix only lowers that), and
 // similarityBound bounds both.
 func tokenSimBelow(a, b *term, bar float64) bool {
+	// A word written letter by letter is told only below pairFloor,
+	// under which tokenSimFold does not read it toward the other.
+	if len(a.units) > 0 || len(b.units) > 0 {
+		bar = min(bar, pairFloor)
+	}
 	// A hair under the bar, so that rounding never leaves out a pair the
 	// comparison would keep.
 	bar -= 1e-9

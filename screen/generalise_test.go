@@ -177,7 +177,7 @@ func TestScreenIotaAndArticle(t *testing.T) {
 		band        bool
 	}{
 		{"Ιουλιαν Μωραβεκ", "des_j1", true},
-		{"Ιωσεπ Καρας", "des_j2", false}, // the h is lost: a candidate
+		{"Ιωσεπ Καρας", "des_j2", true}, // read toward Joseph, the h lost: josep
 		{"Карім Алраггал", "des_a1", true},
 	}
 	for _, tt := range tests {
@@ -279,6 +279,44 @@ func TestScreenRunTogetherWithTypos(t *testing.T) {
 			if m.Score >= ReviewScore {
 				t.Errorf("%q: %s in the band (%s); want none", q, m.DesignationID, m.Explanation.Summary)
 			}
+		}
+	}
+}
+
+// A Latin name written letter by letter in Cyrillic or Greek chooses, for
+// each Latin letter, one of the letters clerks write it with (g as г or
+// дж, w as у or ου, o as о or ω), so its fixed readings mix the choices
+// wrongly (джоран reads djoran, λυω luw or lyo). Read toward each listed
+// name, letter by letter, it is that name.
+func TestScreenLettersReadTowardListed(t *testing.T) {
+	ix := NewIndex()
+	listed := now.AddDate(-1, 0, 0)
+	ds := []oversight.Designation{
+		{ID: "des_l1", Identity: oversight.Identity{Name: "Goran VUKSIC"}},
+		{ID: "des_l2", Identity: oversight.Identity{Name: "Mei WEN"}},
+		{ID: "des_l3", Identity: oversight.Identity{Name: "Zaw WIN"}},
+		{ID: "des_l4", Identity: oversight.Identity{Name: "Yuting LUO"}},
+		// Others a fixed reading comes nearer to.
+		{ID: "des_m1", Identity: oversight.Identity{Name: "Jordan VUKAS"}},
+		{ID: "des_m2", Identity: oversight.Identity{Name: "Mei HUANG"}},
+		{ID: "des_m3", Identity: oversight.Identity{Name: "Zau MIN"}},
+		{ID: "des_m4", Identity: oversight.Identity{Name: "Yiting LIU"}},
+	}
+	for i := range ds {
+		ds[i].Basis, ds[i].ListedAt = oversight.BasisMisuse, listed
+	}
+	if err := ix.PutAll(ds); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ query, want string }{
+		{"Джоран Вуксиц", "des_l1"},
+		{"Μηι Ουην", "des_l2"},
+		{"Зау Уін", "des_l3"},
+		{"Υυτινγ Λυω", "des_l4"},
+	} {
+		ms := screenAt(t, ix, Query{Name: tt.query})
+		if len(ms) == 0 || ms[0].DesignationID != tt.want || ms[0].Score < ReviewScore {
+			t.Errorf("%q: %+v; want %s first, in the band", tt.query, ms, tt.want)
 		}
 	}
 }

@@ -485,6 +485,17 @@ func (ix *Index) lookUp(q *term, sc *scratch, cache map[uint32]simEntry, mode se
 			add(id)
 		}
 	}
+	// A short word written letter by letter shares too few bigrams
+	// with its listed name to be found by them when its readings get a
+	// letter wrong (Уін, Win): each of its spellings is looked up.
+	for _, sp := range spellings(q.units, 16) {
+		if id, ok := ix.termID[termKey{sp, Regular}]; ok {
+			add(id)
+		}
+		for _, id := range ix.folds[foldKey(sp)] {
+			add(id)
+		}
+	}
 	if mode == searchExact {
 		return ix.sortFound(found, cache, sc)
 	}

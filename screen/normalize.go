@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -49,6 +50,10 @@ type Token struct {
 	// a Latin name written letter by letter (Смитх, Σμιθ for Smith)
 	// reads back otherwise than a native one.
 	Alts []string
+	// letters is the word as written, for a Cyrillic or Greek word: a
+	// comparison reads it letter by letter toward the Latin token it is
+	// compared with (letterUnits).
+	letters []rune
 }
 
 // honorifics are titles, ranks and suffixes that say nothing about who a
@@ -254,6 +259,7 @@ func Tokenize(name string) []Token {
 		}
 		if len(toks) == n+1 && (script == Cyrillic || script == Greek) {
 			toks[n].Alts = letterReadings(word, script, toks[n].Text)
+			toks[n].letters = slices.Clone(word)
 		}
 		word = word[:0]
 	}

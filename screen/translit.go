@@ -371,3 +371,173 @@ func letterReadings(w []rune, script Script, std string) []string {
 	}
 	return out
 }
+
+// letterUnit is a letter, or a pair of letters, of a word written letter
+// by letter, with the Latin letters it may stand for, the likeliest first.
+type letterUnit []string
+
+// Letters and pairs of letters with the Latin letters clerks write them
+// for: a Latin name written letter by letter chooses one for each Latin
+// letter (c as ц, к or с), and the reading that uses the listed name's
+// choices is the one to compare with it.
+var (
+	cyrillicUnits = map[rune]letterUnit{
+		'а': {"a"}, 'б': {"b"}, 'в': {"v", "w"}, 'г': {"g", "h"}, 'д': {"d"}, 'е': {"e"}, 'ё': {"e", "yo"},
+		'ж': {"j", "zh"}, 'з': {"z"}, 'и': {"i", "y"}, 'й': {"y", "j", "i"}, 'к': {"k", "c", "q"},
+		'л': {"l"}, 'м': {"m"}, 'н': {"n"}, 'о': {"o"}, 'п': {"p"}, 'р': {"r"}, 'с': {"s", "c"},
+		'т': {"t"}, 'у': {"u", "w", "ou"}, 'ф': {"f"}, 'х': {"h", "kh", "x"}, 'ц': {"c", "ts"},
+		'ч': {"ch"}, 'ш': {"sh"}, 'щ': {"sch", "shch"}, 'ъ': {""}, 'ы': {"y", "i"}, 'ь': {""},
+		'э': {"e"}, 'ю': {"u", "yu"}, 'я': {"ya", "ia"}, 'є': {"e", "ye"}, 'і': {"i"}, 'ї': {"i", "yi"},
+		'ґ': {"g"}, 'ў': {"w", "u"}, 'ј': {"j"},
+	}
+	cyrillicUnitPairs = map[[2]rune]letterUnit{
+		{'д', 'ж'}: {"j", "g", "dzh"}, {'к', 'с'}: {"x", "ks"}, {'т', 'с'}: {"ts", "ch"},
+	}
+	greekUnits = map[rune]letterUnit{
+		'α': {"a"}, 'β': {"b", "v", "w"}, 'γ': {"g"}, 'δ': {"d"}, 'ε': {"e"}, 'ζ': {"z"},
+		'η': {"e", "h", "i"}, 'θ': {"th"}, 'ι': {"i", "j", "y"}, 'κ': {"k", "c", "q"}, 'λ': {"l"},
+		'μ': {"m"}, 'ν': {"n"}, 'ξ': {"x", "ks"}, 'ο': {"o"}, 'π': {"p"}, 'ρ': {"r"}, 'σ': {"s", "c"},
+		'ς': {"s"}, 'τ': {"t"}, 'υ': {"u", "y"}, 'φ': {"f", "ph"}, 'χ': {"h", "ch", "kh", "x"},
+		'ψ': {"ps"}, 'ω': {"o", "w"},
+	}
+	greekUnitPairs = map[[2]rune]letterUnit{
+		{'μ', 'π'}: {"b", "mp"}, {'ν', 'τ'}: {"d", "nt"}, {'γ', 'κ'}: {"g", "ng"}, {'τ', 'ζ'}: {"j", "tz"},
+		{'ο', 'υ'}: {"u", "w", "ou"}, {'τ', 'σ'}: {"ch", "ts"}, {'γ', 'γ'}: {"ng", "g"},
+	}
+)
+
+// letterUnits splits a Cyrillic or Greek word into letterUnits, pairs
+// first; nil for another script.
+func letterUnits(w []rune, script Script) []letterUnit {
+	var one map[rune]letterUnit
+	var pairs map[[2]rune]letterUnit
+	switch script {
+	case Cyrillic:
+		one, pairs = cyrillicUnits, cyrillicUnitPairs
+	case Greek:
+		one, pairs = greekUnits, greekUnitPairs
+	default:
+		return nil
+	}
+	var out []letterUnit
+	for i := 0; i < len(w); i++ {
+		if i+1 < len(w) {
+			if u, ok := pairs[[2]rune{w[i], w[i+1]}]; ok {
+				out = append(out, u)
+				i++
+				continue
+			}
+		}
+		if u, ok := one[w[i]]; ok {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// readToward reads units as the Latin word closest to target: each unit
+// as the Latin letters it may stand for that target has where the unit
+// falls, or as its likeliest where none does, aligned by the fewest
+// letters added, dropped or changed, which it returns too. Words of more
+// than 32 units or letters are not read: no name is that long.
+func readToward(units []letterUnit, target string) (string, int) {
+	n, m := len(units), len(target)
+	if n == 0 || n > 32 || m > 32 {
+		return "", 255
+	}
+	// cost[i][j]: the fewest edits to read units[:i] as target[:j];
+	// how[i][j]: the step that got there (option index+1 of a matched
+	// option, or a negative kind).
+	const (
+		stepDrop  = -1 // the unit read as its likeliest, not in target
+		stepSub   = -2 // read as its likeliest, in place of a letter of target
+		stepExtra = -3 // a letter of target the units do not give
+	)
+	var cost [33][33]uint8
+	var how [33][33]int8
+	var from [33][33]uint8 // j before the step, for matched options
+	for i := range n + 1 {
+		for j := range m + 1 {
+			cost[i][j] = 255
+		}
+	}
+	cost[0][0] = 0
+	relax := func(i, j int, c uint8, h int8, fj int) {
+		if c < cost[i][j] {
+			cost[i][j], how[i][j], from[i][j] = c, h, uint8(fj)
+		}
+	}
+	for i := 0; i <= n; i++ {
+		for j := 0; j <= m; j++ {
+			c := cost[i][j]
+			if c == 255 {
+				continue
+			}
+			if j < m {
+				relax(i, j+1, c+1, stepExtra, j)
+			}
+			if i == n {
+				continue
+			}
+			for k, o := range units[i] {
+				if o == "" || j < m && target[j] == o[0] && strings.HasPrefix(target[j:], o) {
+					relax(i+1, j+len(o), c, int8(k+1), j)
+				}
+			}
+			relax(i+1, j, c+1, stepDrop, j)
+			if j < m {
+				relax(i+1, j+1, c+1, stepSub, j)
+			}
+		}
+	}
+	// Back from the end, the units' readings in reverse.
+	var parts [32]string
+	for i, j := n, m; i > 0 || j > 0; {
+		h, fj := how[i][j], int(from[i][j])
+		switch {
+		case h == stepExtra:
+			j = fj
+			continue
+		case h > 0:
+			parts[i-1] = units[i-1][h-1]
+		default:
+			parts[i-1] = units[i-1][0]
+		}
+		i, j = i-1, fj
+	}
+	return strings.Join(parts[:n], ""), int(cost[n][m])
+}
+
+// readsNear reads a word written letter by letter toward target, and
+// reports whether the reading is near it: a letter in three or fewer
+// added, dropped or changed. A reading farther off is no better than the
+// word's own readings, and is not compared.
+func readsNear(units []letterUnit, target string) (string, bool) {
+	r, edits := readToward(units, target)
+	return r, r != "" && 3*edits <= len(target)
+}
+
+// spellings returns every Latin spelling of a word of letterUnits, or
+// none if it has more than most.
+func spellings(units []letterUnit, most int) []string {
+	n := 1
+	for _, u := range units {
+		if n *= len(u); n > most {
+			return nil
+		}
+	}
+	if len(units) == 0 {
+		return nil
+	}
+	out := []string{""}
+	for _, u := range units {
+		next := make([]string, 0, len(out)*len(u))
+		for _, p := range out {
+			for _, o := range u {
+				next = append(next, p+o)
+			}
+		}
+		out = next
+	}
+	return out
+}
