@@ -465,7 +465,7 @@ func joinOptions(q, t []term, qj []joined) []pair {
 			near := false
 			for i := range q {
 				near = near || q[i].kind == Regular && closeLength(len(q[i].text), size) &&
-					(q[i].text[0] == t[from].text[0] || q[i].abjad || t[from].abjad)
+					(mayBegin(&q[i], t[from].text[0]) || q[i].abjad || t[from].abjad)
 			}
 			if !near {
 				continue
@@ -575,6 +575,23 @@ func partSim(q *term, text string, p *term, bar float64) float64 {
 		return s
 	}
 	return 0
+}
+
+// mayBegin reports whether t may begin with the letter c: its first
+// letter, or for a word written letter by letter, one its first may stand
+// for.
+func mayBegin(t *term, c byte) bool {
+	if t.text[0] == c {
+		return true
+	}
+	if len(t.units) > 0 {
+		for _, o := range t.units[0] {
+			if o != "" && o[0] == c {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // minor reports whether p pairs a particle or a legal form on its own.

@@ -301,9 +301,17 @@ func TestScreenLettersReadTowardListed(t *testing.T) {
 		{ID: "des_m2", Identity: oversight.Identity{Name: "Mei HUANG"}},
 		{ID: "des_m3", Identity: oversight.Identity{Name: "Zau MIN"}},
 		{ID: "des_m4", Identity: oversight.Identity{Name: "Yiting LIU"}},
+		// A hyphenated given name, which a letter-by-letter writer
+		// runs together; a suffix lists drop.
+		{ID: "des_l5", Identity: oversight.Identity{Name: "Hyon-il KANG"}},
+		{ID: "des_l6", Identity: oversight.Identity{Name: "Robert HALE JR."}},
+		{ID: "des_m5", Identity: oversight.Identity{Name: "Hyon-su KANG"}},
 	}
 	for i := range ds {
-		ds[i].Basis, ds[i].ListedAt = oversight.BasisMisuse, listed
+		ds[i].Basis = oversight.BasisMisuse
+		if ds[i].ListedAt.IsZero() {
+			ds[i].ListedAt = listed
+		}
 	}
 	if err := ix.PutAll(ds); err != nil {
 		t.Fatal(err)
@@ -313,6 +321,8 @@ func TestScreenLettersReadTowardListed(t *testing.T) {
 		{"Μηι Ουην", "des_l2"},
 		{"Зау Уін", "des_l3"},
 		{"Υυτινγ Λυω", "des_l4"},
+		{"Χυονιλ Κανγκ", "des_l5"},
+		{"Ρομπερτ Χαλε Ιρ", "des_l6"}, // Ιρ is jr, read as the suffix it is
 	} {
 		ms := screenAt(t, ix, Query{Name: tt.query})
 		if len(ms) == 0 || ms[0].DesignationID != tt.want || ms[0].Score < ReviewScore {

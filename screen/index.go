@@ -488,11 +488,8 @@ func (ix *Index) lookUp(q *term, sc *scratch, cache map[uint32]simEntry, mode se
 	// A short word written letter by letter shares too few bigrams
 	// with its listed name to be found by them when its readings get a
 	// letter wrong (Уін, Win): each of its spellings is looked up.
-	for _, sp := range spellings(q.units, 16) {
+	for _, sp := range spellings(q.units, maxSpellings) {
 		if id, ok := ix.termID[termKey{sp, Regular}]; ok {
-			add(id)
-		}
-		for _, id := range ix.folds[foldKey(sp)] {
 			add(id)
 		}
 	}

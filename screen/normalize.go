@@ -153,9 +153,11 @@ func functionWord(t *Token, notFirst bool) string {
 	if known(t.Text) {
 		return t.Text
 	}
-	for _, a := range t.Alts {
+	// A word written letter by letter is one of them if any of its
+	// spellings is (ιρ, jr).
+	for _, a := range slices.Concat(t.Alts, spellings(letterUnits(t.letters, t.Script), maxSpellings)) {
 		if known(a) {
-			t.Alts = nil
+			t.Alts, t.letters = nil, nil
 			return a
 		}
 	}

@@ -397,7 +397,7 @@ var (
 		'α': {"a"}, 'β': {"b", "v", "w"}, 'γ': {"g"}, 'δ': {"d"}, 'ε': {"e"}, 'ζ': {"z"},
 		'η': {"e", "h", "i"}, 'θ': {"th"}, 'ι': {"i", "j", "y"}, 'κ': {"k", "c", "q"}, 'λ': {"l"},
 		'μ': {"m"}, 'ν': {"n"}, 'ξ': {"x", "ks"}, 'ο': {"o"}, 'π': {"p"}, 'ρ': {"r"}, 'σ': {"s", "c"},
-		'ς': {"s"}, 'τ': {"t"}, 'υ': {"u", "y"}, 'φ': {"f", "ph"}, 'χ': {"h", "ch", "kh", "x"},
+		'ς': {"s", "c"}, 'τ': {"t"}, 'υ': {"u", "y"}, 'φ': {"f", "ph"}, 'χ': {"h", "ch", "kh", "x"},
 		'ψ': {"ps"}, 'ω': {"o", "w"},
 	}
 	greekUnitPairs = map[[2]rune]letterUnit{
@@ -516,6 +516,11 @@ func readsNear(units []letterUnit, target string) (string, bool) {
 	r, edits := readToward(units, target)
 	return r, r != "" && 3*edits <= len(target)
 }
+
+// maxSpellings is the most spellings of a word written letter by letter
+// that are looked up one by one: a word of five letters, two or three of
+// them read two ways, has no more.
+const maxSpellings = 32
 
 // spellings returns every Latin spelling of a word of letterUnits, or
 // none if it has more than most.
