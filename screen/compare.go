@@ -465,7 +465,7 @@ func joinOptions(q, t []term, qj []joined) []pair {
 			near := false
 			for i := range q {
 				near = near || q[i].kind == Regular && closeLength(len(q[i].text), size) &&
-					(mayBegin(&q[i], t[from].text[0]) || q[i].abjad || t[from].abjad)
+					(mayBegin(&q[i], t[from].text) || q[i].abjad || t[from].abjad)
 			}
 			if !near {
 				continue
@@ -577,18 +577,20 @@ func partSim(q *term, text string, p *term, bar float64) float64 {
 	return 0
 }
 
-// mayBegin reports whether t may begin with the letter c: its first
-// letter, or for a word written letter by letter, one its first may stand
-// for.
-func mayBegin(t *term, c byte) bool {
-	if t.text[0] == c {
+// mayBegin reports whether t may stand for a word beginning as listed
+// does: t begins with its first letter, or, for a word written letter by
+// letter, its first letter may stand for that letter, or for the next
+// after an h, which Greek does not write (ονγκιλ, Hong-il).
+func mayBegin(t *term, listed string) bool {
+	if t.text[0] == listed[0] {
 		return true
 	}
-	if len(t.units) > 0 {
-		for _, o := range t.units[0] {
-			if o != "" && o[0] == c {
-				return true
-			}
+	if len(t.units) == 0 {
+		return false
+	}
+	for _, o := range t.units[0] {
+		if o != "" && (o[0] == listed[0] || listed[0] == 'h' && len(listed) > 1 && o[0] == listed[1]) {
+			return true
 		}
 	}
 	return false

@@ -206,8 +206,9 @@ func TestTitleWithTypo(t *testing.T) {
 		{"Sheiky Abdulqadir MUMIN", "sheiky abdulqadir mumin"}, // a letter changed
 		{"Gener GARCIA MOLINA", "gener garcia molina"},         // a given name
 		{"Brigade of the Emigrants", "brigade of the emigrants"},
-		{"Mullan PATRICK", "mullan patrick"}, // a surname first
-		{"Ivan MULAH", "ivan mulah"},         // a title only begins a name
+		{"Mullan PATRICK", "mullan patrick"},     // a surname first
+		{"Ivan MULAH", "ivan mulah"},             // a title only begins a name
+		{"Hajee Basir NOORZAI", "basir noorzai"}, // Haji in another romanisation
 	}
 	for _, tt := range tests {
 		var got []string
@@ -306,6 +307,8 @@ func TestScreenLettersReadTowardListed(t *testing.T) {
 		{ID: "des_l5", Identity: oversight.Identity{Name: "Hyon-il KANG"}},
 		{ID: "des_l6", Identity: oversight.Identity{Name: "Robert HALE JR."}},
 		{ID: "des_m5", Identity: oversight.Identity{Name: "Hyon-su KANG"}},
+		{ID: "des_l7", Identity: oversight.Identity{Name: "Hong-chol RIM"}},
+		{ID: "des_m7", Identity: oversight.Identity{Name: "Hong-sik RIM"}},
 	}
 	for i := range ds {
 		ds[i].Basis = oversight.BasisMisuse
@@ -323,10 +326,29 @@ func TestScreenLettersReadTowardListed(t *testing.T) {
 		{"Υυτινγ Λυω", "des_l4"},
 		{"Χυονιλ Κανγκ", "des_l5"},
 		{"Ρομπερτ Χαλε Ιρ", "des_l6"}, // Ιρ is jr, read as the suffix it is
+		{"Ονγκτσολ Ριμ", "des_l7"},    // without the h Greek does not write
 	} {
 		ms := screenAt(t, ix, Query{Name: tt.query})
 		if len(ms) == 0 || ms[0].DesignationID != tt.want || ms[0].Score < ReviewScore {
 			t.Errorf("%q: %+v; want %s first, in the band", tt.query, ms, tt.want)
+		}
+	}
+}
+
+// A three-letter abbreviation (Eng, Int, Sys) is read as one in a firm's
+// name, which has a legal form, and left as a name part in a person's.
+func TestShortAbbreviationsOnlyInFirms(t *testing.T) {
+	for _, tt := range []struct{ name, want string }{
+		{"Junzh eng WANG", "junzh eng wang"},
+		{"Kestrel Eng Sys Ltd", "kestrel engineering systems ltd"},
+		{"Kestrel Intl Trdg", "kestrel international trading"},
+	} {
+		var got []string
+		for _, tm := range analyze(tt.name) {
+			got = append(got, tm.text)
+		}
+		if g := strings.Join(got, " "); g != tt.want {
+			t.Errorf("analyze(%q) = %q, want %q", tt.name, g, tt.want)
 		}
 	}
 }

@@ -109,6 +109,18 @@ var sunParticles = map[string]string{
 // "Ben Smith" is a given name, "David Ben Gurion" a particle.
 var particlesNotFirst = setOf("ben", "la", "le", "da", "di", "de", "del", "du")
 
+// honorificFolds are the folded keys of the honorifics of four letters or
+// more, and the honorific each stands for.
+var honorificFolds = func() map[string]string {
+	m := make(map[string]string)
+	for h := range honorifics {
+		if k := foldKey(h); len(h) >= 4 && m[k] == "" {
+			m[k] = h
+		}
+	}
+	return m
+}()
+
 // longTitles are the titles of five letters or more, which a typo does not
 // stop being recognised at the start of a name.
 var longTitles = []string{"colonel", "general", "captain", "lieutenant", "commander", "brigadier", "sergeant", "admiral",
@@ -152,6 +164,15 @@ func functionWord(t *Token, notFirst bool) string {
 	}
 	if known(t.Text) {
 		return t.Text
+	}
+	// A title of four letters or more in another romanisation (Hajee:
+	// the same folded key as Haji) is that title, at the start of a
+	// name, where titles are (Ivan MULAH is not a mullah).
+	if !notFirst && len(t.Text) >= 4 {
+		if h := honorificFolds[foldKey(t.Text)]; h != "" {
+			t.Alts, t.letters = nil, nil
+			return h
+		}
 	}
 	// A word written letter by letter is one of them if any of its
 	// spellings is (ιρ, jr).
@@ -391,6 +412,13 @@ func asciiLetters(s string) string {
 // classify sets the kind of each token and drops honorifics, unless the
 // name is nothing but honorifics.
 func classify(toks []Token) []Token {
+	// Abbreviations of three letters (Int, Eng, Sys) are also parts of
+	// people's names (Junzh eng, a name written apart): they are read
+	// as abbreviations in the name of a firm, which has a legal form.
+	firm := false
+	for i := range toks {
+		firm = firm || isLegalForm(toks, i) || len(toks[i].Text) > 3 && abbreviations[toks[i].Text] != ""
+	}
 	for i := range toks {
 		t := &toks[i]
 		if i > 0 || len(t.Alts) > 0 || len(toks) > 1 {
@@ -411,7 +439,7 @@ func classify(toks []Token) []Token {
 			t.Text = "al"
 		case len(t.Text) == 1:
 			t.Kind = Initial
-		case len(toks) > 1 && abbreviations[t.Text] != "":
+		case len(toks) > 1 && abbreviations[t.Text] != "" && (len(t.Text) > 3 || firm):
 			t.Text = abbreviations[t.Text]
 		}
 	}
