@@ -24,6 +24,10 @@ type term struct {
 	// units are such a token's letters, each with the Latin letters it
 	// may stand for (letterUnits).
 	units []letterUnit
+	// parts are a query token's parts read as name parts by
+	// joinedSim, made once for all the names a query is compared with:
+	// by where they begin and end in text.
+	parts map[[2]uint8]*term
 }
 
 // readings returns t and its other readings.
@@ -91,11 +95,16 @@ const (
 )
 
 // tokenSim compares two tokens and says by which method they matched best:
-// the best of their readings.
-func tokenSim(a, b *term) (float64, oversight.MatchMethod) { return tokenSimFold(a, b, -1) }
+// the best of their readings, a word written letter by letter read
+// toward the other too.
+func tokenSim(a, b *term) (float64, oversight.MatchMethod) {
+	s, m := tokenSimFold(a, b, -1)
+	return readTowardSim(a, b, s, m)
+}
 
-// tokenSimFold is tokenSim given the similarity of the tokens' fold keys,
-// or a negative number when it is not known yet.
+// tokenSimFold is tokenSim by the tokens' own readings (without
+// readTowardSim), given the similarity of their fold keys, or a negative
+// number when it is not known yet.
 func tokenSimFold(a, b *term, foldSim float64) (float64, oversight.MatchMethod) {
 	s, m := tokenSim1(a, b, foldSim)
 	if s == 1 {
@@ -119,25 +128,39 @@ func tokenSimFold(a, b *term, foldSim float64) (float64, oversight.MatchMethod) 
 		as, am := tokenSim1(a, &b.alts[i], -1)
 		other(as, am, a.text)
 	}
-	// A word written letter by letter, read toward the Latin token.
-	// Only where the word's own readings pair with it (pairFloor): the
-	// reading toward it changes a few letters, which does not make an
-	// unlike word alike, and tokenSimBelow counts on that.
-	toward := func(units []letterUnit, l *term) {
-		if len(units) == 0 || len(l.units) > 0 || l.kind != Regular || s >= 0.95 || s < pairFloor {
-			return
+	return s, m
+}
+
+// readTowardSim is s, m, the similarity of a and b by their own readings,
+// or, if better, that of a word of the two written letter by letter read
+// toward the other, a Latin token (readsNear), as a transliteration. Only
+// where the word's own readings pair with it (pairFloor): the reading
+// toward it changes a few letters, which does not make an unlike word
+// alike, and tokenSimBelow counts on that.
+func readTowardSim(a, b *term, s float64, m oversight.MatchMethod) (float64, oversight.MatchMethod) {
+	if s >= 0.95 || s < pairFloor {
+		return s, m
+	}
+	w, l := a, b
+	if len(w.units) == 0 {
+		w, l = b, a
+	}
+	if len(w.units) == 0 || len(l.units) > 0 || l.kind != Regular {
+		return s, m
+	}
+	if r, ok := readsNear(w.units, l.text); ok {
+		rt := term{text: r, fold: foldKey(r), kind: Regular}
+		if l.abjad {
+			rt.skel = skeletonKey(r) // compared only across scripts
 		}
-		if r, ok := readsNear(units, l.text); ok {
-			rt := term{text: r, fold: foldKey(r), kind: Regular}
-			if l.abjad {
-				rt.skel = skeletonKey(r) // compared only across scripts
-			}
-			as, am := tokenSim1(&rt, l, -1)
-			other(as, am, l.text)
+		as, am := tokenSim1(&rt, l, -1)
+		if am == oversight.MethodExact {
+			as, am = min(0.95, 0.85+0.03*float64(len(l.text))), oversight.MethodTransliteration
+		}
+		if as > s {
+			s, m = as, am
 		}
 	}
-	toward(a.units, b)
-	toward(b.units, a)
 	return s, m
 }
 
@@ -150,10 +173,16 @@ func tokenSimFold(a, b *term, foldSim float64) (float64, oversight.MatchMethod) 
 // similarityBound bounds both.
 func tokenSimBelow(a, b *term, bar float64) bool {
 	// A word written letter by letter is told only below pairFloor,
-	// under which tokenSimFold does not read it toward the other.
+	// under which it is not read toward the other (readTowardSim).
 	if len(a.units) > 0 || len(b.units) > 0 {
 		bar = min(bar, pairFloor)
 	}
+	return readingsBelow(a, b, bar)
+}
+
+// readingsBelow is tokenSimBelow for the tokens' own readings
+// (tokenSimFold).
+func readingsBelow(a, b *term, bar float64) bool {
 	// A hair under the bar, so that rounding never leaves out a pair the
 	// comparison would keep.
 	bar -= 1e-9
@@ -532,49 +561,64 @@ func joinedSim(q *term, parts []term, joined *term) float64 {
 	for i := range gs {
 		size += len(gs[i].text)
 	}
-	return partsSim(q, q.text, gs, joinFloor*float64(size), size) / float64(size)
+	return partsSim(q, 0, gs, joinFloor*float64(size), size) / float64(size)
 }
 
-// partsSim is joinedSim's reading of text, the rest of query token q, as
-// the groups of listed tokens parts, of size letters in all: the sum of
-// the parts' similarities weighted by their listed length, or 0 if a part
-// is not paired or the sum falls short of need. Each part is held to what
-// it must reach with the rest matching in full, which the cheap bound
-// mostly tells.
-func partsSim(q *term, text string, parts []term, need float64, size int) float64 {
+// partsSim is joinedSim's reading of q.text[from:], the rest of query
+// token q, as the groups of listed tokens parts, of size letters in all:
+// the sum of the parts' similarities weighted by their listed length, or
+// 0 if a part is not paired or the sum falls short of need. Each part is
+// held to what it must reach with the rest matching in full, which the
+// cheap bound mostly tells.
+func partsSim(q *term, from int, parts []term, need float64, size int) float64 {
 	p := &parts[0]
 	n := len(p.text)
 	bar := max(pairFloor, (need-float64(size-n))/float64(n))
 	if len(parts) == 1 {
-		return float64(n) * partSim(q, text, p, bar)
+		return float64(n) * partSim(q, from, len(q.text), p, bar)
 	}
 	best := 0.0
-	for k := max(2, n-2); k <= min(len(text)-2, n+2); k++ {
-		s := partSim(q, text[:k], p, bar)
+	for k := from + max(2, n-2); k <= min(len(q.text)-2, from+n+2); k++ {
+		s := partSim(q, from, k, p, bar)
 		if s == 0 {
 			continue
 		}
-		if rest := partsSim(q, text[k:], parts[1:], need-float64(n)*s, size-n); rest > 0 {
+		if rest := partsSim(q, k, parts[1:], need-float64(n)*s, size-n); rest > 0 {
 			best = max(best, float64(n)*s+rest)
 		}
 	}
 	return best
 }
 
-// partSim is the similarity of text, part of query token q, to listed
-// token p, or 0 if below bar.
-func partSim(q *term, text string, p *term, bar float64) float64 {
-	t := term{text: text, fold: foldKey(text), kind: Regular, abjad: q.abjad}
-	if t.abjad || p.abjad {
-		t.skel = skeletonKey(text) // compared only across scripts
-	}
-	if tokenSimBelow(&t, p, bar) {
+// partSim is the similarity of q.text[from:to], part of query token q, to
+// listed token p, or 0 if below bar.
+func partSim(q *term, from, to int, p *term, bar float64) float64 {
+	t := q.part(from, to)
+	if tokenSimBelow(t, p, bar) {
 		return 0
 	}
-	if s, _ := tokenSim(&t, p); s >= bar {
+	if s, _ := tokenSim(t, p); s >= bar {
 		return s
 	}
 	return 0
+}
+
+// part returns q.text[from:to] as a term, made once for all the names the
+// query is compared with.
+func (q *term) part(from, to int) *term {
+	k := [2]uint8{uint8(from), uint8(to)}
+	if t, ok := q.parts[k]; ok {
+		return t
+	}
+	text := q.text[from:to]
+	t := &term{text: text, fold: foldKey(text), skel: skeletonKey(text), kind: Regular, abjad: q.abjad}
+	if len(q.text) < 256 {
+		if q.parts == nil {
+			q.parts = make(map[[2]uint8]*term)
+		}
+		q.parts[k] = t
+	}
+	return t
 }
 
 // mayBegin reports whether t may stand for a word beginning as listed

@@ -464,6 +464,7 @@ func (ix *Index) lookUp(q *term, sc *scratch, cache map[uint32]simEntry, mode se
 			}
 		}
 		s, m := tokenSimFold(q, t, fs)
+		s, m = readTowardSim(q, t, s, m)
 		cache[id] = simEntry{s, m}
 		if s >= candFloor {
 			found = append(found, id)

@@ -438,72 +438,68 @@ func letterUnits(w []rune, script Script) []letterUnit {
 // readToward reads units as the Latin word closest to target: each unit
 // as the Latin letters it may stand for that target has where the unit
 // falls, or as its likeliest where none does, aligned by the fewest
-// letters added, dropped or changed, which it returns too. Words of more
-// than 32 units or letters are not read: no name is that long.
-func readToward(units []letterUnit, target string) (string, int) {
+// letters added, dropped or changed, which it returns too. It gives up,
+// returning no reading, once every alignment needs more than most edits.
+// Words of more than 32 units or letters are not read: no name is that
+// long.
+func readToward(units []letterUnit, target string, most int) (string, int) {
 	n, m := len(units), len(target)
 	if n == 0 || n > 32 || m > 32 {
 		return "", 255
 	}
-	// cost[i][j]: the fewest edits to read units[:i] as target[:j];
-	// how[i][j]: the step that got there (option index+1 of a matched
-	// option, or a negative kind).
 	const (
 		stepDrop  = -1 // the unit read as its likeliest, not in target
 		stepSub   = -2 // read as its likeliest, in place of a letter of target
 		stepExtra = -3 // a letter of target the units do not give
 	)
+	// cost[i][j]: the fewest edits to read units[:i] as target[:j];
+	// how[i][j]: the last step (a matched option's index+1, or a step).
 	var cost [33][33]uint8
 	var how [33][33]int8
-	var from [33][33]uint8 // j before the step, for matched options
-	for i := range n + 1 {
-		for j := range m + 1 {
-			cost[i][j] = 255
-		}
+	for j := 1; j <= m; j++ {
+		cost[0][j], how[0][j] = uint8(j), stepExtra
 	}
-	cost[0][0] = 0
-	relax := func(i, j int, c uint8, h int8, fj int) {
-		if c < cost[i][j] {
-			cost[i][j], how[i][j], from[i][j] = c, h, uint8(fj)
-		}
-	}
-	for i := 0; i <= n; i++ {
+	for i := 1; i <= n; i++ {
+		u := units[i-1]
+		low := uint8(255)
 		for j := 0; j <= m; j++ {
-			c := cost[i][j]
-			if c == 255 {
-				continue
-			}
-			if j < m {
-				relax(i, j+1, c+1, stepExtra, j)
-			}
-			if i == n {
-				continue
-			}
-			for k, o := range units[i] {
-				if o == "" || j < m && target[j] == o[0] && strings.HasPrefix(target[j:], o) {
-					relax(i+1, j+len(o), c, int8(k+1), j)
+			c, h := cost[i-1][j]+1, int8(stepDrop)
+			if j > 0 {
+				if s := cost[i-1][j-1] + 1; s < c {
+					c, h = s, stepSub
+				}
+				if s := cost[i][j-1] + 1; s < c {
+					c, h = s, stepExtra
 				}
 			}
-			relax(i+1, j, c+1, stepDrop, j)
-			if j < m {
-				relax(i+1, j+1, c+1, stepSub, j)
+			for k, o := range u {
+				if l := len(o); l <= j && cost[i-1][j-l] < c && (l == 0 || target[j-l] == o[0] && target[j-l:j] == o) {
+					c, h = cost[i-1][j-l], int8(k+1)
+				}
 			}
+			cost[i][j], how[i][j] = c, h
+			low = min(low, c)
+		}
+		if int(low) > most {
+			return "", int(low)
 		}
 	}
 	// Back from the end, the units' readings in reverse.
 	var parts [32]string
 	for i, j := n, m; i > 0 || j > 0; {
-		h, fj := how[i][j], int(from[i][j])
-		switch {
+		switch h := how[i][j]; {
 		case h == stepExtra:
-			j = fj
-			continue
+			j--
 		case h > 0:
 			parts[i-1] = units[i-1][h-1]
+			i, j = i-1, j-len(parts[i-1])
+		case h == stepSub:
+			parts[i-1] = units[i-1][0]
+			i, j = i-1, j-1
 		default:
 			parts[i-1] = units[i-1][0]
+			i--
 		}
-		i, j = i-1, fj
 	}
 	return strings.Join(parts[:n], ""), int(cost[n][m])
 }
@@ -513,8 +509,9 @@ func readToward(units []letterUnit, target string) (string, int) {
 // added, dropped or changed. A reading farther off is no better than the
 // word's own readings, and is not compared.
 func readsNear(units []letterUnit, target string) (string, bool) {
-	r, edits := readToward(units, target)
-	return r, r != "" && 3*edits <= len(target)
+	most := len(target) / 3
+	r, edits := readToward(units, target, most)
+	return r, r != "" && edits <= most
 }
 
 // maxSpellings is the most spellings of a word written letter by letter
