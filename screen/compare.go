@@ -22,8 +22,10 @@ type term struct {
 	// Greek (see Token.Alts); a comparison takes the best.
 	alts []term
 	// units are such a token's letters, each with the Latin letters it
-	// may stand for (letterUnits).
-	units []letterUnit
+	// may stand for (letterUnits), and the sets of those letters
+	// (unitLetters).
+	units       []letterUnit
+	unitLetters []uint32
 	// parts are a query token's parts read as name parts by
 	// joinedSim, made once for all the names a query is compared with:
 	// by where they begin and end in text.
@@ -53,6 +55,7 @@ func newTerm(t Token) term {
 	}
 	if len(t.letters) > 0 && t.Kind == Regular {
 		out.units = letterUnits(t.letters, t.Script)
+		out.unitLetters = unitLetters(out.units)
 	}
 	return out
 }
@@ -148,7 +151,7 @@ func readTowardSim(a, b *term, s float64, m oversight.MatchMethod) (float64, ove
 	if len(w.units) == 0 || len(l.units) > 0 || l.kind != Regular {
 		return s, m
 	}
-	if r, ok := readsNear(w.units, l.text); ok {
+	if r, ok := readsNear(w.units, w.unitLetters, l.text); ok {
 		rt := term{text: r, fold: foldKey(r), kind: Regular}
 		if l.abjad {
 			rt.skel = skeletonKey(r) // compared only across scripts

@@ -507,11 +507,58 @@ func readToward(units []letterUnit, target string, most int) (string, int) {
 // readsNear reads a word written letter by letter toward target, and
 // reports whether the reading is near it: a letter in three or fewer
 // added, dropped or changed. A reading farther off is no better than the
-// word's own readings, and is not compared.
-func readsNear(units []letterUnit, target string) (string, bool) {
+// word's own readings, and is not compared. letters are the Latin letters
+// each unit may give, as sets (unitLetters): a letter of target no unit
+// gives, or a unit giving no letter of target, is an edit at least, which
+// tells most words far off without reading them.
+func readsNear(units []letterUnit, letters []uint32, target string) (string, bool) {
 	most := len(target) / 3
+	var all, in uint32
+	for _, l := range letters {
+		all |= l
+	}
+	missing := 0
+	for i := 0; i < len(target); i++ {
+		b := letterBit(target[i])
+		in |= b
+		if all&b == 0 {
+			missing++
+		}
+	}
+	useless := 0
+	for _, l := range letters {
+		if l != 0 && l&in == 0 {
+			useless++
+		}
+	}
+	if missing > most || useless > most {
+		return "", false
+	}
 	r, edits := readToward(units, target, most)
 	return r, r != "" && edits <= most
+}
+
+// letterBit is the bit of a lower-case Latin letter in a set of them, 0
+// for another byte.
+func letterBit(c byte) uint32 {
+	if c < 'a' || c > 'z' {
+		return 0
+	}
+	return 1 << (c - 'a')
+}
+
+// unitLetters returns, for each unit, the set of the Latin letters its
+// readings give (0 for one that gives none, ь).
+func unitLetters(units []letterUnit) []uint32 {
+	out := make([]uint32, len(units))
+	for i, u := range units {
+		for _, o := range u {
+			for k := 0; k < len(o); k++ {
+				out[i] |= letterBit(o[k])
+			}
+		}
+	}
+	return out
 }
 
 // maxSpellings is the most spellings of a word written letter by letter
