@@ -17,7 +17,12 @@
 // Shiekh) and write name particles (al-, el-, bin, ibn, van, von, de…) in one
 // form, with little weight. A Cyrillic or Greek word also gets its readings
 // as a Latin name written letter by letter (Смитх, Smith; a Greek iota
-// before a vowel at the start read as j, Ιουλιαν, Julian).
+// before a vowel at the start read as j, Ιουλιαν, Julian). Such a writer
+// chooses, for each Latin letter, one of the letters clerks use for it (g
+// as г or дж, w as у or ου, o as о or ω), so the word is also compared
+// as read toward each listed name, unit by unit (джоран, Goran), looked up
+// by each of its spellings when it has few (уін, Win), and dropped as a
+// title or suffix when one of its spellings is one (ιρ, Jr).
 //
 // # Comparison
 //
