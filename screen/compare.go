@@ -27,9 +27,8 @@ type term struct {
 	units       []letterUnit
 	unitLetters []uint32
 	// parts are a query token's parts read as name parts by
-	// joinedSim, made once for all the names a query is compared with:
-	// by where they begin and end in text.
-	parts map[[2]uint8]*term
+	// joinedSim, made once for all the names a query is compared with.
+	parts *[]partTerm
 }
 
 // readings returns t and its other readings.
@@ -53,8 +52,8 @@ func newTerm(t Token) term {
 	for _, a := range t.Alts {
 		out.alts = append(out.alts, term{text: a, fold: foldKey(a), skel: skeletonKey(a), kind: t.Kind})
 	}
-	if len(t.letters) > 0 && t.Kind == Regular {
-		out.units = letterUnits(t.letters, t.Script)
+	if len(t.units) > 0 && t.Kind == Regular {
+		out.units = t.units
 		out.unitLetters = unitLetters(out.units)
 	}
 	return out
@@ -606,22 +605,27 @@ func partSim(q *term, from, to int, p *term, bar float64) float64 {
 	return 0
 }
 
+// partTerm is text[from:to] of a query token, as a term.
+type partTerm struct {
+	from, to int
+	t        term
+}
+
 // part returns q.text[from:to] as a term, made once for all the names the
-// query is compared with.
+// query is compared with. The term is good until the next call.
 func (q *term) part(from, to int) *term {
-	k := [2]uint8{uint8(from), uint8(to)}
-	if t, ok := q.parts[k]; ok {
-		return t
+	if q.parts == nil {
+		q.parts = new([]partTerm)
+	}
+	ps := *q.parts
+	for i := range ps {
+		if ps[i].from == from && ps[i].to == to {
+			return &ps[i].t
+		}
 	}
 	text := q.text[from:to]
-	t := &term{text: text, fold: foldKey(text), skel: skeletonKey(text), kind: Regular, abjad: q.abjad}
-	if len(q.text) < 256 {
-		if q.parts == nil {
-			q.parts = make(map[[2]uint8]*term)
-		}
-		q.parts[k] = t
-	}
-	return t
+	*q.parts = append(ps, partTerm{from, to, term{text: text, fold: foldKey(text), skel: skeletonKey(text), kind: Regular, abjad: q.abjad}})
+	return &(*q.parts)[len(ps)].t
 }
 
 // mayBegin reports whether t may stand for a word beginning as listed

@@ -50,10 +50,10 @@ type Token struct {
 	// a Latin name written letter by letter (Смитх, Σμιθ for Smith)
 	// reads back otherwise than a native one.
 	Alts []string
-	// letters is the word as written, for a Cyrillic or Greek word: a
-	// comparison reads it letter by letter toward the Latin token it is
-	// compared with (letterUnits).
-	letters []rune
+	// units are the letters of a Cyrillic or Greek word with the Latin
+	// letters each may stand for (letterUnits): a comparison reads it
+	// letter by letter toward the Latin token it is compared with.
+	units []letterUnit
 }
 
 // honorifics are titles, ranks and suffixes that say nothing about who a
@@ -170,15 +170,15 @@ func functionWord(t *Token, notFirst bool) string {
 	// name, where titles are (Ivan MULAH is not a mullah).
 	if !notFirst && len(t.Text) >= 4 {
 		if h := honorificFolds[foldKey(t.Text)]; h != "" {
-			t.Alts, t.letters = nil, nil
+			t.Alts, t.units = nil, nil
 			return h
 		}
 	}
 	// A word written letter by letter is one of them if any of its
 	// spellings is (ιρ, jr).
-	for _, a := range slices.Concat(t.Alts, spellings(letterUnits(t.letters, t.Script), maxSpellings)) {
+	for _, a := range slices.Concat(t.Alts, spellings(t.units, maxSpellings)) {
 		if known(a) {
-			t.Alts, t.letters = nil, nil
+			t.Alts, t.units = nil, nil
 			return a
 		}
 	}
@@ -282,7 +282,7 @@ func Tokenize(name string) []Token {
 		}
 		if len(toks) == n+1 && (script == Cyrillic || script == Greek) {
 			toks[n].Alts = letterReadings(word, script, toks[n].Text)
-			toks[n].letters = slices.Clone(word)
+			toks[n].units = letterUnits(word, script)
 		}
 		word = word[:0]
 	}

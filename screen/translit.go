@@ -578,15 +578,26 @@ func spellings(units []letterUnit, most int) []string {
 	if len(units) == 0 {
 		return nil
 	}
-	out := []string{""}
-	for _, u := range units {
-		next := make([]string, 0, len(out)*len(u))
-		for _, p := range out {
-			for _, o := range u {
-				next = append(next, p+o)
-			}
+	// Counting through the choices, the last unit's fastest, each
+	// spelling written once into one buffer.
+	out := make([]string, 0, n)
+	choice := make([]int, len(units))
+	var buf []byte
+	for {
+		buf = buf[:0]
+		for i, u := range units {
+			buf = append(buf, u[choice[i]]...)
 		}
-		out = next
+		out = append(out, string(buf))
+		i := len(units) - 1
+		for ; i >= 0; i-- {
+			if choice[i]++; choice[i] < len(units[i]) {
+				break
+			}
+			choice[i] = 0
+		}
+		if i < 0 {
+			return out
+		}
 	}
-	return out
 }
