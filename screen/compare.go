@@ -519,11 +519,12 @@ func joinOptions(q, t []term, qj []joined) []pair {
 // as one word, joined, as the tokens written apart would compare: q read
 // with the spaces put back, each within two letters of where the listed
 // name has them (a letter or two dropped or added about the join), each
-// part paired (pairFloor) with the listed token it stands for, scoring the parts' mean weighted by their listed length. A token
-// of three letters or fewer (Abd, al, bin) is compared together with the
-// next (the one before, at the end): applicants and lists attach these
-// either way (Abdulrahman, ABD AL-RAHMAN). A run that makes one group is
-// compared whole.
+// part paired (pairFloor) with the listed token it stands for, scoring
+// the parts' mean weighted by their listed length. A token of three
+// letters or fewer (Abd, al, bin) is compared together with the next (the
+// one before, at the end): applicants and lists attach these either way
+// (Abdulrahman, ABD AL-RAHMAN). A run that makes one group, and a word
+// with other readings, are compared whole.
 //
 // Whole, a long word's common beginning counts for much (Jaro-Winkler
 // weighs agreement at the start): Faisalyazdni is like FAISAL NADIM
