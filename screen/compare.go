@@ -26,6 +26,7 @@ type term struct {
 	// (unitLetters).
 	units       []letterUnit
 	unitLetters []uint32
+	spellings   []string // its Latin spellings, when few (Token.spellings)
 	// parts are a query token's parts read as name parts by
 	// joinedSim, made once for all the names a query is compared with.
 	parts *[]partTerm
@@ -55,6 +56,7 @@ func newTerm(t Token) term {
 	if len(t.units) > 0 && t.Kind == Regular {
 		out.units = t.units
 		out.unitLetters = unitLetters(out.units)
+		out.spellings = t.spellings
 	}
 	return out
 }
@@ -97,16 +99,11 @@ const (
 )
 
 // tokenSim compares two tokens and says by which method they matched best:
-// the best of their readings, a word written letter by letter read
-// toward the other too.
-func tokenSim(a, b *term) (float64, oversight.MatchMethod) {
-	s, m := tokenSimFold(a, b, -1)
-	return readTowardSim(a, b, s, m)
-}
+// the best of their readings.
+func tokenSim(a, b *term) (float64, oversight.MatchMethod) { return tokenSimFold(a, b, -1) }
 
-// tokenSimFold is tokenSim by the tokens' own readings (without
-// readTowardSim), given the similarity of their fold keys, or a negative
-// number when it is not known yet.
+// tokenSimFold is tokenSim given the similarity of the tokens' fold keys,
+// or a negative number when it is not known yet.
 func tokenSimFold(a, b *term, foldSim float64) (float64, oversight.MatchMethod) {
 	s, m := tokenSim1(a, b, foldSim)
 	if s == 1 {
@@ -130,40 +127,39 @@ func tokenSimFold(a, b *term, foldSim float64) (float64, oversight.MatchMethod) 
 		as, am := tokenSim1(a, &b.alts[i], -1)
 		other(as, am, a.text)
 	}
+	// A word written letter by letter, read toward the other. Only
+	// where its own readings pair with it (pairFloor): the reading
+	// toward it changes a few letters, which does not make an unlike
+	// word alike, and tokenSimBelow counts on that.
+	if s >= pairFloor && s < 0.95 {
+		if rt, l, ok := towardReading(a, b); ok {
+			as, am := tokenSim1(&rt, l, -1)
+			other(as, am, l.text)
+		}
+	}
 	return s, m
 }
 
-// readTowardSim is s, m, the similarity of a and b by their own readings,
-// or, if better, that of a word of the two written letter by letter read
-// toward the other, a Latin token (readsNear), as a transliteration. Only
-// where the word's own readings pair with it (pairFloor): the reading
-// toward it changes a few letters, which does not make an unlike word
-// alike, and tokenSimBelow counts on that.
-func readTowardSim(a, b *term, s float64, m oversight.MatchMethod) (float64, oversight.MatchMethod) {
-	if s >= 0.95 || s < pairFloor {
-		return s, m
-	}
+// towardReading returns, when one of a and b is a word written letter by
+// letter and the other a Latin token, the word read toward that token,
+// and the token, if the reading is near it (readsNear).
+func towardReading(a, b *term) (term, *term, bool) {
 	w, l := a, b
 	if len(w.units) == 0 {
 		w, l = b, a
 	}
 	if len(w.units) == 0 || len(l.units) > 0 || l.kind != Regular {
-		return s, m
+		return term{}, nil, false
 	}
-	if r, ok := readsNear(w.units, w.unitLetters, l.text); ok {
-		rt := term{text: r, fold: foldKey(r), kind: Regular}
-		if l.abjad {
-			rt.skel = skeletonKey(r) // compared only across scripts
-		}
-		as, am := tokenSim1(&rt, l, -1)
-		if am == oversight.MethodExact {
-			as, am = min(0.95, 0.85+0.03*float64(len(l.text))), oversight.MethodTransliteration
-		}
-		if as > s {
-			s, m = as, am
-		}
+	r, ok := readsNear(w.units, w.unitLetters, l.text)
+	if !ok {
+		return term{}, nil, false
 	}
-	return s, m
+	rt := term{text: r, fold: foldKey(r), kind: Regular}
+	if l.abjad {
+		rt.skel = skeletonKey(r) // compared only across scripts
+	}
+	return rt, l, true
 }
 
 // tokenSimBelow reports, without a Jaro-Winkler comparison, that
@@ -175,15 +171,15 @@ func readTowardSim(a, b *term, s float64, m oversight.MatchMethod) (float64, ove
 // similarityBound bounds both.
 func tokenSimBelow(a, b *term, bar float64) bool {
 	// A word written letter by letter is told only below pairFloor,
-	// under which it is not read toward the other (readTowardSim).
+	// under which it is not read toward the other (tokenSimFold).
 	if len(a.units) > 0 || len(b.units) > 0 {
 		bar = min(bar, pairFloor)
 	}
 	return readingsBelow(a, b, bar)
 }
 
-// readingsBelow is tokenSimBelow for the tokens' own readings
-// (tokenSimFold).
+// readingsBelow is tokenSimBelow for the tokens' own readings, not
+// read toward each other.
 func readingsBelow(a, b *term, bar float64) bool {
 	// A hair under the bar, so that rounding never leaves out a pair the
 	// comparison would keep.

@@ -13,7 +13,6 @@ import (
 // in the band it belongs in. The people and firms are invented.
 func generaliseIndex(t *testing.T) *Index {
 	t.Helper()
-	ix := NewIndex()
 	listed := now.AddDate(-1, 0, 0)
 	ds := []oversight.Designation{
 		{ID: "des_g01", Identity: oversight.Identity{Name: "Ana Lucia PEREZ GARCIA"}, Basis: oversight.BasisSanctionsList, Source: "ofac-sdn:9001", Program: "CYBER2"},
@@ -30,11 +29,22 @@ func generaliseIndex(t *testing.T) *Index {
 		{ID: "des_g11", Type: oversight.PartyEntity, Identity: oversight.Identity{Name: "KESTREL INTERNATIONAL TRADING COMPANY"}, Basis: oversight.BasisSanctionsList, Source: "bis-dpl:KESTREL-INTERNATIONAL-TRADING-COMPANY"},
 		{ID: "des_g12", Type: oversight.PartyEntity, Identity: oversight.Identity{Name: "SOKOL AVIATSIYA"}, Basis: oversight.BasisSanctionsList, Source: "ofac-cons:9012", Program: "RUSSIA-EO14024"},
 	}
+	return listedIndex(t, ds)
+}
+
+// listedIndex indexes ds, each a misuse designation listed a year ago
+// unless it says otherwise.
+func listedIndex(t *testing.T, ds []oversight.Designation) *Index {
+	t.Helper()
 	for i := range ds {
+		if ds[i].Basis == "" {
+			ds[i].Basis = oversight.BasisMisuse
+		}
 		if ds[i].ListedAt.IsZero() {
-			ds[i].ListedAt = listed
+			ds[i].ListedAt = now.AddDate(-1, 0, 0)
 		}
 	}
+	ix := NewIndex()
 	if err := ix.PutAll(ds); err != nil {
 		t.Fatal(err)
 	}
@@ -152,8 +162,6 @@ func TestScreenOrganisations(t *testing.T) {
 // (ALRAHMAH) more than like the listed AL-RAHHAL it is; among many names
 // sharing the given name, that one must still be found.
 func TestScreenIotaAndArticle(t *testing.T) {
-	ix := NewIndex()
-	listed := now.AddDate(-1, 0, 0)
 	ds := []oversight.Designation{
 		{ID: "des_j1", Identity: oversight.Identity{Name: "Julian MORAVEK"}},
 		{ID: "des_j2", Identity: oversight.Identity{Name: "Joseph KARAS"}},
@@ -166,12 +174,7 @@ func TestScreenIotaAndArticle(t *testing.T) {
 		surname := []string{"BALOV", "TERZIC", "MANSUR", "QADRI", "HOSNI", "FARUK"}[i%6] + []string{"A", "E", "I", "O", "U", "Y", "AN", "EV", "OV", "IN"}[i/6]
 		ds = append(ds, oversight.Designation{ID: fmt.Sprintf("des_k%02d", i), Identity: oversight.Identity{Name: "Karim " + surname}})
 	}
-	for i := range ds {
-		ds[i].Basis, ds[i].ListedAt = oversight.BasisMisuse, listed
-	}
-	if err := ix.PutAll(ds); err != nil {
-		t.Fatal(err)
-	}
+	ix := listedIndex(t, ds)
 	tests := []struct {
 		query, want string
 		band        bool
@@ -247,8 +250,6 @@ func TestScreenPrimaryNameOnTies(t *testing.T) {
 // a name whose second part is another's is no match: Faisal NADIM is
 // not Faisalyazdni, however long the part they share.
 func TestScreenRunTogetherWithTypos(t *testing.T) {
-	ix := NewIndex()
-	listed := now.AddDate(-1, 0, 0)
 	ds := []oversight.Designation{
 		{ID: "des_j1", Identity: oversight.Identity{Name: "Dragan ZELENOVIC"}},
 		{ID: "des_j2", Identity: oversight.Identity{Name: "Yadollah BADIN"}},
@@ -259,12 +260,7 @@ func TestScreenRunTogetherWithTypos(t *testing.T) {
 	for i, n := range []string{"Milan ZELENOVIC", "Dragan PETROVIC", "Yadollah KARIMI", "Reza BADINI", "Faisal QASIMI", "Branislav KOVAC", "Milos KOVACEVIC", "Goran ZELENOVICH", "Dragana ZELENKA"} {
 		ds = append(ds, oversight.Designation{ID: fmt.Sprintf("des_k%d", i), Identity: oversight.Identity{Name: n}})
 	}
-	for i := range ds {
-		ds[i].Basis, ds[i].ListedAt = oversight.BasisMisuse, listed
-	}
-	if err := ix.PutAll(ds); err != nil {
-		t.Fatal(err)
-	}
+	ix := listedIndex(t, ds)
 	for _, tt := range []struct{ query, want string }{
 		{"Dragnzelenocic", "des_j1"},
 		{"Ydollahbadon", "des_j2"},
@@ -290,8 +286,6 @@ func TestScreenRunTogetherWithTypos(t *testing.T) {
 // wrongly (джоран reads djoran, λυω luw or lyo). Read toward each listed
 // name, letter by letter, it is that name.
 func TestScreenLettersReadTowardListed(t *testing.T) {
-	ix := NewIndex()
-	listed := now.AddDate(-1, 0, 0)
 	ds := []oversight.Designation{
 		{ID: "des_l1", Identity: oversight.Identity{Name: "Goran VUKSIC"}},
 		{ID: "des_l2", Identity: oversight.Identity{Name: "Mei WEN"}},
@@ -310,15 +304,7 @@ func TestScreenLettersReadTowardListed(t *testing.T) {
 		{ID: "des_l7", Identity: oversight.Identity{Name: "Hong-chol RIM"}},
 		{ID: "des_m7", Identity: oversight.Identity{Name: "Hong-sik RIM"}},
 	}
-	for i := range ds {
-		ds[i].Basis = oversight.BasisMisuse
-		if ds[i].ListedAt.IsZero() {
-			ds[i].ListedAt = listed
-		}
-	}
-	if err := ix.PutAll(ds); err != nil {
-		t.Fatal(err)
-	}
+	ix := listedIndex(t, ds)
 	for _, tt := range []struct{ query, want string }{
 		{"Джоран Вуксиц", "des_l1"},
 		{"Μηι Ουην", "des_l2"},

@@ -464,7 +464,6 @@ func (ix *Index) lookUp(q *term, sc *scratch, cache map[uint32]simEntry, mode se
 			}
 		}
 		s, m := tokenSimFold(q, t, fs)
-		s, m = readTowardSim(q, t, s, m)
 		cache[id] = simEntry{s, m}
 		if s >= candFloor {
 			found = append(found, id)
@@ -489,7 +488,7 @@ func (ix *Index) lookUp(q *term, sc *scratch, cache map[uint32]simEntry, mode se
 	// A short word written letter by letter shares too few bigrams
 	// with its listed name to be found by them when its readings get a
 	// letter wrong (Уін, Win): each of its spellings is looked up.
-	for _, sp := range spellings(q.units, maxSpellings) {
+	for _, sp := range q.spellings {
 		if id, ok := ix.termID[termKey{sp, Regular}]; ok {
 			add(id)
 		}

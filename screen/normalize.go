@@ -54,6 +54,10 @@ type Token struct {
 	// letters each may stand for (letterUnits): a comparison reads it
 	// letter by letter toward the Latin token it is compared with.
 	units []letterUnit
+	// spellings are such a word's Latin spellings, when it has few
+	// (maxSpellings): titles are told by them, and short words looked
+	// up by them.
+	spellings []string
 }
 
 // honorifics are titles, ranks and suffixes that say nothing about who a
@@ -170,15 +174,15 @@ func functionWord(t *Token, notFirst bool) string {
 	// name, where titles are (Ivan MULAH is not a mullah).
 	if !notFirst && len(t.Text) >= 4 {
 		if h := honorificFolds[foldKey(t.Text)]; h != "" {
-			t.Alts, t.units = nil, nil
+			t.Alts, t.units, t.spellings = nil, nil, nil
 			return h
 		}
 	}
 	// A word written letter by letter is one of them if any of its
 	// spellings is (ιρ, jr).
-	for _, a := range slices.Concat(t.Alts, spellings(t.units, maxSpellings)) {
+	for _, a := range slices.Concat(t.Alts, t.spellings) {
 		if known(a) {
-			t.Alts, t.units = nil, nil
+			t.Alts, t.units, t.spellings = nil, nil, nil
 			return a
 		}
 	}
@@ -283,6 +287,7 @@ func Tokenize(name string) []Token {
 		if len(toks) == n+1 && (script == Cyrillic || script == Greek) {
 			toks[n].Alts = letterReadings(word, script, toks[n].Text)
 			toks[n].units = letterUnits(word, script)
+			toks[n].spellings = spellings(toks[n].units, maxSpellings)
 		}
 		word = word[:0]
 	}
