@@ -27,9 +27,28 @@ type term struct {
 	units       []letterUnit
 	unitLetters []uint32
 	spellings   []string // its Latin spellings, when few (Token.spellings)
-	// parts are a query token's parts read as name parts by
-	// joinedSim, made once for all the names a query is compared with.
-	parts *[]partTerm
+	// memo is what a query token's comparisons with runs of listed
+	// tokens (joinedSim) work out once for all the names a query is
+	// compared with; shared by the copies of the term.
+	memo *joinMemo
+}
+
+// joinMemo is a query token's memo of joinedSim.
+type joinMemo struct {
+	parts []partTerm // the token's parts read as name parts
+	// sims are its similarities with runs of listed tokens, by runKey:
+	// many names compared with one query hold the same run (a
+	// designation's aliases).
+	sims map[string]float64
+	key  []byte // runKey's buffer
+}
+
+// memoOf returns t's memo, making it on first use.
+func (t *term) memoOf() *joinMemo {
+	if t.memo == nil {
+		t.memo = &joinMemo{}
+	}
+	return t.memo
 }
 
 // readings returns t and its other readings.
@@ -497,12 +516,28 @@ func joinOptions(q, t []term, qj []joined) []pair {
 			if !near {
 				continue
 			}
-			j := joinRun(t, from, n)
+			var j *joined // made when needed
 			for i := range q {
 				if q[i].kind != Regular || !closeLength(len(q[i].text), size) {
 					continue
 				}
-				if s := joinedSim(&q[i], t[from:from+n], &j.t); s >= joinFloor {
+				m := q[i].memoOf()
+				m.key = runKey(m.key[:0], t[from:from+n])
+				s, ok := m.sims[string(m.key)]
+				if !ok {
+					if j == nil {
+						j = new(joinRun(t, from, n))
+					}
+					s = joinedSim(&q[i], t[from:from+n], &j.t)
+					if m.sims == nil {
+						m.sims = make(map[string]float64)
+					}
+					m.sims[string(m.key)] = s
+				}
+				if s >= joinFloor {
+					if j == nil {
+						j = new(joinRun(t, from, n))
+					}
 					out = append(out, pair{q: i, qn: 1, t: from, tn: n, score: s, method: oversight.MethodJoined, weight: max(j.weight, q[i].weight()) * j.t.rarity()})
 				}
 			}
@@ -611,18 +646,26 @@ type partTerm struct {
 // part returns q.text[from:to] as a term, made once for all the names the
 // query is compared with. The term is good until the next call.
 func (q *term) part(from, to int) *term {
-	if q.parts == nil {
-		q.parts = new([]partTerm)
-	}
-	ps := *q.parts
-	for i := range ps {
-		if ps[i].from == from && ps[i].to == to {
-			return &ps[i].t
+	m := q.memoOf()
+	for i := range m.parts {
+		if m.parts[i].from == from && m.parts[i].to == to {
+			return &m.parts[i].t
 		}
 	}
 	text := q.text[from:to]
-	*q.parts = append(ps, partTerm{from, to, term{text: text, fold: foldKey(text), skel: skeletonKey(text), kind: Regular, abjad: q.abjad}})
-	return &(*q.parts)[len(ps)].t
+	m.parts = append(m.parts, partTerm{from, to, term{text: text, fold: foldKey(text), skel: skeletonKey(text), kind: Regular, abjad: q.abjad}})
+	return &m.parts[len(m.parts)-1].t
+}
+
+// runKey appends to b what joinedSim's answer depends on in a run of
+// listed tokens: their texts and kinds, which name one vocabulary token
+// each.
+func runKey(b []byte, run []term) []byte {
+	for i := range run {
+		b = append(b, run[i].text...)
+		b = append(b, 0, byte(run[i].kind))
+	}
+	return b
 }
 
 // mayBegin reports whether t may stand for a word beginning as listed

@@ -217,3 +217,72 @@ func TestSimilarityBound(t *testing.T) {
 		}
 	}
 }
+
+// jaroTextbook is Jaro similarity as usually written, scanning the window
+// for each byte: jaro must give exactly its answers.
+func jaroTextbook(a, b string) float64 {
+	a, b = a[:min(len(a), 64)], b[:min(len(b), 64)]
+	la, lb := len(a), len(b)
+	if la == 0 || lb == 0 {
+		return 0 // equal strings need no shortcut: they score 1
+	}
+	window := max(0, max(la, lb)/2-1)
+	ma, mb := make([]bool, la), make([]bool, lb)
+	matches := 0
+	for i := range la {
+		for k := max(0, i-window); k < min(lb, i+window+1); k++ {
+			if !mb[k] && a[i] == b[k] {
+				ma[i], mb[k] = true, true
+				matches++
+				break
+			}
+		}
+	}
+	if matches == 0 {
+		return 0
+	}
+	transpositions, k := 0, 0
+	for i := range la {
+		if !ma[i] {
+			continue
+		}
+		for !mb[k] {
+			k++
+		}
+		if a[i] != b[k] {
+			transpositions++
+		}
+		k++
+	}
+	m := float64(matches)
+	return (m/float64(la) + m/float64(lb) + (m-float64(transpositions/2))/m) / 3
+}
+
+// jaro finds matches by bit sets keyed on a byte's low five bits: bytes
+// that share them (a and A, p and 0, bytes above 127) must not match, and
+// strings up to and past 64 bytes must give the textbook's answer.
+func TestJaroIsTextbook(t *testing.T) {
+	alphabets := []string{"ab", "abcdefghij", "abcdefghijklmnopqrstuvwxyz", "pP0qQ1aA!\x81\xe1", "ab p0"}
+	r := rand.New(rand.NewPCG(7, 11))
+	word := func(alpha string) string {
+		n := r.IntN(20)
+		if r.IntN(10) == 0 {
+			n = 60 + r.IntN(10)
+		}
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = alpha[r.IntN(len(alpha))]
+		}
+		return string(b)
+	}
+	for i := range 50000 {
+		alpha := alphabets[i%len(alphabets)]
+		a, b := word(alpha), word(alpha)
+		if r.IntN(3) == 0 && len(a) > 1 { // a near copy, as names mostly are
+			b = a[1:] + a[:1]
+		}
+		if got, want := jaro(a, b), jaroTextbook(a, b); got != want {
+			t.Fatalf("jaro(%q, %q) = %v, textbook %v", a, b, got, want)
+		}
+	}
+}

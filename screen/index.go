@@ -664,9 +664,11 @@ func (ix *Index) Screen(q Query) ([]oversight.Match, error) {
 			}
 			// Most pairs left (two in three) are unlike tokens,
 			// which compareNames drops below pairFloor: told
-			// cheaply, and not remembered, so that the cache holds
-			// only true scores.
+			// cheaply, and remembered as unmatched, which is all
+			// compareNames would make of their scores. Nothing
+			// reads the cache after the comparisons.
 			if tokenSimBelow(&qt[i], &lt[j], pairFloor) {
+				caches[i][id] = simEntry{0, oversight.MethodUnmatched}
 				return 0, oversight.MethodUnmatched
 			}
 			s, m := tokenSim(&qt[i], &lt[j])

@@ -1,5 +1,7 @@
 package screen
 
+import "math/bits"
+
 // JaroWinkler returns the Jaro-Winkler similarity of a and b in [0, 1],
 // with the usual prefix scale 0.1 over at most four characters. It compares
 // bytes: the tokens it is given are ASCII. Strings longer than 64 bytes are
@@ -37,12 +39,28 @@ func jaro(a, b string) float64 {
 	if window < 0 {
 		window = 0
 	}
+	// Jaro matches each byte of a to the first unmatched equal byte of
+	// b within the window. The positions of b's bytes as bit sets, by
+	// their low five bits, find it with a few word operations instead of
+	// a scan of the window: it is the lowest set bit among the
+	// candidates, the bytes sharing those bits checked for equality (a
+	// letter and a digit may). This is where screening spends much of
+	// its time.
+	var at [32]uint64
+	for k := 0; k < lb; k++ {
+		at[b[k]&31] |= 1 << k
+	}
 	var ma, mb uint64 // matched positions, as bit sets
 	matches := 0
 	for i := 0; i < la; i++ {
 		lo, hi := max(0, i-window), min(lb, i+window+1)
-		for k := lo; k < hi; k++ {
-			if mb&(1<<k) == 0 && a[i] == b[k] {
+		if lo >= hi {
+			continue
+		}
+		// Bits lo to hi-1; a shift by 64 gives 0 in Go.
+		in := (uint64(1)<<hi - 1) &^ (uint64(1)<<lo - 1)
+		for c := at[a[i]&31] & in &^ mb; c != 0; c &= c - 1 {
+			if k := bits.TrailingZeros64(c); b[k] == a[i] {
 				ma |= 1 << i
 				mb |= 1 << k
 				matches++
@@ -53,18 +71,15 @@ func jaro(a, b string) float64 {
 	if matches == 0 {
 		return 0
 	}
-	transpositions, k := 0, 0
-	for i := 0; i < la; i++ {
-		if ma&(1<<i) == 0 {
-			continue
-		}
-		for mb&(1<<k) == 0 {
-			k++
-		}
-		if a[i] != b[k] {
+	// The matched bytes of each, in order, paired: the pairs that differ
+	// are transposed.
+	transpositions := 0
+	for ma != 0 {
+		if a[bits.TrailingZeros64(ma)] != b[bits.TrailingZeros64(mb)] {
 			transpositions++
 		}
-		k++
+		ma &= ma - 1
+		mb &= mb - 1
 	}
 	m := float64(matches)
 	return (m/float64(la) + m/float64(lb) + (m-float64(transpositions/2))/m) / 3
