@@ -199,6 +199,9 @@ func TestSimilarityBound(t *testing.T) {
 		{"petrov", "petrova"}, {"hassan", "husain"}, {"ali", "alibaba"}, {"kim", "mik"},
 		{"abdulrahman", "abdelrahman"}, {"a", "b"}, {"x", "x"}, {"zavadski", "savadsky"},
 		{strings.Repeat("ab", 40), strings.Repeat("ba", 41)},
+		// Bytes sharing their low five bits, told apart by the
+		// similarity and not by the bound.
+		{"agent007", "agentpqw"}, {"p0", "0p"}, {"AbC", "abc"},
 	}
 	r := rand.New(rand.NewPCG(16, 5))
 	word := func(letters int) string {

@@ -121,19 +121,22 @@ func similarityBound(a, b string) float64 {
 	if la == 0 || lb == 0 {
 		return 0
 	}
-	var sa, sb [4]uint64 // the bytes of each, as sets
+	// The bytes of each as sets, by their low five bits: bytes that
+	// share them (a letter and a digit) count as found, which only
+	// raises the bound.
+	var sa, sb uint32
 	for i := 0; i < la; i++ {
-		sa[ta[i]>>6] |= 1 << (ta[i] & 63)
+		sa |= 1 << (ta[i] & 31)
 	}
 	for i := 0; i < lb; i++ {
-		sb[tb[i]>>6] |= 1 << (tb[i] & 63)
+		sb |= 1 << (tb[i] & 31)
 	}
 	ina, inb := 0, 0
 	for i := 0; i < la; i++ {
-		ina += int(sb[ta[i]>>6] >> (ta[i] & 63) & 1)
+		ina += int(sb >> (ta[i] & 31) & 1)
 	}
 	for i := 0; i < lb; i++ {
-		inb += int(sa[tb[i]>>6] >> (tb[i] & 63) & 1)
+		inb += int(sa >> (tb[i] & 31) & 1)
 	}
 	m := float64(min(ina, inb))
 	if m == 0 {
