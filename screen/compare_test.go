@@ -289,3 +289,34 @@ func TestJaroIsTextbook(t *testing.T) {
 		}
 	}
 }
+
+// plainBelow must never tell a pair below the bar that tokenSimFold puts
+// at or above it, or a lookup would lose a token it finds.
+func TestPlainBelowIsABound(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 9))
+	pieces := []string{"a", "b", "d", "e", "i", "k", "kh", "sh", "ph", "ou", "y", "o", "m", "n", "r", "s", "ch", "abd", "ul", "ee"}
+	word := func() string {
+		var b strings.Builder
+		for range 1 + r.IntN(6) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		return b.String()
+	}
+	told := 0
+	for range 50000 {
+		q, l := newTerm(Token{Text: word(), Kind: Regular}), newTerm(Token{Text: word(), Kind: Regular})
+		fs := similarity(q.fold, l.fold)
+		for _, bar := range []float64{pairFloor, candFloor, strongMatch} {
+			if !plainBelow(&q, &l, fs, bar) {
+				continue
+			}
+			told++
+			if s, _ := tokenSimFold(&q, &l, fs); s >= bar {
+				t.Fatalf("plainBelow(%q, %q, %.3f) but tokenSimFold = %v", q.text, l.text, bar, s)
+			}
+		}
+	}
+	if told == 0 {
+		t.Fatal("plainBelow told no pair below any bar: the test tests nothing")
+	}
+}

@@ -289,9 +289,21 @@ func (ix *Index) gramSearch(key string, gi *gramIndex, sc *scratch, bar gramBar,
 		}
 		for i := len(counted) - 1; i >= 0; i-- {
 			g := counted[i]
-			if rest+gs.left[b] >= need {
+			met := touch[gs.ends[b]:]
+			switch {
+			case rest+gs.left[b] >= need:
 				count(g.l.byLen[b], g.q)
-			} else {
+			case g.l.set != nil && 4*len(met) < len(g.l.byLen[b]):
+				// Fewer tokens met than listed: each looked
+				// up in the list's bitmap, which adds the
+				// same as reading the list.
+				set := g.l.set
+				for _, id := range met {
+					if w := int(id / 64); w < len(set) {
+						gcount[id] += uint16(g.q) & -uint16(set[w]>>(id%64)&1)
+					}
+				}
+			default:
 				for _, id := range g.l.byLen[b] {
 					if c := &gcount[id]; *c != 0 {
 						*c += uint16(g.q)

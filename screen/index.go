@@ -455,7 +455,7 @@ func (ix *Index) lookUp(q *term, sc *scratch, cache map[uint32]simEntry, mode se
 		case len(q.alts) > 0:
 			// compared in full below
 		case !q.abjad && !t.abjad:
-			if fs = similarity(q.fold, t.fold); fs < candFloor-0.1 {
+			if fs = similarity(q.fold, t.fold); fs < candFloor-0.1 || plainBelow(q, t, fs, candFloor) {
 				return
 			}
 		case similarity(q.skel, t.skel) < candFloor/0.92:
@@ -519,6 +519,24 @@ func (ix *Index) lookUp(q *term, sc *scratch, cache map[uint32]simEntry, mode se
 		ix.gramSearch(q.skel, ix.sgrams, sc, gramBar{dice: 3.5}, true, addShared)
 	}
 	return ix.sortFound(found, cache, sc)
+}
+
+// plainBelow reports that tokenSimFold(q, t, fs) is surely below bar, for
+// two regular tokens of Latin letters with no other readings, whose fold
+// keys are fs alike: they score the better of their spellings' similarity
+// (fs itself when each is its own key) and 0.96 fs, less for a common
+// prefix. It spares most of the comparisons of the tokens a lookup finds
+// and then drops (candFloor), which would not be kept in the cache either:
+// a comparison that needs one computes it.
+func plainBelow(q, t *term, fs, bar float64) bool {
+	if len(q.alts)+len(t.alts)+len(q.units)+len(t.units) > 0 || t.kind != Regular || q.kind != Regular || q.abjad || t.abjad {
+		return false
+	}
+	bar -= 1e-9 // rounding never leaves out a pair the comparison keeps
+	if q.text == q.fold && t.text == t.fold {
+		return fs < bar
+	}
+	return 0.96*fs < bar && q.text != t.text && similarityBound(q.text, t.text) < bar
 }
 
 // search says how similarTerms looks for tokens.
