@@ -41,24 +41,26 @@ import (
 )
 
 var (
-	dataDir   = flag.String("data", "../shared/data/sanctions", "directory holding sdn.csv, alt.csv and sdn_comments.csv")
-	seed      = flag.Uint64("seed", 6, "seed of every random choice")
-	nListed   = flag.Int("queries", 4000, "perturbed queries of listed persons")
-	nUnlisted = flag.Int("unlisted", 4000, "queries of persons not on the list")
-	heldSeed  = flag.Uint64("heldout-seed", 2027, "seed of the held-out query set")
-	nOrgs     = flag.Int("orgs", 2000, "perturbed queries of listed organisations, in each set")
-	rescreen  = flag.Int("rescreen", 10000, "licensing parties re-screened after an import (0: skip)")
-	synthetic = flag.Int("synthetic", 0, "then add synthetic persons up to this many designations and measure again (0: skip)")
-	verbose   = flag.Int("show", 0, "print this many failed listed queries and false positives")
-	cpuprof   = flag.String("cpuprofile", "", "write a CPU profile of the speed runs to this file")
-	tailprof  = flag.String("tailprofile", "", "run the slowest 1% of the queries again, 20 times each without the memo, and write a CPU profile of that to this file")
-	tailOut   = flag.String("tailqueries", "", "write the slowest 2% of the queries to this file, one a line, for -replay")
-	explain   = flag.String("explain", "", "only print the three best matches of each name of this file, with their explanations, and exit: for seeing why a query missed")
-	replay    = flag.String("replay", "", "only screen each name of this file once, without the memo, and exit: for counting instructions (bench/screen/callgrind.sh)")
-	only      = flag.String("only", "", "time only the queries of this perturbation (typo, arabic…)")
-	dump      = flag.String("dump", "", "write every quality query's matches (id, score, explanation) to this file, to compare two builds of the matcher")
-	memo      = flag.Int("memo", screen.DefaultLookupMemo, "query tokens' lookups the index remembers (0: none); forgotten before each speed run, which starts cold")
-	doQuality = flag.Bool("quality", true, "measure quality (false: only speed, for profiling)")
+	dataDir    = flag.String("data", "../shared/data/sanctions", "directory holding sdn.csv, alt.csv and sdn_comments.csv")
+	seed       = flag.Uint64("seed", 6, "seed of every random choice")
+	nListed    = flag.Int("queries", 4000, "perturbed queries of listed persons")
+	nUnlisted  = flag.Int("unlisted", 4000, "queries of persons not on the list")
+	heldSeed   = flag.Uint64("heldout-seed", 2027, "seed of the held-out query set")
+	nOrgs      = flag.Int("orgs", 2000, "perturbed queries of listed organisations, in each set")
+	rescreen   = flag.Int("rescreen", 10000, "licensing parties re-screened after an import (0: skip)")
+	synthetic  = flag.Int("synthetic", 0, "then add synthetic persons up to this many designations and measure again (0: skip)")
+	verbose    = flag.Int("show", 0, "print this many failed listed queries and false positives")
+	cpuprof    = flag.String("cpuprofile", "", "write a CPU profile of the speed runs to this file")
+	tailprof   = flag.String("tailprofile", "", "run the slowest 1% of the queries again, 20 times each without the memo, and write a CPU profile of that to this file")
+	tailOut    = flag.String("tailqueries", "", "write the slowest 2% of the queries to this file, one a line, for -replay")
+	explain    = flag.String("explain", "", "only print the three best matches of each name of this file, with their explanations, and exit: for seeing why a query missed")
+	replay     = flag.String("replay", "", "only screen each name of this file once, without the memo, and exit: for counting instructions (bench/screen/callgrind.sh)")
+	queriesOut = flag.String("writequeries", "", "write the queries timed at the lists' size to this file, one a line, in the order timed, for -replay")
+	replayMemo = flag.Bool("replay-memo", false, "-replay with the lookup memo, starting empty: the names in order, as a server meets them")
+	only       = flag.String("only", "", "time only the queries of this perturbation (typo, arabic…)")
+	dump       = flag.String("dump", "", "write every quality query's matches (id, score, explanation) to this file, to compare two builds of the matcher")
+	memo       = flag.Int("memo", screen.DefaultLookupMemo, "query tokens' lookups the index remembers (0: none); forgotten before each speed run, which starts cold")
+	doQuality  = flag.Bool("quality", true, "measure quality (false: only speed, for profiling)")
 )
 
 func main() {
@@ -119,6 +121,15 @@ func main() {
 	quality(ix, heldOrgs, heldOrgKinds, tw.subset)
 
 	all := slices.Concat(qs, held, orgQs, heldOrgs)
+	if *queriesOut != "" {
+		var b strings.Builder
+		for _, q := range all {
+			b.WriteString(q.name + "\n")
+		}
+		if err := os.WriteFile(*queriesOut, []byte(b.String()), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
 	fmt.Printf("\n== speed at the lists' size (%d names)\n", st.Names)
 	speed(ix, all)
 	if *rescreen > 0 {
@@ -754,14 +765,19 @@ func profileTail(ix *screen.Index, qs []query, cpu []time.Duration) {
 		len(idx), rounds, (used / time.Duration(rounds*len(idx))).Round(time.Microsecond))
 }
 
-// replayFile screens each line of file once, with no memo, through
-// screenOnce: callgrind counts the instructions of that function alone.
+// replayFile screens each line of file once, with no memo unless
+// -replay-memo, through screenOnce: callgrind counts the instructions of
+// that function alone.
 func replayFile(ix *screen.Index, file string) {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		log.Fatal(err)
 	}
-	ix.SetLookupMemo(0)
+	if *replayMemo {
+		ix.SetLookupMemo(*memo)
+	} else {
+		ix.SetLookupMemo(0)
+	}
 	for _, name := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		if err := screenOnce(ix, name); err != nil {
 			log.Fatalf("%q: %v", name, err)
