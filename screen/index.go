@@ -523,9 +523,9 @@ func (ix *Index) lookUp(q *term, sc *scratch, cache map[uint32]simEntry, mode se
 // two regular tokens of Latin letters with no other readings, whose fold
 // keys are fs alike: they score the better of their spellings' similarity
 // (fs itself when each is its own key) and 0.96 fs, less for a common
-// prefix. It spares most of the comparisons of the tokens a lookup finds
-// and then drops (candFloor), which would not be kept in the cache either:
-// a comparison that needs one computes it.
+// prefix. It spares comparing the tokens a lookup finds and then drops
+// (candFloor): they are left out of the cache too, and a comparison that
+// needs one computes it, to the same score.
 func plainBelow(q, t *term, fs, bar float64) bool {
 	if len(q.alts)+len(t.alts)+len(q.units)+len(t.units) > 0 || t.kind != Regular || q.kind != Regular || q.abjad || t.abjad {
 		return false
