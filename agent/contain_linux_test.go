@@ -210,22 +210,22 @@ func TestContainment(t *testing.T) {
 			if s.kind != tc.mech {
 				t.Fatalf("containment %q, want %q", s.kind, tc.mech)
 			}
-			before := marked(t, s.marker)
-			out := slices.DeleteFunc(slices.Clone(before), func(p proc.Process) bool { return p.PGID == s.tool })
 			if tc.mech == ContainSubreaper {
-				// A worker that left the tool by forking twice is
-				// the subreaper's once the process between them has
+				// The workers outside the tool's process group whose
+				// parent is neither the tool nor the subreaper. A
+				// worker that left the tool by forking twice is the
+				// subreaper's once the process between them has
 				// exited, which may be a moment after it started.
-				misplaced := func(out []proc.Process) []proc.Process {
-					return slices.DeleteFunc(slices.Clone(out), func(p proc.Process) bool {
-						return p.PID == s.tool || p.PPID == s.tool || p.PPID == s.cmd.Process.Pid
+				misplaced := func() []proc.Process {
+					return slices.DeleteFunc(marked(t, s.marker), func(p proc.Process) bool {
+						return p.PGID == s.tool || p.PID == s.tool || p.PPID == s.tool || p.PPID == s.cmd.Process.Pid
 					})
 				}
-				for deadline := time.Now().Add(5 * time.Second); len(misplaced(out)) > 0 && time.Now().Before(deadline); {
+				out := misplaced()
+				for deadline := time.Now().Add(5 * time.Second); len(out) > 0 && time.Now().Before(deadline); out = misplaced() {
 					time.Sleep(20 * time.Millisecond)
-					out = slices.DeleteFunc(marked(t, s.marker), func(p proc.Process) bool { return p.PGID == s.tool })
 				}
-				for _, p := range misplaced(out) {
+				for _, p := range out {
 					t.Errorf("worker %d's parent is %d, not the tool or the subreaper", p.PID, p.PPID)
 				}
 			}

@@ -203,28 +203,38 @@ func readingsBelow(a, b *term, bar float64) bool {
 	// A hair under the bar, so that rounding never leaves out a pair the
 	// comparison would keep.
 	bar -= 1e-9
-	if !readingBelow(a, b, bar) {
+	if !readingBelow(a, b, bar, -1) {
 		return false
 	}
 	for i := range a.alts {
-		if !readingBelow(&a.alts[i], b, bar) {
+		if !readingBelow(&a.alts[i], b, bar, -1) {
 			return false
 		}
 	}
 	for i := range b.alts {
-		if !readingBelow(a, &b.alts[i], bar) {
+		if !readingBelow(a, &b.alts[i], bar, -1) {
 			return false
 		}
 	}
 	return true
 }
 
-// readingBelow is tokenSimBelow for tokenSim1, one reading of each.
-func readingBelow(a, b *term, bar float64) bool {
+// readingBelow is tokenSimBelow for tokenSim1, one reading of each, given
+// the similarity of their fold keys, or a negative number when it is not
+// known, which similarityBound then stands for. Such readings score the
+// better of their spellings' similarity (the keys' when each is its own
+// key) and 0.96 times their keys'.
+func readingBelow(a, b *term, bar, foldSim float64) bool {
 	if a.kind != Regular || b.kind != Regular || a.abjad != b.abjad || a.fold == b.fold || a.text == b.text {
 		return false
 	}
-	return similarityBound(a.text, b.text) < bar && 0.96*similarityBound(a.fold, b.fold) < bar
+	if foldSim < 0 {
+		foldSim = similarityBound(a.fold, b.fold)
+	}
+	if a.text == a.fold && b.text == b.fold {
+		return foldSim < bar
+	}
+	return 0.96*foldSim < bar && similarityBound(a.text, b.text) < bar
 }
 
 // tokenSim1 compares one reading of each token.
@@ -516,29 +526,19 @@ func joinOptions(q, t []term, qj []joined) []pair {
 			if !near {
 				continue
 			}
-			var j *joined // made when needed
+			var j *joined
+			run := func() *joined { // made when first needed
+				if j == nil {
+					j = new(joinRun(t, from, n))
+				}
+				return j
+			}
 			for i := range q {
 				if q[i].kind != Regular || !closeLength(len(q[i].text), size) {
 					continue
 				}
-				m := q[i].memoOf()
-				m.key = runKey(m.key[:0], t[from:from+n])
-				s, ok := m.sims[string(m.key)]
-				if !ok {
-					if j == nil {
-						j = new(joinRun(t, from, n))
-					}
-					s = joinedSim(&q[i], t[from:from+n], &j.t)
-					if m.sims == nil {
-						m.sims = make(map[string]float64)
-					}
-					m.sims[string(m.key)] = s
-				}
-				if s >= joinFloor {
-					if j == nil {
-						j = new(joinRun(t, from, n))
-					}
-					out = append(out, pair{q: i, qn: 1, t: from, tn: n, score: s, method: oversight.MethodJoined, weight: max(j.weight, q[i].weight()) * j.t.rarity()})
+				if s := q[i].memoOf().joinedSim(&q[i], t[from:from+n], run); s >= joinFloor {
+					out = append(out, pair{q: i, qn: 1, t: from, tn: n, score: s, method: oversight.MethodJoined, weight: max(run().weight, q[i].weight()) * run().t.rarity()})
 				}
 			}
 		}
@@ -655,6 +655,21 @@ func (q *term) part(from, to int) *term {
 	text := q.text[from:to]
 	m.parts = append(m.parts, partTerm{from, to, term{text: text, fold: foldKey(text), skel: skeletonKey(text), kind: Regular, abjad: q.abjad}})
 	return &m.parts[len(m.parts)-1].t
+}
+
+// joinedSim is joinedSim(q, parts, &run().t), worked out once for each
+// run of listed tokens; run makes the run written as one word when asked.
+func (m *joinMemo) joinedSim(q *term, parts []term, run func() *joined) float64 {
+	m.key = runKey(m.key[:0], parts)
+	if s, ok := m.sims[string(m.key)]; ok {
+		return s
+	}
+	s := joinedSim(q, parts, &run().t)
+	if m.sims == nil {
+		m.sims = make(map[string]float64)
+	}
+	m.sims[string(m.key)] = s
+	return s
 }
 
 // runKey appends to b what joinedSim's answer depends on in a run of

@@ -2,6 +2,7 @@ package screen
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -335,6 +336,36 @@ func TestShortAbbreviationsOnlyInFirms(t *testing.T) {
 		}
 		if g := strings.Join(got, " "); g != tt.want {
 			t.Errorf("analyze(%q) = %q, want %q", tt.name, g, tt.want)
+		}
+	}
+}
+
+// The fixed letter-by-letter readings (letterReadings) and the readings
+// toward a listed name (letterUnits) are two tables of the same letters:
+// each fixed reading of a letter or pair must be one the units offer, or
+// a word would read one way fixed and another toward its listed name.
+func TestLetterTablesAgree(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		fixed       []map[rune]string
+		pairs       map[[2]rune]string
+		units       map[rune]letterUnit
+		pairedUnits map[[2]rune]letterUnit
+	}{
+		{"Cyrillic", []map[rune]string{cyrillicLetters, cyrillicLetters2}, nil, cyrillicUnits, cyrillicUnitPairs},
+		{"Greek", []map[rune]string{greekLetters, greekLetters2}, greekLetterPairs, greekUnits, greekUnitPairs},
+	} {
+		for _, table := range tc.fixed {
+			for r, s := range table {
+				if !slices.Contains(tc.units[r], s) {
+					t.Errorf("%s %c: fixed reading %q, units %q", tc.name, r, s, tc.units[r])
+				}
+			}
+		}
+		for p, s := range tc.pairs {
+			if !slices.Contains(tc.pairedUnits[p], s) {
+				t.Errorf("%s %c%c: fixed reading %q, units %q", tc.name, p[0], p[1], s, tc.pairedUnits[p])
+			}
 		}
 	}
 }

@@ -519,22 +519,14 @@ func (ix *Index) lookUp(q *term, sc *scratch, cache map[uint32]simEntry, mode se
 	return ix.sortFound(found, cache, sc)
 }
 
-// plainBelow reports that tokenSimFold(q, t, fs) is surely below bar, for
-// two regular tokens of Latin letters with no other readings, whose fold
-// keys are fs alike: they score the better of their spellings' similarity
-// (fs itself when each is its own key) and 0.96 fs, less for a common
-// prefix. It spares comparing the tokens a lookup finds and then drops
-// (candFloor): they are left out of the cache too, and a comparison that
-// needs one computes it, to the same score.
+// plainBelow reports that tokenSimFold(q, t, fs) is surely below bar,
+// for two tokens with no other readings whose fold keys are fs alike
+// (readingBelow). It spares comparing the tokens a lookup finds and then
+// drops (candFloor): they are left out of the cache too, and a comparison
+// that needs one computes it, to the same score.
 func plainBelow(q, t *term, fs, bar float64) bool {
-	if len(q.alts)+len(t.alts)+len(q.units)+len(t.units) > 0 || t.kind != Regular || q.kind != Regular || q.abjad || t.abjad {
-		return false
-	}
-	bar -= 1e-9 // rounding never leaves out a pair the comparison keeps
-	if q.text == q.fold && t.text == t.fold {
-		return fs < bar
-	}
-	return 0.96*fs < bar && q.text != t.text && similarityBound(q.text, t.text) < bar
+	// A hair under the bar, as in readingsBelow.
+	return len(q.alts)+len(t.alts)+len(q.units)+len(t.units) == 0 && readingBelow(q, t, bar-1e-9, fs)
 }
 
 // search says how similarTerms looks for tokens.

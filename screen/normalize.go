@@ -1,7 +1,6 @@
 package screen
 
 import (
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -180,10 +179,12 @@ func functionWord(t *Token, notFirst bool) string {
 	}
 	// A word written letter by letter is one of them if any of its
 	// spellings is (ιρ, jr).
-	for _, a := range slices.Concat(t.Alts, t.spellings) {
-		if known(a) {
-			t.Alts, t.units, t.spellings = nil, nil, nil
-			return a
+	for _, as := range [...][]string{t.Alts, t.spellings} {
+		for _, a := range as {
+			if known(a) {
+				t.Alts, t.units, t.spellings = nil, nil, nil
+				return a
+			}
 		}
 	}
 	if !notFirst {

@@ -122,13 +122,11 @@ func main() {
 
 	all := slices.Concat(qs, held, orgQs, heldOrgs)
 	if *queriesOut != "" {
-		var b strings.Builder
-		for _, q := range all {
-			b.WriteString(q.name + "\n")
+		names := make([]string, len(all))
+		for i, q := range all {
+			names[i] = q.name
 		}
-		if err := os.WriteFile(*queriesOut, []byte(b.String()), 0o644); err != nil {
-			log.Fatal(err)
-		}
+		writeNames(*queriesOut, names)
 	}
 	fmt.Printf("\n== speed at the lists' size (%d names)\n", st.Names)
 	speed(ix, all)
@@ -728,13 +726,11 @@ func profileTail(ix *screen.Index, qs []query, cpu []time.Duration) {
 	}
 	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(cpu[b], cpu[a]) })
 	if *tailOut != "" {
-		var b strings.Builder
+		var names []string
 		for _, i := range idx[:max(1, len(idx)/50)] {
-			b.WriteString(qs[i].name + "\n")
+			names = append(names, qs[i].name)
 		}
-		if err := os.WriteFile(*tailOut, []byte(b.String()), 0o644); err != nil {
-			log.Fatal(err)
-		}
+		writeNames(*tailOut, names)
 	}
 	if *tailprof == "" {
 		return
@@ -769,16 +765,13 @@ func profileTail(ix *screen.Index, qs []query, cpu []time.Duration) {
 // -replay-memo, through screenOnce: callgrind counts the instructions of
 // that function alone.
 func replayFile(ix *screen.Index, file string) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		log.Fatal(err)
-	}
+	names := readNames(file)
 	if *replayMemo {
 		ix.SetLookupMemo(*memo)
 	} else {
 		ix.SetLookupMemo(0)
 	}
-	for _, name := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+	for _, name := range names {
 		if err := screenOnce(ix, name); err != nil {
 			log.Fatalf("%q: %v", name, err)
 		}
@@ -788,11 +781,7 @@ func replayFile(ix *screen.Index, file string) {
 // explainFile prints the three best matches of each line of file, down
 // to a score of 0.5.
 func explainFile(ix *screen.Index, file string) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		log.Fatal(err)
-	}
-	for _, name := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+	for _, name := range readNames(file) {
 		ms, err := ix.Screen(screen.Query{Name: name, Limit: 3, MinScore: 0.5})
 		if err != nil {
 			log.Fatalf("%q: %v", name, err)
@@ -817,4 +806,21 @@ func loadavg() string {
 	}
 	f := strings.Fields(string(b))
 	return strings.Join(f[:min(3, len(f))], " ")
+}
+
+// readNames reads a file of names, one a line, as -tailqueries and
+// -writequeries write them.
+func readNames(file string) []string {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+// writeNames writes names to file, one a line.
+func writeNames(file string, names []string) {
+	if err := os.WriteFile(file, []byte(strings.Join(names, "\n")+"\n"), 0o644); err != nil {
+		log.Fatal(err)
+	}
 }
